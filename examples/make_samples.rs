@@ -1,0 +1,793 @@
+//! Writes the sample county in `samples/`: the plan and the 2022-03 inbox.
+//!
+//! The county is modeled on the 2022 work-conference speech
+//! (`../shared/spec/seed-speech-2022.txt`): 8 townships and 5 departments,
+//! targets for investment, key projects started by end of March,
+//! afforestation, old compounds, smart parking, the 70% share of featured
+//! industries, safety accidents ... The inbox holds one submission per unit
+//! in the shapes townships really send, one file with planted mistakes, a
+//! superseded file, a stray non-workbook, and one unit missing.
+//!
+//! Run: `cargo run --example make_samples`. Where LibreOffice (`soffice`)
+//! is installed, 陈户镇's submission is saved as .xls by it; otherwise the
+//! committed .xls is left as it is.
+
+#[path = "../tests/integration/book.rs"]
+mod book;
+
+use std::path::Path;
+use std::process::Command;
+
+use book::{C, Sheet, n, t, write_xlsx};
+
+const TOWNSHIPS: [&str; 8] = [
+    "清泉镇",
+    "位奇镇",
+    "大马营镇",
+    "霍城镇",
+    "陈户镇",
+    "李桥乡",
+    "老军乡",
+    "花寨乡",
+];
+
+/// (name, aliases, email)
+const DEPARTMENTS: [(&str, &str, &str); 5] = [
+    ("县发展和改革局", "发改局、县发改局", "fgj@example.org"),
+    ("县住房和城乡建设局", "住建局、县住建局", "zjj@example.org"),
+    ("县林业和草原局", "林草局", "lcj@example.org"),
+    ("县应急管理局", "应急局、应急管理局", "yjj@example.org"),
+    ("县农业农村局", "农业农村局、农业局", "nyj@example.org"),
+];
+
+/// code, name, uom, category, aggregation, numerator, denominator,
+/// direction, profile, min, max, weight
+type Ind = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const INDICATORS: [Ind; 15] = [
+    (
+        "FA01",
+        "固定资产投资",
+        "万元",
+        "项目建设",
+        "求和",
+        "",
+        "",
+        "正向",
+        "均衡",
+        "0",
+        "200000",
+        "2",
+    ),
+    (
+        "PJ01",
+        "重点项目开复工",
+        "个",
+        "项目建设",
+        "求和",
+        "",
+        "",
+        "正向",
+        "截止",
+        "0",
+        "60",
+        "2",
+    ),
+    (
+        "ZS01",
+        "招商引资到位资金",
+        "万元",
+        "项目建设",
+        "求和",
+        "",
+        "",
+        "正向",
+        "均衡",
+        "0",
+        "",
+        "1",
+    ),
+    (
+        "NY02",
+        "特色产业增加值",
+        "万元",
+        "现代农业",
+        "求和",
+        "",
+        "",
+        "正向",
+        "均衡",
+        "0",
+        "",
+        "1",
+    ),
+    (
+        "NY03",
+        "农业增加值",
+        "万元",
+        "现代农业",
+        "求和",
+        "",
+        "",
+        "正向",
+        "均衡",
+        "0",
+        "",
+        "1",
+    ),
+    (
+        "NY01",
+        "特色产业增加值占比",
+        "%",
+        "现代农业",
+        "比率",
+        "NY02",
+        "NY03",
+        "正向",
+        "水平",
+        "",
+        "",
+        "1",
+    ),
+    (
+        "NY04",
+        "高标准农田建设",
+        "万亩",
+        "现代农业",
+        "求和",
+        "",
+        "",
+        "正向",
+        "季度",
+        "0",
+        "5",
+        "1",
+    ),
+    (
+        "XC01",
+        "乡村振兴示范村",
+        "个",
+        "现代农业",
+        "求和",
+        "",
+        "",
+        "正向",
+        "均衡",
+        "0",
+        "",
+        "1",
+    ),
+    (
+        "WS01",
+        "农村卫生厕所普及率",
+        "%",
+        "现代农业",
+        "平均",
+        "",
+        "",
+        "正向",
+        "水平",
+        "0",
+        "100",
+        "1",
+    ),
+    (
+        "CJ01",
+        "老旧小区改造",
+        "个",
+        "城市建设",
+        "求和",
+        "",
+        "",
+        "正向",
+        "均衡",
+        "0",
+        "",
+        "1",
+    ),
+    (
+        "CJ02",
+        "智慧停车位",
+        "个",
+        "城市建设",
+        "求和",
+        "",
+        "",
+        "正向",
+        "均衡",
+        "0",
+        "",
+        "1",
+    ),
+    (
+        "ST01",
+        "人工造林",
+        "万亩",
+        "生态环保",
+        "求和",
+        "",
+        "",
+        "正向",
+        "季度",
+        "0",
+        "2",
+        "1",
+    ),
+    (
+        "ST02",
+        "封山育林",
+        "万亩",
+        "生态环保",
+        "求和",
+        "",
+        "",
+        "正向",
+        "季度",
+        "0",
+        "15",
+        "1",
+    ),
+    (
+        "ST03",
+        "人工种草",
+        "万亩",
+        "生态环保",
+        "求和",
+        "",
+        "",
+        "正向",
+        "季度",
+        "0",
+        "10",
+        "1",
+    ),
+    (
+        "AQ01",
+        "安全生产事故",
+        "起",
+        "安全稳定",
+        "求和",
+        "",
+        "",
+        "逆向",
+        "均衡",
+        "0",
+        "",
+        "2",
+    ),
+];
+
+/// (unit, code, annual target, q1, q2, q3, deadline)
+type Tgt = (
+    &'static str,
+    &'static str,
+    f64,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<(u16, u8, u8)>,
+);
+
+fn targets() -> Vec<Tgt> {
+    let mut v: Vec<Tgt> = vec![
+        // County figures the speech gives.
+        ("全县", "PJ01", 56.0, None, None, None, Some((2022, 3, 31))),
+        ("全县", "ST01", 1.21, Some(0.45), Some(1.0), Some(1.1), None),
+        (
+            "全县",
+            "ST02",
+            11.88,
+            Some(3.0),
+            Some(8.0),
+            Some(10.5),
+            None,
+        ),
+        ("全县", "ST03", 7.72, Some(2.0), Some(5.5), Some(7.0), None),
+        ("全县", "CJ01", 39.0, None, None, None, None),
+        ("全县", "CJ02", 1300.0, None, None, None, None),
+        ("全县", "NY01", 0.70, None, None, None, None),
+        ("县发展和改革局", "FA01", 60000.0, None, None, None, None),
+        (
+            "县发展和改革局",
+            "PJ01",
+            24.0,
+            None,
+            None,
+            None,
+            Some((2022, 3, 31)),
+        ),
+        ("县发展和改革局", "ZS01", 80000.0, None, None, None, None),
+        ("县住房和城乡建设局", "CJ01", 30.0, None, None, None, None),
+        ("县住房和城乡建设局", "CJ02", 1300.0, None, None, None, None),
+        (
+            "县住房和城乡建设局",
+            "FA01",
+            30000.0,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "县林业和草原局",
+            "ST01",
+            0.41,
+            Some(0.15),
+            Some(0.35),
+            Some(0.38),
+            None,
+        ),
+        (
+            "县林业和草原局",
+            "ST02",
+            4.68,
+            Some(1.2),
+            Some(3.0),
+            Some(4.0),
+            None,
+        ),
+        (
+            "县林业和草原局",
+            "ST03",
+            2.12,
+            Some(0.5),
+            Some(1.5),
+            Some(1.9),
+            None,
+        ),
+        ("县应急管理局", "AQ01", 2.0, None, None, None, None),
+        (
+            "县农业农村局",
+            "NY04",
+            4.0,
+            Some(0.8),
+            Some(2.4),
+            Some(3.5),
+            None,
+        ),
+        ("县农业农村局", "XC01", 10.0, None, None, None, None),
+    ];
+    // Townships carry investment, projects, featured industries, farmland,
+    // villages, sanitation, afforestation and safety; 清泉镇 (the county
+    // seat) also the old compounds.
+    let scale: [f64; 8] = [1.6, 1.0, 1.2, 0.9, 1.1, 0.8, 0.7, 0.7];
+    for (i, &u) in TOWNSHIPS.iter().enumerate() {
+        let s = scale[i];
+        v.extend([
+            (u, "FA01", (9000.0 * s).round(), None, None, None, None),
+            (
+                u,
+                "PJ01",
+                (4.0 * s).round(),
+                None,
+                None,
+                None,
+                Some((2022, 3, 31)),
+            ),
+            (u, "ZS01", (6000.0 * s).round(), None, None, None, None),
+            (u, "NY01", 0.70, None, None, None, None),
+            (u, "NY04", 0.2, Some(0.05), Some(0.12), Some(0.17), None),
+            (u, "WS01", 0.80 + 0.01 * i as f64, None, None, None, None),
+            (u, "ST01", 0.1, Some(0.04), Some(0.08), Some(0.09), None),
+            (u, "ST02", 0.9, Some(0.2), Some(0.6), Some(0.8), None),
+            (u, "ST03", 0.7, Some(0.2), Some(0.5), Some(0.6), None),
+            (u, "AQ01", 1.0, None, None, None, None),
+        ]);
+        if u == "清泉镇" {
+            v.push((u, "CJ01", 9.0, None, None, None, None));
+        }
+        if i < 6 {
+            v.push((u, "XC01", 1.0, None, None, None, None));
+        }
+    }
+    v
+}
+
+fn write_plan(path: &Path) {
+    let mut units = Sheet::new("单位").texts(&["单位名称", "别名", "类型", "邮箱"]);
+    for (i, u) in TOWNSHIPS.iter().enumerate() {
+        units = units.texts(&[
+            u,
+            &u[..u.len() - 3],
+            "乡镇",
+            &format!("town{}@example.org", i + 1),
+        ]);
+    }
+    for (name, aliases, email) in DEPARTMENTS {
+        units = units.texts(&[name, aliases, "部门", email]);
+    }
+    let mut inds = Sheet::new("指标").texts(&[
+        "指标代码",
+        "指标名称",
+        "计量单位",
+        "类别",
+        "汇总方式",
+        "分子",
+        "分母",
+        "方向",
+        "进度",
+        "最小值",
+        "最大值",
+        "权重",
+    ]);
+    for i in INDICATORS {
+        inds = inds.texts(&[i.0, i.1, i.2, i.3, i.4, i.5, i.6, i.7, i.8, i.9, i.10, i.11]);
+    }
+    let mut tg = Sheet::new("目标").texts(&[
+        "单位名称",
+        "指标代码",
+        "年度目标",
+        "一季度",
+        "二季度",
+        "三季度",
+        "截止日期",
+    ]);
+    for (u, code, target, q1, q2, q3, deadline) in targets() {
+        let opt = |v: Option<f64>| v.map_or(C::E, n);
+        tg = tg.row(vec![
+            t(u),
+            t(code),
+            n(target),
+            opt(q1),
+            opt(q2),
+            opt(q3),
+            deadline.map_or(C::E, |(y, m, d)| C::D(y, m, d)),
+        ]);
+    }
+    write_xlsx(path, &[units, inds, tg]);
+}
+
+fn ind(code: &str) -> Ind {
+    *INDICATORS.iter().find(|i| i.0 == code).expect("known code")
+}
+
+fn target_of(unit: &str, code: &str) -> f64 {
+    targets()
+        .iter()
+        .find(|t| t.0 == unit && t.1 == code)
+        .map_or(0.0, |t| t.2)
+}
+
+/// The codes a unit reports (a ratio as its parts), in plan order.
+fn codes_of(unit: &str) -> Vec<&'static str> {
+    let mine: Vec<&str> = targets()
+        .iter()
+        .filter(|t| t.0 == unit)
+        .map(|t| t.1)
+        .collect();
+    INDICATORS
+        .iter()
+        .filter(|i| {
+            mine.contains(&i.0) || (["NY02", "NY03"].contains(&i.0) && mine.contains(&"NY01"))
+        })
+        .filter(|i| i.4 != "比率")
+        .map(|i| i.0)
+        .collect()
+}
+
+/// The standard template: title, unit and date lines, a one-row header.
+fn standard(unit: &str, date: &str, values: &[(&str, C, &str)]) -> Sheet {
+    let mut s = Sheet::new("Sheet1")
+        .texts(&["2022年3月重点工作任务完成情况统计表"])
+        .texts(&[
+            &format!("填报单位：{unit}"),
+            "",
+            "",
+            "",
+            &format!("填报日期：{date}"),
+        ])
+        .texts(&[
+            "指标代码",
+            "指标名称",
+            "计量单位",
+            "年度目标",
+            "本年累计",
+            "备注",
+        ])
+        .merge(0, 0, 0, 5);
+    for (code, v, note) in values {
+        let i = ind(code);
+        let target = target_of(unit, code);
+        s = s.row(vec![
+            t(code),
+            t(i.1),
+            t(i.2),
+            if target == 0.0 {
+                C::E
+            } else if i.2 == "%" {
+                t(&format!("{}%", target * 100.0))
+            } else {
+                n(target)
+            },
+            v.clone(),
+            t(note),
+        ]);
+    }
+    s.texts(&["填表人：王敏", "", "联系电话：0936-1234567"])
+}
+
+/// Plausible values at the end of March: `share` of the way to the
+/// year's target for linear tasks, the same pace against the Q1 milestone
+/// for quarterly ones, every key project started by the 31 March deadline.
+fn value(unit: &str, code: &str, share: f64) -> C {
+    let target = target_of(unit, code);
+    let pace = share / 0.25;
+    let q1 = targets()
+        .iter()
+        .find(|t| t.0 == unit && t.1 == code)
+        .and_then(|t| t.3);
+    match code {
+        "NY02" => n(2100.0 * pace),
+        "NY03" => n(3000.0),
+        "AQ01" => n(0.0),
+        "WS01" => n(target * 100.0),
+        "PJ01" => n(target),
+        "XC01" => n(0.0),
+        _ if q1.is_some() => n((q1.unwrap_or(0.0) * pace * 1000.0).round() / 1000.0),
+        _ if ind(code).2 == "个" => n((target * share).round()),
+        _ => n(((target * share) * 100.0).round() / 100.0),
+    }
+}
+
+fn standard_values(unit: &str, share: f64) -> Vec<(&'static str, C, &'static str)> {
+    codes_of(unit)
+        .into_iter()
+        .map(|c| {
+            // No demonstration village is finished in March: say why.
+            let note = if c == "XC01" {
+                "示范村规划已编制，4月开工建设"
+            } else {
+                ""
+            };
+            (c, value(unit, c, share), note)
+        })
+        .collect()
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let inbox = root.join("inbox/2022-03");
+    std::fs::create_dir_all(&inbox).expect("create samples folder");
+    write_plan(&root.join("plan.xlsx"));
+
+    // 清泉镇: the clean standard template, slightly ahead of time.
+    write_xlsx(
+        &inbox.join("清泉镇.xlsx"),
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            &standard_values("清泉镇", 0.3),
+        )],
+    );
+
+    // 位奇镇: an instructions sheet first, then a two-row merged header
+    // with no code column (rows found by name), behind with reasons.
+    let mut s = Sheet::new("数据")
+        .texts(&["位奇镇重点工作进展情况（2022年1-3月）"])
+        .texts(&["填报单位：位奇镇人民政府", "", "", "", "填报日期：2022/4/6"])
+        .texts(&[
+            "指标名称",
+            "计量单位",
+            "年度目标",
+            "完成情况",
+            "",
+            "滞后原因",
+        ])
+        .texts(&["", "", "", "本年累计", "完成率", ""])
+        .merge(0, 0, 0, 5)
+        .merge(2, 0, 3, 0)
+        .merge(2, 1, 3, 1)
+        .merge(2, 2, 3, 2)
+        .merge(2, 3, 2, 4)
+        .merge(2, 5, 3, 5);
+    for code in codes_of("位奇镇") {
+        let i = ind(code);
+        let v = value("位奇镇", code, if code == "FA01" { 0.12 } else { 0.25 });
+        let note = match code {
+            "FA01" => "两个项目因土地手续未办结推迟开工",
+            "XC01" => "示范村规划已编制，4月开工建设",
+            _ => "",
+        };
+        s = s.row(vec![
+            t(i.1),
+            t(i.2),
+            n(target_of("位奇镇", code)),
+            v,
+            C::E,
+            t(note),
+        ]);
+    }
+    let help = Sheet::new("填报说明")
+        .texts(&["填报说明"])
+        .texts(&["1. 本表填报1月1日至本月末的累计数。"])
+        .texts(&["2. 滞后的任务请在“滞后原因”列说明原因。"]);
+    write_xlsx(&inbox.join("位奇镇2022年3月报表.xlsx"), &[help, s]);
+
+    // 大马营镇: numbers typed as text, full-width digits, separators, units.
+    let values: Vec<(&str, C, &str)> = codes_of("大马营镇")
+        .into_iter()
+        .map(|c| {
+            let v = match c {
+                "FA01" => t("２，９８０．５"),
+                "ZS01" => t("1,850 万元"),
+                "PJ01" => t("５"),
+                "AQ01" => t("无"),
+                "NY04" => t(" 0.06 "),
+                "WS01" => t("81%"),
+                _ => value("大马营镇", c, 0.27),
+            };
+            (c, v, "")
+        })
+        .collect();
+    write_xlsx(
+        &inbox.join("大马营镇-3月.xlsx"),
+        &[standard("大马营镇", "2022年4月6日", &values)],
+    );
+
+    // 霍城镇: the file with mistakes a clerk must fix.
+    let values: Vec<(&str, C, &str)> = codes_of("霍城镇")
+        .into_iter()
+        .filter(|c| *c != "XC01") // a row deleted
+        .map(|c| {
+            let v = match c {
+                "FA01" => n(1200.0),                                     // behind, no reason
+                "ZS01" => t("待统计"),                                   // not a number
+                "NY04" => n(-0.02),                                      // negative
+                "WS01" => C::F("C9/C10".into(), Some("#DIV/0!".into())), // formula error
+                "ST01" => t("300亩"),                                    // wrong unit of measure
+                "ST02" => C::E,                                          // left empty
+                "PJ01" => n(12.0),                                       // far over target
+                _ => value("霍城镇", c, 0.26),
+            };
+            (c, v, "")
+        })
+        .collect();
+    let mut s = standard("霍城镇", "2022-04-07", &values);
+    // A row that is not in the plan, and the same indicator twice.
+    s.rows.insert(
+        5,
+        vec![t("QT09"), t("秸秆综合利用"), t("万吨"), C::E, n(1.2), C::E],
+    );
+    s.rows.insert(
+        6,
+        vec![t("ST03"), t("人工种草"), t("万亩"), n(0.7), n(0.3), C::E],
+    );
+    // A target overwritten in the submission.
+    if let Some(row) = s
+        .rows
+        .iter_mut()
+        .find(|r| matches!(r.first(), Some(C::T(c)) if c == "ST03"))
+    {
+        row[3] = n(0.5);
+        row[4] = n(0.2);
+    }
+    write_xlsx(&inbox.join("霍城镇.xlsx"), &[s]);
+
+    // 陈户镇: saved by LibreOffice as .xls (see the module docs).
+    let xlsx = std::env::temp_dir().join("陈户镇.xlsx");
+    write_xlsx(
+        &xlsx,
+        &[standard(
+            "陈户镇",
+            "2022-04-05",
+            &standard_values("陈户镇", 0.26),
+        )],
+    );
+    let converted = Command::new("soffice")
+        .args(["--headless", "--convert-to", "xls", "--outdir"])
+        .arg(&inbox)
+        .arg(&xlsx)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !converted {
+        eprintln!("soffice not found: keeping the committed 陈户镇.xls");
+    }
+
+    // 李桥乡: columns in another order, 填报单位（盖章）, a date cell,
+    // a 合计 row and a footer.
+    let mut s = Sheet::new("报表")
+        .texts(&["李桥乡2022年一季度重点任务推进情况"])
+        .row(vec![
+            t("填报单位（盖章）：李桥乡"),
+            C::E,
+            C::E,
+            t("填报日期："),
+            C::D(2022, 4, 4),
+        ])
+        .texts(&["备注", "本年累计", "年度目标", "指标名称", "指标代码"]);
+    for code in codes_of("李桥乡") {
+        let i = ind(code);
+        let note = if code == "XC01" { "正在选址" } else { "" };
+        s = s.row(vec![
+            t(note),
+            value("李桥乡", code, 0.25),
+            n(target_of("李桥乡", code)),
+            t(i.1),
+            t(code),
+        ]);
+    }
+    s = s.texts(&["", "", "", "合计", ""]).texts(&["审核人：赵刚"]);
+    write_xlsx(&inbox.join("李桥乡.xlsx"), &[s]);
+
+    // 老军乡 sent nothing. 花寨乡 sent twice: the later 填报日期 wins.
+    write_xlsx(
+        &inbox.join("花寨乡.xlsx"),
+        &[standard(
+            "花寨乡",
+            "2022-04-03",
+            &standard_values("花寨乡", 0.20),
+        )],
+    );
+    write_xlsx(
+        &inbox.join("花寨乡（更正）.xlsx"),
+        &[standard(
+            "花寨乡",
+            "2022-04-06",
+            &standard_values("花寨乡", 0.26),
+        )],
+    );
+
+    // Departments.
+    // 发改局: totals as formulas with cached results, alias in the file name.
+    let mut s = standard(
+        "县发展和改革局",
+        "2022-04-06",
+        &standard_values("县发展和改革局", 0.27),
+    );
+    if let Some(row) = s
+        .rows
+        .iter_mut()
+        .find(|r| matches!(r.first(), Some(C::T(c)) if c == "FA01"))
+    {
+        row[4] = C::F("9500+6700".into(), Some("16200".into()));
+    }
+    write_xlsx(&inbox.join("发改局3月报表.xlsx"), &[s]);
+    write_xlsx(
+        &inbox.join("县住建局.xlsx"),
+        &[standard(
+            "县住房和城乡建设局",
+            "2022-04-05",
+            &standard_values("县住房和城乡建设局", 0.25),
+        )],
+    );
+    write_xlsx(
+        &inbox.join("林草局.xlsx"),
+        &[standard(
+            "县林业和草原局",
+            "2022-04-05",
+            &standard_values("县林业和草原局", 0.40),
+        )],
+    );
+    let mut s = standard(
+        "县应急管理局",
+        "2022-04-02",
+        &[("AQ01", n(3.0), "3月12日交通事故2起、建筑施工事故1起")],
+    );
+    s.name = "一季度".into();
+    write_xlsx(&inbox.join("应急管理局.xlsx"), &[s]);
+    write_xlsx(
+        &inbox.join("农业农村局.xlsx"),
+        &[standard(
+            "县农业农村局",
+            "2022-04-06",
+            &standard_values("县农业农村局", 0.24),
+        )],
+    );
+
+    // Not a workbook: someone's note dropped in the inbox.
+    std::fs::write(inbox.join("报送说明.txt"), "霍城镇的数据下周补报。\n").expect("write note");
+    println!("samples written to {}", root.display());
+}

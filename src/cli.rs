@@ -1,0 +1,71 @@
+//! The command line as typed (CONTRACT.md section 8). Only parsing lives
+//! here; `main.rs` turns these into built options and calls the library.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::period::Period;
+
+/// Consolidates township and department progress workbooks for a county
+/// statistics bureau.
+#[derive(Debug, Parser)]
+#[command(name = "tally", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read every workbook in the inbox and report what is wrong, by file.
+    Check(CheckArgs),
+    /// Internal: read workbooks for a supervising tally process.
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        #[arg(long)]
+        max_bytes: u64,
+    },
+}
+
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The plan workbook (目标任务分解表).
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The folder holding the submitted workbooks.
+    #[arg(long)]
+    pub inbox: PathBuf,
+    /// The reporting period: 2022, 2022-Q2, 2022-06 or 2022-W23. Needed for
+    /// the expected-progress checks (滞后原因).
+    #[arg(long)]
+    pub period: Option<Period>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// How far below expected progress a task may be before it is behind.
+    #[arg(long, default_value_t = crate::progress::DEFAULT_TOLERANCE)]
+    pub tolerance: f64,
+}
+
+/// How inbox files are read.
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    /// Files larger than this many MB are refused unread.
+    #[arg(long, default_value_t = 50)]
+    pub max_file_mb: u64,
+    /// Worker processes reading files (default: one per CPU).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Seconds a single file may take to read before it is given up.
+    #[arg(long, default_value_t = 60)]
+    pub file_timeout: u64,
+}

@@ -1,0 +1,409 @@
+//! Finding the indicator table and the 填报单位 / 填报日期 lines in a sheet.
+//!
+//! Works on a [`Grid`] alone, with no knowledge of the plan: the header is
+//! recognised by its words (CONTRACT.md section 5), one row or two, below
+//! any number of title rows.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::issue::a1;
+use crate::sheet::{Grid, normalize_label};
+use crate::value::{CellValue, fold, read_date};
+
+/// How far down a sheet the header may start.
+const HEADER_SEARCH_ROWS: usize = 40;
+
+const CODE: &[&str] = &["指标代码", "代码", "code", "指标编码", "编码"];
+const NAME: &[&str] = &["指标名称", "指标", "name", "指标项目"];
+const ACTUAL: &[&str] = &[
+    "本年累计",
+    "累计完成",
+    "本期累计",
+    "完成值",
+    "actual",
+    "本年累计完成",
+    "累计完成值",
+];
+const NOTE: &[&str] = &["备注", "滞后原因", "说明", "notes", "note"];
+const TARGET: &[&str] = &[
+    "年度目标",
+    "年度任务",
+    "全年目标",
+    "目标",
+    "target",
+    "目标任务",
+];
+
+/// Which column a header label names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Code,
+    Name,
+    Actual,
+    Note,
+    Target,
+}
+
+fn role(label: &str) -> Option<Role> {
+    if label.is_empty() {
+        return None;
+    }
+    let exact = |set: &[&str]| set.contains(&label);
+    // "本年累计完成数" names the actual column, but "累计完成率" is a rate.
+    let prefixed = |set: &[&str]| {
+        set.iter().any(|s| label.starts_with(s)) && !label.contains(['率', '比', '%'])
+    };
+    if exact(CODE) {
+        Some(Role::Code)
+    } else if exact(NAME) {
+        Some(Role::Name)
+    } else if exact(ACTUAL) || prefixed(ACTUAL) {
+        Some(Role::Actual)
+    } else if exact(NOTE) || prefixed(NOTE) {
+        Some(Role::Note)
+    } else if exact(TARGET) {
+        Some(Role::Target)
+    } else {
+        None
+    }
+}
+
+/// One indicator row as found, not yet interpreted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Zero-based row.
+    pub row: u32,
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub actual: CellValue,
+    pub note: Option<String>,
+    pub target: Option<CellValue>,
+}
+
+/// The indicator table of a workbook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub sheet: String,
+    /// First and last row of the header (equal for a one-row header).
+    pub header: (u32, u32),
+    pub code_col: Option<u32>,
+    pub name_col: Option<u32>,
+    pub actual_col: u32,
+    pub note_col: Option<u32>,
+    pub target_col: Option<u32>,
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    /// A1 reference of the actual cell in `row`.
+    pub fn actual_cell(&self, row: u32) -> String {
+        a1(row, self.actual_col)
+    }
+
+    /// A1 reference of the note cell in `row` (the actual cell when the
+    /// table has no note column).
+    pub fn note_cell(&self, row: u32) -> String {
+        a1(row, self.note_col.unwrap_or(self.actual_col))
+    }
+
+    /// A1 reference of the code cell, else the name cell, of `row`.
+    pub fn key_cell(&self, row: u32) -> String {
+        a1(row, self.code_col.or(self.name_col).unwrap_or(0))
+    }
+}
+
+/// A labelled text found above a table, such as `填报单位：清泉镇`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Label {
+    pub text: String,
+    pub sheet: String,
+    pub cell: String,
+}
+
+struct Columns {
+    code: Option<u32>,
+    name: Option<u32>,
+    actual: Option<u32>,
+    note: Option<u32>,
+    target: Option<u32>,
+}
+
+impl Columns {
+    fn from_labels<'a>(labels: impl Iterator<Item = (u32, Vec<String>)> + 'a) -> Columns {
+        let mut cols = Columns {
+            code: None,
+            name: None,
+            actual: None,
+            note: None,
+            target: None,
+        };
+        for (c, candidates) in labels {
+            let Some(r) = candidates.iter().find_map(|l| role(l)) else {
+                continue;
+            };
+            let slot = match r {
+                Role::Code => &mut cols.code,
+                Role::Name => &mut cols.name,
+                Role::Actual => &mut cols.actual,
+                Role::Note => &mut cols.note,
+                Role::Target => &mut cols.target,
+            };
+            slot.get_or_insert(c);
+        }
+        cols
+    }
+
+    fn complete(&self) -> bool {
+        (self.code.is_some() || self.name.is_some()) && self.actual.is_some()
+    }
+}
+
+/// The header rows and columns, if `grid` holds an indicator table.
+fn find_header(grid: &Grid) -> Option<((u32, u32), Columns)> {
+    let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).display());
+    for (r, cells) in grid.rows().take(HEADER_SEARCH_ROWS) {
+        if cells.len() < 2 {
+            continue;
+        }
+        let one = Columns::from_labels(cells.iter().map(|(c, _)| (*c, vec![label(r, *c)])));
+        if one.complete() {
+            return Some(((r, r), one));
+        }
+        // A header over two rows: a group label above ("完成情况") and the
+        // column's own label below ("本年累计"); either may name the role.
+        let below = r + 1;
+        let next = grid.row(below);
+        if Columns::from_labels(next.iter().map(|(c, _)| (*c, vec![label(below, *c)]))).complete() {
+            // The next row is a header by itself: this one is a title.
+            continue;
+        }
+        let mut cols: Vec<u32> = cells
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(next.iter().map(|(c, _)| *c))
+            .collect();
+        cols.sort_unstable();
+        cols.dedup();
+        let two = Columns::from_labels(cols.into_iter().map(|c| {
+            let (top, bottom) = (label(r, c), label(below, c));
+            let joined = format!("{top}{bottom}");
+            (c, vec![bottom, top, joined])
+        }));
+        if two.complete() {
+            return Some(((r, below), two));
+        }
+    }
+    None
+}
+
+/// Row labels that are not indicators: totals, footers, and the 甲乙丙
+/// column-number row Chinese statistical forms put under the header.
+fn is_not_an_indicator(text: &str) -> bool {
+    const TOTALS: [&str; 3] = ["合计", "总计", "小计"];
+    const FOOTERS: [&str; 13] = [
+        "填表人",
+        "填报人",
+        "审核人",
+        "负责人",
+        "单位负责人",
+        "统计负责人",
+        "联系电话",
+        "制表人",
+        "填表日期",
+        "填报日期",
+        "说明",
+        "注:",
+        "备注:",
+    ];
+    const COLUMN_NUMBERS: [&str; 6] = ["甲", "乙", "丙", "丁", "戊", "己"];
+    let t = normalize_label(text);
+    TOTALS.iter().any(|p| t.starts_with(p))
+        || FOOTERS.iter().any(|p| t.starts_with(p))
+        || COLUMN_NUMBERS.contains(&t.as_str())
+}
+
+fn cell_text(grid: &Grid, row: u32, col: Option<u32>) -> Option<String> {
+    let t = fold(&grid.text(row, col?)).trim().to_string();
+    (!t.is_empty()).then_some(t)
+}
+
+/// Finds the indicator table in `grid`, if it holds one.
+pub fn find_table(grid: &Grid) -> Option<Table> {
+    let (header, cols) = find_header(grid)?;
+    let actual_col = cols.actual?;
+    let rows = grid
+        .rows()
+        .filter(|(r, _)| *r > header.1)
+        .filter_map(|(r, _)| {
+            let code = cell_text(grid, r, cols.code);
+            let name = cell_text(grid, r, cols.name);
+            let key = code.as_deref().or(name.as_deref())?;
+            if is_not_an_indicator(key) || name.as_deref().is_some_and(is_not_an_indicator) {
+                return None;
+            }
+            Some(Row {
+                row: r,
+                code,
+                name,
+                actual: grid.get(r, actual_col).clone(),
+                note: cell_text(grid, r, cols.note),
+                target: cols.target.map(|c| grid.get(r, c).clone()),
+            })
+        })
+        .collect();
+    Some(Table {
+        sheet: grid.name.clone(),
+        header,
+        code_col: cols.code,
+        name_col: cols.name,
+        actual_col,
+        note_col: cols.note,
+        target_col: cols.target,
+        rows,
+    })
+}
+
+/// `填报单位`, spaced or not, an optional remark such as `（盖章）`, the
+/// colon, and the value (text is folded to half-width before matching).
+static UNIT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"填\s*报\s*单\s*位\s*(?:\([^)]*\))?\s*:?\s*(\S*)").expect("valid regex")
+});
+static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"填\s*报\s*日\s*期\s*(?:\([^)]*\))?\s*:?\s*(.*)").expect("valid regex")
+});
+
+/// The value after `label` in the first cell of rows `..end` that holds
+/// it, or in the next non-empty cell of that row when the label cell ends
+/// with the colon. Returns the value and its cell.
+fn labelled(grid: &Grid, label: &Regex, end: u32) -> Option<(CellValue, String)> {
+    for (r, cells) in grid.rows().take_while(|(r, _)| *r < end) {
+        for (i, (c, v)) in cells.iter().enumerate() {
+            let CellValue::Text(t) = v else { continue };
+            let folded = fold(t);
+            let Some(caps) = label.captures(&folded) else {
+                continue;
+            };
+            let value = caps[1].trim();
+            if !value.is_empty() {
+                return Some((CellValue::Text(value.to_string()), a1(r, *c)));
+            }
+            if let Some((c2, v2)) = cells[i + 1..].iter().find(|(_, v)| !v.is_blank()) {
+                return Some((v2.clone(), a1(r, *c2)));
+            }
+        }
+    }
+    None
+}
+
+/// `填报单位：NAME` above row `end`.
+pub fn find_unit_label(grid: &Grid, end: u32) -> Option<Label> {
+    let (v, cell) = labelled(grid, &UNIT_LABEL, end)?;
+    Some(Label {
+        text: v.display(),
+        sheet: grid.name.clone(),
+        cell,
+    })
+}
+
+/// `填报日期：DATE` above row `end`: the date, if it can be read, and the label.
+pub fn find_date_label(grid: &Grid, end: u32) -> Option<(Option<NaiveDate>, Label)> {
+    let (v, cell) = labelled(grid, &DATE_LABEL, end)?;
+    Some((
+        read_date(&v),
+        Label {
+            text: v.display(),
+            sheet: grid.name.clone(),
+            cell,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(rows: &[&[&str]]) -> Grid {
+        let mut g = Grid::new("Sheet1");
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, v) in cells.iter().enumerate() {
+                if !v.is_empty() {
+                    g.set(r as u32, c as u32, CellValue::Text(v.to_string()));
+                }
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn one_row_header_below_title_rows() {
+        let g = grid(&[
+            &["2022年3月重点工作完成情况表"],
+            &["填报单位：清泉镇", "", "填报日期：2022年4月5日"],
+            &["指标代码", "指标名称", "本年累计（万元）", "备注"],
+            &["甲", "乙", "1", "2"],
+            &["FA01", "固定资产投资", "3,200", ""],
+            &["", "合计", "3200", ""],
+            &["填表人：张三"],
+        ]);
+        let t = find_table(&g).unwrap();
+        assert_eq!(t.header, (2, 2));
+        assert_eq!(
+            (t.code_col, t.name_col, t.actual_col, t.note_col),
+            (Some(0), Some(1), 2, Some(3))
+        );
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].code.as_deref(), Some("FA01"));
+        assert_eq!(t.actual_cell(4), "C5");
+        let unit = find_unit_label(&g, 2).unwrap();
+        assert_eq!((unit.text.as_str(), unit.cell.as_str()), ("清泉镇", "A2"));
+        let (date, label) = find_date_label(&g, 2).unwrap();
+        assert_eq!(date, NaiveDate::from_ymd_opt(2022, 4, 5));
+        assert_eq!(label.cell, "C2");
+    }
+
+    #[test]
+    fn two_row_header_with_a_group_label() {
+        let g = grid(&[
+            &["指标名称", "计量单位", "年度目标", "完成情况", ""],
+            &["", "", "", "本年累计", "完成率"],
+            &["固定资产投资", "万元", "12000", "3200", "26.7%"],
+        ]);
+        let t = find_table(&g).unwrap();
+        assert_eq!(t.header, (0, 1));
+        assert_eq!(
+            (t.code_col, t.name_col, t.actual_col, t.target_col),
+            (None, Some(0), 3, Some(2))
+        );
+        assert_eq!(t.rows.len(), 1);
+    }
+
+    #[test]
+    fn label_value_in_the_next_cell_and_with_a_remark() {
+        let g = grid(&[
+            &["填报单位（盖章）：", "", "清泉镇人民政府"],
+            &["填 报 日 期:", "2022/7/5"],
+        ]);
+        assert_eq!(find_unit_label(&g, 5).unwrap().text, "清泉镇人民政府");
+        // Spaced-out labels are still labels.
+        assert_eq!(
+            find_date_label(&g, 5).unwrap().0,
+            NaiveDate::from_ymd_opt(2022, 7, 5)
+        );
+        let g = grid(&[&["填报单位：大马营镇   填报日期：2022 年 7 月 5 日"]]);
+        assert_eq!(find_unit_label(&g, 5).unwrap().text, "大马营镇");
+        assert_eq!(
+            find_date_label(&g, 5).unwrap().0,
+            NaiveDate::from_ymd_opt(2022, 7, 5)
+        );
+    }
+
+    #[test]
+    fn a_sheet_without_the_words_has_no_table() {
+        let g = grid(&[&["填报说明"], &["1. 请填写本年累计数"], &["名称", "数量"]]);
+        assert!(find_table(&g).is_none());
+    }
+}

@@ -1,0 +1,323 @@
+//! Reading the inbox: every file becomes a [`FileRead`], whatever it holds.
+//!
+//! A workbook is reduced to what tally needs from it (the indicator table,
+//! the 填报单位 and 填报日期 lines) without looking at the plan, so the
+//! reading can run in worker processes (see [`workers`]) that a hostile file
+//! may crash without taking the run down.
+
+pub mod locate;
+pub mod workers;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use locate::{Label, Row, Table};
+
+use crate::sheet::{Book, Format, OpenError};
+use crate::value::CellValue;
+
+/// Files larger than this are refused unread unless the limit is raised.
+pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
+
+/// What one workbook holds for tally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Extract {
+    /// The worksheets, in the order they were searched.
+    pub sheets: Vec<String>,
+    /// `填报单位：…`
+    pub unit_label: Option<Label>,
+    /// `填报日期：…` and the date read from it.
+    pub date_label: Option<Label>,
+    pub reported_at: Option<NaiveDate>,
+    pub table: Option<Table>,
+}
+
+/// Why a file could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ReadFailure {
+    Open(OpenError),
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
+    Io(String),
+    /// The reader failed inside (a panic, an abort, a crash of the worker).
+    Crashed(String),
+    TimedOut(u64),
+}
+
+impl ReadFailure {
+    /// What went wrong and what to do, for the township clerk.
+    pub fn message(&self) -> String {
+        match self {
+            ReadFailure::Open(OpenError::Password) => {
+                "文件设置了打开密码，无法读取；请取消密码后重新报送".into()
+            }
+            ReadFailure::Open(OpenError::Empty) => "文件是空的（0 字节）；请重新保存后报送".into(),
+            ReadFailure::Open(OpenError::NoSheets) => {
+                "文件中没有工作表；请使用下发的模板填报".into()
+            }
+            ReadFailure::Open(OpenError::Corrupt(detail)) => format!(
+                "文件已损坏或不是 Excel/WPS 表格，无法打开（{detail}）；请用 Excel 或 WPS 另存为 .xlsx 后重新报送"
+            ),
+            ReadFailure::TooLarge { bytes, limit } => format!(
+                "文件过大（{:.1} MB，上限 {:.0} MB），未读取；请删除多余的工作表和图片后重新报送",
+                *bytes as f64 / 1048576.0,
+                *limit as f64 / 1048576.0
+            ),
+            ReadFailure::Io(e) => format!("无法读取文件（{e}）；请检查文件是否仍在复制中"),
+            ReadFailure::Crashed(detail) => format!(
+                "文件内容异常，读取时出错（{detail}）；请用 Excel 或 WPS 另存为 .xlsx 后重新报送"
+            ),
+            ReadFailure::TimedOut(secs) => format!(
+                "文件读取超过 {secs} 秒仍未完成，可能已损坏；请用 Excel 或 WPS 另存为 .xlsx 后重新报送"
+            ),
+        }
+    }
+}
+
+/// The outcome of reading one workbook file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRead {
+    /// Hex SHA-256 of the bytes; empty when the file was not read.
+    pub sha256: String,
+    pub result: Result<Extract, ReadFailure>,
+}
+
+/// How files are read.
+#[derive(Debug, Clone)]
+pub enum Isolation {
+    /// In this process, in parallel; a panic is caught, an abort is not.
+    InProcess,
+    /// In supervised worker processes running `exe` with `args`; a file that
+    /// crashes or hangs its worker is reported and the worker replaced.
+    Workers {
+        exe: PathBuf,
+        args: Vec<String>,
+        count: usize,
+        timeout: Duration,
+    },
+}
+
+/// Settings for reading the inbox.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    pub max_bytes: u64,
+    pub isolation: Isolation,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_bytes: DEFAULT_MAX_BYTES,
+            isolation: Isolation::InProcess,
+        }
+    }
+}
+
+/// Reduces a workbook's bytes to an [`Extract`].
+///
+/// Sheets are searched in order (visible first) for the indicator table;
+/// the unit and date lines are taken from above the table, or from the
+/// first sheet that has them when no table is found.
+///
+/// # Errors
+///
+/// [`OpenError`] when the bytes are no workbook calamine can open, or when
+/// no sheet at all can be read.
+pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenError> {
+    let mut book = Book::open(bytes, claimed)?;
+    let sheets = book.sheet_names();
+    if sheets.is_empty() {
+        return Err(OpenError::NoSheets);
+    }
+    let mut out = Extract {
+        sheets: sheets.clone(),
+        ..Extract::default()
+    };
+    let mut first_error = None;
+    let mut read_any = false;
+    for name in &sheets {
+        let mut grid = match book.grid(name) {
+            Ok(g) => g,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        read_any = true;
+        let mut table = locate::find_table(&grid);
+        if table.is_none() && !grid.is_empty() {
+            // Only a header whose labels sit in covered parts of merged
+            // ranges needs the merges; loading them costs a second pass.
+            let merges = book.merges(name);
+            if !merges.is_empty() {
+                grid.set_merges(merges);
+                table = locate::find_table(&grid);
+            }
+        }
+        let end = table.as_ref().map_or(u32::MAX, |t| t.header.0);
+        if (table.is_some() || out.unit_label.is_none())
+            && let Some(label) = locate::find_unit_label(&grid, end)
+        {
+            out.unit_label = Some(label);
+        }
+        if (table.is_some() || out.date_label.is_none())
+            && let Some((date, label)) = locate::find_date_label(&grid, end)
+        {
+            out.reported_at = date;
+            out.date_label = Some(label);
+        }
+        if let Some(mut table) = table {
+            mark_uncached_formulas(&mut book, &mut table);
+            out.table = Some(table);
+            return Ok(out);
+        }
+    }
+    match first_error {
+        Some(e) if !read_any => Err(OpenError::Corrupt(e)),
+        _ => Ok(out),
+    }
+}
+
+/// xls and ods report a formula without a saved result as an empty cell;
+/// ask for the formulas of the empty actual cells so they are reported as
+/// `formula_error`, not `missing_value`.
+fn mark_uncached_formulas(book: &mut Book<'_>, table: &mut Table) {
+    let empty: Vec<usize> = (0..table.rows.len())
+        .filter(|&i| table.rows[i].actual == CellValue::Empty)
+        .collect();
+    if empty.is_empty() {
+        return;
+    }
+    let cells: Vec<(u32, u32)> = empty
+        .iter()
+        .map(|&i| (table.rows[i].row, table.actual_col))
+        .collect();
+    for (i, f) in empty.into_iter().zip(book.formulas(&table.sheet, &cells)) {
+        if let Some(f) = f {
+            table.rows[i].actual = CellValue::UncachedFormula(f);
+        }
+    }
+}
+
+/// Reads one file: size check, hash, then [`extract`] with panics caught.
+pub fn read_file(path: &Path, max_bytes: u64) -> FileRead {
+    let not_read = |failure| FileRead {
+        sha256: String::new(),
+        result: Err(failure),
+    };
+    let bytes = match std::fs::File::open(path).and_then(|f| {
+        let len = f.metadata()?.len();
+        if len > max_bytes {
+            return Ok(Err(len));
+        }
+        let mut buf = Vec::with_capacity(len as usize);
+        f.take(max_bytes + 1).read_to_end(&mut buf)?;
+        Ok(Ok(buf))
+    }) {
+        Ok(Ok(b)) => b,
+        Ok(Err(len)) => {
+            return not_read(ReadFailure::TooLarge {
+                bytes: len,
+                limit: max_bytes,
+            });
+        }
+        Err(e) => return not_read(ReadFailure::Io(e.to_string())),
+    };
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let claimed = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(Format::from_extension);
+    let result = std::panic::catch_unwind(|| extract(&bytes, claimed))
+        .map_err(|p| ReadFailure::Crashed(panic_text(&p)))
+        .and_then(|r| r.map_err(ReadFailure::Open));
+    FileRead { sha256, result }
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Reads every file of `paths`, in parallel, each result at its path's index.
+pub fn read_all(paths: &[PathBuf], options: &ReadOptions) -> Vec<FileRead> {
+    match &options.isolation {
+        Isolation::InProcess => paths
+            .par_iter()
+            .map(|p| read_file(p, options.max_bytes))
+            .collect(),
+        Isolation::Workers {
+            exe,
+            args,
+            count,
+            timeout,
+        } => workers::read_supervised(paths, exe, args, *count, *timeout, options.max_bytes),
+    }
+}
+
+/// What an inbox file is.
+#[derive(Debug, Clone)]
+pub struct InboxFile {
+    /// The file name, as shown in reports.
+    pub name: String,
+    pub path: PathBuf,
+    pub modified: Option<SystemTime>,
+    /// The spreadsheet format its ending claims; `None` for any other file.
+    pub claimed: Option<Format>,
+}
+
+/// Every regular file in `dir`, sorted by name. Sub-folders are not entered.
+///
+/// # Errors
+///
+/// The I/O error when the folder cannot be listed.
+pub fn list_inbox(dir: &Path) -> std::io::Result<Vec<InboxFile>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Excel's lock files (~$name.xlsx) carry a spreadsheet ending but
+        // hold only the name of whoever has the workbook open.
+        let claimed = if name.starts_with("~$") {
+            None
+        } else {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .and_then(Format::from_extension)
+        };
+        files.push(InboxFile {
+            name,
+            path,
+            modified: meta.modified().ok(),
+            claimed,
+        });
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}

@@ -1,0 +1,242 @@
+//! Reading files in supervised worker processes.
+//!
+//! Some workbooks make calamine abort the process (a giant allocation) or
+//! loop; neither can be caught inside one process. So the inbox is read by a
+//! few long-lived children (`tally __worker`), one file at a time each: the
+//! parent sends a path, the child answers with one JSON line. A child that
+//! dies or overruns its time costs only the file it was reading, which is
+//! reported, and a fresh child takes over the rest.
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::{FileRead, ReadFailure, hex, read_file};
+
+/// One worker process and the lines it answers with.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+}
+
+impl Worker {
+    fn spawn(exe: &Path, args: &[String]) -> std::io::Result<Worker> {
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            // An aborting reader prints to stderr; the parent reports it instead.
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Worker {
+            child,
+            stdin,
+            lines,
+        })
+    }
+
+    /// Has the worker read `path`; `Err` means the worker is gone.
+    fn ask(&mut self, path: &Path, timeout: Duration) -> Result<FileRead, ReadFailure> {
+        let sent = writeln!(self.stdin, "{}", encode_path(path)).and_then(|_| self.stdin.flush());
+        if sent.is_err() {
+            return Err(self.died());
+        }
+        match self.lines.recv_timeout(timeout) {
+            Ok(line) => serde_json::from_str(&line)
+                .map_err(|e| ReadFailure::Crashed(format!("worker answer: {e}"))),
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                Err(ReadFailure::TimedOut(timeout.as_secs()))
+            }
+            Err(RecvTimeoutError::Disconnected) => Err(self.died()),
+        }
+    }
+
+    fn died(&mut self) -> ReadFailure {
+        let status = self.child.wait();
+        ReadFailure::Crashed(match status {
+            Ok(s) => describe(s),
+            Err(e) => e.to_string(),
+        })
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let name = match sig {
+                6 => "SIGABRT，多为内存申请过大",
+                9 => "SIGKILL",
+                11 => "SIGSEGV",
+                _ => "",
+            };
+            return format!("读取进程被信号 {sig} 终止 {name}")
+                .trim()
+                .to_string();
+        }
+    }
+    format!("读取进程异常退出，{status}")
+}
+
+/// Paths travel as hex of their bytes: any file name, one line each.
+fn encode_path(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        hex(path.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        hex(path.to_string_lossy().as_bytes())
+    }
+}
+
+fn decode_path(line: &str) -> Option<PathBuf> {
+    let line = line.trim();
+    if !line.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..line.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(line.get(i..i + 2)?, 16).ok())
+        .collect();
+    let bytes = bytes?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        Some(PathBuf::from(OsString::from_vec(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        String::from_utf8(bytes)
+            .ok()
+            .map(|s| PathBuf::from(OsString::from(s)))
+    }
+}
+
+/// The worker's side: answers each path on stdin with a JSON [`FileRead`]
+/// line on stdout, until stdin closes.
+///
+/// # Errors
+///
+/// An I/O error when stdin or stdout fails (the parent went away).
+pub fn serve(max_bytes: u64) -> std::io::Result<()> {
+    // Panics are caught per file and reported in the answer; the default
+    // hook would only add noise on a stderr nobody reads.
+    std::panic::set_hook(Box::new(|_| {}));
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        let read = match decode_path(&line) {
+            Some(path) => read_file(&path, max_bytes),
+            None => FileRead {
+                sha256: String::new(),
+                result: Err(ReadFailure::Io("bad path from parent".into())),
+            },
+        };
+        let json = serde_json::to_string(&read).map_err(std::io::Error::other)?;
+        writeln!(out, "{json}")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Reads `paths` with `count` supervised workers running `exe args`.
+/// If no worker can be started, files are read in this process instead.
+pub fn read_supervised(
+    paths: &[PathBuf],
+    exe: &Path,
+    args: &[String],
+    count: usize,
+    timeout: Duration,
+    max_bytes: u64,
+) -> Vec<FileRead> {
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<FileRead>>> = paths.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..count.clamp(1, paths.len().max(1)) {
+            s.spawn(|| {
+                let mut worker: Option<Worker> = None;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    if worker.is_none() {
+                        worker = Worker::spawn(exe, args).ok();
+                    }
+                    let read = match worker.as_mut() {
+                        None => read_file(path, max_bytes),
+                        Some(w) => w.ask(path, timeout).unwrap_or_else(|failure| {
+                            worker = None;
+                            FileRead {
+                                sha256: hash_file(path),
+                                result: Err(failure),
+                            }
+                        }),
+                    };
+                    *results[i]
+                        .lock()
+                        .expect("no poisoning: workers do not panic") = Some(read);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .zip(paths)
+        .map(|(r, p)| {
+            r.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| read_file(p, max_bytes))
+        })
+        .collect()
+}
+
+fn hash_file(path: &Path) -> String {
+    std::fs::read(path)
+        .map(|b| hex(&Sha256::digest(&b)))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip_through_hex() {
+        let p = PathBuf::from("/tmp/收件箱/清泉镇\n3月.xlsx");
+        assert_eq!(decode_path(&encode_path(&p)), Some(p));
+        assert_eq!(decode_path("zz"), None);
+        assert_eq!(decode_path("abc"), None);
+    }
+}

@@ -1,0 +1,82 @@
+//! The `tally` binary: parse the command line, call the library, and map
+//! the outcome to the exit code (0 fine, 1 problems found, 2 could not work).
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use tally::cli::{CheckArgs, Cli, Command, Format, ReadArgs};
+use tally::ingest::{Isolation, ReadOptions};
+use tally::issue::Severity;
+use tally::pipeline::{TallyError, inspect};
+use tally::report;
+use tally::validate::CheckOptions;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => exit(check(&args)),
+        Command::Worker { max_bytes } => match tally::ingest::workers::serve(max_bytes) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(2),
+        },
+    }
+}
+
+fn exit(result: Result<bool, TallyError>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("tally: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Files are read in worker processes of this same binary, so that a
+/// workbook that aborts the reader costs only itself.
+fn read_options(args: &ReadArgs) -> ReadOptions {
+    let max_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
+    let count = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let isolation = match std::env::current_exe() {
+        Ok(exe) => Isolation::Workers {
+            exe,
+            args: vec![
+                "__worker".into(),
+                "--max-bytes".into(),
+                max_bytes.to_string(),
+            ],
+            count,
+            timeout: Duration::from_secs(args.file_timeout),
+        },
+        Err(_) => Isolation::InProcess,
+    };
+    ReadOptions {
+        max_bytes,
+        isolation,
+    }
+}
+
+/// `tally check`: true when no errors were found.
+fn check(args: &CheckArgs) -> Result<bool, TallyError> {
+    let options = CheckOptions {
+        period: args.period,
+        tolerance: args.tolerance,
+    };
+    let inspection = inspect(&args.plan, &args.inbox, &read_options(&args.read), &options)?;
+    let written = match args.format {
+        Format::Json => report::check::write_json(&mut std::io::stdout().lock(), &inspection),
+        Format::Text => {
+            let mut out = anstream::stdout().lock();
+            report::check::write_text(&mut out, &inspection).and_then(|_| out.flush())
+        }
+    };
+    // A closed pipe (`tally check | head`) is not a failure of the check.
+    let _ = written;
+    Ok(inspection.checked.count(Severity::Error) == 0)
+}

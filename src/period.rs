@@ -1,0 +1,204 @@
+//! Reporting periods and the share of the year they cover (时间进度).
+//!
+//! Every report is cumulative from 1 January, so a period is reduced to its
+//! year and its end date; `elapsed` is the fraction of the year behind us at
+//! that end (CONTRACT.md section 3).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+/// A reporting period: a year, a quarter, a month or an ISO week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Period {
+    /// `2022`
+    Year(i32),
+    /// `2022-Q2`
+    Quarter(i32, u32),
+    /// `2022-06`
+    Month(i32, u32),
+    /// `2022-W23` (ISO week)
+    Week(i32, u32),
+}
+
+/// Why a period could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("“{0}”不是有效的期别；请写成 2022、2022-Q2、2022-06 或 2022-W23")]
+pub struct PeriodError(pub String);
+
+impl FromStr for Period {
+    type Err = PeriodError;
+
+    /// Parses `2022`, `2022-Q2`, `2022-06` or `2022-W23` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || PeriodError(s.to_string());
+        let t = s.trim().to_ascii_uppercase();
+        let (year, rest) = match t.split_once('-') {
+            Some((y, r)) => (y, Some(r)),
+            None => (t.as_str(), None),
+        };
+        if year.len() != 4 {
+            return Err(err());
+        }
+        let year: i32 = year.parse().map_err(|_| err())?;
+        let number = |r: &str| r.parse::<u32>().map_err(|_| err());
+        let period = match rest {
+            None => Period::Year(year),
+            Some(r) if r.starts_with('Q') => Period::Quarter(year, number(&r[1..])?),
+            Some(r) if r.starts_with('W') => Period::Week(year, number(&r[1..])?),
+            Some(r) => Period::Month(year, number(r)?),
+        };
+        let valid = match period {
+            Period::Year(_) => true,
+            Period::Quarter(_, q) => (1..=4).contains(&q),
+            Period::Month(_, m) => (1..=12).contains(&m),
+            Period::Week(y, w) => {
+                w >= 1 && NaiveDate::from_isoywd_opt(y, w, Weekday::Sun).is_some()
+            }
+        };
+        if valid { Ok(period) } else { Err(err()) }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Period::Year(y) => write!(f, "{y}"),
+            Period::Quarter(y, q) => write!(f, "{y}-Q{q}"),
+            Period::Month(y, m) => write!(f, "{y}-{m:02}"),
+            Period::Week(y, w) => write!(f, "{y}-W{w:02}"),
+        }
+    }
+}
+
+impl Period {
+    /// The calendar year the cumulative figures belong to.
+    pub fn year(&self) -> i32 {
+        match *self {
+            Period::Year(y) | Period::Quarter(y, _) | Period::Month(y, _) | Period::Week(y, _) => y,
+        }
+    }
+
+    /// The last day of the period.
+    pub fn end_date(&self) -> NaiveDate {
+        let month_end = |y: i32, m: u32| {
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            NaiveDate::from_ymd_opt(ny, nm, 1)
+                .and_then(|d| d.pred_opt())
+                .expect("validated month")
+        };
+        match *self {
+            Period::Year(y) => month_end(y, 12),
+            Period::Quarter(y, q) => month_end(y, q * 3),
+            Period::Month(y, m) => month_end(y, m),
+            Period::Week(y, w) => {
+                NaiveDate::from_isoywd_opt(y, w, Weekday::Sun).expect("validated week")
+            }
+        }
+    }
+
+    /// Share of the year elapsed at the period's end, in `0..=1`.
+    ///
+    /// Months, quarters and years count whole months; a week counts the day
+    /// of year of its Sunday. A week whose Sunday falls in January of the next
+    /// year (ISO week 52/53) counts as the whole year.
+    pub fn elapsed(&self) -> f64 {
+        match *self {
+            Period::Year(_) => 1.0,
+            Period::Quarter(_, q) => f64::from(q * 3) / 12.0,
+            Period::Month(_, m) => f64::from(m) / 12.0,
+            Period::Week(y, _) => {
+                let sunday = self.end_date();
+                if sunday.year() > y {
+                    1.0
+                } else {
+                    day_fraction(sunday)
+                }
+            }
+        }
+    }
+
+    /// How the period is written for people: 2022年3月, 2022年第二季度 ...
+    pub fn label(&self) -> String {
+        const QUARTERS: [&str; 4] = ["一", "二", "三", "四"];
+        match *self {
+            Period::Year(y) => format!("{y}年"),
+            Period::Quarter(y, q) => format!("{y}年第{}季度", QUARTERS[(q - 1) as usize]),
+            Period::Month(y, m) => format!("{y}年{m}月"),
+            Period::Week(y, w) => format!("{y}年第{w}周"),
+        }
+    }
+}
+
+/// Day of year of `date` divided by the days in its year.
+pub fn day_fraction(date: NaiveDate) -> f64 {
+    let days_in_year = if NaiveDate::from_ymd_opt(date.year(), 2, 29).is_some() {
+        366.0
+    } else {
+        365.0
+    };
+    f64::from(date.ordinal()) / days_in_year
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Period {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parses_every_form_and_round_trips() {
+        for s in ["2022", "2022-Q2", "2022-06", "2022-W23"] {
+            assert_eq!(p(s).to_string(), s);
+        }
+        assert_eq!(p("2022-q3"), Period::Quarter(2022, 3));
+        assert_eq!(p(" 2022-3 "), Period::Month(2022, 3));
+    }
+
+    #[test]
+    fn rejects_impossible_periods() {
+        for s in [
+            "", "22", "2022-13", "2022-Q5", "2022-Q0", "2022-W54", "2021-W53", "2022-xx",
+        ] {
+            assert!(s.parse::<Period>().is_err(), "{s} should be refused");
+        }
+        // 2020 had 53 ISO weeks.
+        assert!("2020-W53".parse::<Period>().is_ok());
+    }
+
+    #[test]
+    fn elapsed_counts_months_for_months_quarters_and_years() {
+        assert_eq!(p("2022-03").elapsed(), 0.25);
+        assert_eq!(p("2022-Q2").elapsed(), 0.5);
+        assert_eq!(p("2022").elapsed(), 1.0);
+        assert_eq!(
+            p("2022-12").end_date(),
+            NaiveDate::from_ymd_opt(2022, 12, 31).unwrap()
+        );
+        assert_eq!(
+            p("2024-02").end_date(),
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        );
+    }
+
+    #[test]
+    fn elapsed_of_a_week_is_its_sunday_over_the_days_of_the_year() {
+        // ISO week 23 of 2022 ends on Sunday 12 June, day 163 of 365.
+        let w = p("2022-W23");
+        assert_eq!(w.end_date(), NaiveDate::from_ymd_opt(2022, 6, 12).unwrap());
+        assert!((w.elapsed() - 163.0 / 365.0).abs() < 1e-12);
+        // Leap year: 2024-W01 ends Sunday 7 January, day 7 of 366.
+        assert!((p("2024-W01").elapsed() - 7.0 / 366.0).abs() < 1e-12);
+        // 2020-W53 ends on 3 January 2021: the whole of 2020 is behind us.
+        assert_eq!(p("2020-W53").elapsed(), 1.0);
+    }
+
+    #[test]
+    fn labels_are_chinese() {
+        assert_eq!(p("2022-03").label(), "2022年3月");
+        assert_eq!(p("2022-Q2").label(), "2022年第二季度");
+    }
+}

@@ -1,0 +1,702 @@
+//! Reading the plan workbook (CONTRACT.md section 2).
+//!
+//! Sheets are found by Chinese or English name, columns by header text in
+//! any order. Every problem found is collected, so the bureau fixes its plan
+//! in one pass instead of one error per run.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::{Aggregation, COUNTY, Direction, Indicator, Plan, Profile, Target, Unit, UnitKind};
+use crate::issue::a1;
+use crate::progress::Goal;
+use crate::sheet::{Book, Format, Grid, normalize_label};
+use crate::value::{CellValue, Reading, as_fraction, fold, read_date, read_number};
+
+/// One thing wrong with the plan, with where it is and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanProblem {
+    pub sheet: Option<String>,
+    pub cell: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for PlanProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.sheet, &self.cell) {
+            (Some(s), Some(c)) => write!(f, "{s}!{c}：{}", self.message),
+            (Some(s), None) => write!(f, "工作表“{s}”：{}", self.message),
+            _ => write!(f, "{}", self.message),
+        }
+    }
+}
+
+/// A plan that cannot be used, with every problem found in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PlanError {
+    pub file: String,
+    pub problems: Vec<PlanProblem>,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "计划表 {} 有 {} 处问题，请改正后重新运行：",
+            self.file,
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Column header spellings, normalized (see [`normalize_label`]).
+struct Col {
+    key: &'static str,
+    names: &'static [&'static str],
+    required: bool,
+}
+
+const UNIT_COLS: &[Col] = &[
+    Col {
+        key: "name",
+        names: &["单位名称", "name", "单位"],
+        required: true,
+    },
+    Col {
+        key: "aliases",
+        names: &["别名", "aliases", "alias"],
+        required: false,
+    },
+    Col {
+        key: "kind",
+        names: &["类型", "kind", "单位类型"],
+        required: true,
+    },
+    Col {
+        key: "email",
+        names: &["邮箱", "email", "电子邮箱", "e-mail"],
+        required: false,
+    },
+];
+
+const INDICATOR_COLS: &[Col] = &[
+    Col {
+        key: "code",
+        names: &["指标代码", "code", "代码"],
+        required: true,
+    },
+    Col {
+        key: "name",
+        names: &["指标名称", "name", "名称"],
+        required: true,
+    },
+    Col {
+        key: "uom",
+        names: &["计量单位", "unit", "单位"],
+        required: true,
+    },
+    Col {
+        key: "category",
+        names: &["类别", "category"],
+        required: false,
+    },
+    Col {
+        key: "aggregation",
+        names: &["汇总方式", "aggregation"],
+        required: false,
+    },
+    Col {
+        key: "numerator",
+        names: &["分子", "numerator"],
+        required: false,
+    },
+    Col {
+        key: "denominator",
+        names: &["分母", "denominator"],
+        required: false,
+    },
+    Col {
+        key: "direction",
+        names: &["方向", "direction"],
+        required: false,
+    },
+    Col {
+        key: "profile",
+        names: &["进度", "profile", "进度类型"],
+        required: false,
+    },
+    Col {
+        key: "min",
+        names: &["最小值", "min"],
+        required: false,
+    },
+    Col {
+        key: "max",
+        names: &["最大值", "max"],
+        required: false,
+    },
+    Col {
+        key: "weight",
+        names: &["权重", "weight"],
+        required: false,
+    },
+];
+
+const TARGET_COLS: &[Col] = &[
+    Col {
+        key: "unit",
+        names: &["单位名称", "unit", "单位"],
+        required: true,
+    },
+    Col {
+        key: "code",
+        names: &["指标代码", "code"],
+        required: true,
+    },
+    Col {
+        key: "target",
+        names: &["年度目标", "target", "目标"],
+        required: true,
+    },
+    Col {
+        key: "q1",
+        names: &["一季度", "q1"],
+        required: false,
+    },
+    Col {
+        key: "q2",
+        names: &["二季度", "q2"],
+        required: false,
+    },
+    Col {
+        key: "q3",
+        names: &["三季度", "q3"],
+        required: false,
+    },
+    Col {
+        key: "deadline",
+        names: &["截止日期", "deadline"],
+        required: false,
+    },
+];
+
+/// A sheet with its header located: each known column's index.
+struct Table<'g> {
+    grid: &'g Grid,
+    header_row: u32,
+    cols: HashMap<&'static str, u32>,
+}
+
+impl Table<'_> {
+    fn cell(&self, row: u32, key: &str) -> Option<(&CellValue, String)> {
+        let col = *self.cols.get(key)?;
+        Some((self.grid.get(row, col), a1(row, col)))
+    }
+
+    fn text(&self, row: u32, key: &str) -> String {
+        self.cell(row, key)
+            .map(|(v, _)| fold(&v.display()).trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Data rows: every non-empty row below the header.
+    fn rows(&self) -> Vec<u32> {
+        self.grid
+            .rows()
+            .filter(|(r, cells)| *r > self.header_row && cells.iter().any(|(_, v)| !v.is_blank()))
+            .map(|(r, _)| r)
+            .collect()
+    }
+}
+
+struct Problems {
+    list: Vec<PlanProblem>,
+}
+
+impl Problems {
+    fn at(&mut self, sheet: &str, cell: Option<String>, message: String) {
+        self.list.push(PlanProblem {
+            sheet: Some(sheet.to_string()),
+            cell,
+            message,
+        });
+    }
+}
+
+fn locate<'g>(grid: &'g Grid, cols: &[Col], problems: &mut Problems) -> Option<Table<'g>> {
+    let first = &cols[0];
+    for (r, cells) in grid.rows().take(10) {
+        let mut found = HashMap::new();
+        for (c, v) in cells {
+            let label = normalize_label(&v.display());
+            if let Some(col) = cols.iter().find(|col| col.names.contains(&label.as_str())) {
+                found.entry(col.key).or_insert(*c);
+            }
+        }
+        if !found.contains_key(first.key) {
+            continue;
+        }
+        for col in cols
+            .iter()
+            .filter(|c| c.required && !found.contains_key(c.key))
+        {
+            problems.at(
+                &grid.name,
+                None,
+                format!(
+                    "第{}行表头缺少“{}”列；请添加该列（也可写作 {}）",
+                    r + 1,
+                    col.names[0],
+                    col.names[1..].join(" / ")
+                ),
+            );
+        }
+        return Some(Table {
+            grid,
+            header_row: r,
+            cols: found,
+        });
+    }
+    problems.at(
+        &grid.name,
+        None,
+        format!(
+            "前10行中找不到表头（需要“{}”列）；请在第一行写上列名",
+            first.names[0]
+        ),
+    );
+    None
+}
+
+fn find_sheet<'b>(grids: &'b [Grid], names: &[&str], problems: &mut Problems) -> Option<&'b Grid> {
+    let found = grids.iter().find(|g| {
+        let n = normalize_label(&g.name);
+        names.contains(&n.as_str())
+    });
+    if found.is_none() {
+        problems.list.push(PlanProblem {
+            sheet: None,
+            cell: None,
+            message: format!(
+                "缺少工作表“{}”；请添加名为“{}”（或 {}）的工作表",
+                names[0], names[0], names[1]
+            ),
+        });
+    }
+    found
+}
+
+/// Reads and checks the plan workbook at `path`.
+///
+/// # Errors
+///
+/// [`PlanError`] listing every problem: a missing sheet or column, a
+/// duplicate code or unit, a target for an unknown unit or indicator, a ratio
+/// without numerator and denominator, a target that is no number ...
+pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
+    let file = path.display().to_string();
+    let fail = |message: String| PlanError {
+        file: file.clone(),
+        problems: vec![PlanProblem {
+            sheet: None,
+            cell: None,
+            message,
+        }],
+    };
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("无法读取计划表文件：{e}")))?;
+    let claimed = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(Format::from_extension);
+    // The plan is the bureau's own file, but a broken one must still give an
+    // answer rather than take tally down.
+    let grids = std::panic::catch_unwind(|| -> Result<Vec<Grid>, String> {
+        let mut book = Book::open(&bytes, claimed).map_err(|e| format!("{e:?}"))?;
+        book.sheet_names()
+            .iter()
+            .map(|n| book.grid(n))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .map_err(|_| fail("计划表已损坏，无法打开；请用 Excel 重新保存为 .xlsx".into()))?
+    .map_err(|e| {
+        fail(format!(
+            "计划表无法打开（{e}）；请用 Excel 重新保存为 .xlsx"
+        ))
+    })?;
+    let mut problems = Problems { list: Vec::new() };
+    let plan = build(&grids, &mut problems);
+    match plan {
+        Some(plan) if problems.list.is_empty() => Ok(plan),
+        _ => Err(PlanError {
+            file,
+            problems: problems.list,
+        }),
+    }
+}
+
+fn build(grids: &[Grid], problems: &mut Problems) -> Option<Plan> {
+    let units_g = find_sheet(grids, &["单位", "units"], problems);
+    let inds_g = find_sheet(grids, &["指标", "indicators"], problems);
+    let targets_g = find_sheet(grids, &["目标", "targets"], problems);
+    let units = locate(units_g?, UNIT_COLS, problems).map(|t| read_units(&t, problems));
+    let indicators =
+        locate(inds_g?, INDICATOR_COLS, problems).map(|t| read_indicators(&t, problems));
+    let (units, indicators) = (units?, indicators?);
+    let plan = Plan::new(units, indicators, Vec::new());
+    let targets =
+        locate(targets_g?, TARGET_COLS, problems).map(|t| read_targets(&t, &plan, problems))?;
+    Some(Plan { targets, ..plan })
+}
+
+fn read_units(t: &Table<'_>, problems: &mut Problems) -> Vec<Unit> {
+    let sheet = &t.grid.name;
+    let mut units: Vec<Unit> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for r in t.rows() {
+        let name = t.text(r, "name");
+        let cell = t.cell(r, "name").map(|(_, c)| c);
+        if name.is_empty() {
+            problems.at(
+                sheet,
+                cell,
+                "单位名称为空；请填写单位名称或删除这一行".into(),
+            );
+            continue;
+        }
+        if name == COUNTY {
+            problems.at(sheet, cell, "“全县”是保留名称，不能作为填报单位".into());
+            continue;
+        }
+        let aliases: Vec<String> = t
+            .text(r, "aliases")
+            .split(['、', ',', ';', '，', '；'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        for n in std::iter::once(&name).chain(&aliases) {
+            if let Some(prev) = seen.insert(n.clone(), cell.clone().unwrap_or_default()) {
+                problems.at(
+                    sheet,
+                    cell.clone(),
+                    format!("名称或别名“{n}”与 {prev} 重复；每个单位名称和别名只能出现一次"),
+                );
+            }
+        }
+        let kind = match t.text(r, "kind").as_str() {
+            "乡镇" | "乡" | "镇" | "township" => UnitKind::Township,
+            "部门" | "department" => UnitKind::Department,
+            other => {
+                problems.at(
+                    sheet,
+                    t.cell(r, "kind").map(|(_, c)| c),
+                    format!("类型“{other}”无法识别；请填写“乡镇”或“部门”"),
+                );
+                UnitKind::Township
+            }
+        };
+        let email = Some(t.text(r, "email")).filter(|e| !e.is_empty());
+        if let Some(e) = &email
+            && (!e.contains('@') || e.contains(['\r', '\n', '<', '>', ',', ';']))
+        {
+            problems.at(
+                sheet,
+                t.cell(r, "email").map(|(_, c)| c),
+                format!("邮箱“{e}”不是有效的邮件地址；请只填写一个地址，如 name@example.org"),
+            );
+        }
+        units.push(Unit {
+            name,
+            aliases,
+            kind,
+            email,
+        });
+    }
+    units
+}
+
+fn parse_choice<T: Copy>(text: &str, choices: &[(&[&str], T)], default: T) -> Result<T, String> {
+    if text.is_empty() {
+        return Ok(default);
+    }
+    let lower = text.to_lowercase();
+    choices
+        .iter()
+        .find(|(names, _)| names.contains(&lower.as_str()))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            choices
+                .iter()
+                .map(|(names, _)| names.join("/"))
+                .collect::<Vec<_>>()
+                .join("、")
+        })
+}
+
+/// The value of a choice column, reporting an unknown one.
+fn choose<T: Copy>(
+    t: &Table<'_>,
+    r: u32,
+    problems: &mut Problems,
+    key: &str,
+    label: &str,
+    choices: &[(&[&str], T)],
+    default: T,
+) -> T {
+    parse_choice(&t.text(r, key), choices, default).unwrap_or_else(|allowed| {
+        problems.at(
+            &t.grid.name,
+            t.cell(r, key).map(|(_, c)| c),
+            format!("{label}“{}”无法识别；可填写 {allowed}", t.text(r, key)),
+        );
+        default
+    })
+}
+
+fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> Vec<Indicator> {
+    let sheet = &t.grid.name;
+    let mut indicators: Vec<Indicator> = Vec::new();
+    // Ratio parts are resolved once every code is known.
+    let mut ratio_parts: Vec<(usize, u32, String, String)> = Vec::new();
+    for r in t.rows() {
+        let code = t.text(r, "code");
+        let code_cell = t.cell(r, "code").map(|(_, c)| c);
+        if code.is_empty() {
+            problems.at(
+                sheet,
+                code_cell,
+                "指标代码为空；请填写唯一的指标代码".into(),
+            );
+            continue;
+        }
+        if indicators
+            .iter()
+            .any(|i| i.code.eq_ignore_ascii_case(&code))
+        {
+            problems.at(
+                sheet,
+                code_cell,
+                format!("指标代码“{code}”重复；每个代码只能出现一次"),
+            );
+            continue;
+        }
+        let aggregation = choose(
+            t,
+            r,
+            problems,
+            "aggregation",
+            "汇总方式",
+            &[
+                (&["求和", "sum"], Aggregation::Sum),
+                (&["比率", "ratio"], Aggregation::Ratio),
+                (&["平均", "mean"], Aggregation::Mean),
+                (&["最大", "max"], Aggregation::Max),
+                (&["最小", "min"], Aggregation::Min),
+            ],
+            Aggregation::Sum,
+        );
+        let direction = choose(
+            t,
+            r,
+            problems,
+            "direction",
+            "方向",
+            &[
+                (&["正向", "higher"], Direction::Higher),
+                (&["逆向", "lower"], Direction::Lower),
+            ],
+            Direction::Higher,
+        );
+        let profile = choose(
+            t,
+            r,
+            problems,
+            "profile",
+            "进度",
+            &[
+                (&["均衡", "linear"], Profile::Linear),
+                (&["季度", "quarterly"], Profile::Quarterly),
+                (&["截止", "deadline"], Profile::Deadline),
+                (&["水平", "level"], Profile::Level),
+            ],
+            Profile::Linear,
+        );
+        let mut number = |key: &str, label: &str| -> Option<f64> {
+            let (v, cell) = t.cell(r, key)?;
+            match read_number(v) {
+                Reading::Missing => None,
+                Reading::Number { value, .. } => Some(value),
+                _ => {
+                    problems.at(
+                        sheet,
+                        Some(cell),
+                        format!("{label}“{}”不是数字；请填写数字或留空", v.display()),
+                    );
+                    None
+                }
+            }
+        };
+        let (min, max, weight) = (
+            number("min", "最小值"),
+            number("max", "最大值"),
+            number("weight", "权重"),
+        );
+        if aggregation == Aggregation::Ratio {
+            ratio_parts.push((
+                indicators.len(),
+                r,
+                t.text(r, "numerator"),
+                t.text(r, "denominator"),
+            ));
+        }
+        let mut indicator = Indicator {
+            code,
+            name: t.text(r, "name"),
+            uom: t.text(r, "uom"),
+            category: Some(t.text(r, "category")).filter(|c| !c.is_empty()),
+            aggregation,
+            ratio_of: None,
+            direction,
+            profile,
+            min,
+            max,
+            weight: weight.unwrap_or(1.0),
+        };
+        if indicator.is_percent() {
+            indicator.min = min.map(|v| as_fraction(v, false));
+            indicator.max = max.map(|v| as_fraction(v, false));
+        }
+        if indicator.name.is_empty() {
+            problems.at(
+                sheet,
+                t.cell(r, "name").map(|(_, c)| c),
+                "指标名称为空；请填写指标名称".into(),
+            );
+        }
+        indicators.push(indicator);
+    }
+    for (i, r, num, den) in ratio_parts {
+        let find = |code: &str| {
+            indicators.iter().position(|x| {
+                x.code.eq_ignore_ascii_case(code) && x.aggregation != Aggregation::Ratio
+            })
+        };
+        match (find(&num), find(&den)) {
+            (Some(n), Some(d)) => indicators[i].ratio_of = Some((n, d)),
+            _ => problems.at(
+                sheet,
+                Some(a1(r, *t.cols.get("numerator").or(t.cols.get("aggregation")).unwrap_or(&0))),
+                format!(
+                    "比率指标“{}”需要分子和分母：请在“分子”“分母”列填写两个已定义的非比率指标代码（现为“{num}”“{den}”）",
+                    indicators[i].code
+                ),
+            ),
+        }
+    }
+    indicators
+}
+
+fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Target> {
+    let sheet = &t.grid.name;
+    let mut targets: Vec<Target> = Vec::new();
+    for r in t.rows() {
+        let unit_text = t.text(r, "unit");
+        let unit_cell = t.cell(r, "unit").map(|(_, c)| c);
+        let unit = if unit_text == super::COUNTY {
+            None
+        } else if let Some(u) = plan.unit_named(&unit_text) {
+            Some(u)
+        } else {
+            problems.at(
+                sheet,
+                unit_cell,
+                format!("单位“{unit_text}”不在“单位”表中；请先在“单位”表中添加它，或改为已有的单位名称或“全县”"),
+            );
+            continue;
+        };
+        let code = t.text(r, "code");
+        let Some(ind) = plan.indicator_by_code(&code) else {
+            problems.at(
+                sheet,
+                t.cell(r, "code").map(|(_, c)| c),
+                format!("指标代码“{code}”不在“指标”表中；请改为已定义的指标代码"),
+            );
+            continue;
+        };
+        let indicator = &plan.indicators[ind];
+        let mut number = |key: &str, label: &str, required: bool| -> Option<f64> {
+            let (v, cell) = t.cell(r, key)?;
+            match read_number(v) {
+                Reading::Number { value, percent, .. } if indicator.is_percent() => {
+                    Some(as_fraction(value, percent))
+                }
+                Reading::Number { value, .. } => Some(value),
+                Reading::Missing if !required => None,
+                Reading::Missing => {
+                    problems.at(sheet, Some(cell), format!("{label}为空；请填写数字"));
+                    None
+                }
+                _ => {
+                    problems.at(
+                        sheet,
+                        Some(cell),
+                        format!("{label}“{}”不是数字；请填写数字", v.display()),
+                    );
+                    None
+                }
+            }
+        };
+        let target = number("target", "年度目标", true);
+        let milestones = [
+            number("q1", "一季度目标", false),
+            number("q2", "二季度目标", false),
+            number("q3", "三季度目标", false),
+        ];
+        let deadline: Option<NaiveDate> = t.cell(r, "deadline").and_then(|(v, cell)| {
+            let d = read_date(v);
+            if d.is_none() && !v.is_blank() {
+                problems.at(
+                    sheet,
+                    Some(cell),
+                    format!("截止日期“{}”无法识别；请写成 2022-03-31", v.display()),
+                );
+            }
+            d
+        });
+        if indicator.profile == Profile::Deadline && deadline.is_none() {
+            problems.at(
+                sheet,
+                unit_cell.clone(),
+                format!("指标“{code}”按截止日期考核，但这一行没有截止日期；请填写“截止日期”"),
+            );
+        }
+        if targets.iter().any(|x| x.unit == unit && x.indicator == ind) {
+            problems.at(
+                sheet,
+                unit_cell,
+                format!("“{unit_text}”的“{code}”目标重复；每个单位每个指标只能有一行"),
+            );
+            continue;
+        }
+        let Some(target) = target else { continue };
+        targets.push(Target {
+            unit,
+            indicator: ind,
+            goal: Goal {
+                target,
+                profile: indicator.profile,
+                direction: indicator.direction,
+                milestones,
+                deadline,
+            },
+        });
+    }
+    targets
+}

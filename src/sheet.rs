@@ -1,0 +1,445 @@
+//! Workbooks opened with calamine and turned into sparse grids of cells.
+//!
+//! This is the only room that talks to calamine. It opens a workbook from
+//! bytes whatever its name claims to be, streams cells where the format
+//! allows (so a sheet that declares a billion cells costs nothing until its
+//! cells exist), and hands the rest of tally plain [`Grid`]s of
+//! [`CellValue`]s.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use calamine::{
+    CellErrorType, Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx,
+};
+use chrono::NaiveDate;
+
+use crate::value::{CellValue, fold};
+
+/// At most this many non-empty cells are kept from one sheet. A submission
+/// holds a few hundred; the cap bounds the time and memory a hostile or
+/// accidental giant sheet can take.
+pub const MAX_CELLS_PER_SHEET: usize = 200_000;
+
+/// One sheet's non-empty cells, by zero-based row and column.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    pub name: String,
+    rows: BTreeMap<u32, Vec<(u32, CellValue)>>,
+    merges: Vec<Dimensions>,
+}
+
+static EMPTY: CellValue = CellValue::Empty;
+
+impl Grid {
+    /// An empty grid called `name`.
+    pub fn new(name: &str) -> Grid {
+        Grid {
+            name: name.to_string(),
+            ..Grid::default()
+        }
+    }
+
+    /// Sets a cell. Cells of one row must arrive in column order for
+    /// [`Grid::get`] to find them; [`Grid::finish`] restores it otherwise.
+    pub fn set(&mut self, row: u32, col: u32, value: CellValue) {
+        if !value.is_blank() || matches!(value, CellValue::Text(_)) {
+            self.rows.entry(row).or_default().push((col, value));
+        }
+    }
+
+    fn finish(&mut self) {
+        for cells in self.rows.values_mut() {
+            if !cells.is_sorted_by_key(|(c, _)| *c) {
+                cells.sort_by_key(|(c, _)| *c);
+            }
+        }
+    }
+
+    /// Number of non-empty cells.
+    pub fn len(&self) -> usize {
+        self.rows.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The cell at (row, col), or an empty one.
+    pub fn get(&self, row: u32, col: u32) -> &CellValue {
+        self.rows
+            .get(&row)
+            .and_then(|cells| {
+                cells
+                    .binary_search_by_key(&col, |(c, _)| *c)
+                    .ok()
+                    .map(|i| &cells[i].1)
+            })
+            .unwrap_or(&EMPTY)
+    }
+
+    /// The cell at (row, col), or for a covered part of a merged range the
+    /// value of its top-left cell.
+    pub fn get_merged(&self, row: u32, col: u32) -> &CellValue {
+        let v = self.get(row, col);
+        if !v.is_blank() {
+            return v;
+        }
+        self.merges
+            .iter()
+            .find(|m| m.contains(row, col))
+            .map(|m| self.get(m.start.0, m.start.1))
+            .unwrap_or(v)
+    }
+
+    /// The cell's text, trimmed (numbers as they would print).
+    pub fn text(&self, row: u32, col: u32) -> String {
+        self.get(row, col).display()
+    }
+
+    /// The non-empty rows in order, each with its cells in column order.
+    pub fn rows(&self) -> impl Iterator<Item = (u32, &[(u32, CellValue)])> {
+        self.rows.iter().map(|(r, cells)| (*r, cells.as_slice()))
+    }
+
+    /// The cells of one row.
+    pub fn row(&self, row: u32) -> &[(u32, CellValue)] {
+        self.rows.get(&row).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn set_merges(&mut self, merges: Vec<Dimensions>) {
+        self.merges = merges;
+    }
+}
+
+/// Why a workbook could not be opened or read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum OpenError {
+    /// Protected by a password.
+    Password,
+    /// Zero bytes.
+    Empty,
+    /// Not a spreadsheet format calamine knows, or damaged beyond reading.
+    Corrupt(String),
+    /// A workbook with no worksheet at all.
+    NoSheets,
+}
+
+/// The container a file really is, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    Zip,
+    Ole,
+    Other,
+}
+
+pub fn sniff(bytes: &[u8]) -> Container {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        Container::Zip
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Container::Ole
+    } else {
+        Container::Other
+    }
+}
+
+/// The formats calamine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+}
+
+impl Format {
+    /// The format a file name's ending claims, if it is a spreadsheet ending.
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        match ext.to_ascii_lowercase().as_str() {
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            "xlsb" => Some(Format::Xlsb),
+            "xls" => Some(Format::Xls),
+            "ods" => Some(Format::Ods),
+            _ => None,
+        }
+    }
+}
+
+/// An open workbook over borrowed bytes.
+pub enum Book<'a> {
+    Xlsx(Xlsx<Cursor<&'a [u8]>>),
+    Xlsb(Xlsb<Cursor<&'a [u8]>>),
+    Xls(Xls<Cursor<&'a [u8]>>),
+    Ods(Ods<Cursor<&'a [u8]>>),
+}
+
+fn try_open(bytes: &[u8], format: Format) -> Result<Book<'_>, OpenError> {
+    let c = Cursor::new(bytes);
+    let password = OpenError::Password;
+    let corrupt = |e: &dyn std::fmt::Display| OpenError::Corrupt(e.to_string());
+    match format {
+        Format::Xlsx => Xlsx::new(c).map(Book::Xlsx).map_err(|e| match e {
+            calamine::XlsxError::Password => password,
+            e => corrupt(&e),
+        }),
+        Format::Xlsb => Xlsb::new(c).map(Book::Xlsb).map_err(|e| match e {
+            calamine::XlsbError::Password => password,
+            e => corrupt(&e),
+        }),
+        Format::Xls => Xls::new(c).map(Book::Xls).map_err(|e| match e {
+            calamine::XlsError::Password => password,
+            e => corrupt(&e),
+        }),
+        Format::Ods => Ods::new(c).map(Book::Ods).map_err(|e| match e {
+            calamine::OdsError::Password => password,
+            e => corrupt(&e),
+        }),
+    }
+}
+
+impl<'a> Book<'a> {
+    /// Opens a workbook, trusting its content over its name: an `.xls` that
+    /// is really an OOXML zip (as some exporters write) still opens.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError`] when no reader accepts the bytes; a password anywhere
+    /// is reported as such, otherwise the error of the format the name claims.
+    pub fn open(bytes: &'a [u8], claimed: Option<Format>) -> Result<Book<'a>, OpenError> {
+        if bytes.is_empty() {
+            return Err(OpenError::Empty);
+        }
+        let by_content: &[Format] = match sniff(bytes) {
+            Container::Zip => &[Format::Xlsx, Format::Xlsb, Format::Ods],
+            // An encrypted OOXML file is an OLE container too.
+            Container::Ole => &[Format::Xls, Format::Xlsx],
+            // Bare BIFF2-5 streams have no container.
+            Container::Other => &[Format::Xls],
+        };
+        let mut first_error = None;
+        let candidates = claimed
+            .into_iter()
+            .chain(by_content.iter().copied().filter(|f| Some(*f) != claimed));
+        for format in candidates {
+            match try_open(bytes, format) {
+                Ok(book) => return Ok(book),
+                Err(OpenError::Password) => return Err(OpenError::Password),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| OpenError::Corrupt("unknown format".into())))
+    }
+
+    /// Worksheet names, visible ones first, each group in workbook order.
+    /// Chart sheets and macro sheets hold no cells and are left out.
+    pub fn sheet_names(&self) -> Vec<String> {
+        let meta = match self {
+            Book::Xlsx(b) => b.sheets_metadata(),
+            Book::Xlsb(b) => b.sheets_metadata(),
+            Book::Xls(b) => b.sheets_metadata(),
+            Book::Ods(b) => b.sheets_metadata(),
+        };
+        let worksheets = meta.iter().filter(|s| s.typ == SheetType::WorkSheet);
+        let (visible, hidden): (Vec<_>, Vec<_>) =
+            worksheets.partition(|s| s.visible == SheetVisible::Visible);
+        visible
+            .into_iter()
+            .chain(hidden)
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// Reads one sheet's cells, at most [`MAX_CELLS_PER_SHEET`] of them.
+    ///
+    /// # Errors
+    ///
+    /// The reader's message when the sheet's data is damaged.
+    pub fn grid(&mut self, name: &str) -> Result<Grid, String> {
+        let mut grid = Grid::new(name);
+        match self {
+            Book::Xlsx(b) => {
+                let mut cells = b.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+                while let Some(rec) = cells
+                    .next_cell_with_formula_metadata()
+                    .map_err(|e| e.to_string())?
+                {
+                    let value = match (convert_ref(&rec.value), rec.formula) {
+                        (v, Some(f)) if v.is_blank() => CellValue::UncachedFormula(formula_text(f)),
+                        (v, _) => v,
+                    };
+                    grid.set(rec.pos.0, rec.pos.1, value);
+                    if grid.len() >= MAX_CELLS_PER_SHEET {
+                        break;
+                    }
+                }
+            }
+            Book::Xlsb(b) => {
+                let mut cells = b.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+                while let Some(cell) = cells.next_cell().map_err(|e| e.to_string())? {
+                    let (r, c) = cell.get_position();
+                    grid.set(r, c, convert_ref(cell.get_value()));
+                    if grid.len() >= MAX_CELLS_PER_SHEET {
+                        break;
+                    }
+                }
+            }
+            Book::Xls(b) => fill_from_range(
+                &mut grid,
+                b.worksheet_range(name).map_err(|e| e.to_string())?,
+            ),
+            Book::Ods(b) => fill_from_range(
+                &mut grid,
+                b.worksheet_range(name).map_err(|e| e.to_string())?,
+            ),
+        }
+        grid.finish();
+        Ok(grid)
+    }
+
+    /// The merged ranges of a sheet, where the format keeps them.
+    pub fn merges(&mut self, name: &str) -> Vec<Dimensions> {
+        match self {
+            Book::Xlsx(b) => b.merge_cells_by_sheet_name(name).unwrap_or_default(),
+            Book::Xls(b) => b.merge_cells_by_sheet_name(name).unwrap_or_default(),
+            Book::Xlsb(_) | Book::Ods(_) => Vec::new(),
+        }
+    }
+
+    /// For formats whose cell reader does not report formulas (xls, ods):
+    /// the formula text of the given cells, where they hold one.
+    pub fn formulas(&mut self, name: &str, cells: &[(u32, u32)]) -> Vec<Option<String>> {
+        let range = match self {
+            Book::Xls(b) => b.worksheet_formula(name).ok(),
+            Book::Ods(b) => b.worksheet_formula(name).ok(),
+            Book::Xlsx(_) | Book::Xlsb(_) => None,
+        };
+        cells
+            .iter()
+            .map(|&pos| {
+                let f = range.as_ref()?.get_value(pos)?;
+                (!f.is_empty()).then(|| f.clone())
+            })
+            .collect()
+    }
+}
+
+fn formula_text(f: calamine::XlsxFormulaMetadata) -> String {
+    match f {
+        calamine::XlsxFormulaMetadata::Normal { formula }
+        | calamine::XlsxFormulaMetadata::Shared { formula, .. } => formula,
+        _ => String::new(),
+    }
+}
+
+fn fill_from_range(grid: &mut Grid, range: calamine::Range<Data>) {
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    for (r, c, v) in range.used_cells().take(MAX_CELLS_PER_SHEET) {
+        grid.set(r0 + r as u32, c0 + c as u32, convert(v));
+    }
+}
+
+fn convert_error(e: &CellErrorType) -> CellValue {
+    CellValue::Error(e.to_string())
+}
+
+fn convert_datetime(dt: &calamine::ExcelDateTime) -> CellValue {
+    match dt.as_datetime() {
+        Some(d) if dt.is_datetime() => CellValue::Date(d.date()),
+        _ => CellValue::Number(dt.as_f64()),
+    }
+}
+
+fn convert_iso(s: &str) -> CellValue {
+    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+        .map(CellValue::Date)
+        .unwrap_or_else(|_| CellValue::Text(s.to_string()))
+}
+
+/// calamine's owned cell to ours.
+pub fn convert(v: &Data) -> CellValue {
+    match v {
+        Data::Int(i) => CellValue::Number(*i as f64),
+        Data::Float(f) => CellValue::Number(*f),
+        Data::String(s) => CellValue::Text(s.clone()),
+        Data::Bool(b) => CellValue::Bool(*b),
+        Data::DateTime(dt) => convert_datetime(dt),
+        Data::DateTimeIso(s) => convert_iso(s),
+        Data::DurationIso(s) => CellValue::Text(s.clone()),
+        Data::Error(e) => convert_error(e),
+        Data::Empty => CellValue::Empty,
+    }
+}
+
+/// calamine's borrowed cell to ours.
+pub fn convert_ref(v: &DataRef<'_>) -> CellValue {
+    match v {
+        DataRef::Int(i) => CellValue::Number(*i as f64),
+        DataRef::Float(f) => CellValue::Number(*f),
+        DataRef::String(s) => CellValue::Text(s.clone()),
+        DataRef::SharedString(s) => CellValue::Text((*s).to_string()),
+        DataRef::Bool(b) => CellValue::Bool(*b),
+        DataRef::DateTime(dt) => convert_datetime(dt),
+        DataRef::DateTimeIso(s) => convert_iso(s),
+        DataRef::DurationIso(s) => CellValue::Text(s.clone()),
+        DataRef::Error(e) => convert_error(e),
+        DataRef::Empty => CellValue::Empty,
+    }
+}
+
+/// A header text reduced to what identifies it: full-width folded, spaces
+/// and line breaks removed, a bracketed unit like `（万元）` dropped,
+/// lower-cased.
+pub fn normalize_label(s: &str) -> String {
+    let folded = fold(s);
+    let mut out = String::with_capacity(folded.len());
+    let mut depth = 0u32;
+    for c in folded.chars() {
+        match c {
+            '(' | '[' | '【' | '〔' => depth += 1,
+            ')' | ']' | '】' | '〕' => depth = depth.saturating_sub(1),
+            c if c.is_whitespace() || c == '*' || c == '＊' => {}
+            c if depth == 0 => out.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_normalize() {
+        assert_eq!(normalize_label(" 本年累计\n（万元）"), "本年累计");
+        assert_eq!(normalize_label("指 标 名 称"), "指标名称");
+        assert_eq!(normalize_label("Actual (万元)"), "actual");
+        assert_eq!(normalize_label("*指标代码"), "指标代码");
+    }
+
+    #[test]
+    fn grid_lookup_and_merges() {
+        let mut g = Grid::new("s");
+        g.set(0, 3, CellValue::Text("完成情况".into()));
+        g.set(0, 1, CellValue::Number(1.0));
+        g.finish();
+        assert_eq!(g.get(0, 1), &CellValue::Number(1.0));
+        assert_eq!(g.get(0, 2), &CellValue::Empty);
+        g.set_merges(vec![Dimensions::new((0, 3), (0, 4))]);
+        assert_eq!(g.get_merged(0, 4), &CellValue::Text("完成情况".into()));
+        assert_eq!(g.get_merged(1, 4), &CellValue::Empty);
+    }
+
+    #[test]
+    fn sniffing_and_empty_files() {
+        assert_eq!(sniff(b"PK\x03\x04rest"), Container::Zip);
+        assert_eq!(sniff(b"hello"), Container::Other);
+        assert!(matches!(Book::open(b"", None), Err(OpenError::Empty)));
+        assert!(matches!(
+            Book::open(b"not a workbook at all", Some(Format::Xlsx)),
+            Err(OpenError::Corrupt(_))
+        ));
+    }
+}

@@ -1,0 +1,746 @@
+//! Checking what was read against the plan (CONTRACT.md sections 5 and 6).
+//!
+//! Takes the plan and every inbox file's [`FileRead`] and returns the valid
+//! values ([`Fact`]s), one [`Submission`] row per file and missing unit, and
+//! every [`Issue`] with its cell and a sentence the township clerk can act on.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::ingest::{Extract, FileRead, InboxFile, Row, Table};
+use crate::issue::{Issue, IssueCode, Severity, a1};
+use crate::period::Period;
+use crate::plan::{Aggregation, Direction, Indicator, Plan};
+use crate::progress::{self, Status};
+use crate::sheet::normalize_label;
+use crate::value::{Reading, as_fraction, format_number, read_number};
+
+/// What became of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    Accepted,
+    Rejected,
+    Superseded,
+    Missing,
+}
+
+impl SubmissionStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            SubmissionStatus::Accepted => "accepted",
+            SubmissionStatus::Rejected => "rejected",
+            SubmissionStatus::Superseded => "superseded",
+            SubmissionStatus::Missing => "missing",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SubmissionStatus::Accepted => "已接收",
+            SubmissionStatus::Rejected => "拒收",
+            SubmissionStatus::Superseded => "已被替代",
+            SubmissionStatus::Missing => "未报送",
+        }
+    }
+}
+
+/// One row of `submissions.csv`: an inbox file, or a unit that sent nothing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Submission {
+    pub file: Option<String>,
+    pub unit: Option<String>,
+    pub status: SubmissionStatus,
+    pub sha256: Option<String>,
+    pub reported_at: Option<NaiveDate>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// One valid value: a unit's cumulative figure for an indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    pub unit: usize,
+    pub indicator: usize,
+    pub value: f64,
+    pub file: String,
+    pub sheet: String,
+    pub cell: String,
+    /// The unit's note on the row (备注 / 滞后原因).
+    pub note: Option<String>,
+}
+
+/// Settings of a check.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    /// Without a period there is no expected progress, so no
+    /// `missing_explanation`.
+    pub period: Option<Period>,
+    pub tolerance: f64,
+}
+
+/// Everything a check found.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    pub submissions: Vec<Submission>,
+    pub facts: Vec<Fact>,
+    pub issues: Vec<Issue>,
+}
+
+impl Checked {
+    /// Issues of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.issues
+            .iter()
+            .filter(|i| i.severity == severity)
+            .count()
+    }
+}
+
+/// An inbox file as read: a workbook's [`FileRead`], or nothing for a file
+/// that is no workbook.
+pub struct Received<'a> {
+    pub file: &'a InboxFile,
+    pub read: Option<&'a FileRead>,
+    /// SHA-256 of a file that was not read as a workbook.
+    pub sha256: Option<String>,
+}
+
+/// The outcome for one file before the units' files are compared.
+struct Outcome {
+    file: String,
+    unit: Option<usize>,
+    status: SubmissionStatus,
+    sha256: Option<String>,
+    reported_at: Option<NaiveDate>,
+    modified: Option<SystemTime>,
+    issues: Vec<Issue>,
+    facts: Vec<Fact>,
+}
+
+/// Checks every received file against the plan.
+pub fn check(plan: &Plan, received: &[Received<'_>], options: &CheckOptions) -> Checked {
+    let mut outcomes: Vec<Outcome> = received
+        .iter()
+        .map(|r| check_file(plan, r, options))
+        .collect();
+    supersede(plan, &mut outcomes);
+    let mut out = Checked::default();
+    let mut has_accepted = vec![false; plan.units.len()];
+    let mut has_rejected: Vec<Vec<String>> = vec![Vec::new(); plan.units.len()];
+    for o in outcomes {
+        if let Some(u) = o.unit {
+            match o.status {
+                SubmissionStatus::Accepted => has_accepted[u] = true,
+                SubmissionStatus::Rejected => has_rejected[u].push(o.file.clone()),
+                _ => {}
+            }
+        }
+        out.submissions.push(Submission {
+            file: Some(o.file),
+            unit: o.unit.map(|u| plan.units[u].name.clone()),
+            status: o.status,
+            sha256: o.sha256,
+            reported_at: o.reported_at,
+            errors: count(&o.issues, Severity::Error),
+            warnings: count(&o.issues, Severity::Warning),
+        });
+        out.issues.extend(o.issues);
+        out.facts.extend(o.facts);
+    }
+    let period = options
+        .period
+        .map(|p| format!(" {} 的", p.label()))
+        .unwrap_or_default();
+    for (u, unit) in plan.units.iter().enumerate() {
+        if has_accepted[u] {
+            continue;
+        }
+        let message = if has_rejected[u].is_empty() {
+            format!("{} 未报送{period}报表；请按模板填写后报送", unit.name)
+        } else {
+            format!(
+                "{} 没有可用的{period}报表（收到的 {} 被拒收，原因见该文件）；请改正后重新报送",
+                unit.name,
+                has_rejected[u].join("、")
+            )
+        };
+        out.issues.push(Issue::file(
+            "",
+            Some(&unit.name),
+            IssueCode::MissingSubmission,
+            message,
+        ));
+        out.submissions.push(Submission {
+            file: None,
+            unit: Some(unit.name.clone()),
+            status: SubmissionStatus::Missing,
+            sha256: None,
+            reported_at: None,
+            errors: 1,
+            warnings: 0,
+        });
+    }
+    out
+}
+
+fn count(issues: &[Issue], severity: Severity) -> usize {
+    issues.iter().filter(|i| i.severity == severity).count()
+}
+
+/// Of several accepted files of one unit, the latest 填报日期 wins, then the
+/// latest modification time; the others are superseded.
+fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
+    let mut by_unit: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        if let (Some(u), SubmissionStatus::Accepted) = (o.unit, o.status) {
+            by_unit.entry(u).or_default().push(i);
+        }
+    }
+    for (u, mut idx) in by_unit {
+        if idx.len() < 2 {
+            continue;
+        }
+        idx.sort_by(|&a, &b| {
+            let (a, b) = (&outcomes[a], &outcomes[b]);
+            a.reported_at
+                .cmp(&b.reported_at)
+                .then(a.modified.cmp(&b.modified))
+                .then_with(|| a.file.cmp(&b.file))
+        });
+        let winner = *idx.last().expect("two or more");
+        let (winner_file, winner_date) =
+            (outcomes[winner].file.clone(), outcomes[winner].reported_at);
+        for &i in &idx[..idx.len() - 1] {
+            let o = &mut outcomes[i];
+            let why = match (winner_date, o.reported_at) {
+                (Some(w), Some(mine)) if w != mine => format!("填报日期 {w} 晚于本文件的 {mine}"),
+                (Some(w), None) => format!("填报日期 {w}，本文件未写填报日期"),
+                _ => "修改时间更晚".to_string(),
+            };
+            o.status = SubmissionStatus::Superseded;
+            o.facts.clear();
+            // The replaced file's own problems no longer matter.
+            o.issues = vec![Issue::file(
+                &o.file,
+                Some(&plan.units[u].name),
+                IssueCode::Superseded,
+                format!(
+                    "{} 另有更新的报表“{winner_file}”（{why}），本文件已被替代，不参与汇总；如本文件才是正确的，请撤回另一份",
+                    plan.units[u].name
+                ),
+            )];
+        }
+    }
+}
+
+fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome {
+    let name = r.file.name.clone();
+    let mut outcome = Outcome {
+        file: name.clone(),
+        unit: None,
+        status: SubmissionStatus::Rejected,
+        sha256: r
+            .read
+            .map(|f| f.sha256.clone())
+            .or(r.sha256.clone())
+            .filter(|s| !s.is_empty()),
+        reported_at: None,
+        modified: r.file.modified,
+        issues: Vec::new(),
+        facts: Vec::new(),
+    };
+    let read = match r.read {
+        Some(read) if r.file.claimed.is_some() => read,
+        _ => {
+            let message = if name.starts_with("~$") {
+                "这是 Excel 打开文件时留下的临时锁定文件，不是报表，未读取；可以删除".to_string()
+            } else {
+                format!(
+                    "“{name}”不是 Excel/WPS 表格（.xlsx .xlsm .xls .xlsb .ods），未读取；如果是报表，请另存为 .xlsx 后重新报送"
+                )
+            };
+            outcome
+                .issues
+                .push(Issue::file(&name, None, IssueCode::NotAWorkbook, message));
+            return outcome;
+        }
+    };
+    let extract = match &read.result {
+        Ok(e) => e,
+        Err(failure) => {
+            let unit = plan.unit_in(file_stem(&name));
+            outcome.unit = unit;
+            let unit = unit.map(|u| plan.units[u].name.as_str());
+            outcome.issues.push(Issue::file(
+                &name,
+                unit,
+                IssueCode::UnreadableFile,
+                failure.message(),
+            ));
+            return outcome;
+        }
+    };
+    outcome.reported_at = extract.reported_at;
+    let unit = identify_unit(plan, &name, extract, &mut outcome.issues);
+    outcome.unit = unit;
+    let unit_name = unit.map(|u| plan.units[u].name.as_str());
+    let Some(table) = &extract.table else {
+        outcome.issues.push(Issue::file(
+            &name,
+            unit_name,
+            IssueCode::NoIndicatorTable,
+            format!(
+                "在工作表 {} 中找不到指标表：需要一行表头，含“指标代码”或“指标名称”列和“本年累计”列；请使用下发的模板填报",
+                extract.sheets.iter().map(|s| format!("“{s}”")).collect::<Vec<_>>().join("、")
+            ),
+        ));
+        return outcome;
+    };
+    let Some(unit) = unit else {
+        return outcome;
+    };
+    if outcome.issues.iter().any(|i| i.code.rejects_file()) {
+        return outcome;
+    }
+    outcome.status = SubmissionStatus::Accepted;
+    let mut rows = RowChecker {
+        plan,
+        unit,
+        file: &name,
+        table,
+        issues: &mut outcome.issues,
+        facts: &mut outcome.facts,
+    };
+    rows.check_rows();
+    if let Some(period) = options.period {
+        rows.check_explanations(period, options.tolerance);
+    }
+    outcome
+}
+
+fn file_stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// The unit from `填报单位：` or from the file name (section 5).
+fn identify_unit(
+    plan: &Plan,
+    file: &str,
+    extract: &Extract,
+    issues: &mut Vec<Issue>,
+) -> Option<usize> {
+    let by_name = plan.unit_in(file_stem(file));
+    let label = extract.unit_label.as_ref();
+    let by_label = label.and_then(|l| plan.unit_named(&l.text).or_else(|| plan.unit_in(&l.text)));
+    match (by_label, by_name) {
+        (Some(a), Some(b)) if a != b => {
+            let l = label.expect("by_label implies a label");
+            issues.push(Issue {
+                sheet: Some(l.sheet.clone()),
+                cell: Some(l.cell.clone()),
+                ..Issue::file(
+                    file,
+                    None,
+                    IssueCode::UnitMismatch,
+                    format!(
+                        "文件名表明是“{}”的报表，但表内填报单位写的是“{}”；请确认是哪个单位的报表，改正文件名或填报单位后重新报送",
+                        plan.units[b].name, l.text
+                    ),
+                )
+            });
+            None
+        }
+        (Some(u), _) | (None, Some(u)) => Some(u),
+        (None, None) => {
+            let message = match label {
+                Some(l) => format!(
+                    "表内填报单位“{}”不在计划的单位名单中，文件名中也没有单位名称；请写单位全称（如“{}”）后重新报送",
+                    l.text,
+                    plan.units.first().map_or("某某镇", |u| u.name.as_str())
+                ),
+                None => "无法确定是哪个单位的报表：表头没有“填报单位：单位名称”，文件名中也没有单位名称；请在表头写明填报单位，或把文件名改为单位名称".to_string(),
+            };
+            let mut issue = Issue::file(file, None, IssueCode::UnknownUnit, message);
+            if let Some(l) = label {
+                issue.sheet = Some(l.sheet.clone());
+                issue.cell = Some(l.cell.clone());
+            }
+            issues.push(issue);
+            None
+        }
+    }
+}
+
+/// The checks of one accepted file's indicator rows.
+struct RowChecker<'a> {
+    plan: &'a Plan,
+    unit: usize,
+    file: &'a str,
+    table: &'a Table,
+    issues: &'a mut Vec<Issue>,
+    facts: &'a mut Vec<Fact>,
+}
+
+/// How a row's value was read, kept to compare duplicates.
+#[derive(PartialEq)]
+enum Seen {
+    Value(f64),
+    Blank,
+    Invalid,
+}
+
+impl RowChecker<'_> {
+    fn issue(
+        &mut self,
+        row: u32,
+        col: Option<String>,
+        ind: Option<usize>,
+        code: IssueCode,
+        message: String,
+    ) {
+        self.issues.push(Issue {
+            file: Some(self.file.to_string()),
+            unit: Some(self.plan.units[self.unit].name.clone()),
+            sheet: Some(self.table.sheet.clone()),
+            cell: col.or_else(|| Some(self.table.key_cell(row))),
+            indicator_code: ind.map(|i| self.plan.indicators[i].code.clone()),
+            severity: code.severity(),
+            code,
+            message,
+        });
+    }
+
+    fn indicator_of(&self, row: &Row) -> Option<usize> {
+        row.code
+            .as_deref()
+            .and_then(|c| self.plan.indicator_by_code(c))
+            .or_else(|| {
+                row.name
+                    .as_deref()
+                    .and_then(|n| self.plan.indicator_by_name(n))
+            })
+    }
+
+    fn check_rows(&mut self) {
+        let required = self.plan.required(self.unit);
+        let mut seen: HashMap<usize, (u32, Seen)> = HashMap::new();
+        for row in &self.table.rows {
+            let Some(ind) = self.indicator_of(row) else {
+                self.unknown_row(row);
+                continue;
+            };
+            let indicator = &self.plan.indicators[ind];
+            if indicator.aggregation == Aggregation::Ratio {
+                // Ratios are computed from their parts, never taken as typed.
+                continue;
+            }
+            let is_required = required.contains(&ind);
+            let value = self.read_value(row, ind, is_required);
+            let now = match value {
+                Some(v) => Seen::Value(v),
+                None if row.actual.is_blank() => Seen::Blank,
+                None => Seen::Invalid,
+            };
+            if let Some((first_row, first)) = seen.get(&ind) {
+                let first_row = *first_row;
+                if *first != now || now == Seen::Invalid {
+                    let shown = |r: u32| {
+                        self.table
+                            .rows
+                            .iter()
+                            .find(|x| x.row == r)
+                            .map(|x| x.actual.display())
+                            .unwrap_or_default()
+                    };
+                    let message = format!(
+                        "“{}”（{}）在第 {} 行和第 {} 行各填了一次，数值不同（“{}”和“{}”）；请只保留正确的一行",
+                        indicator.name,
+                        indicator.code,
+                        first_row + 1,
+                        row.row + 1,
+                        shown(first_row),
+                        row.actual.display()
+                    );
+                    self.issue(
+                        row.row,
+                        Some(self.table.actual_cell(row.row)),
+                        Some(ind),
+                        IssueCode::DuplicateIndicator,
+                        message,
+                    );
+                    // Neither value can be trusted.
+                    self.facts.retain(|f| f.indicator != ind);
+                    seen.insert(ind, (first_row, Seen::Invalid));
+                }
+                continue;
+            }
+            seen.insert(ind, (row.row, now));
+            if let Some(v) = value {
+                self.facts.push(Fact {
+                    unit: self.unit,
+                    indicator: ind,
+                    value: v,
+                    file: self.file.to_string(),
+                    sheet: self.table.sheet.clone(),
+                    cell: self.table.actual_cell(row.row),
+                    note: row.note.clone(),
+                });
+            }
+        }
+        for ind in required {
+            if !seen.contains_key(&ind) {
+                let i = &self.plan.indicators[ind];
+                self.issues.push(Issue {
+                    sheet: Some(self.table.sheet.clone()),
+                    indicator_code: Some(i.code.clone()),
+                    ..Issue::file(
+                        self.file,
+                        Some(&self.plan.units[self.unit].name),
+                        IssueCode::MissingValue,
+                        format!(
+                            "表中没有“{}”（代码 {}）这一行；请按模板补上该行并填写本年累计数（{}）",
+                            i.name, i.code, i.uom
+                        ),
+                    )
+                });
+            }
+        }
+    }
+
+    fn unknown_row(&mut self, row: &Row) {
+        // A heading such as "一、项目建设" has a name but no code and no value.
+        if row.code.is_none() && row.actual.is_blank() {
+            return;
+        }
+        let what = match (&row.code, &row.name) {
+            (Some(c), Some(n)) => format!("代码“{c}”、名称“{n}”"),
+            (Some(c), None) => format!("代码“{c}”"),
+            (None, Some(n)) => format!("名称“{n}”"),
+            (None, None) => String::new(),
+        };
+        self.issue(
+            row.row,
+            None,
+            None,
+            IssueCode::UnknownIndicator,
+            format!("第 {} 行的指标（{what}）不在本期计划中，这一行未汇总；请核对指标代码和名称，或删除这一行", row.row + 1),
+        );
+    }
+
+    /// The row's valid value, reporting what is wrong with it.
+    fn read_value(&mut self, row: &Row, ind: usize, required: bool) -> Option<f64> {
+        let plan = self.plan;
+        let i = &plan.indicators[ind];
+        let cell = self.table.actual_cell(row.row);
+        let target = plan.target(Some(self.unit), ind).map(|t| t.goal.target);
+        let value = match read_number(&row.actual) {
+            Reading::Missing => {
+                if required {
+                    self.issue(
+                        row.row,
+                        Some(cell),
+                        Some(ind),
+                        IssueCode::MissingValue,
+                        format!(
+                            "“{}”的本年累计为空；请填写本年累计完成数（{}），没有进展请填 0",
+                            i.name, i.uom
+                        ),
+                    );
+                }
+                return None;
+            }
+            Reading::NotANumber(text) => {
+                self.issue(
+                    row.row,
+                    Some(cell.clone()),
+                    Some(ind),
+                    IssueCode::NotANumber,
+                    format!(
+                        "“{text}”不是数字；请在 {cell} 填写“{}”的本年累计完成数（{}），只填数字",
+                        i.name, i.uom
+                    ),
+                );
+                return None;
+            }
+            Reading::FormulaError(e) => {
+                self.issue(
+                    row.row,
+                    Some(cell),
+                    Some(ind),
+                    IssueCode::FormulaError,
+                    format!(
+                        "“{}”的本年累计是公式错误（{e}）；请检查公式，或直接填写数字",
+                        i.name
+                    ),
+                );
+                return None;
+            }
+            Reading::Number {
+                value,
+                percent,
+                trailing_unit,
+            } => {
+                let typed =
+                    trailing_unit.or_else(|| (percent && !i.is_percent()).then(|| "%".to_string()));
+                if let Some(u) = typed
+                    && normalize_label(&u) != normalize_label(&i.uom)
+                {
+                    self.issue(
+                        row.row,
+                        Some(cell.clone()),
+                        Some(ind),
+                        IssueCode::UnitOfMeasure,
+                        format!(
+                            "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致；请换算为{}后只填数字",
+                            i.name, i.uom, i.uom
+                        ),
+                    );
+                }
+                if i.is_percent() {
+                    as_fraction(value, percent)
+                } else {
+                    value
+                }
+            }
+        };
+        let shown = show(i, value);
+        if value < 0.0 {
+            self.issue(
+                row.row,
+                Some(cell),
+                Some(ind),
+                IssueCode::NegativeValue,
+                format!(
+                    "“{}”的本年累计为负数（{shown}）；累计完成数不能小于 0，请改正",
+                    i.name
+                ),
+            );
+            return None;
+        }
+        if i.min.is_some_and(|m| value < m) || i.max.is_some_and(|m| value > m) {
+            let bound = |b: Option<f64>| b.map(|b| show(i, b)).unwrap_or_default();
+            self.issue(
+                row.row,
+                Some(cell.clone()),
+                Some(ind),
+                IssueCode::OutOfRange,
+                format!(
+                    "“{}”的本年累计 {shown} 超出合理范围（{}–{}）；请核实数值和计量单位",
+                    i.name,
+                    bound(i.min),
+                    bound(i.max)
+                ),
+            );
+        }
+        if let Some(t) = target
+            && i.direction == Direction::Higher
+            && t > 0.0
+            && value > 1.5 * t
+        {
+            self.issue(row.row, Some(cell.clone()), Some(ind), IssueCode::OverTarget, format!(
+                "“{}”的本年累计 {shown} 超过年度目标 {} 的 150%；请核实是否把“元”当成了“万元”等单位", i.name, show(i, t)
+            ));
+        }
+        self.check_target_column(row, ind, target);
+        Some(value)
+    }
+
+    fn check_target_column(&mut self, row: &Row, ind: usize, planned: Option<f64>) {
+        let (Some(cell_value), Some(col), Some(planned)) =
+            (&row.target, self.table.target_col, planned)
+        else {
+            return;
+        };
+        let i = &self.plan.indicators[ind];
+        let Reading::Number { value, percent, .. } = read_number(cell_value) else {
+            return;
+        };
+        let written = if i.is_percent() {
+            as_fraction(value, percent)
+        } else {
+            value
+        };
+        if (written - planned).abs() > 1e-6 * planned.abs().max(1.0) {
+            self.issue(row.row, Some(a1(row.row, col)), Some(ind), IssueCode::TargetChanged, format!(
+                "表中“{}”的年度目标写的是 {}，计划下达的是 {}；目标以计划为准，请不要改动目标列",
+                i.name, show(i, written), show(i, planned)
+            ));
+        }
+    }
+
+    /// `missing_explanation`: a task behind expected progress with no note.
+    fn check_explanations(&mut self, period: Period, tolerance: f64) {
+        let elapsed = period.elapsed();
+        let value = |ind: usize| self.facts.iter().find(|f| f.indicator == ind);
+        let mut behind: Vec<(usize, u32, f64, f64)> = Vec::new();
+        for t in self
+            .plan
+            .targets
+            .iter()
+            .filter(|t| t.unit == Some(self.unit))
+        {
+            let i = &self.plan.indicators[t.indicator];
+            let (actual, fact) = match i.ratio_of {
+                Some((n, d)) => match (value(n), value(d)) {
+                    (Some(n), Some(d)) if d.value > 0.0 => (n.value / d.value, n),
+                    _ => continue,
+                },
+                None => match value(t.indicator) {
+                    Some(f) => (f.value, f),
+                    None => continue,
+                },
+            };
+            if progress::status(&t.goal, Some(actual), elapsed, tolerance) != Status::Behind {
+                continue;
+            }
+            let has_note = match i.ratio_of {
+                Some((n, d)) => value(n)
+                    .into_iter()
+                    .chain(value(d))
+                    .any(|f| f.note.is_some()),
+                None => fact.note.is_some(),
+            };
+            if !has_note {
+                let row = self
+                    .table
+                    .rows
+                    .iter()
+                    .find(|r| self.table.actual_cell(r.row) == fact.cell)
+                    .map_or(0, |r| r.row);
+                behind.push((t.indicator, row, actual, t.goal.expected(elapsed)));
+            }
+        }
+        for (ind, row, actual, expected) in behind {
+            let i = &self.plan.indicators[ind];
+            let target = self
+                .plan
+                .target(Some(self.unit), ind)
+                .map_or(0.0, |t| t.goal.target);
+            let done = if target > 0.0 {
+                format!("，完成年度目标的 {:.1}%", actual / target * 100.0)
+            } else {
+                String::new()
+            };
+            let note_cell = self.table.note_cell(row);
+            self.issue(row, Some(note_cell.clone()), Some(ind), IssueCode::MissingExplanation, format!(
+                "“{}”本年累计 {}{done}，低于时间进度应完成的 {}（时间进度 {:.1}%），但没有说明滞后原因；请在 {note_cell} 填写滞后原因",
+                i.name, show(i, actual), show(i, expected), period.elapsed() * 100.0
+            ));
+        }
+    }
+}
+
+/// A value with its unit of measure, for messages: `3200 万元`, `72.5%`.
+fn show(i: &Indicator, v: f64) -> String {
+    if i.is_percent() {
+        format!("{}%", format_number((v * 1000.0).round() / 10.0))
+    } else if i.uom.is_empty() {
+        format_number(v)
+    } else {
+        format!("{} {}", format_number(v), i.uom)
+    }
+}

@@ -1,0 +1,331 @@
+//! Reading numbers and dates the way people type them (CONTRACT.md section 5).
+//!
+//! Townships type `１，２３４．５`, `1 200 万元`, `70%` or `无` where a number
+//! belongs. This room turns one cell into a number, or says precisely why it
+//! is not one; it knows nothing about files or plans.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// A cell as read from a workbook, before interpretation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub enum CellValue {
+    #[default]
+    Empty,
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    /// A date cell, as `YYYY-MM-DD`.
+    Date(NaiveDate),
+    /// An error value such as `#DIV/0!`.
+    Error(String),
+    /// A formula whose result was never calculated and saved.
+    UncachedFormula(String),
+}
+
+impl CellValue {
+    /// The cell as a person reads it, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            CellValue::Empty => String::new(),
+            CellValue::Number(n) => format_number(*n),
+            CellValue::Text(s) => s.trim().to_string(),
+            CellValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            CellValue::Date(d) => d.to_string(),
+            CellValue::Error(e) => e.clone(),
+            CellValue::UncachedFormula(f) => format!("={f}"),
+        }
+    }
+
+    /// True for an empty cell or one holding only spaces.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            CellValue::Empty => true,
+            CellValue::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// A number printed plainly: no exponent, no trailing zeros.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        let s = format!("{n:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Folds full-width ASCII (`１２３，．％`) to half-width and every kind of
+/// space (ideographic, no-break) to a plain space.
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' => ' ',
+            '。' => '.',
+            _ => c,
+        })
+        .collect()
+}
+
+/// What one actual-value cell says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// A number. `trailing_unit` is the unit typed after it, if any.
+    Number {
+        value: f64,
+        percent: bool,
+        trailing_unit: Option<String>,
+    },
+    /// Nothing was entered.
+    Missing,
+    /// Something that is no number.
+    NotANumber(String),
+    /// An error value, or a formula without a saved result.
+    FormulaError(String),
+}
+
+/// Tokens clerks write for "nothing happened": read as zero.
+const ZERO_WORDS: [&str; 10] = ["-", "—", "——", "–", "/", "无", "—-", "--", "－", "／"];
+
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)\s*(\p{L}{0,4})$")
+        .expect("valid regex")
+});
+
+/// Interprets one cell as a number, the way the contract allows.
+///
+/// # Examples
+///
+/// ```
+/// use tally::value::{read_number, CellValue, Reading};
+///
+/// let r = read_number(&CellValue::Text("１，２３４．５ 万元".into()));
+/// assert_eq!(
+///     r,
+///     Reading::Number { value: 1234.5, percent: false, trailing_unit: Some("万元".into()) }
+/// );
+/// ```
+pub fn read_number(cell: &CellValue) -> Reading {
+    match cell {
+        CellValue::Empty => Reading::Missing,
+        CellValue::Number(n) if n.is_finite() => Reading::Number {
+            value: *n,
+            percent: false,
+            trailing_unit: None,
+        },
+        CellValue::Number(n) => Reading::NotANumber(n.to_string()),
+        CellValue::Bool(_) | CellValue::Date(_) => Reading::NotANumber(cell.display()),
+        CellValue::Error(e) => Reading::FormulaError(e.clone()),
+        CellValue::UncachedFormula(f) => Reading::FormulaError(format!("={f}")),
+        CellValue::Text(s) => read_number_text(s),
+    }
+}
+
+fn read_number_text(raw: &str) -> Reading {
+    let folded = fold(raw);
+    let t = folded.trim();
+    if t.is_empty() {
+        return Reading::Missing;
+    }
+    if ZERO_WORDS.contains(&t) {
+        return Reading::Number {
+            value: 0.0,
+            percent: false,
+            trailing_unit: None,
+        };
+    }
+    if t.starts_with('#') {
+        // Error values that arrive as text (some writers store them so).
+        return Reading::FormulaError(t.to_string());
+    }
+    // Thousands separators and inner spaces ("1 200", "1,234.5") carry no meaning.
+    let compact: String = t
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '\''))
+        .collect();
+    let Some(caps) = NUMBER.captures(&compact) else {
+        return Reading::NotANumber(raw.trim().to_string());
+    };
+    let Ok(value) = caps[1].parse::<f64>() else {
+        return Reading::NotANumber(raw.trim().to_string());
+    };
+    let unit = &caps[3];
+    Reading::Number {
+        value,
+        percent: !caps[2].is_empty(),
+        trailing_unit: (!unit.is_empty()).then(|| unit.to_string()),
+    }
+}
+
+/// Whether a unit of measure is a percentage.
+pub fn is_percent_unit(uom: &str) -> bool {
+    matches!(fold(uom).trim(), "%" | "百分比" | "百分点")
+}
+
+/// A number for an indicator measured in `%`, held as a fraction:
+/// `70%` and `70` are 0.7, `0.7` stays 0.7.
+pub fn as_fraction(value: f64, percent_sign: bool) -> f64 {
+    if percent_sign || value.abs() > 1.0 {
+        value / 100.0
+    } else {
+        value
+    }
+}
+
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})").expect("valid regex")
+});
+
+/// Finds a date written as `2022-07-05`, `2022/7/5`, `2022.7.5` or
+/// `2022年7月5日` anywhere in a text.
+pub fn find_date(text: &str) -> Option<NaiveDate> {
+    let folded = fold(text);
+    let caps = DATE.captures(&folded)?;
+    NaiveDate::from_ymd_opt(
+        caps[1].parse().ok()?,
+        caps[2].parse().ok()?,
+        caps[3].parse().ok()?,
+    )
+}
+
+/// A date from a cell: a date cell, a date serial number, or a date text.
+pub fn read_date(cell: &CellValue) -> Option<NaiveDate> {
+    match cell {
+        CellValue::Date(d) => Some(*d),
+        // A serial number in a date-looking place: Excel's 1900 system.
+        CellValue::Number(n) if (20000.0..80000.0).contains(n) => {
+            NaiveDate::from_ymd_opt(1899, 12, 30)?
+                .checked_add_signed(chrono::Duration::days(*n as i64))
+        }
+        CellValue::Text(s) => find_date(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Reading {
+        read_number(&CellValue::Text(s.to_string()))
+    }
+
+    fn num(value: f64) -> Reading {
+        Reading::Number {
+            value,
+            percent: false,
+            trailing_unit: None,
+        }
+    }
+
+    #[test]
+    fn plain_and_decorated_numbers() {
+        assert_eq!(read_number(&CellValue::Number(12.5)), num(12.5));
+        assert_eq!(text(" 12.5 "), num(12.5));
+        assert_eq!(text("1,234.5"), num(1234.5));
+        assert_eq!(text("1 234"), num(1234.0));
+        assert_eq!(text("１，２３４．５"), num(1234.5));
+        assert_eq!(text("\u{3000}８８\u{3000}"), num(88.0));
+        assert_eq!(text("-3"), num(-3.0));
+        assert_eq!(text("1e3"), num(1000.0));
+    }
+
+    #[test]
+    fn percent_and_trailing_units() {
+        assert_eq!(
+            text("72.5%"),
+            Reading::Number {
+                value: 72.5,
+                percent: true,
+                trailing_unit: None
+            }
+        );
+        assert_eq!(
+            text("７２％"),
+            Reading::Number {
+                value: 72.0,
+                percent: true,
+                trailing_unit: None
+            }
+        );
+        assert_eq!(
+            text("3200万元"),
+            Reading::Number {
+                value: 3200.0,
+                percent: false,
+                trailing_unit: Some("万元".into())
+            }
+        );
+    }
+
+    #[test]
+    fn zero_words_are_zero() {
+        for z in ["-", "—", "/", "无", "－", " 无 "] {
+            assert_eq!(text(z), num(0.0), "{z}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_number() {
+        assert_eq!(text("待统计"), Reading::NotANumber("待统计".into()));
+        assert_eq!(text("约300"), Reading::NotANumber("约300".into()));
+        assert_eq!(text("12.3.4"), Reading::NotANumber("12.3.4".into()));
+        assert_eq!(
+            text("300（预计）"),
+            Reading::NotANumber("300（预计）".into())
+        );
+        assert_eq!(
+            read_number(&CellValue::Bool(true)),
+            Reading::NotANumber("TRUE".into())
+        );
+        assert!(matches!(
+            read_number(&CellValue::Date(
+                NaiveDate::from_ymd_opt(2022, 3, 1).unwrap()
+            )),
+            Reading::NotANumber(_)
+        ));
+    }
+
+    #[test]
+    fn empty_errors_and_uncached_formulas() {
+        assert_eq!(read_number(&CellValue::Empty), Reading::Missing);
+        assert_eq!(text("   "), Reading::Missing);
+        assert_eq!(
+            read_number(&CellValue::Error("#DIV/0!".into())),
+            Reading::FormulaError("#DIV/0!".into())
+        );
+        assert_eq!(text("#REF!"), Reading::FormulaError("#REF!".into()));
+        assert_eq!(
+            read_number(&CellValue::UncachedFormula("SUM(C3:C5)".into())),
+            Reading::FormulaError("=SUM(C3:C5)".into())
+        );
+    }
+
+    #[test]
+    fn percent_values_become_fractions() {
+        assert_eq!(as_fraction(70.0, true), 0.7);
+        assert_eq!(as_fraction(70.0, false), 0.7);
+        assert_eq!(as_fraction(0.7, false), 0.7);
+        assert!(is_percent_unit("％"));
+        assert!(!is_percent_unit("万元"));
+    }
+
+    #[test]
+    fn dates_in_common_spellings() {
+        let d = NaiveDate::from_ymd_opt(2022, 7, 5);
+        assert_eq!(find_date("2022-07-05"), d);
+        assert_eq!(find_date("2022/7/5"), d);
+        assert_eq!(find_date("2022.7.5"), d);
+        assert_eq!(find_date("填报日期：2022年7月5日"), d);
+        assert_eq!(find_date("２０２２年７月５日"), d);
+        assert_eq!(find_date("2022年13月5日"), None);
+        assert_eq!(read_date(&CellValue::Number(44747.0)), d);
+        assert_eq!(read_date(&CellValue::Date(d.unwrap())), d);
+    }
+}

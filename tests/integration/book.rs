@@ -1,0 +1,122 @@
+//! Writing workbooks the way townships fill them, for tests and samples.
+//!
+//! A sheet is a list of rows of [`C`] cells plus merged ranges; this keeps
+//! each fixture readable as the table it is. Shared by the integration
+//! tests and `examples/make_samples.rs`.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+
+/// One cell as a township would type it.
+#[derive(Debug, Clone)]
+pub enum C {
+    E,
+    T(String),
+    N(f64),
+    /// A formula with its cached result (`None`: never calculated).
+    F(String, Option<String>),
+    /// A date cell.
+    D(u16, u8, u8),
+}
+
+/// Text cell.
+pub fn t(s: &str) -> C {
+    if s.is_empty() {
+        C::E
+    } else {
+        C::T(s.to_string())
+    }
+}
+
+/// Number cell.
+pub fn n(v: f64) -> C {
+    C::N(v)
+}
+
+/// A sheet: rows from A1 down, and merged ranges `(r1, c1, r2, c2)`.
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Vec<C>>,
+    pub merges: Vec<(u32, u16, u32, u16)>,
+    pub hidden: bool,
+}
+
+impl Sheet {
+    pub fn new(name: &str) -> Sheet {
+        Sheet {
+            name: name.to_string(),
+            ..Sheet::default()
+        }
+    }
+
+    pub fn row(mut self, cells: Vec<C>) -> Sheet {
+        self.rows.push(cells);
+        self
+    }
+
+    /// A row of texts ("" for an empty cell).
+    pub fn texts(self, cells: &[&str]) -> Sheet {
+        self.row(cells.iter().map(|s| t(s)).collect())
+    }
+
+    pub fn merge(mut self, r1: u32, c1: u16, r2: u32, c2: u16) -> Sheet {
+        self.merges.push((r1, c1, r2, c2));
+        self
+    }
+}
+
+/// Writes `sheets` to an .xlsx file at `path`.
+pub fn write_xlsx(path: &Path, sheets: &[Sheet]) {
+    let mut wb = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let plain = Format::new();
+    for s in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(&s.name).expect("sheet name");
+        ws.set_column_width(1, 24).expect("width");
+        for &(r1, c1, r2, c2) in &s.merges {
+            let text = match s.rows.get(r1 as usize).and_then(|r| r.get(c1 as usize)) {
+                Some(C::T(v)) => v.clone(),
+                _ => String::new(),
+            };
+            ws.merge_range(r1, c1, r2, c2, &text, &plain)
+                .expect("merge");
+        }
+        for (r, row) in s.rows.iter().enumerate() {
+            let r = r as u32;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                let merged_anchor = s.merges.iter().any(|m| m.0 == r && m.1 == c);
+                match cell {
+                    C::E => {}
+                    C::T(_) if merged_anchor => {}
+                    C::T(v) => {
+                        ws.write_string(r, c, v).expect("write");
+                    }
+                    C::N(v) => {
+                        ws.write_number(r, c, *v).expect("write");
+                    }
+                    C::F(f, result) => {
+                        // An empty result is what a writer that never
+                        // calculated leaves behind.
+                        let formula = Formula::new(f).set_result(result.as_deref().unwrap_or(""));
+                        ws.write_formula(r, c, formula).expect("write");
+                    }
+                    C::D(y, m, d) => {
+                        let dt = ExcelDateTime::from_ymd(*y, *m, *d).expect("date");
+                        ws.write_datetime_with_format(r, c, &dt, &date)
+                            .expect("write");
+                    }
+                }
+            }
+        }
+        if s.hidden {
+            ws.set_hidden(true);
+        }
+    }
+    wb.save(path).expect("save workbook");
+}
