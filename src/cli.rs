@@ -25,6 +25,8 @@ pub enum Command {
     Worker {
         #[arg(long)]
         max_bytes: u64,
+        #[arg(long)]
+        memory_limit: u64,
     },
 }
 
@@ -68,4 +70,8 @@ pub struct ReadArgs {
     /// Seconds a single file may take to read before it is given up.
     #[arg(long, default_value_t = 60)]
     pub file_timeout: u64,
+    /// Memory (MB) a reading worker may use before the file it reads is
+    /// given up as damaged.
+    #[arg(long, default_value_t = 2048)]
+    pub worker_memory_mb: u64,
 }

@@ -18,7 +18,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => exit(check(&args)),
-        Command::Worker { max_bytes } => match tally::ingest::workers::serve(max_bytes) {
+        Command::Worker {
+            max_bytes,
+            memory_limit,
+        } => match tally::ingest::workers::serve(max_bytes, memory_limit) {
             Ok(()) => ExitCode::SUCCESS,
             Err(_) => ExitCode::from(2),
         },
@@ -50,6 +53,10 @@ fn read_options(args: &ReadArgs) -> ReadOptions {
                 "__worker".into(),
                 "--max-bytes".into(),
                 max_bytes.to_string(),
+                "--memory-limit".into(),
+                args.worker_memory_mb
+                    .saturating_mul(1024 * 1024)
+                    .to_string(),
             ],
             count,
             timeout: Duration::from_secs(args.file_timeout),

@@ -27,6 +27,7 @@ pub struct Grid {
     pub name: String,
     rows: BTreeMap<u32, Vec<(u32, CellValue)>>,
     merges: Vec<Dimensions>,
+    cells: usize,
 }
 
 static EMPTY: CellValue = CellValue::Empty;
@@ -45,6 +46,7 @@ impl Grid {
     pub fn set(&mut self, row: u32, col: u32, value: CellValue) {
         if !value.is_blank() || matches!(value, CellValue::Text(_)) {
             self.rows.entry(row).or_default().push((col, value));
+            self.cells += 1;
         }
     }
 
@@ -58,7 +60,7 @@ impl Grid {
 
     /// Number of non-empty cells.
     pub fn len(&self) -> usize {
-        self.rows.values().map(Vec::len).sum()
+        self.cells
     }
 
     pub fn is_empty(&self) -> bool {

@@ -291,7 +291,11 @@ fn labelled(grid: &Grid, label: &Regex, end: u32) -> Option<(CellValue, String)>
             if !value.is_empty() {
                 return Some((CellValue::Text(value.to_string()), a1(r, *c)));
             }
-            if let Some((c2, v2)) = cells[i + 1..].iter().find(|(_, v)| !v.is_blank()) {
+            // Otherwise the value is the next cell, unless that is another
+            // label ("填报日期：") and this one was left empty.
+            if let Some((c2, v2)) = cells[i + 1..].iter().find(|(_, v)| !v.is_blank())
+                && !fold(&v2.display()).contains(':')
+            {
                 return Some((v2.clone(), a1(r, *c2)));
             }
         }

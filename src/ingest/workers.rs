@@ -149,7 +149,8 @@ fn decode_path(line: &str) -> Option<PathBuf> {
 /// # Errors
 ///
 /// An I/O error when stdin or stdout fails (the parent went away).
-pub fn serve(max_bytes: u64) -> std::io::Result<()> {
+pub fn serve(max_bytes: u64, memory_limit: u64) -> std::io::Result<()> {
+    limit_memory(memory_limit);
     // Panics are caught per file and reported in the answer; the default
     // hook would only add noise on a stderr nobody reads.
     std::panic::set_hook(Box::new(|_| {}));
@@ -169,6 +170,27 @@ pub fn serve(max_bytes: u64) -> std::io::Result<()> {
         out.flush()?;
     }
     Ok(())
+}
+
+/// Caps this process's address space, so that a workbook that makes the
+/// reader allocate without end fails fast (the allocation aborts the
+/// worker, which the parent reports) instead of exhausting the machine.
+/// See corpus file `exceldatareader/Test_git_issue_382_oom.xls`.
+fn limit_memory(bytes: u64) {
+    #[cfg(unix)]
+    {
+        let limit = libc::rlimit {
+            rlim_cur: bytes as libc::rlim_t,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        // SAFETY: setrlimit only reads the struct we pass; failure leaves
+        // the process unlimited, which is no worse than not trying.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = bytes;
 }
 
 /// Reads `paths` with `count` supervised workers running `exe args`.

@@ -78,6 +78,9 @@ pub fn write_xlsx(path: &Path, sheets: &[Sheet]) {
         let ws = wb.add_worksheet();
         ws.set_name(&s.name).expect("sheet name");
         ws.set_column_width(1, 24).expect("width");
+        // A formula without a result is left uncalculated, as by writers
+        // that never compute (rust_xlsxwriter would otherwise write 0).
+        ws.set_formula_result_default("");
         for &(r1, c1, r2, c2) in &s.merges {
             let text = match s.rows.get(r1 as usize).and_then(|r| r.get(c1 as usize)) {
                 Some(C::T(v)) => v.clone(),
@@ -101,9 +104,10 @@ pub fn write_xlsx(path: &Path, sheets: &[Sheet]) {
                         ws.write_number(r, c, *v).expect("write");
                     }
                     C::F(f, result) => {
-                        // An empty result is what a writer that never
-                        // calculated leaves behind.
-                        let formula = Formula::new(f).set_result(result.as_deref().unwrap_or(""));
+                        let mut formula = Formula::new(f);
+                        if let Some(res) = result {
+                            formula = formula.set_result(res);
+                        }
                         ws.write_formula(r, c, formula).expect("write");
                     }
                     C::D(y, m, d) => {

@@ -1,1 +1,14 @@
+//! The one integration-test binary (polars makes every extra binary slow to
+//! link). Tests drive the real `tally` binary on workbooks they write, on
+//! the samples and on the shared corpus, or the library's pipeline where
+//! they need values the reports do not show.
 
+mod book;
+mod check_cli;
+mod common;
+mod corpus;
+mod issues;
+mod plan;
+mod samples;
+mod shapes;
+mod units;

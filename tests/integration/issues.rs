@@ -1,0 +1,244 @@
+//! Every issue code of the contract, with its cell, through the binary.
+
+use serde_json::Value;
+
+use crate::book::{C, Sheet, n, t};
+use crate::common::{Workdir, issues_with, line, qingquan_clean, standard, submission};
+
+/// The (sheet!cell, indicator) of each issue with `code`.
+fn places(json: &Value, code: &str) -> Vec<(String, String)> {
+    issues_with(json, code)
+        .iter()
+        .map(|i| {
+            let place = format!(
+                "{}!{}",
+                i["sheet"].as_str().unwrap_or(""),
+                i["cell"].as_str().unwrap_or("")
+            );
+            (
+                place,
+                i["indicator_code"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn p(place: &str, code: &str) -> (String, String) {
+    (place.to_string(), code.to_string())
+}
+
+#[test]
+fn value_issues_name_their_cells() {
+    let w = Workdir::new("issues_values");
+    // 清泉镇: one mistake per row. The table header is row 3, data from row 4.
+    let mut rows = vec![
+        line("FA01", t("待统计"), ""),
+        line("PJ01", n(-1.0), ""),
+        line("ST01", C::F("A1/0".into(), Some("#DIV/0!".into())), ""),
+        line("NY02", C::F("A1*2".into(), None), ""),
+        line("NY03", C::E, ""),
+        line("AQ01", t("2件"), ""),
+        line("WS01", n(0.82), ""),
+        line("QT09", n(5.0), ""),
+    ];
+    rows[6][3] = t("90%");
+    w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", rows)]);
+    // 大马营镇: a slip of units, a duplicate, a deleted row, a task behind
+    // without a reason.
+    let rows = vec![
+        line("FA01", n(200_000.0), ""),
+        line("PJ01", n(1.0), ""),
+        line("PJ01", n(2.0), ""),
+        line("NY02", n(100.0), ""),
+        line("NY03", n(1000.0), ""),
+        line("AQ01", n(0.0), ""),
+    ];
+    w.submit("大马营镇.xlsx", &[standard("大马营镇", "2022-04-05", rows)]);
+    // 发改局: behind, but with its reason.
+    let rows = vec![
+        line("FA01", n(100.0), "项目资金未到位"),
+        line("PJ01", n(10.0), ""),
+    ];
+    w.submit(
+        "发改局.xlsx",
+        &[standard("县发展和改革局", "2022-04-05", rows)],
+    );
+    let (json, code) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    assert_eq!(code, 1, "errors mean exit 1");
+
+    assert_eq!(places(&json, "not_a_number"), [p("Sheet1!E4", "FA01")]);
+    assert_eq!(places(&json, "negative_value"), [p("Sheet1!E5", "PJ01")]);
+    assert_eq!(
+        places(&json, "formula_error"),
+        [p("Sheet1!E6", "ST01"), p("Sheet1!E7", "NY02")]
+    );
+    assert_eq!(places(&json, "unit_of_measure"), [p("Sheet1!E9", "AQ01")]);
+    assert_eq!(places(&json, "target_changed"), [p("Sheet1!D10", "WS01")]);
+    assert_eq!(places(&json, "unknown_indicator"), [p("Sheet1!A11", "")]);
+    assert_eq!(places(&json, "out_of_range"), [p("Sheet1!E4", "FA01")]);
+    assert_eq!(places(&json, "over_target"), [p("Sheet1!E4", "FA01")]);
+    assert_eq!(
+        places(&json, "duplicate_indicator"),
+        [p("Sheet1!E6", "PJ01")]
+    );
+    // NY01 = 100 / 1000 is far below its 70% target: the reason belongs in
+    // the note cell of its numerator row. 发改局 gave its reason.
+    assert_eq!(
+        places(&json, "missing_explanation"),
+        [p("Sheet1!F7", "NY01")]
+    );
+    let missing = places(&json, "missing_value");
+    // Files are taken in name order: 发改局, 大马营镇, 清泉镇.
+    assert_eq!(missing, [p("Sheet1!", "WS01"), p("Sheet1!E8", "NY03")]);
+
+    let by_code = |c: &str| issues_with(&json, c)[0].clone();
+    assert_eq!(by_code("missing_value")["file"], "大马营镇.xlsx");
+    assert_eq!(by_code("missing_value")["unit"], "大马营镇");
+    assert_eq!(
+        by_code("missing_value")["cell"],
+        Value::Null,
+        "a deleted row has no cell"
+    );
+    assert_eq!(by_code("not_a_number")["severity"], "error");
+    assert_eq!(by_code("unit_of_measure")["severity"], "warning");
+    assert_eq!(by_code("over_target")["severity"], "info");
+    let msg = by_code("not_a_number")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("“待统计”不是数字") && msg.contains("E4") && msg.contains("万元"),
+        "{msg}"
+    );
+
+    // Files with value errors are still accepted; their good values count.
+    let qq = submission(&json, "清泉镇.xlsx");
+    assert_eq!(qq["status"], "accepted");
+    assert_eq!(qq["errors"], 5);
+    assert_eq!(qq["warnings"], 3);
+    assert_eq!(submission(&json, "发改局.xlsx")["errors"], 0);
+}
+
+#[test]
+fn file_issues_reject_the_file_and_say_why() {
+    let w = Workdir::new("issues_files");
+    std::fs::write(w.inbox().join("坏文件.xlsx"), b"this is not a zip at all").unwrap();
+    std::fs::write(w.inbox().join("空文件.xls"), b"").unwrap();
+    std::fs::write(w.inbox().join("说明.docx"), b"notes").unwrap();
+    std::fs::write(w.inbox().join("~$清泉镇.xlsx"), b"\x05owner").unwrap();
+    w.submit("汇总.xlsx", &[standard("", "", qingquan_clean())]);
+    w.submit(
+        "清泉镇-补报.xlsx",
+        &[standard("大马营镇", "2022-04-05", qingquan_clean())],
+    );
+    w.submit(
+        "发改局-说明.xlsx",
+        &[Sheet::new("说明")
+            .texts(&["数据见附件"])
+            .texts(&["名称", "数量"])],
+    );
+    let (json, code) = w.check_json(&w.plan(), &[]);
+    assert_eq!(code, 1);
+    let code_of = |file: &str| -> Vec<String> {
+        json["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["file"] == file)
+            .map(|i| i["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(code_of("坏文件.xlsx"), ["unreadable_file"]);
+    assert_eq!(code_of("空文件.xls"), ["unreadable_file"]);
+    assert_eq!(code_of("说明.docx"), ["not_a_workbook"]);
+    assert_eq!(code_of("~$清泉镇.xlsx"), ["not_a_workbook"]);
+    assert_eq!(code_of("汇总.xlsx"), ["unknown_unit"]);
+    assert_eq!(code_of("清泉镇-补报.xlsx"), ["unit_mismatch"]);
+    assert_eq!(code_of("发改局-说明.xlsx"), ["no_indicator_table"]);
+    for f in [
+        "坏文件.xlsx",
+        "空文件.xls",
+        "说明.docx",
+        "汇总.xlsx",
+        "清泉镇-补报.xlsx",
+        "发改局-说明.xlsx",
+    ] {
+        assert_eq!(submission(&json, f)["status"], "rejected", "{f}");
+    }
+    let mismatch = issues_with(&json, "unit_mismatch")[0];
+    assert_eq!(mismatch["cell"], "A2");
+    assert!(mismatch["message"].as_str().unwrap().contains("大马营镇"));
+    assert!(
+        issues_with(&json, "unreadable_file")[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("0 字节")
+    );
+    // Every unit sent nothing usable: all three are missing, 发改局 with a
+    // pointer to its rejected file.
+    let missing = issues_with(&json, "missing_submission");
+    assert_eq!(missing.len(), 3);
+    let fgj = missing
+        .iter()
+        .find(|i| i["unit"] == "县发展和改革局")
+        .unwrap();
+    assert!(
+        fgj["message"]
+            .as_str()
+            .unwrap()
+            .contains("发改局-说明.xlsx")
+    );
+    assert_eq!(
+        json["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "missing")
+            .count(),
+        3
+    );
+    // Non-workbooks are hashed too, so every inbox file can be traced.
+    assert_eq!(
+        submission(&json, "说明.docx")["sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_unread() {
+    let w = Workdir::new("issues_size");
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
+    );
+    let (json, _) = w.check_json(&w.plan(), &["--max-file-mb", "0"]);
+    let i = issues_with(&json, "unreadable_file");
+    assert_eq!(i.len(), 1);
+    assert!(
+        i[0]["message"].as_str().unwrap().contains("文件过大"),
+        "{}",
+        i[0]
+    );
+    assert_eq!(submission(&json, "清泉镇.xlsx")["status"], "rejected");
+}
+
+#[test]
+fn a_password_protected_workbook_is_reported_as_such() {
+    let w = Workdir::new("issues_password");
+    let corpus = crate::corpus::corpus_dir().join("calamine/pass_protected.xlsx");
+    std::fs::copy(corpus, w.inbox().join("清泉镇.xlsx")).unwrap();
+    let (json, _) = w.check_json(&w.plan(), &[]);
+    let i = issues_with(&json, "unreadable_file");
+    assert!(
+        i[0]["message"].as_str().unwrap().contains("密码"),
+        "{}",
+        i[0]
+    );
+    assert_eq!(
+        i[0]["unit"], "清泉镇",
+        "the file name still tells whose it is"
+    );
+}

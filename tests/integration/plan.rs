@@ -1,0 +1,128 @@
+//! The plan workbook: accepted forms and refused plans.
+
+use crate::book::{Sheet, n, t, write_xlsx};
+use crate::common::{Workdir, small_plan, tally};
+use tally::plan::{Aggregation, Direction, Profile, read_plan};
+
+#[test]
+fn the_small_plan_reads_with_aliases_percent_targets_and_profiles() {
+    let w = Workdir::new("plan_ok");
+    let plan = read_plan(&w.plan()).expect("plan reads");
+    assert_eq!(plan.units.len(), 3);
+    assert_eq!(plan.unit_named("发改局"), Some(2));
+    let ny01 = plan.indicator_by_code("NY01").unwrap();
+    let ind = &plan.indicators[ny01];
+    assert_eq!(ind.aggregation, Aggregation::Ratio);
+    let (num, den) = ind.ratio_of.unwrap();
+    assert_eq!(
+        (
+            plan.indicators[num].code.as_str(),
+            plan.indicators[den].code.as_str()
+        ),
+        ("NY02", "NY03")
+    );
+    // "70%" and 0.7 are the same target; 85 on a % indicator is 0.85.
+    assert_eq!(plan.target(Some(0), ny01).unwrap().goal.target, 0.7);
+    assert_eq!(plan.target(Some(1), ny01).unwrap().goal.target, 0.7);
+    let ws01 = plan.indicator_by_code("WS01").unwrap();
+    assert!((plan.target(Some(1), ws01).unwrap().goal.target - 0.85).abs() < 1e-12);
+    let aq = plan.indicator_by_code("AQ01").unwrap();
+    assert_eq!(plan.indicators[aq].direction, Direction::Lower);
+    let st = plan.indicator_by_code("ST01").unwrap();
+    assert_eq!(plan.indicators[st].profile, Profile::Quarterly);
+    assert_eq!(
+        plan.target(Some(0), st).unwrap().goal.milestones,
+        [Some(0.1), Some(0.2), Some(0.3)]
+    );
+    // A target row by alias ("大马营") belongs to the unit.
+    let fa = plan.indicator_by_code("FA01").unwrap();
+    assert_eq!(plan.target(Some(1), fa).unwrap().goal.target, 800.0);
+    // The ratio is reported as its parts.
+    let required: Vec<&str> = plan
+        .required(1)
+        .iter()
+        .map(|&i| plan.indicators[i].code.as_str())
+        .collect();
+    assert_eq!(required, ["FA01", "PJ01", "NY02", "NY03", "AQ01", "WS01"]);
+}
+
+#[test]
+fn english_sheet_names_and_headers_in_any_order_are_accepted() {
+    let w = Workdir::new("plan_english");
+    let p = w.path("plan.xlsx");
+    write_xlsx(
+        &p,
+        &[
+            Sheet::new("Targets")
+                .texts(&["target", "code", "unit"])
+                .row(vec![n(5.0), t("X1"), t("全县")])
+                .row(vec![n(2.0), t("X1"), t("Town A")]),
+            Sheet::new("UNITS")
+                .texts(&["kind", "name"])
+                .texts(&["township", "Town A"]),
+            Sheet::new("indicators")
+                .texts(&["unit", "name", "code", "direction"])
+                .texts(&["个", "Wells", "X1", "lower"]),
+        ],
+    );
+    let plan = read_plan(&p).expect("plan reads");
+    assert_eq!(plan.targets.len(), 2);
+    assert_eq!(plan.targets[0].unit, None, "全县 is the county");
+    assert_eq!(plan.indicators[0].direction, Direction::Lower);
+}
+
+#[test]
+fn a_broken_plan_is_refused_with_every_problem_and_exit_2() {
+    let w = Workdir::new("plan_broken");
+    let mut sheets = small_plan();
+    // Duplicate code, ratio without parts, a target that is no number,
+    // a target for an unknown unit and for an unknown indicator.
+    sheets[1] =
+        sheets[1]
+            .clone()
+            .texts(&["FA01", "重复", "万元"])
+            .texts(&["R9", "无分子", "%", "比率"]);
+    sheets[2] = sheets[2]
+        .clone()
+        .row(vec![t("清泉镇"), t("AQ01"), t("待定")])
+        .row(vec![t("柳河乡"), t("FA01"), n(1.0)])
+        .row(vec![t("清泉镇"), t("ZZ99"), n(1.0)]);
+    write_xlsx(&w.path("plan.xlsx"), &sheets);
+    let out = tally(&[
+        "check",
+        "--plan",
+        w.path("plan.xlsx").to_str().unwrap(),
+        "--inbox",
+        w.inbox().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "指标!A10：指标代码“FA01”重复",
+        "比率指标“R9”需要分子和分母",
+        "目标!C15：年度目标“待定”不是数字",
+        "目标!A16：单位“柳河乡”不在“单位”表中",
+        "目标!B17：指标代码“ZZ99”不在“指标”表中",
+    ] {
+        assert!(err.contains(expected), "missing “{expected}” in:\n{err}");
+    }
+}
+
+#[test]
+fn a_plan_without_its_sheets_or_columns_says_which() {
+    let w = Workdir::new("plan_sheets");
+    let p = w.path("plan.xlsx");
+    write_xlsx(
+        &p,
+        &[Sheet::new("单位")
+            .texts(&["单位名称", "别名"])
+            .texts(&["清泉镇", ""])],
+    );
+    let err = read_plan(&p).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("缺少工作表“指标”"), "{text}");
+    assert!(text.contains("缺少工作表“目标”"), "{text}");
+    assert!(text.contains("表头缺少“类型”列"), "{text}");
+    let missing = read_plan(&w.path("nope.xlsx")).unwrap_err();
+    assert!(missing.to_string().contains("无法读取计划表文件"));
+}

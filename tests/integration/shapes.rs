@@ -1,0 +1,223 @@
+//! Submissions as people really fill them: header shapes, value forms,
+//! other writers' files. Values are checked through the library's pipeline,
+//! which returns the facts the reports are built from.
+
+use std::collections::HashMap;
+
+use crate::book::{C, Sheet, n, t};
+use crate::common::{Workdir, line, qingquan_clean, standard};
+use tally::ingest::ReadOptions;
+use tally::pipeline::{Inspection, inspect};
+use tally::validate::CheckOptions;
+
+fn run(w: &Workdir) -> Inspection {
+    let options = CheckOptions {
+        period: "2022-03".parse().ok(),
+        tolerance: 0.1,
+    };
+    inspect(&w.plan(), &w.inbox(), &ReadOptions::default(), &options).expect("inspect")
+}
+
+/// (unit, code) → value of every fact.
+fn facts(i: &Inspection) -> HashMap<(String, String), f64> {
+    i.checked
+        .facts
+        .iter()
+        .map(|f| {
+            (
+                (
+                    i.plan.units[f.unit].name.clone(),
+                    i.plan.indicators[f.indicator].code.clone(),
+                ),
+                f.value,
+            )
+        })
+        .collect()
+}
+
+fn fact(i: &Inspection, unit: &str, code: &str) -> Option<f64> {
+    facts(i).get(&(unit.to_string(), code.to_string())).copied()
+}
+
+#[test]
+fn standard_one_row_header_below_title_rows() {
+    let w = Workdir::new("shape_standard");
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
+    );
+    let i = run(&w);
+    assert_eq!(
+        i.checked.issues.iter().filter(|x| x.file.is_some()).count(),
+        0,
+        "{:#?}",
+        i.checked.issues
+    );
+    assert_eq!(fact(&i, "清泉镇", "FA01"), Some(320.0));
+    assert_eq!(fact(&i, "清泉镇", "WS01"), Some(0.82));
+    assert_eq!(
+        i.checked.submissions[0].reported_at.unwrap().to_string(),
+        "2022-04-05"
+    );
+}
+
+#[test]
+fn two_row_merged_header_without_code_column_after_an_instructions_sheet() {
+    let w = Workdir::new("shape_two_row");
+    let help = Sheet::new("填报说明")
+        .texts(&["填报说明"])
+        .texts(&["请填写本年累计数"]);
+    let data = Sheet::new("数据")
+        .texts(&["大马营镇重点工作进展（1-3月）"])
+        .texts(&["填报单位：大马营镇", "", "", "填报日期：2022年4月6日"])
+        .texts(&[
+            "指标名称",
+            "计量单位",
+            "年度目标",
+            "完成情况",
+            "",
+            "滞后原因",
+        ])
+        .texts(&["", "", "", "本年累计", "完成率", ""])
+        .merge(0, 0, 0, 5)
+        .merge(2, 0, 3, 0)
+        .merge(2, 1, 3, 1)
+        .merge(2, 2, 3, 2)
+        .merge(2, 3, 2, 4)
+        .merge(2, 5, 3, 5)
+        .row(vec![
+            t("固定资产投资"),
+            t("万元"),
+            n(800.0),
+            n(210.0),
+            t("26%"),
+        ])
+        .row(vec![t("重点项目开复工"), t("个"), n(2.0), n(2.0)])
+        .row(vec![t("特色产业增加值"), t("万元"), C::E, n(700.0)])
+        .row(vec![t("农业增加值"), t("万元"), C::E, n(1000.0)])
+        .row(vec![t("安全生产事故"), t("起"), n(1.0), n(0.0)])
+        .row(vec![t("农村卫生厕所普及率"), t("%"), n(0.85), t("86%")]);
+    w.submit("3月报表.xlsx", &[help, data]);
+    let i = run(&w);
+    let own: Vec<_> = i
+        .checked
+        .issues
+        .iter()
+        .filter(|x| x.file.is_some())
+        .collect();
+    assert!(own.is_empty(), "{own:#?}");
+    assert_eq!(fact(&i, "大马营镇", "FA01"), Some(210.0));
+    assert_eq!(fact(&i, "大马营镇", "WS01"), Some(0.86));
+    assert_eq!(fact(&i, "大马营镇", "NY03"), Some(1000.0));
+}
+
+#[test]
+fn columns_in_any_order_with_totals_footers_and_a_date_cell() {
+    let w = Workdir::new("shape_order");
+    let mut s = Sheet::new("报表")
+        .row(vec![
+            t("填报单位（盖章）："),
+            t("清泉镇"),
+            C::E,
+            t("填报日期："),
+            C::D(2022, 4, 4),
+        ])
+        .texts(&["备注", "本年累计完成数（万元）", "指标名称", "代码"])
+        .texts(&["甲", "1", "乙", "丙"]);
+    for r in qingquan_clean() {
+        let (code, value) = (r[0].clone(), r[4].clone());
+        s = s.row(vec![C::E, value, C::E, code]);
+    }
+    s = s
+        .texts(&["", "9999", "合计", ""])
+        .texts(&["填表人：张三", "", "", ""]);
+    w.submit("一季度.xlsx", &[s]);
+    let i = run(&w);
+    let own: Vec<_> = i
+        .checked
+        .issues
+        .iter()
+        .filter(|x| x.file.is_some())
+        .collect();
+    assert!(own.is_empty(), "{own:#?}");
+    assert_eq!(i.checked.facts.len(), 7);
+    assert_eq!(fact(&i, "清泉镇", "NY02"), Some(2200.0));
+    assert_eq!(
+        i.checked.submissions[0].reported_at.unwrap().to_string(),
+        "2022-04-04"
+    );
+}
+
+#[test]
+fn every_value_form_is_read_as_its_number() {
+    let w = Workdir::new("shape_values");
+    let rows = vec![
+        line("FA01", t("１，２３４．５"), ""),
+        line("PJ01", t(" 4 个 "), ""),
+        line("ST01", C::F("0.05+0.07".into(), Some("0.12".into())), ""),
+        line("NY02", t("2 200"), ""),
+        line("NY03", t("3,000.00万元"), ""),
+        line("AQ01", t("无"), ""),
+        line("WS01", t("８２％"), ""),
+    ];
+    w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022/4/5", rows)]);
+    let i = run(&w);
+    let own: Vec<_> = i
+        .checked
+        .issues
+        .iter()
+        .filter(|x| x.file.is_some())
+        .collect();
+    assert!(own.is_empty(), "{own:#?}");
+    let f = facts(&i);
+    let get = |c: &str| f[&("清泉镇".to_string(), c.to_string())];
+    assert_eq!(get("FA01"), 1234.5);
+    assert_eq!(get("PJ01"), 4.0);
+    assert_eq!(get("ST01"), 0.12);
+    assert_eq!(get("NY02"), 2200.0);
+    assert_eq!(get("NY03"), 3000.0);
+    assert_eq!(get("AQ01"), 0.0);
+    assert!((get("WS01") - 0.82).abs() < 1e-12);
+    for zero in ["-", "—", "/"] {
+        let w = Workdir::new("shape_zero");
+        let mut rows = qingquan_clean();
+        rows[5] = line("AQ01", t(zero), "");
+        w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", rows)]);
+        assert_eq!(fact(&run(&w), "清泉镇", "AQ01"), Some(0.0), "{zero}");
+    }
+}
+
+#[test]
+fn an_xls_saved_by_libreoffice_reads_like_the_xlsx_it_came_from() {
+    // samples/inbox/2022-03/陈户镇.xls was written by LibreOffice (see
+    // examples/make_samples.rs); check it against the plan it was made for.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let w = Workdir::new("shape_xls");
+    std::fs::copy(
+        root.join("inbox/2022-03/陈户镇.xls"),
+        w.inbox().join("陈户镇.xls"),
+    )
+    .unwrap();
+    let options = CheckOptions {
+        period: "2022-03".parse().ok(),
+        tolerance: 0.1,
+    };
+    let i = inspect(
+        &root.join("plan.xlsx"),
+        &w.inbox(),
+        &ReadOptions::default(),
+        &options,
+    )
+    .unwrap();
+    let own: Vec<_> = i
+        .checked
+        .issues
+        .iter()
+        .filter(|x| x.file.is_some())
+        .collect();
+    assert!(own.is_empty(), "{own:#?}");
+    let required = i.plan.required(i.plan.unit_named("陈户镇").unwrap()).len();
+    assert_eq!(i.checked.facts.len(), required);
+    assert_eq!(fact(&i, "陈户镇", "PJ01"), Some(4.0));
+    assert_eq!(fact(&i, "陈户镇", "NY03"), Some(3000.0));
+}

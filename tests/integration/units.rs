@@ -1,0 +1,95 @@
+//! Which unit a file is from, and which of a unit's files counts.
+
+use std::time::{Duration, SystemTime};
+
+use crate::common::{Workdir, issues_with, qingquan_clean, standard, submission};
+
+#[test]
+fn the_unit_comes_from_the_label_or_from_the_file_name_by_name_or_alias() {
+    let w = Workdir::new("units_identify");
+    // Label only (file name says nothing), label with a longer official name,
+    // file name by alias only.
+    w.submit(
+        "报表1.xlsx",
+        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
+    );
+    w.submit(
+        "报表2.xlsx",
+        &[standard("大马营镇人民政府", "2022-04-05", vec![])],
+    );
+    w.submit("县发改局3月.xlsx", &[standard("", "2022-04-05", vec![])]);
+    let (json, _) = w.check_json(&w.plan(), &[]);
+    assert_eq!(submission(&json, "报表1.xlsx")["unit"], "清泉镇");
+    assert_eq!(submission(&json, "报表2.xlsx")["unit"], "大马营镇");
+    assert_eq!(
+        submission(&json, "县发改局3月.xlsx")["unit"],
+        "县发展和改革局"
+    );
+    assert!(issues_with(&json, "unknown_unit").is_empty());
+    assert!(issues_with(&json, "missing_submission").is_empty());
+}
+
+#[test]
+fn an_unknown_label_without_a_unit_in_the_file_name_is_unknown_unit() {
+    let w = Workdir::new("units_unknown");
+    w.submit(
+        "报表.xlsx",
+        &[standard("柳河乡", "2022-04-05", qingquan_clean())],
+    );
+    let (json, _) = w.check_json(&w.plan(), &[]);
+    let i = issues_with(&json, "unknown_unit");
+    assert_eq!(i.len(), 1);
+    assert!(i[0]["message"].as_str().unwrap().contains("柳河乡"));
+    assert_eq!(i[0]["cell"], "A2");
+}
+
+fn touch(path: &std::path::Path, secs_ago: u64) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(SystemTime::now() - Duration::from_secs(secs_ago))
+        .unwrap();
+}
+
+#[test]
+fn the_later_reporting_date_wins_then_the_later_modification() {
+    let w = Workdir::new("units_superseded");
+    // By 填报日期, even though the older-dated file was saved later.
+    let newer = w.submit(
+        "清泉镇-更正.xlsx",
+        &[standard("清泉镇", "2022-04-06", qingquan_clean())],
+    );
+    let older = w.submit(
+        "清泉镇.xlsx",
+        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
+    );
+    touch(&newer, 3600);
+    touch(&older, 60);
+    // Without dates, by modification time.
+    let a = w.submit("大马营镇-a.xlsx", &[standard("大马营镇", "", vec![])]);
+    let b = w.submit("大马营镇-b.xlsx", &[standard("大马营镇", "", vec![])]);
+    touch(&a, 60);
+    touch(&b, 3600);
+    let (json, _) = w.check_json(&w.plan(), &[]);
+    assert_eq!(submission(&json, "清泉镇-更正.xlsx")["status"], "accepted");
+    assert_eq!(submission(&json, "清泉镇.xlsx")["status"], "superseded");
+    assert_eq!(submission(&json, "大马营镇-a.xlsx")["status"], "accepted");
+    assert_eq!(submission(&json, "大马营镇-b.xlsx")["status"], "superseded");
+    let s = issues_with(&json, "superseded");
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[0]["severity"], "info");
+    let replaced = s.iter().find(|i| i["file"] == "清泉镇.xlsx").unwrap();
+    assert!(
+        replaced["message"]
+            .as_str()
+            .unwrap()
+            .contains("清泉镇-更正.xlsx")
+    );
+    // The superseded file's own problems (大马营镇-b misses every value)
+    // are not reported: only the file that counts is.
+    let b_issues = json["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["file"] == "大马营镇-b.xlsx")
+        .count();
+    assert_eq!(b_issues, 1);
+}
