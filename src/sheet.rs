@@ -41,10 +41,10 @@ impl Grid {
         }
     }
 
-    /// Sets a cell. Cells of one row must arrive in column order for
-    /// [`Grid::get`] to find them; [`Grid::finish`] restores it otherwise.
+    /// Sets a cell; empty cells are not kept. Cells of one row that arrive
+    /// out of column order are sorted by `finish`.
     pub fn set(&mut self, row: u32, col: u32, value: CellValue) {
-        if !value.is_blank() || matches!(value, CellValue::Text(_)) {
+        if !value.is_blank() {
             self.rows.entry(row).or_default().push((col, value));
             self.cells += 1;
         }

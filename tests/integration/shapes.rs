@@ -11,11 +11,24 @@ use tally::pipeline::{Inspection, inspect};
 use tally::validate::CheckOptions;
 
 fn run(w: &Workdir) -> Inspection {
+    run_with(&w.plan(), w)
+}
+
+/// Checks `w`'s inbox against `plan` for 2022-03, in this process.
+fn run_with(plan: &std::path::Path, w: &Workdir) -> Inspection {
     let options = CheckOptions {
         period: "2022-03".parse().ok(),
         tolerance: 0.1,
     };
-    inspect(&w.plan(), &w.inbox(), &ReadOptions::default(), &options).expect("inspect")
+    inspect(plan, &w.inbox(), &ReadOptions::default(), &options).expect("inspect")
+}
+
+/// A sample inbox file, alone in an inbox, checked against the sample plan.
+fn run_sample_file(path: &std::path::Path) -> Inspection {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let w = Workdir::new("shape_sample");
+    std::fs::copy(path, w.inbox().join(path.file_name().unwrap())).unwrap();
+    run_with(&root.join("samples/plan.xlsx"), &w)
 }
 
 /// (unit, code) → value of every fact.
@@ -191,24 +204,8 @@ fn every_value_form_is_read_as_its_number() {
 fn an_xls_saved_by_libreoffice_reads_like_the_xlsx_it_came_from() {
     // samples/inbox/2022-03/陈户镇.xls was written by LibreOffice (see
     // examples/make_samples.rs); check it against the plan it was made for.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let w = Workdir::new("shape_xls");
-    std::fs::copy(
-        root.join("inbox/2022-03/陈户镇.xls"),
-        w.inbox().join("陈户镇.xls"),
-    )
-    .unwrap();
-    let options = CheckOptions {
-        period: "2022-03".parse().ok(),
-        tolerance: 0.1,
-    };
-    let i = inspect(
-        &root.join("plan.xlsx"),
-        &w.inbox(),
-        &ReadOptions::default(),
-        &options,
-    )
-    .unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let i = run_sample_file(&root.join("samples/inbox/2022-03/陈户镇.xls"));
     let own: Vec<_> = i
         .checked
         .issues
@@ -220,4 +217,36 @@ fn an_xls_saved_by_libreoffice_reads_like_the_xlsx_it_came_from() {
     assert_eq!(i.checked.facts.len(), required);
     assert_eq!(fact(&i, "陈户镇", "PJ01"), Some(4.0));
     assert_eq!(fact(&i, "陈户镇", "NY03"), Some(3000.0));
+}
+
+#[test]
+fn an_ods_saved_by_libreoffice_reads_the_same_values_as_its_xlsx_original() {
+    // tests/fixtures/大马营镇-3月.ods is LibreOffice's save of the sample
+    // 大马营镇-3月.xlsx, whose numbers are typed as text (１，２３４．５ ...).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |src: std::path::PathBuf| {
+        let i = run_sample_file(&src);
+        let mut values: Vec<(String, String, f64)> = i
+            .checked
+            .facts
+            .iter()
+            .map(|f| {
+                (
+                    i.plan.indicators[f.indicator].code.clone(),
+                    f.cell.clone(),
+                    f.value,
+                )
+            })
+            .collect();
+        values.sort_by(|a, b| a.0.cmp(&b.0));
+        (values, i.checked.submissions[0].clone())
+    };
+    let (ods, ods_sub) = read(root.join("tests/fixtures/大马营镇-3月.ods"));
+    let (xlsx, xlsx_sub) = read(root.join("samples/inbox/2022-03/大马营镇-3月.xlsx"));
+    assert_eq!(ods_sub.status, tally::validate::SubmissionStatus::Accepted);
+    assert_eq!(ods_sub.unit.as_deref(), Some("大马营镇"));
+    assert_eq!(ods_sub.reported_at, xlsx_sub.reported_at);
+    assert!(ods.len() >= 12, "{ods:?}");
+    assert_eq!(ods, xlsx);
+    assert!(ods.contains(&("FA01".to_string(), "E4".to_string(), 2980.5)));
 }
