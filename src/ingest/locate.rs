@@ -17,8 +17,17 @@ use crate::value::{CellValue, fold, read_date};
 /// How far down a sheet the header may start.
 const HEADER_SEARCH_ROWS: usize = 40;
 
-const CODE: &[&str] = &["指标代码", "代码", "code", "指标编码", "编码"];
-const NAME: &[&str] = &["指标名称", "指标", "name", "指标项目"];
+const CODE: &[&str] = &["指标代码", "代码", "code", "指标编码", "编码", "指标编号"];
+const NAME: &[&str] = &[
+    "指标名称",
+    "指标",
+    "name",
+    "指标项目",
+    "考核指标",
+    "主要指标",
+];
+/// The contract's words first, then what Chinese forms also write for the
+/// cumulative figure ("累计", "实际完成"); "1-3月累计" is matched apart.
 const ACTUAL: &[&str] = &[
     "本年累计",
     "累计完成",
@@ -27,7 +36,17 @@ const ACTUAL: &[&str] = &[
     "actual",
     "本年累计完成",
     "累计完成值",
+    "累计",
+    "累计完成数",
+    "实际完成",
+    "本年完成",
+    "年初至今累计",
 ];
+
+/// "1-3月累计", "1—3月完成", "1至3月累计完成数": cumulative from January.
+static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^1[-—~至到]\d{1,2}月(累计)?(完成)?(数|值)?$").expect("valid regex")
+});
 const NOTE: &[&str] = &["备注", "滞后原因", "说明", "notes", "note"];
 const TARGET: &[&str] = &[
     "年度目标",
@@ -55,13 +74,15 @@ fn role(label: &str) -> Option<Role> {
     let exact = |set: &[&str]| set.contains(&label);
     // "本年累计完成数" names the actual column, but "累计完成率" is a rate.
     let prefixed = |set: &[&str]| {
-        set.iter().any(|s| label.starts_with(s)) && !label.contains(['率', '比', '%'])
+        set.iter().any(|s| label.starts_with(s))
+            && !label.contains(['率', '比', '%'])
+            && !label.contains("增长")
     };
     if exact(CODE) {
         Some(Role::Code)
     } else if exact(NAME) {
         Some(Role::Name)
-    } else if exact(ACTUAL) || prefixed(ACTUAL) {
+    } else if exact(ACTUAL) || prefixed(ACTUAL) || MONTHS_TO_DATE.is_match(label) {
         Some(Role::Actual)
     } else if exact(NOTE) || prefixed(NOTE) {
         Some(Role::Note)
@@ -403,6 +424,30 @@ mod tests {
             find_date_label(&g, 5).unwrap().0,
             NaiveDate::from_ymd_opt(2022, 7, 5)
         );
+    }
+
+    #[test]
+    fn actual_column_spellings() {
+        for l in [
+            "本年累计",
+            "1-3月累计",
+            "1—3月完成",
+            "1至12月累计完成数",
+            "累计",
+            "实际完成",
+        ] {
+            assert_eq!(role(&normalize_label(l)), Some(Role::Actual), "{l}");
+        }
+        for l in [
+            "本月完成",
+            "累计完成率",
+            "完成率",
+            "2-3月累计",
+            "累计增长",
+            "累计同比",
+        ] {
+            assert_ne!(role(&normalize_label(l)), Some(Role::Actual), "{l}");
+        }
     }
 
     #[test]
