@@ -18,7 +18,7 @@ mod book;
 use std::path::Path;
 use std::process::Command;
 
-use book::{C, Sheet, n, t, write_xlsx};
+use book::{C, Sheet, n, t, template, write_xlsx};
 
 const TOWNSHIPS: [&str; 8] = [
     "清泉镇",
@@ -480,43 +480,32 @@ fn codes_of(unit: &str) -> Vec<&'static str> {
 
 /// The standard template: title, unit and date lines, a one-row header.
 fn standard(unit: &str, date: &str, values: &[(&str, C, &str)]) -> Sheet {
-    let mut s = Sheet::new("Sheet1")
-        .texts(&["2022年3月重点工作任务完成情况统计表"])
-        .texts(&[
-            &format!("填报单位：{unit}"),
-            "",
-            "",
-            "",
-            &format!("填报日期：{date}"),
-        ])
-        .texts(&[
-            "指标代码",
-            "指标名称",
-            "计量单位",
-            "年度目标",
-            "本年累计",
-            "备注",
-        ])
-        .merge(0, 0, 0, 5);
-    for (code, v, note) in values {
-        let i = ind(code);
-        let target = target_of(unit, code);
-        s = s.row(vec![
-            t(code),
-            t(i.1),
-            t(i.2),
-            if target == 0.0 {
-                C::E
-            } else if i.2 == "%" {
-                t(&format!("{}%", target * 100.0))
-            } else {
-                n(target)
-            },
-            v.clone(),
-            t(note),
-        ]);
-    }
-    s.texts(&["填表人：王敏", "", "联系电话：0936-1234567"])
+    let rows = values
+        .iter()
+        .map(|(code, v, note)| {
+            let i = ind(code);
+            let target = target_of(unit, code);
+            vec![
+                t(code),
+                t(i.1),
+                t(i.2),
+                if target == 0.0 {
+                    C::E
+                } else if i.2 == "%" {
+                    t(&format!("{}%", target * 100.0))
+                } else {
+                    n(target)
+                },
+                v.clone(),
+                t(note),
+            ]
+        })
+        .collect();
+    template("2022年3月重点工作任务完成情况统计表", unit, date, rows).texts(&[
+        "填表人：王敏",
+        "",
+        "联系电话：0936-1234567",
+    ])
 }
 
 /// Plausible values at the end of March: `share` of the way to the

@@ -69,6 +69,35 @@ impl Sheet {
     }
 }
 
+/// The usual submission layout: a merged title, `填报单位：` in A2 and
+/// `填报日期：` in E2, the header
+/// `指标代码 | 指标名称 | 计量单位 | 年度目标 | 本年累计 | 备注` in row 3,
+/// and `rows` from row 4.
+pub fn template(title: &str, unit: &str, date: &str, rows: Vec<Vec<C>>) -> Sheet {
+    let mut s = Sheet::new("Sheet1")
+        .texts(&[title])
+        .texts(&[
+            &format!("填报单位：{unit}"),
+            "",
+            "",
+            "",
+            &format!("填报日期：{date}"),
+        ])
+        .texts(&[
+            "指标代码",
+            "指标名称",
+            "计量单位",
+            "年度目标",
+            "本年累计",
+            "备注",
+        ])
+        .merge(0, 0, 0, 5);
+    for r in rows {
+        s = s.row(r);
+    }
+    s
+}
+
 /// Writes `sheets` to an .xlsx file at `path`.
 pub fn write_xlsx(path: &Path, sheets: &[Sheet]) {
     let mut wb = Workbook::new();

@@ -227,29 +227,10 @@ pub fn small_plan() -> Vec<Sheet> {
     vec![units, inds, targets]
 }
 
-/// A one-row-header submission: title, unit and date lines, then
-/// `指标代码 | 指标名称 | 计量单位 | 年度目标 | 本年累计 | 备注` from row 3.
+/// A one-row-header submission (see [`crate::book::template`]): data
+/// from row 4, 本年累计 in column E, 备注 in F.
 pub fn standard(unit: &str, date: &str, rows: Vec<Vec<C>>) -> Sheet {
-    let mut s = Sheet::new("Sheet1")
-        .texts(&["2022年3月重点工作任务完成情况"])
-        .texts(&[
-            &format!("填报单位：{unit}"),
-            "",
-            "",
-            &format!("填报日期：{date}"),
-        ])
-        .texts(&[
-            "指标代码",
-            "指标名称",
-            "计量单位",
-            "年度目标",
-            "本年累计",
-            "备注",
-        ]);
-    for r in rows {
-        s = s.row(r);
-    }
-    s
+    crate::book::template("2022年3月重点工作任务完成情况", unit, date, rows)
 }
 
 /// A row of the standard sheet: code, value, note (name and target blank).
