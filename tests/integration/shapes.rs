@@ -31,6 +31,17 @@ fn run_sample_file(path: &std::path::Path) -> Inspection {
     run_with(&root.join("samples/plan.xlsx"), &w)
 }
 
+/// Asserts that no inbox file had any issue (missing units aside).
+fn assert_no_file_issues(i: &Inspection) {
+    let own: Vec<_> = i
+        .checked
+        .issues
+        .iter()
+        .filter(|x| x.file.is_some())
+        .collect();
+    assert!(own.is_empty(), "{own:#?}");
+}
+
 /// (unit, code) → value of every fact.
 fn facts(i: &Inspection) -> HashMap<(String, String), f64> {
     i.checked
@@ -60,12 +71,7 @@ fn standard_one_row_header_below_title_rows() {
         &[standard("清泉镇", "2022-04-05", qingquan_clean())],
     );
     let i = run(&w);
-    assert_eq!(
-        i.checked.issues.iter().filter(|x| x.file.is_some()).count(),
-        0,
-        "{:#?}",
-        i.checked.issues
-    );
+    assert_no_file_issues(&i);
     assert_eq!(fact(&i, "清泉镇", "FA01"), Some(320.0));
     assert_eq!(fact(&i, "清泉镇", "WS01"), Some(0.82));
     assert_eq!(
@@ -112,13 +118,7 @@ fn two_row_merged_header_without_code_column_after_an_instructions_sheet() {
         .row(vec![t("农村卫生厕所普及率"), t("%"), n(0.85), t("86%")]);
     w.submit("3月报表.xlsx", &[help, data]);
     let i = run(&w);
-    let own: Vec<_> = i
-        .checked
-        .issues
-        .iter()
-        .filter(|x| x.file.is_some())
-        .collect();
-    assert!(own.is_empty(), "{own:#?}");
+    assert_no_file_issues(&i);
     assert_eq!(fact(&i, "大马营镇", "FA01"), Some(210.0));
     assert_eq!(fact(&i, "大马营镇", "WS01"), Some(0.86));
     assert_eq!(fact(&i, "大马营镇", "NY03"), Some(1000.0));
@@ -146,13 +146,7 @@ fn columns_in_any_order_with_totals_footers_and_a_date_cell() {
         .texts(&["填表人：张三", "", "", ""]);
     w.submit("一季度.xlsx", &[s]);
     let i = run(&w);
-    let own: Vec<_> = i
-        .checked
-        .issues
-        .iter()
-        .filter(|x| x.file.is_some())
-        .collect();
-    assert!(own.is_empty(), "{own:#?}");
+    assert_no_file_issues(&i);
     assert_eq!(i.checked.facts.len(), 7);
     assert_eq!(fact(&i, "清泉镇", "NY02"), Some(2200.0));
     assert_eq!(
@@ -175,13 +169,7 @@ fn every_value_form_is_read_as_its_number() {
     ];
     w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022/4/5", rows)]);
     let i = run(&w);
-    let own: Vec<_> = i
-        .checked
-        .issues
-        .iter()
-        .filter(|x| x.file.is_some())
-        .collect();
-    assert!(own.is_empty(), "{own:#?}");
+    assert_no_file_issues(&i);
     let f = facts(&i);
     let get = |c: &str| f[&("清泉镇".to_string(), c.to_string())];
     assert_eq!(get("FA01"), 1234.5);
@@ -206,13 +194,7 @@ fn an_xls_saved_by_libreoffice_reads_like_the_xlsx_it_came_from() {
     // examples/make_samples.rs); check it against the plan it was made for.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let i = run_sample_file(&root.join("samples/inbox/2022-03/陈户镇.xls"));
-    let own: Vec<_> = i
-        .checked
-        .issues
-        .iter()
-        .filter(|x| x.file.is_some())
-        .collect();
-    assert!(own.is_empty(), "{own:#?}");
+    assert_no_file_issues(&i);
     let required = i.plan.required(i.plan.unit_named("陈户镇").unwrap()).len();
     assert_eq!(i.checked.facts.len(), required);
     assert_eq!(fact(&i, "陈户镇", "PJ01"), Some(4.0));
