@@ -636,7 +636,7 @@ fn main() {
                 "ZS01" => t("待统计"),                                   // not a number
                 "NY04" => n(-0.02),                                      // negative
                 "WS01" => C::F("C9/C10".into(), Some("#DIV/0!".into())), // formula error
-                "ST01" => t("300亩"),                                    // wrong unit of measure
+                "ST01" => t("0.03亩"),                                   // wrong unit of measure
                 "ST02" => C::E,                                          // left empty
                 "PJ01" => n(12.0),                                       // far over target
                 _ => value("霍城镇", c, 0.26),

@@ -20,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Read every workbook in the inbox and report what is wrong, by file.
     Check(CheckArgs),
+    /// Check the inbox, consolidate the period and write the consolidated
+    /// workbook and the data files into the output folder.
+    Run(RunArgs),
     /// Internal: read workbooks for a supervising tally process.
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -51,6 +54,27 @@ pub struct CheckArgs {
     pub period: Option<Period>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// How far below expected progress a task may be before it is behind.
+    #[arg(long, default_value_t = crate::progress::DEFAULT_TOLERANCE)]
+    pub tolerance: f64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The plan workbook (目标任务分解表).
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The folder holding the submitted workbooks.
+    #[arg(long)]
+    pub inbox: PathBuf,
+    /// The reporting period: 2022, 2022-Q2, 2022-06 or 2022-W23.
+    #[arg(long)]
+    pub period: Period,
+    /// Where the outputs go (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
     #[command(flatten)]
     pub read: ReadArgs,
     /// How far below expected progress a task may be before it is behind.

@@ -6,6 +6,7 @@
 //! [`progress`] for time and expected progress, and [`pipeline`] wiring the
 //! stages for the commands in `main.rs`.
 
+pub mod aggregate;
 pub mod cli;
 pub mod ingest;
 pub mod issue;

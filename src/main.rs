@@ -1,23 +1,25 @@
 //! The `tally` binary: parse the command line, call the library, and map
 //! the outcome to the exit code (0 fine, 1 problems found, 2 could not work).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 
-use tally::cli::{CheckArgs, Cli, Command, Format, ReadArgs};
+use tally::cli::{CheckArgs, Cli, Command, Format, ReadArgs, RunArgs};
 use tally::ingest::{Isolation, ReadOptions};
 use tally::issue::Severity;
 use tally::pipeline::{TallyError, inspect};
 use tally::report;
 use tally::validate::CheckOptions;
+use tally::validate::SubmissionStatus;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => exit(check(&args)),
+        Command::Run(args) => exit(run(&args)),
         Command::Worker {
             max_bytes,
             memory_limit,
@@ -63,9 +65,17 @@ fn read_options(args: &ReadArgs) -> ReadOptions {
         },
         Err(_) => Isolation::InProcess,
     };
+    // A progress bar only where someone watches it.
+    let progress = std::io::stderr().is_terminal().then(|| {
+        indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template("读取报表 {bar:30} {pos}/{len} {elapsed}")
+                .expect("valid template"),
+        )
+    });
     ReadOptions {
         max_bytes,
         isolation,
+        progress,
     }
 }
 
@@ -86,4 +96,43 @@ fn check(args: &CheckArgs) -> Result<bool, TallyError> {
     // A closed pipe (`tally check | head`) is not a failure of the check.
     let _ = written;
     Ok(inspection.checked.count(Severity::Error) == 0)
+}
+
+/// `tally run`: true when the outputs were written, whatever was rejected.
+fn run(args: &RunArgs) -> Result<bool, TallyError> {
+    let read = read_options(&args.read);
+    let outcome = tally::pipeline::run(
+        &args.plan,
+        &args.inbox,
+        &args.out,
+        args.period,
+        &read,
+        args.tolerance,
+    )?;
+    if let Some(p) = &read.progress {
+        p.finish_and_clear();
+    }
+    let checked = &outcome.inspection.checked;
+    let n = |st: SubmissionStatus| {
+        checked
+            .submissions
+            .iter()
+            .filter(|s| s.status == st)
+            .count()
+    };
+    eprintln!(
+        "tally run {}：{} 个文件，已接收 {}，拒收 {}，已被替代 {}；未报送 {} 个单位；错误 {}，警告 {}；输出 {} 个文件到 {}（用时 {:.2} 秒）",
+        args.period,
+        outcome.inspection.files.len(),
+        n(SubmissionStatus::Accepted),
+        n(SubmissionStatus::Rejected),
+        n(SubmissionStatus::Superseded),
+        n(SubmissionStatus::Missing),
+        checked.count(Severity::Error),
+        checked.count(Severity::Warning),
+        outcome.files_written.len(),
+        args.out.display(),
+        outcome.inspection.seconds
+    );
+    Ok(true)
 }

@@ -1,4 +1,4 @@
-//! The stages wired together: plan → ingest → validate.
+//! The stages wired together: plan → ingest → validate → aggregate → report.
 //!
 //! Commands call this instead of repeating the wiring; tests call it to
 //! drive the real pipeline without the binary.
@@ -6,8 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::aggregate::{self, AggregateError, Consolidation};
 use crate::ingest::{self, FileRead, InboxFile, ReadOptions};
+use crate::period::Period;
 use crate::plan::{Plan, PlanError, read_plan};
+use crate::report::output::{self, OutputError};
+use crate::report::{data, workbook};
 use crate::validate::{self, CheckOptions, Checked, Received};
 
 /// Why tally could not do its work at all (exit code 2).
@@ -15,6 +19,12 @@ use crate::validate::{self, CheckOptions, Checked, Received};
 pub enum TallyError {
     #[error("{0}")]
     Plan(#[from] PlanError),
+    #[error("{0}")]
+    Output(#[from] OutputError),
+    #[error("{0}")]
+    Aggregate(#[from] AggregateError),
+    #[error("无法生成汇总工作簿：{0}")]
+    Workbook(String),
     #[error("无法读取收件文件夹 {path}：{source}")]
     Inbox {
         path: PathBuf,
@@ -88,4 +98,58 @@ fn hash_small_file(path: &Path, limit: u64) -> String {
             .unwrap_or_default(),
         _ => String::new(),
     }
+}
+
+/// What `tally run` produced.
+pub struct RunOutcome {
+    pub inspection: Inspection,
+    pub consolidation: Consolidation,
+    pub files_written: Vec<PathBuf>,
+}
+
+/// Checks the inbox, consolidates the period and writes every output into
+/// `out`: `consolidated.xlsx` and `data/*.csv|parquet`, each atomically.
+///
+/// # Errors
+///
+/// [`TallyError`] when the plan is refused, the inbox cannot be listed, or
+/// an output cannot be written; rejected submissions are no error.
+pub fn run(
+    plan_path: &Path,
+    inbox: &Path,
+    out: &Path,
+    period: Period,
+    read: &ReadOptions,
+    tolerance: f64,
+) -> Result<RunOutcome, TallyError> {
+    // Refuse an unusable output folder before any reading.
+    output::prepare_dir(out)?;
+    let check = CheckOptions {
+        period: Some(period),
+        tolerance,
+    };
+    let inspection = inspect(plan_path, inbox, read, &check)?;
+    let plan = &inspection.plan;
+    let consolidation = aggregate::consolidate(plan, &inspection.checked.facts, period, tolerance)?;
+    let tables = [
+        data::summary(plan, &consolidation),
+        data::by_unit(plan, &consolidation),
+        data::issues(&inspection.checked),
+        data::submissions(&inspection.checked),
+    ];
+    data::write_all(out, &tables)?;
+    let xlsx = workbook::consolidated(plan, &consolidation, &inspection.checked)
+        .map_err(|e| TallyError::Workbook(e.to_string()))?;
+    let book = out.join("consolidated.xlsx");
+    output::write_atomic(&book, &xlsx)?;
+    let mut files_written = vec![book];
+    for t in &tables {
+        files_written.push(out.join("data").join(format!("{}.csv", t.name)));
+        files_written.push(out.join("data").join(format!("{}.parquet", t.name)));
+    }
+    Ok(RunOutcome {
+        inspection,
+        consolidation,
+        files_written,
+    })
 }

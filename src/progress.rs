@@ -100,16 +100,31 @@ impl Status {
 
 /// The status of `actual` against `goal` at `elapsed`, with `tolerance`.
 pub fn status(goal: &Goal, actual: Option<f64>, elapsed: f64, tolerance: f64) -> Status {
+    status_at(
+        goal.direction,
+        goal.target,
+        goal.expected(elapsed),
+        actual,
+        tolerance,
+    )
+}
+
+/// The status of `actual` against a target and an expected value to date.
+pub fn status_at(
+    direction: Direction,
+    target: f64,
+    expected: f64,
+    actual: Option<f64>,
+    tolerance: f64,
+) -> Status {
     let Some(actual) = actual else {
         return Status::NoData;
     };
-    match goal.direction {
-        Direction::Lower if actual <= goal.target => Status::Within,
+    match direction {
+        Direction::Lower if actual <= target => Status::Within,
         Direction::Lower => Status::Breach,
-        Direction::Higher if actual >= goal.target => Status::Done,
-        Direction::Higher if actual >= goal.expected(elapsed) * (1.0 - tolerance) => {
-            Status::OnTrack
-        }
+        Direction::Higher if actual >= target => Status::Done,
+        Direction::Higher if actual >= expected * (1.0 - tolerance) => Status::OnTrack,
         Direction::Higher => Status::Behind,
     }
 }

@@ -110,6 +110,8 @@ pub enum Isolation {
 pub struct ReadOptions {
     pub max_bytes: u64,
     pub isolation: Isolation,
+    /// Advanced once per file read, when set.
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 impl Default for ReadOptions {
@@ -117,6 +119,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_bytes: DEFAULT_MAX_BYTES,
             isolation: Isolation::InProcess,
+            progress: None,
         }
     }
 }
@@ -260,17 +263,29 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Reads every file of `paths`, in parallel, each result at its path's index.
 pub fn read_all(paths: &[PathBuf], options: &ReadOptions) -> Vec<FileRead> {
+    if let Some(p) = &options.progress {
+        p.set_length(paths.len() as u64);
+    }
+    let tick = || {
+        if let Some(p) = &options.progress {
+            p.inc(1);
+        }
+    };
     match &options.isolation {
         Isolation::InProcess => paths
             .par_iter()
-            .map(|p| read_file(p, options.max_bytes))
+            .map(|p| {
+                let read = read_file(p, options.max_bytes);
+                tick();
+                read
+            })
             .collect(),
         Isolation::Workers {
             exe,
             args,
             count,
             timeout,
-        } => workers::read_supervised(paths, exe, args, *count, *timeout, options.max_bytes),
+        } => workers::read_supervised(paths, exe, args, *count, *timeout, options.max_bytes, &tick),
     }
 }
 

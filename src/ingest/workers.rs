@@ -202,6 +202,7 @@ pub fn read_supervised(
     count: usize,
     timeout: Duration,
     max_bytes: u64,
+    on_read: &(dyn Fn() + Sync),
 ) -> Vec<FileRead> {
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<FileRead>>> = paths.iter().map(|_| Mutex::new(None)).collect();
@@ -228,6 +229,7 @@ pub fn read_supervised(
                     *results[i]
                         .lock()
                         .expect("no poisoning: workers do not panic") = Some(read);
+                    on_read();
                 }
             });
         }

@@ -2,3 +2,6 @@
 //! opens an inbox file or the plan, it is handed the checked data.
 
 pub mod check;
+pub mod data;
+pub mod output;
+pub mod workbook;

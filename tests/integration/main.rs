@@ -9,6 +9,7 @@ mod common;
 mod corpus;
 mod issues;
 mod plan;
+mod run;
 mod samples;
 mod shapes;
 mod units;

@@ -1,0 +1,331 @@
+//! The machine-readable outputs (CONTRACT.md section 9): `data/*.csv`, and
+//! the same tables as Parquet for BI tools.
+//!
+//! Each table is built once as a [`DataTable`] and written both ways, so the
+//! two can never disagree.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::aggregate::Consolidation;
+use crate::plan::Plan;
+use crate::report::output::{OutputError, write_atomic};
+use crate::validate::Checked;
+use crate::value::format_number;
+
+/// A cell of a data table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Number(f64),
+    Integer(i64),
+    Empty,
+}
+
+impl From<Option<f64>> for Value {
+    fn from(v: Option<f64>) -> Value {
+        v.map_or(Value::Empty, Value::Number)
+    }
+}
+
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Value {
+        v.map_or(Value::Empty, Value::Text)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_string())
+    }
+}
+
+/// The type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Number,
+    Integer,
+}
+
+/// A named table with typed columns.
+#[derive(Debug, Clone)]
+pub struct DataTable {
+    pub name: &'static str,
+    pub columns: Vec<(&'static str, Kind)>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl DataTable {
+    /// The table as CSV: UTF-8, a header row, numbers written plainly,
+    /// empty for no value.
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let record_err = "writing CSV to memory cannot fail";
+        w.write_record(self.columns.iter().map(|(n, _)| *n))
+            .expect(record_err);
+        for row in &self.rows {
+            w.write_record(row.iter().map(|v| match v {
+                Value::Text(s) => s.clone(),
+                Value::Number(n) => format_number(*n),
+                Value::Integer(i) => i.to_string(),
+                Value::Empty => String::new(),
+            }))
+            .expect(record_err);
+        }
+        w.into_inner().expect(record_err)
+    }
+
+    /// The table as a polars DataFrame, column types kept.
+    ///
+    /// # Errors
+    ///
+    /// A polars error, which well-formed tables never cause.
+    pub fn to_frame(&self) -> PolarsResult<DataFrame> {
+        let columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(k, (name, kind))| {
+                let cells = self.rows.iter().map(|r| &r[k]);
+                match kind {
+                    Kind::Text => Column::new(
+                        (*name).into(),
+                        cells
+                            .map(|v| match v {
+                                Value::Text(s) => Some(s.clone()),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                    Kind::Number => Column::new(
+                        (*name).into(),
+                        cells
+                            .map(|v| match v {
+                                Value::Number(n) => Some(*n),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                    Kind::Integer => Column::new(
+                        (*name).into(),
+                        cells
+                            .map(|v| match v {
+                                Value::Integer(i) => Some(*i),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                }
+            })
+            .collect();
+        DataFrame::new(self.rows.len(), columns)
+    }
+
+    /// The table as Parquet bytes.
+    ///
+    /// # Errors
+    ///
+    /// A polars error, which well-formed tables never cause.
+    pub fn to_parquet(&self) -> PolarsResult<Vec<u8>> {
+        let mut df = self.to_frame()?;
+        let mut buf = Cursor::new(Vec::new());
+        ParquetWriter::new(&mut buf).finish(&mut df)?;
+        Ok(buf.into_inner())
+    }
+}
+
+fn int(v: impl TryInto<i64>) -> Value {
+    v.try_into().map_or(Value::Empty, Value::Integer)
+}
+
+/// `summary.csv`: one row per indicator for the county.
+pub fn summary(plan: &Plan, c: &Consolidation) -> DataTable {
+    use Kind::*;
+    DataTable {
+        name: "summary",
+        columns: vec![
+            ("indicator_code", Text),
+            ("indicator_name", Text),
+            ("unit_of_measure", Text),
+            ("target", Number),
+            ("actual", Number),
+            ("completion", Number),
+            ("expected", Number),
+            ("variance", Number),
+            ("status", Text),
+            ("units_reporting", Integer),
+        ],
+        rows: c
+            .county
+            .iter()
+            .map(|r| {
+                let i = &plan.indicators[r.indicator];
+                vec![
+                    i.code.as_str().into(),
+                    i.name.as_str().into(),
+                    i.uom.as_str().into(),
+                    r.target.into(),
+                    r.actual.into(),
+                    r.completion.into(),
+                    r.expected.into(),
+                    r.variance.into(),
+                    r.status.map(|s| s.code().to_string()).into(),
+                    int(r.units_reporting),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// `by_unit.csv`: one row per (unit, indicator) of the plan.
+pub fn by_unit(plan: &Plan, c: &Consolidation) -> DataTable {
+    use Kind::*;
+    DataTable {
+        name: "by_unit",
+        columns: vec![
+            ("unit", Text),
+            ("indicator_code", Text),
+            ("target", Number),
+            ("actual", Number),
+            ("completion", Number),
+            ("expected", Number),
+            ("variance", Number),
+            ("status", Text),
+            ("warning", Text),
+            ("rank", Integer),
+        ],
+        rows: c
+            .by_unit
+            .iter()
+            .map(|r| {
+                vec![
+                    plan.units[r.unit].name.as_str().into(),
+                    plan.indicators[r.indicator].code.as_str().into(),
+                    Value::Number(r.target),
+                    r.actual.into(),
+                    r.completion.into(),
+                    Value::Number(r.expected),
+                    r.variance.into(),
+                    r.status.code().into(),
+                    r.warning.map(|w| w.code().to_string()).into(),
+                    r.rank.map_or(Value::Empty, int),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// `issues.csv`: every issue.
+pub fn issues(checked: &Checked) -> DataTable {
+    use Kind::*;
+    DataTable {
+        name: "issues",
+        columns: vec![
+            ("file", Text),
+            ("unit", Text),
+            ("sheet", Text),
+            ("cell", Text),
+            ("indicator_code", Text),
+            ("severity", Text),
+            ("code", Text),
+            ("message", Text),
+        ],
+        rows: checked
+            .issues
+            .iter()
+            .map(|i| {
+                vec![
+                    i.file.clone().into(),
+                    i.unit.clone().into(),
+                    i.sheet.clone().into(),
+                    i.cell.clone().into(),
+                    i.indicator_code.clone().into(),
+                    i.severity.code().into(),
+                    i.code.code().into(),
+                    i.message.as_str().into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// `submissions.csv`: every inbox file and every missing unit.
+pub fn submissions(checked: &Checked) -> DataTable {
+    use Kind::*;
+    DataTable {
+        name: "submissions",
+        columns: vec![
+            ("file", Text),
+            ("unit", Text),
+            ("status", Text),
+            ("sha256", Text),
+            ("reported_at", Text),
+            ("errors", Integer),
+            ("warnings", Integer),
+        ],
+        rows: checked
+            .submissions
+            .iter()
+            .map(|s| {
+                vec![
+                    s.file.clone().into(),
+                    s.unit.clone().into(),
+                    s.status.code().into(),
+                    s.sha256.clone().into(),
+                    s.reported_at.map(|d| d.to_string()).into(),
+                    int(s.errors),
+                    int(s.warnings),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Writes every table as `DIR/data/NAME.csv` and `DIR/data/NAME.parquet`.
+///
+/// # Errors
+///
+/// [`OutputError`] naming the file that could not be written.
+pub fn write_all(dir: &Path, tables: &[DataTable]) -> Result<(), OutputError> {
+    let data = dir.join("data");
+    for t in tables {
+        write_atomic(&data.join(format!("{}.csv", t.name)), &t.to_csv())?;
+        let parquet = t.to_parquet().map_err(|e| OutputError {
+            path: data.join(format!("{}.parquet", t.name)),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        write_atomic(&data.join(format!("{}.parquet", t.name)), &parquet)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_writes_plain_numbers_and_empty_cells() {
+        let t = DataTable {
+            name: "t",
+            columns: vec![("a", Kind::Text), ("b", Kind::Number), ("c", Kind::Integer)],
+            rows: vec![
+                vec![
+                    "清泉镇, 东".into(),
+                    Value::Number(1234567.5),
+                    Value::Integer(3),
+                ],
+                vec![Value::Empty, Value::Number(0.25), Value::Empty],
+            ],
+        };
+        let csv = String::from_utf8(t.to_csv()).unwrap();
+        assert_eq!(csv, "a,b,c\n\"清泉镇, 东\",1234567.5,3\n,0.25,\n");
+        let df = t.to_frame().unwrap();
+        assert_eq!(df.shape(), (2, 3));
+        assert_eq!(df.column("b").unwrap().f64().unwrap().get(1), Some(0.25));
+        assert_eq!(df.column("c").unwrap().i64().unwrap().get(1), None);
+        assert!(t.to_parquet().unwrap().starts_with(b"PAR1"));
+    }
+}

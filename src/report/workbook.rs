@@ -1,0 +1,553 @@
+//! `consolidated.xlsx`: the workbook the bureau prints and presents.
+//!
+//! Six sheets in Chinese (总览, 分单位, 明细, 预警, 报送情况, 校验问题), each
+//! ready to print: A4 landscape, one page wide, header rows repeated, page
+//! numbers. The creation time is the period's end, so the same inputs give
+//! the same bytes.
+
+use rust_xlsxwriter::{
+    Chart, ChartType, Color, ConditionalFormat3ColorScale, DocProperties, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+
+use crate::aggregate::{Consolidation, Warning};
+use crate::plan::{Direction, Plan, UnitKind};
+use crate::progress::Status;
+use crate::validate::{Checked, SubmissionStatus};
+use chrono::Datelike;
+
+/// Sheet names, also used by tests and the README.
+pub const SHEETS: [&str; 6] = ["总览", "分单位", "明细", "预警", "报送情况", "校验问题"];
+
+/// Number format for a unit of measure: 万元 one decimal, counts whole,
+/// percentages as percent, anything else two decimals.
+pub fn number_format(uom: &str) -> &'static str {
+    match uom.trim() {
+        "万元" | "亿元" | "元" => "#,##0.0",
+        "个" | "起" | "所" | "人" | "座" | "家" | "户" | "项" | "次" | "辆" | "处" => {
+            "#,##0"
+        }
+        u if crate::value::is_percent_unit(u) => "0.0%",
+        _ => "#,##0.00",
+    }
+}
+
+fn status_color(s: Status) -> Color {
+    match s {
+        Status::Done | Status::Within => Color::RGB(0xC6EFCE),
+        Status::OnTrack => Color::RGB(0xE2F0D9),
+        Status::Behind => Color::RGB(0xFFEB9C),
+        Status::Breach => Color::RGB(0xFFC7CE),
+        Status::NoData => Color::RGB(0xEDEDED),
+    }
+}
+
+fn warning_color(w: Warning) -> Color {
+    match w {
+        Warning::Blue => Color::RGB(0x9BC2E6),
+        Warning::Yellow => Color::RGB(0xFFD966),
+        Warning::Red => Color::RGB(0xFF7C80),
+    }
+}
+
+/// Display width of a text in Excel column units: CJK characters count two.
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if c.is_ascii() { 1.1 } else { 2.1 })
+        .sum()
+}
+
+/// A worksheet being written, remembering column widths as cells go in.
+struct Sheet<'a> {
+    ws: &'a mut Worksheet,
+    widths: Vec<f64>,
+    cell: Format,
+    header: Format,
+}
+
+impl<'a> Sheet<'a> {
+    fn new(wb: &'a mut Workbook, name: &str, title: &str) -> Result<Sheet<'a>, XlsxError> {
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        ws.set_landscape();
+        ws.set_paper_size(9); // A4
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_header(format!("&C&\"-,Bold\"{title}"));
+        ws.set_footer("&C第 &P 页，共 &N 页");
+        let cell = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter);
+        let header = Format::new()
+            .set_bold()
+            .set_border(FormatBorder::Thin)
+            .set_background_color(Color::RGB(0xD9E1F2))
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_text_wrap();
+        Ok(Sheet {
+            ws,
+            widths: Vec::new(),
+            cell,
+            header,
+        })
+    }
+
+    fn widen(&mut self, col: u16, width: f64) {
+        let c = col as usize;
+        if self.widths.len() <= c {
+            self.widths.resize(c + 1, 6.0);
+        }
+        self.widths[c] = self.widths[c].max(width.min(60.0));
+    }
+
+    /// A header row at `row`, frozen and repeated on every printed page.
+    fn header_row(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
+        for (c, name) in names.iter().enumerate() {
+            let c = c as u16;
+            self.ws
+                .write_string_with_format(row, c, *name, &self.header)?;
+            self.widen(c, text_width(name).min(16.0) + 2.0);
+        }
+        self.ws.set_row_height(row, 30)?;
+        self.ws.set_freeze_panes(row + 1, 0)?;
+        self.ws.set_repeat_rows(row, row)?;
+        Ok(())
+    }
+
+    fn text(&mut self, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+        self.ws.write_string_with_format(row, col, s, &self.cell)?;
+        self.widen(col, text_width(s) + 2.0);
+        Ok(())
+    }
+
+    fn filled(&mut self, row: u32, col: u16, s: &str, fill: Color) -> Result<(), XlsxError> {
+        let f = self
+            .cell
+            .clone()
+            .set_background_color(fill)
+            .set_align(FormatAlign::Center);
+        self.ws.write_string_with_format(row, col, s, &f)?;
+        self.widen(col, text_width(s) + 2.0);
+        Ok(())
+    }
+
+    fn number(
+        &mut self,
+        row: u32,
+        col: u16,
+        v: Option<f64>,
+        num_format: &str,
+    ) -> Result<(), XlsxError> {
+        let f = self.cell.clone().set_num_format(num_format);
+        match v {
+            Some(v) => {
+                self.ws.write_number_with_format(row, col, v, &f)?;
+                self.widen(col, 12.0);
+            }
+            None => {
+                self.ws.write_blank(row, col, &f)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), XlsxError> {
+        for (c, w) in self.widths.iter().enumerate() {
+            self.ws.set_column_width(c as u16, *w)?;
+        }
+        Ok(())
+    }
+}
+
+/// Units whose submission was accepted.
+fn units_reported(checked: &Checked) -> usize {
+    checked
+        .submissions
+        .iter()
+        .filter(|s| s.status == SubmissionStatus::Accepted)
+        .count()
+}
+
+/// Writes the consolidated workbook to bytes.
+///
+/// # Errors
+///
+/// [`XlsxError`] from rust_xlsxwriter, which valid data does not cause.
+pub fn consolidated(
+    plan: &Plan,
+    c: &Consolidation,
+    checked: &Checked,
+) -> Result<Vec<u8>, XlsxError> {
+    let title = format!("{}重点工作任务完成情况汇总", c.period.label());
+    let end = c.period.end_date();
+    let created = ExcelDateTime::from_ymd(end.year() as u16, end.month() as u8, end.day() as u8)?;
+    let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(&title)
+            .set_subject(format!("期别 {}", c.period))
+            .set_author("tally")
+            .set_comment("由 tally 根据各乡镇、部门报表自动汇总")
+            .set_creation_datetime(&created),
+    );
+    overview(&mut wb, plan, c, checked, &title)?;
+    matrix(&mut wb, plan, c, &title)?;
+    detail(&mut wb, plan, c, &title)?;
+    warnings(&mut wb, plan, c, &title)?;
+    submissions(&mut wb, checked, &title)?;
+    issues(&mut wb, checked, &title)?;
+    wb.save_to_buffer()
+}
+
+/// 总览: the county per indicator, grouped by category, with a chart of
+/// completion against time progress.
+fn overview(
+    wb: &mut Workbook,
+    plan: &Plan,
+    c: &Consolidation,
+    checked: &Checked,
+    title: &str,
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, SHEETS[0], title)?;
+    let big = Format::new()
+        .set_bold()
+        .set_font_size(18)
+        .set_align(FormatAlign::Center);
+    let sub = Format::new()
+        .set_align(FormatAlign::Center)
+        .set_font_color(Color::RGB(0x404040));
+    s.ws.merge_range(0, 0, 0, 10, title, &big)?;
+    s.ws.set_row_height(0, 32)?;
+    let line = format!(
+        "时间进度 {:.1}%　　已报 {}/{} 个单位　　统计截至 {}",
+        c.elapsed * 100.0,
+        units_reported(checked),
+        plan.units.len(),
+        c.period.end_date()
+    );
+    s.ws.merge_range(1, 0, 1, 10, &line, &sub)?;
+    let head = 3;
+    s.header_row(
+        head,
+        &[
+            "类别",
+            "指标代码",
+            "指标名称",
+            "计量单位",
+            "年度目标",
+            "本年累计",
+            "完成率",
+            "时间进度应完成",
+            "差额",
+            "状态",
+            "已报单位",
+            "时间进度",
+        ],
+    )?;
+    // Categories in the order they first appear in the plan.
+    let mut order: Vec<usize> = (0..c.county.len()).collect();
+    let category = |k: usize| {
+        plan.indicators[c.county[k].indicator]
+            .category
+            .clone()
+            .unwrap_or_default()
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for &k in &order {
+        if !seen.contains(&category(k)) {
+            seen.push(category(k));
+        }
+    }
+    order.sort_by_key(|&k| seen.iter().position(|x| *x == category(k)));
+    let mut row = head + 1;
+    let mut group_start = row;
+    for (n, &k) in order.iter().enumerate() {
+        let r = &c.county[k];
+        let ind = &plan.indicators[r.indicator];
+        let fmt = number_format(&ind.uom);
+        let centered = s.cell.clone().set_align(FormatAlign::Center);
+        s.ws.write_string_with_format(row, 0, category(k), &centered)?;
+        s.widen(0, text_width(&category(k)) + 2.0);
+        s.text(row, 1, &ind.code)?;
+        s.text(row, 2, &ind.name)?;
+        s.text(row, 3, &ind.uom)?;
+        s.number(row, 4, r.target, fmt)?;
+        s.number(row, 5, r.actual, fmt)?;
+        s.number(row, 6, r.completion, "0.0%")?;
+        s.number(row, 7, r.expected, fmt)?;
+        s.number(row, 8, r.variance, fmt)?;
+        match r.status {
+            Some(st) => s.filled(row, 9, st.label(), status_color(st))?,
+            None => s.text(row, 9, "无目标")?,
+        }
+        s.text(
+            row,
+            10,
+            &format!("{}/{}", r.units_reporting, r.units_planned),
+        )?;
+        let progress = match (r.expected, r.target) {
+            (Some(e), Some(t)) if t != 0.0 && ind.direction == Direction::Higher => Some(e / t),
+            _ => None,
+        };
+        s.number(row, 11, progress, "0.0%")?;
+        let last_of_group = order
+            .get(n + 1)
+            .is_none_or(|&next| category(next) != category(k));
+        if last_of_group && row > group_start {
+            s.ws.merge_range(group_start, 0, row, 0, &category(k), &centered)?;
+        }
+        if last_of_group {
+            group_start = row + 1;
+        }
+        row += 1;
+    }
+    let last = row - 1;
+    if last > head {
+        let mut chart = Chart::new(ChartType::Column);
+        chart.title().set_name("各指标完成率与时间进度");
+        chart
+            .add_series()
+            .set_name("完成率")
+            .set_categories((SHEETS[0], head + 1, 2, last, 2))
+            .set_values((SHEETS[0], head + 1, 6, last, 6));
+        let mut line = Chart::new(ChartType::Line);
+        line.add_series()
+            .set_name("时间进度")
+            .set_categories((SHEETS[0], head + 1, 2, last, 2))
+            .set_values((SHEETS[0], head + 1, 11, last, 11));
+        chart.combine(&line);
+        chart.y_axis().set_num_format("0%");
+        chart.set_width(900).set_height(360);
+        s.ws.insert_chart(last + 2, 0, &chart)?;
+    }
+    s.finish()
+}
+
+/// 分单位: units × indicators completion with heat colouring, the
+/// composite score and its rank.
+fn matrix(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, SHEETS[1], title)?;
+    let shown: Vec<usize> = (0..plan.indicators.len())
+        .filter(|&i| c.by_unit.iter().any(|r| r.indicator == i))
+        .collect();
+    let mut names: Vec<String> = vec!["单位".into(), "类型".into()];
+    names.extend(
+        shown
+            .iter()
+            .map(|&i| format!("{}\n{}", plan.indicators[i].code, plan.indicators[i].name)),
+    );
+    names.extend(["综合得分".to_string(), "排名".to_string()]);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    s.header_row(0, &refs)?;
+    s.ws.set_row_height(0, 45)?;
+    s.ws.set_freeze_panes(1, 1)?;
+    for (u, unit) in plan.units.iter().enumerate() {
+        let row = u as u32 + 1;
+        s.text(row, 0, &unit.name)?;
+        s.text(
+            row,
+            1,
+            if unit.kind == UnitKind::Township {
+                "乡镇"
+            } else {
+                "部门"
+            },
+        )?;
+        for (k, &i) in shown.iter().enumerate() {
+            let completion = c
+                .by_unit
+                .iter()
+                .find(|r| r.unit == u && r.indicator == i)
+                .and_then(|r| r.completion);
+            s.number(row, k as u16 + 2, completion, "0.0%")?;
+        }
+        let score = c.scores.iter().find(|r| r.unit == u);
+        let col = shown.len() as u16 + 2;
+        s.number(row, col, score.and_then(|r| r.score), "0.0%")?;
+        s.number(row, col + 1, score.and_then(|r| r.rank).map(f64::from), "0")?;
+    }
+    let last = plan.units.len() as u32;
+    if last > 0 {
+        for (k, &i) in shown.iter().enumerate() {
+            let (low, high) = match plan.indicators[i].direction {
+                Direction::Higher => (Color::RGB(0xF8696B), Color::RGB(0x63BE7B)),
+                Direction::Lower => (Color::RGB(0x63BE7B), Color::RGB(0xF8696B)),
+            };
+            let scale = ConditionalFormat3ColorScale::new()
+                .set_minimum_color(low)
+                .set_midpoint_color(Color::RGB(0xFFEB84))
+                .set_maximum_color(high);
+            let col = k as u16 + 2;
+            s.ws.add_conditional_format(1, col, last, col, &scale)?;
+        }
+    }
+    s.finish()
+}
+
+/// 明细: the long table, filterable, for pivot tables.
+fn detail(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, SHEETS[2], title)?;
+    s.header_row(
+        0,
+        &[
+            "单位",
+            "指标代码",
+            "指标名称",
+            "计量单位",
+            "年度目标",
+            "本年累计",
+            "完成率",
+            "时间进度应完成",
+            "差额",
+            "状态",
+            "预警",
+            "排名",
+            "备注",
+        ],
+    )?;
+    for (k, r) in c.by_unit.iter().enumerate() {
+        let row = k as u32 + 1;
+        let ind = &plan.indicators[r.indicator];
+        let fmt = number_format(&ind.uom);
+        s.text(row, 0, &plan.units[r.unit].name)?;
+        s.text(row, 1, &ind.code)?;
+        s.text(row, 2, &ind.name)?;
+        s.text(row, 3, &ind.uom)?;
+        s.number(row, 4, Some(r.target), fmt)?;
+        s.number(row, 5, r.actual, fmt)?;
+        s.number(row, 6, r.completion, "0.0%")?;
+        s.number(row, 7, Some(r.expected), fmt)?;
+        s.number(row, 8, r.variance, fmt)?;
+        s.filled(row, 9, r.status.label(), status_color(r.status))?;
+        match r.warning {
+            Some(w) => s.filled(row, 10, w.label(), warning_color(w))?,
+            None => s.text(row, 10, "")?,
+        }
+        s.number(row, 11, r.rank.map(f64::from), "0")?;
+        s.text(row, 12, r.note.as_deref().unwrap_or(""))?;
+    }
+    s.ws.autofilter(0, 0, c.by_unit.len().max(1) as u32, 12)?;
+    s.finish()
+}
+
+/// 预警: every task behind or in breach, red first.
+fn warnings(
+    wb: &mut Workbook,
+    plan: &Plan,
+    c: &Consolidation,
+    title: &str,
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, SHEETS[3], title)?;
+    s.header_row(
+        0,
+        &[
+            "预警",
+            "单位",
+            "指标代码",
+            "指标名称",
+            "年度目标",
+            "本年累计",
+            "时间进度应完成",
+            "差额",
+            "完成率",
+            "状态",
+            "滞后原因",
+        ],
+    )?;
+    let mut rows: Vec<_> = c.by_unit.iter().filter(|r| r.warning.is_some()).collect();
+    rows.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(r.warning.map(|w| w as u8)),
+            r.unit,
+            r.indicator,
+        )
+    });
+    for (k, r) in rows.iter().enumerate() {
+        let row = k as u32 + 1;
+        let ind = &plan.indicators[r.indicator];
+        let fmt = number_format(&ind.uom);
+        let w = r.warning.expect("filtered");
+        s.filled(row, 0, w.label(), warning_color(w))?;
+        s.text(row, 1, &plan.units[r.unit].name)?;
+        s.text(row, 2, &ind.code)?;
+        s.text(row, 3, &ind.name)?;
+        s.number(row, 4, Some(r.target), fmt)?;
+        s.number(row, 5, r.actual, fmt)?;
+        s.number(row, 6, Some(r.expected), fmt)?;
+        s.number(row, 7, r.variance, fmt)?;
+        s.number(row, 8, r.completion, "0.0%")?;
+        s.filled(row, 9, r.status.label(), status_color(r.status))?;
+        s.text(row, 10, r.note.as_deref().unwrap_or("（未说明）"))?;
+    }
+    s.finish()
+}
+
+/// 报送情况: every inbox file and every missing unit.
+fn submissions(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, SHEETS[4], title)?;
+    s.header_row(
+        0,
+        &[
+            "文件",
+            "单位",
+            "状态",
+            "填报日期",
+            "错误",
+            "警告",
+            "SHA-256",
+        ],
+    )?;
+    for (k, sub) in checked.submissions.iter().enumerate() {
+        let row = k as u32 + 1;
+        let fill = match sub.status {
+            SubmissionStatus::Accepted => Color::RGB(0xC6EFCE),
+            SubmissionStatus::Superseded => Color::RGB(0xEDEDED),
+            SubmissionStatus::Rejected | SubmissionStatus::Missing => Color::RGB(0xFFC7CE),
+        };
+        s.text(row, 0, sub.file.as_deref().unwrap_or(""))?;
+        s.text(row, 1, sub.unit.as_deref().unwrap_or(""))?;
+        s.filled(row, 2, sub.status.label(), fill)?;
+        s.text(
+            row,
+            3,
+            &sub.reported_at.map(|d| d.to_string()).unwrap_or_default(),
+        )?;
+        s.number(row, 4, Some(sub.errors as f64), "0")?;
+        s.number(row, 5, Some(sub.warnings as f64), "0")?;
+        s.text(row, 6, sub.sha256.as_deref().unwrap_or(""))?;
+    }
+    s.finish()
+}
+
+/// 校验问题: every issue with its file, cell and sentence.
+fn issues(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, SHEETS[5], title)?;
+    s.header_row(
+        0,
+        &[
+            "文件",
+            "单位",
+            "工作表",
+            "单元格",
+            "指标代码",
+            "级别",
+            "问题代码",
+            "说明",
+        ],
+    )?;
+    for (k, i) in checked.issues.iter().enumerate() {
+        let row = k as u32 + 1;
+        s.text(row, 0, i.file.as_deref().unwrap_or(""))?;
+        s.text(row, 1, i.unit.as_deref().unwrap_or(""))?;
+        s.text(row, 2, i.sheet.as_deref().unwrap_or(""))?;
+        s.text(row, 3, i.cell.as_deref().unwrap_or(""))?;
+        s.text(row, 4, i.indicator_code.as_deref().unwrap_or(""))?;
+        s.text(row, 5, i.severity.label())?;
+        s.text(row, 6, i.code.code())?;
+        let wrap = s.cell.clone().set_text_wrap();
+        s.ws.write_string_with_format(row, 7, &i.message, &wrap)?;
+        s.widen(7, 70.0);
+    }
+    s.ws.autofilter(0, 0, checked.issues.len().max(1) as u32, 7)?;
+    s.finish()
+}

@@ -1,0 +1,643 @@
+//! `tally run`: county totals against hand computation, the workbook read
+//! back with calamine against the CSV files, determinism and safe outputs.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use calamine::{Data, Reader, open_workbook_auto};
+
+use crate::book::{C, Sheet, n, t, template, write_xlsx};
+use crate::common::{Workdir, tally};
+
+/// Three units, one indicator per aggregation, profile and direction.
+/// 丙局 reports nothing. Weights: S1 counts twice.
+fn agg_plan(path: &Path) {
+    let units = Sheet::new("单位")
+        .texts(&["单位名称", "类型"])
+        .texts(&["甲镇", "乡镇"])
+        .texts(&["乙镇", "乡镇"])
+        .texts(&["丙局", "部门"]);
+    let inds = Sheet::new("指标")
+        .texts(&[
+            "指标代码",
+            "指标名称",
+            "计量单位",
+            "类别",
+            "汇总方式",
+            "分子",
+            "分母",
+            "方向",
+            "进度",
+            "权重",
+        ])
+        .texts(&[
+            "S1", "投资", "万元", "甲类", "求和", "", "", "正向", "均衡", "2",
+        ])
+        .texts(&[
+            "S2", "造林", "万亩", "甲类", "求和", "", "", "正向", "季度", "",
+        ])
+        .texts(&[
+            "D1",
+            "开工项目",
+            "个",
+            "甲类",
+            "求和",
+            "",
+            "",
+            "正向",
+            "截止",
+            "",
+        ])
+        .texts(&["N1", "特色产值", "万元", "乙类", "求和", "", "", "", "", ""])
+        .texts(&["D2", "农业产值", "万元", "乙类", "求和", "", "", "", "", ""])
+        .texts(&[
+            "R1",
+            "特色占比",
+            "%",
+            "乙类",
+            "比率",
+            "N1",
+            "D2",
+            "",
+            "水平",
+            "",
+        ])
+        .texts(&["M1", "普及率", "%", "乙类", "平均", "", "", "", "水平", ""])
+        .texts(&[
+            "MX",
+            "最高水位",
+            "米",
+            "丙类",
+            "最大",
+            "",
+            "",
+            "",
+            "水平",
+            "",
+        ])
+        .texts(&[
+            "MN",
+            "最低库存",
+            "吨",
+            "丙类",
+            "最小",
+            "",
+            "",
+            "",
+            "水平",
+            "",
+        ])
+        .texts(&["L1", "事故", "起", "丙类", "求和", "", "", "逆向", "", ""]);
+    let d = |y, m, d| C::D(y, m, d);
+    let targets = Sheet::new("目标")
+        .texts(&[
+            "单位名称",
+            "指标代码",
+            "年度目标",
+            "一季度",
+            "二季度",
+            "三季度",
+            "截止日期",
+        ])
+        .row(vec![t("甲镇"), t("S1"), n(1000.0)])
+        .row(vec![t("乙镇"), t("S1"), n(600.0)])
+        .row(vec![t("丙局"), t("S1"), n(400.0)])
+        .row(vec![t("全县"), t("S2"), n(2.0), n(0.4), n(1.0), n(1.5)])
+        .row(vec![t("甲镇"), t("S2"), n(1.0), n(0.3), n(0.6), n(0.8)])
+        .row(vec![t("乙镇"), t("S2"), n(0.8), n(0.2), n(0.5), n(0.7)])
+        .row(vec![
+            t("甲镇"),
+            t("D1"),
+            n(4.0),
+            C::E,
+            C::E,
+            C::E,
+            d(2022, 2, 28),
+        ])
+        .row(vec![
+            t("乙镇"),
+            t("D1"),
+            n(2.0),
+            C::E,
+            C::E,
+            C::E,
+            d(2022, 6, 30),
+        ])
+        .row(vec![t("甲镇"), t("R1"), t("70%")])
+        .row(vec![t("乙镇"), t("R1"), n(0.6)])
+        .row(vec![t("甲镇"), t("M1"), n(0.8)])
+        .row(vec![t("乙镇"), t("M1"), n(0.9)])
+        .row(vec![t("甲镇"), t("MX"), n(10.0)])
+        .row(vec![t("乙镇"), t("MX"), n(20.0)])
+        .row(vec![t("甲镇"), t("MN"), n(5.0)])
+        .row(vec![t("乙镇"), t("MN"), n(3.0)])
+        .row(vec![t("甲镇"), t("L1"), n(1.0)])
+        .row(vec![t("乙镇"), t("L1"), n(2.0)]);
+    write_xlsx(path, &[units, inds, targets]);
+}
+
+fn rows(values: &[(&str, f64)]) -> Vec<Vec<C>> {
+    values
+        .iter()
+        .map(|(code, v)| vec![t(code), C::E, C::E, C::E, n(*v), C::E])
+        .collect()
+}
+
+/// Writes the plan and both townships' submissions for 2022-03.
+fn agg_inbox(w: &Workdir) -> std::path::PathBuf {
+    let plan = w.path("plan.xlsx");
+    agg_plan(&plan);
+    let jia = rows(&[
+        ("S1", 300.0),
+        ("S2", 0.3),
+        ("D1", 3.0),
+        ("N1", 70.0),
+        ("D2", 100.0),
+        ("M1", 0.85),
+        ("MX", 12.0),
+        ("MN", 4.0),
+        ("L1", 2.0),
+    ]);
+    let yi = rows(&[
+        ("S1", 100.0),
+        ("S2", 0.1),
+        ("D1", 1.0),
+        ("N1", 30.0),
+        ("D2", 60.0),
+        ("M1", 0.88),
+        ("MX", 15.0),
+        ("MN", 6.0),
+        ("L1", 0.0),
+    ]);
+    w.submit("甲镇.xlsx", &[template("表", "甲镇", "2022-04-05", jia)]);
+    w.submit("乙镇.xlsx", &[template("表", "乙镇", "2022-04-05", yi)]);
+    plan
+}
+
+fn run(w: &Workdir, plan: &Path, out: &str) -> std::process::Output {
+    tally(&[
+        "run",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--inbox",
+        w.inbox().to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--out",
+        w.path(out).to_str().unwrap(),
+    ])
+}
+
+/// A CSV file as rows of header → value.
+fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// (code, target, actual, completion, expected, status, units_reporting)
+type CountyCase = (
+    &'static str,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    &'static str,
+    &'static str,
+);
+/// (unit, code, actual, expected, status, warning, rank)
+type UnitCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<f64>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+fn num(s: &str) -> Option<f64> {
+    (!s.is_empty()).then(|| s.parse().unwrap())
+}
+
+fn close(a: Option<f64>, b: Option<f64>, what: &str) {
+    match (a, b) {
+        (Some(a), Some(b)) => assert!((a - b).abs() < 1e-6, "{what}: {a} ≠ {b}"),
+        _ => assert_eq!(a, b, "{what}"),
+    }
+}
+
+#[test]
+fn county_totals_match_hand_computation_for_every_rule() {
+    let w = Workdir::new("run_hand");
+    let plan = agg_inbox(&w);
+    let out = run(&w, &plan, "out");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: HashMap<String, HashMap<String, String>> =
+        read_csv(&w.path("out/data/summary.csv"))
+            .into_iter()
+            .map(|r| (r["indicator_code"].clone(), r))
+            .collect();
+    // (code, target, actual, completion, expected, status, units_reporting)
+    let elapsed = 0.25;
+    let d1_yi_expected = 2.0 * elapsed / (181.0 / 365.0); // deadline 30 June
+    let expect: [CountyCase; 10] = [
+        // sum, linear: target = sum of all unit targets, 丙局 included.
+        (
+            "S1",
+            Some(2000.0),
+            Some(400.0),
+            Some(0.2),
+            Some(500.0),
+            "behind",
+            "2",
+        ),
+        // sum, quarterly, 全县 row: its own Q1 milestone.
+        (
+            "S2",
+            Some(2.0),
+            Some(0.4),
+            Some(0.2),
+            Some(0.4),
+            "on_track",
+            "2",
+        ),
+        // sum, deadline: 甲's deadline passed (expects all 4).
+        (
+            "D1",
+            Some(6.0),
+            Some(4.0),
+            Some(4.0 / 6.0),
+            Some(4.0 + d1_yi_expected),
+            "behind",
+            "2",
+        ),
+        // ratio parts have no target.
+        ("N1", None, Some(100.0), None, None, "", "2"),
+        // ratio: (70 + 30) / (100 + 60); target the mean of 0.7 and 0.6.
+        (
+            "R1",
+            Some(0.65),
+            Some(0.625),
+            Some(0.625 / 0.65),
+            Some(0.65),
+            "on_track",
+            "2",
+        ),
+        // mean, level.
+        (
+            "M1",
+            Some(0.85),
+            Some(0.865),
+            Some(0.865 / 0.85),
+            Some(0.85),
+            "done",
+            "2",
+        ),
+        // max: 15 against max(10, 20).
+        (
+            "MX",
+            Some(20.0),
+            Some(15.0),
+            Some(0.75),
+            Some(20.0),
+            "behind",
+            "2",
+        ),
+        // min: 4 against min(5, 3).
+        (
+            "MN",
+            Some(3.0),
+            Some(4.0),
+            Some(4.0 / 3.0),
+            Some(3.0),
+            "done",
+            "2",
+        ),
+        // lower: the ceiling 1 + 2, actual 2 + 0.
+        (
+            "L1",
+            Some(3.0),
+            Some(2.0),
+            Some(2.0 / 3.0),
+            Some(3.0),
+            "within",
+            "2",
+        ),
+        ("D2", None, Some(160.0), None, None, "", "2"),
+    ];
+    for (code, target, actual, completion, expected, status, reporting) in expect {
+        let r = &summary[code];
+        close(num(&r["target"]), target, &format!("{code} target"));
+        close(num(&r["actual"]), actual, &format!("{code} actual"));
+        close(
+            num(&r["completion"]),
+            completion,
+            &format!("{code} completion"),
+        );
+        close(num(&r["expected"]), expected, &format!("{code} expected"));
+        let variance = actual.zip(expected).map(|(a, e)| a - e);
+        close(num(&r["variance"]), variance, &format!("{code} variance"));
+        assert_eq!(r["status"], status, "{code} status");
+        assert_eq!(r["units_reporting"], reporting, "{code} units_reporting");
+    }
+
+    let by_unit: HashMap<(String, String), HashMap<String, String>> =
+        read_csv(&w.path("out/data/by_unit.csv"))
+            .into_iter()
+            .map(|r| ((r["unit"].clone(), r["indicator_code"].clone()), r))
+            .collect();
+    assert_eq!(
+        by_unit.len(),
+        17,
+        "one row per (unit, indicator) of the plan"
+    );
+    let u = |unit: &str, code: &str| &by_unit[&(unit.to_string(), code.to_string())];
+    // (unit, code, actual, expected, status, warning, rank)
+    let cases: [UnitCase; 12] = [
+        ("甲镇", "S1", "300", Some(250.0), "on_track", "", "1"),
+        ("乙镇", "S1", "100", Some(150.0), "behind", "blue", "2"),
+        ("丙局", "S1", "", Some(100.0), "no_data", "", ""),
+        ("甲镇", "S2", "0.3", Some(0.3), "on_track", "", "1"),
+        ("乙镇", "S2", "0.1", Some(0.2), "behind", "blue", "2"),
+        // Behind after its deadline: yellow.
+        ("甲镇", "D1", "3", Some(4.0), "behind", "yellow", "1"),
+        ("乙镇", "D1", "1", Some(d1_yi_expected), "on_track", "", "2"),
+        ("甲镇", "R1", "0.7", Some(0.7), "done", "", "1"),
+        ("乙镇", "R1", "0.5", Some(0.6), "behind", "blue", "2"),
+        // A breach is red; lower indicators rank by actual, smallest first.
+        ("甲镇", "L1", "2", Some(1.0), "breach", "red", "2"),
+        ("乙镇", "L1", "0", Some(2.0), "within", "", "1"),
+        ("乙镇", "MN", "6", Some(3.0), "done", "", "1"),
+    ];
+    for (unit, code, actual, expected, status, warning, rank) in cases {
+        let r = u(unit, code);
+        assert_eq!(r["actual"], actual, "{unit} {code} actual");
+        close(
+            num(&r["expected"]),
+            expected,
+            &format!("{unit} {code} expected"),
+        );
+        assert_eq!(r["status"], status, "{unit} {code} status");
+        assert_eq!(r["warning"], warning, "{unit} {code} warning");
+        assert_eq!(r["rank"], rank, "{unit} {code} rank");
+    }
+    close(
+        num(&u("乙镇", "S1")["completion"]),
+        Some(100.0 / 600.0),
+        "乙 S1 completion",
+    );
+    close(
+        num(&u("乙镇", "S1")["variance"]),
+        Some(-50.0),
+        "乙 S1 variance",
+    );
+}
+
+#[test]
+fn the_composite_score_weighs_capped_completion_and_ceilings() {
+    let w = Workdir::new("run_score");
+    let plan_path = agg_inbox(&w);
+    let options = tally::validate::CheckOptions {
+        period: "2022-03".parse().ok(),
+        tolerance: 0.1,
+    };
+    let i = tally::pipeline::inspect(
+        &plan_path,
+        &w.inbox(),
+        &tally::ingest::ReadOptions::default(),
+        &options,
+    )
+    .unwrap();
+    let c =
+        tally::aggregate::consolidate(&i.plan, &i.checked.facts, "2022-03".parse().unwrap(), 0.1)
+            .unwrap();
+    // 甲: S1 0.3 (weight 2), S2 0.3, D1 0.75, R1 1, M1 min(1.0625, 1), MX min(1.2, 1),
+    //     MN 0.8, L1 breach 0 → 5.45 / 9.
+    // 乙: S1 1/6 (weight 2), S2 0.125, D1 0.5, R1 5/6, M1 0.88/0.9, MX 0.75,
+    //     MN min(2, 1), L1 within 1 → / 9.
+    let jia = 5.45 / 9.0;
+    let yi = (2.0 / 6.0 + 0.125 + 0.5 + 5.0 / 6.0 + 0.88 / 0.9 + 0.75 + 1.0 + 1.0) / 9.0;
+    let s = |name: &str| {
+        c.scores
+            .iter()
+            .find(|r| i.plan.units[r.unit].name == name)
+            .unwrap()
+    };
+    close(s("甲镇").score, Some(jia), "甲 score");
+    close(s("乙镇").score, Some(yi), "乙 score");
+    assert_eq!((s("乙镇").rank, s("甲镇").rank), (Some(1), Some(2)));
+    assert_eq!(
+        (s("丙局").score, s("丙局").rank),
+        (None, None),
+        "no data, no score"
+    );
+    assert_eq!((s("甲镇").tasks_with_data, s("甲镇").tasks), (8, 8));
+}
+
+/// A sheet of an xlsx as rows of cells.
+fn sheet(path: &Path, name: &str) -> Vec<Vec<Data>> {
+    let mut wb = open_workbook_auto(path).unwrap();
+    let range = wb.worksheet_range(name).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn cell_f64(d: &Data) -> Option<f64> {
+    match d {
+        Data::Float(f) => Some(*f),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_workbook_holds_the_same_numbers_as_the_csv_files() {
+    let w = Workdir::new("run_workbook");
+    let plan = agg_inbox(&w);
+    assert_eq!(run(&w, &plan, "out").status.code(), Some(0));
+    let book = w.path("out/consolidated.xlsx");
+    let names = open_workbook_auto(&book).unwrap().sheet_names();
+    assert_eq!(names, tally::report::workbook::SHEETS);
+
+    // 总览: header on row 4, columns 指标代码 B, 年度目标 E .. 差额 I.
+    let overview = sheet(&book, "总览");
+    assert!(overview[0][0].to_string().contains("2022年3月"));
+    assert!(
+        overview[1][0].to_string().contains("已报 2/3"),
+        "{}",
+        overview[1][0]
+    );
+    let summary = read_csv(&w.path("out/data/summary.csv"));
+    for r in &summary {
+        let row = overview
+            .iter()
+            .find(|x| {
+                x.get(1)
+                    .is_some_and(|c| c.to_string() == r["indicator_code"])
+            })
+            .unwrap_or_else(|| panic!("{} not in 总览", r["indicator_code"]));
+        for (col, key) in [
+            (4, "target"),
+            (5, "actual"),
+            (6, "completion"),
+            (7, "expected"),
+            (8, "variance"),
+        ] {
+            close(
+                cell_f64(&row[col]),
+                num(&r[key]),
+                &format!("总览 {} {key}", r["indicator_code"]),
+            );
+        }
+    }
+
+    // 明细: one row per by_unit row, in the same order.
+    let detail = sheet(&book, "明细");
+    let by_unit = read_csv(&w.path("out/data/by_unit.csv"));
+    assert_eq!(detail.len(), by_unit.len() + 1);
+    for (row, r) in detail[1..].iter().zip(&by_unit) {
+        assert_eq!(row[0].to_string(), r["unit"]);
+        assert_eq!(row[1].to_string(), r["indicator_code"]);
+        for (col, key) in [
+            (4, "target"),
+            (5, "actual"),
+            (6, "completion"),
+            (7, "expected"),
+            (8, "variance"),
+            (11, "rank"),
+        ] {
+            close(
+                cell_f64(&row[col]),
+                num(&r[key]),
+                &format!("明细 {} {} {key}", r["unit"], r["indicator_code"]),
+            );
+        }
+    }
+
+    // 预警: red first, with the colour's name.
+    let warn = sheet(&book, "预警");
+    let labels: Vec<String> = warn[1..].iter().map(|r| r[0].to_string()).collect();
+    assert_eq!(labels.first().map(String::as_str), Some("红色"));
+    assert_eq!(labels.iter().filter(|l| *l == "蓝色").count(), 5);
+    assert_eq!(labels.iter().filter(|l| *l == "黄色").count(), 1);
+
+    // 报送情况 and 校验问题 mirror the CSV files.
+    assert_eq!(
+        sheet(&book, "报送情况").len(),
+        read_csv(&w.path("out/data/submissions.csv")).len() + 1
+    );
+    assert_eq!(
+        sheet(&book, "校验问题").len(),
+        read_csv(&w.path("out/data/issues.csv")).len() + 1
+    );
+    // 分单位: the composite score column, 乙镇 ranked first.
+    let matrix = sheet(&book, "分单位");
+    let rank_col = matrix[0].len() - 1;
+    let yi = matrix.iter().find(|r| r[0] == "乙镇").unwrap();
+    assert_eq!(cell_f64(&yi[rank_col]), Some(1.0));
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_outputs_including_parquet() {
+    let w = Workdir::new("run_same");
+    let plan = agg_inbox(&w);
+    assert_eq!(run(&w, &plan, "a").status.code(), Some(0));
+    assert_eq!(run(&w, &plan, "b").status.code(), Some(0));
+    let files = [
+        "consolidated.xlsx",
+        "data/summary.csv",
+        "data/by_unit.csv",
+        "data/issues.csv",
+        "data/submissions.csv",
+        "data/summary.parquet",
+        "data/by_unit.parquet",
+        "data/issues.parquet",
+        "data/submissions.parquet",
+    ];
+    for f in files {
+        let a = std::fs::read(w.path("a").join(f)).unwrap();
+        let b = std::fs::read(w.path("b").join(f)).unwrap();
+        assert!(a == b, "{f} differs between two runs");
+    }
+    // The Parquet copy holds the CSV's numbers.
+    use polars::prelude::SerReader;
+    let file = std::fs::File::open(w.path("a/data/summary.parquet")).unwrap();
+    let df = polars::prelude::ParquetReader::new(file).finish().unwrap();
+    assert_eq!(df.height(), 10);
+    let target = df.column("target").unwrap().f64().unwrap().get(0);
+    assert_eq!(target, Some(2000.0));
+    // Nothing but the outputs: no temporary files left behind.
+    let mut left: Vec<String> = std::fs::read_dir(w.path("a/data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left.len(), 8, "{left:?}");
+}
+
+#[test]
+fn an_output_folder_that_is_a_file_exits_2_and_reads_nothing() {
+    let w = Workdir::new("run_badout");
+    let plan = agg_inbox(&w);
+    std::fs::write(w.path("out"), "not a folder").unwrap();
+    let out = run(&w, &plan, "out");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("不是文件夹"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(w.path("out")).unwrap(),
+        "not a folder"
+    );
+}
+
+#[test]
+fn the_sample_run_writes_every_output() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let w = Workdir::new("run_samples");
+    let out = tally(&[
+        "run",
+        "--plan",
+        &format!("{root}/samples/plan.xlsx"),
+        "--inbox",
+        &format!("{root}/samples/inbox/2022-03"),
+        "--period",
+        "2022-03",
+        "--out",
+        w.path("out").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "run exits 0 even with rejected files"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("已接收 12") && err.contains("未报送 1"),
+        "{err}"
+    );
+    let summary = read_csv(&w.path("out/data/summary.csv"));
+    assert_eq!(summary.len(), 15);
+    let subs = read_csv(&w.path("out/data/submissions.csv"));
+    assert_eq!(subs.iter().filter(|s| s["status"] == "missing").count(), 1);
+    // Invalid values take no part: 霍城镇's 待统计 is not in ZS01's total.
+    let by_unit = read_csv(&w.path("out/data/by_unit.csv"));
+    let zs = by_unit
+        .iter()
+        .find(|r| r["unit"] == "霍城镇" && r["indicator_code"] == "ZS01")
+        .unwrap();
+    assert_eq!(zs["status"], "no_data");
+}
