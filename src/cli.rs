@@ -56,9 +56,13 @@ pub struct CheckArgs {
     pub format: Format,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// How far below expected progress a task may be before it is behind.
-    #[arg(long, default_value_t = crate::progress::DEFAULT_TOLERANCE)]
-    pub tolerance: f64,
+    /// How far below expected progress a task may be before it is behind
+    /// (default: `[run] tolerance` of the settings file, else 0.10).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// Settings file (default: tally.toml in the working folder, if any).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,9 +81,13 @@ pub struct RunArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// How far below expected progress a task may be before it is behind.
-    #[arg(long, default_value_t = crate::progress::DEFAULT_TOLERANCE)]
-    pub tolerance: f64,
+    /// How far below expected progress a task may be before it is behind
+    /// (default: `[run] tolerance` of the settings file, else 0.10).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// Settings file (default: tally.toml in the working folder, if any).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// How inbox files are read.

@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub mod cli;
+pub mod config;
 pub mod ingest;
 pub mod issue;
 pub mod period;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use tally::cli::{CheckArgs, Cli, Command, Format, ReadArgs, RunArgs};
+use tally::config::Config;
 use tally::ingest::{Isolation, ReadOptions};
 use tally::issue::Severity;
 use tally::pipeline::{TallyError, inspect};
@@ -83,7 +84,7 @@ fn read_options(args: &ReadArgs) -> ReadOptions {
 fn check(args: &CheckArgs) -> Result<bool, TallyError> {
     let options = CheckOptions {
         period: args.period,
-        tolerance: args.tolerance,
+        tolerance: tolerance(args.config.as_deref(), args.tolerance)?,
     };
     let inspection = inspect(&args.plan, &args.inbox, &read_options(&args.read), &options)?;
     let written = match args.format {
@@ -98,6 +99,11 @@ fn check(args: &CheckArgs) -> Result<bool, TallyError> {
     Ok(inspection.checked.count(Severity::Error) == 0)
 }
 
+/// The tolerance from the flag, the settings file or the default.
+fn tolerance(config: Option<&std::path::Path>, flag: Option<f64>) -> Result<f64, TallyError> {
+    Ok(Config::load(config)?.tolerance(flag)?)
+}
+
 /// `tally run`: true when the outputs were written, whatever was rejected.
 fn run(args: &RunArgs) -> Result<bool, TallyError> {
     let read = read_options(&args.read);
@@ -107,7 +113,7 @@ fn run(args: &RunArgs) -> Result<bool, TallyError> {
         &args.out,
         args.period,
         &read,
-        args.tolerance,
+        tolerance(args.config.as_deref(), args.tolerance)?,
     )?;
     if let Some(p) = &read.progress {
         p.finish_and_clear();

@@ -32,6 +32,15 @@ pub fn number_format(uom: &str) -> &'static str {
     }
 }
 
+/// Format for derived values (expected to date, variance): counts get a
+/// decimal, since a quarter of 1 village is 0.25, not 0.
+pub fn derived_format(uom: &str) -> &'static str {
+    match number_format(uom) {
+        "#,##0" => "#,##0.0",
+        f => f,
+    }
+}
+
 fn status_color(s: Status) -> Color {
     match s {
         Status::Done | Status::Within => Color::RGB(0xC6EFCE),
@@ -274,8 +283,8 @@ fn overview(
         s.number(row, 4, r.target, fmt)?;
         s.number(row, 5, r.actual, fmt)?;
         s.number(row, 6, r.completion, "0.0%")?;
-        s.number(row, 7, r.expected, fmt)?;
-        s.number(row, 8, r.variance, fmt)?;
+        s.number(row, 7, r.expected, derived_format(&ind.uom))?;
+        s.number(row, 8, r.variance, derived_format(&ind.uom))?;
         match r.status {
             Some(st) => s.filled(row, 9, st.label(), status_color(st))?,
             None => s.text(row, 9, "无目标")?,
@@ -416,8 +425,8 @@ fn detail(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Res
         s.number(row, 4, Some(r.target), fmt)?;
         s.number(row, 5, r.actual, fmt)?;
         s.number(row, 6, r.completion, "0.0%")?;
-        s.number(row, 7, Some(r.expected), fmt)?;
-        s.number(row, 8, r.variance, fmt)?;
+        s.number(row, 7, Some(r.expected), derived_format(&ind.uom))?;
+        s.number(row, 8, r.variance, derived_format(&ind.uom))?;
         s.filled(row, 9, r.status.label(), status_color(r.status))?;
         match r.warning {
             Some(w) => s.filled(row, 10, w.label(), warning_color(w))?,
@@ -473,8 +482,8 @@ fn warnings(
         s.text(row, 3, &ind.name)?;
         s.number(row, 4, Some(r.target), fmt)?;
         s.number(row, 5, r.actual, fmt)?;
-        s.number(row, 6, Some(r.expected), fmt)?;
-        s.number(row, 7, r.variance, fmt)?;
+        s.number(row, 6, Some(r.expected), derived_format(&ind.uom))?;
+        s.number(row, 7, r.variance, derived_format(&ind.uom))?;
         s.number(row, 8, r.completion, "0.0%")?;
         s.filled(row, 9, r.status.label(), status_color(r.status))?;
         s.text(row, 10, r.note.as_deref().unwrap_or("（未说明）"))?;

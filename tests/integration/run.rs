@@ -641,3 +641,60 @@ fn the_sample_run_writes_every_output() {
         .unwrap();
     assert_eq!(zs["status"], "no_data");
 }
+
+#[test]
+fn tolerance_comes_from_the_flag_else_the_settings_file() {
+    let w = Workdir::new("run_tolerance");
+    let plan = agg_inbox(&w);
+    std::fs::write(w.path("tally.toml"), "[run]\ntolerance = 0.4\n").unwrap();
+    let status_of_yi_s1 = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--inbox",
+            w.inbox().to_str().unwrap(),
+            "--period",
+            "2022-03",
+            "--out",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+        args.push(w.path(out).display().to_string());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let o = tally(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        read_csv(&w.path(out).join("data/by_unit.csv"))
+            .into_iter()
+            .find(|r| r["unit"] == "乙镇" && r["indicator_code"] == "S1")
+            .unwrap()["status"]
+            .clone()
+    };
+    let config = w.path("tally.toml");
+    let config = config.to_str().unwrap();
+    // 100 against 150 expected: behind at 10%, on track at 40%.
+    assert_eq!(status_of_yi_s1("a", &[]), "behind");
+    assert_eq!(status_of_yi_s1("b", &["--config", config]), "on_track");
+    assert_eq!(
+        status_of_yi_s1("c", &["--config", config, "--tolerance", "0.1"]),
+        "behind"
+    );
+    std::fs::write(w.path("bad.toml"), "[run]\ntolerance = 2\n").unwrap();
+    let bad = tally(&[
+        "check",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--inbox",
+        w.inbox().to_str().unwrap(),
+        "--config",
+        w.path("bad.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("容差"));
+}
