@@ -677,12 +677,7 @@ impl RowChecker<'_> {
         let elapsed = period.elapsed();
         let value = |ind: usize| self.facts.iter().find(|f| f.indicator == ind);
         let mut behind: Vec<(usize, u32, f64, f64)> = Vec::new();
-        for t in self
-            .plan
-            .targets
-            .iter()
-            .filter(|t| t.unit == Some(self.unit))
-        {
+        for t in self.plan.targets_of(self.unit) {
             let i = &self.plan.indicators[t.indicator];
             let (actual, fact) = match i.ratio_of {
                 Some((n, d)) => match (value(n), value(d)) {

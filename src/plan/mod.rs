@@ -102,6 +102,13 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// Normalized name or alias → unit index.
     names: HashMap<String, usize>,
+    /// Normalized code → indicator, and normalized name → indicator.
+    codes: HashMap<String, usize>,
+    indicator_names: HashMap<String, usize>,
+    /// (unit, indicator) → index into `targets`.
+    target_index: HashMap<(Option<usize>, usize), usize>,
+    /// Per unit, its indexes into `targets`.
+    by_unit: Vec<Vec<usize>>,
 }
 
 /// Unit names compared as typed by people: full-width folded, spaces dropped.
@@ -118,11 +125,34 @@ impl Plan {
                 names.entry(unit_key(n)).or_insert(i);
             }
         }
+        let mut codes = HashMap::new();
+        let mut indicator_names = HashMap::new();
+        for (i, ind) in indicators.iter().enumerate() {
+            codes.entry(normalize_label(&ind.code)).or_insert(i);
+            indicator_names
+                .entry(normalize_label(&ind.name))
+                .or_insert(i);
+        }
+        let target_index = targets
+            .iter()
+            .enumerate()
+            .map(|(k, t)| ((t.unit, t.indicator), k))
+            .collect();
+        let mut by_unit = vec![Vec::new(); units.len()];
+        for (k, t) in targets.iter().enumerate() {
+            if let Some(u) = t.unit.filter(|&u| u < units.len()) {
+                by_unit[u].push(k);
+            }
+        }
         Plan {
             units,
             indicators,
             targets,
             names,
+            codes,
+            indicator_names,
+            target_index,
+            by_unit,
         }
     }
 
@@ -144,10 +174,7 @@ impl Plan {
 
     /// The indicator with this code (case-insensitive, full-width folded).
     pub fn indicator_by_code(&self, code: &str) -> Option<usize> {
-        let code = normalize_label(code);
-        self.indicators
-            .iter()
-            .position(|i| normalize_label(&i.code) == code)
+        self.codes.get(&normalize_label(code)).copied()
     }
 
     /// The indicator with this name (spaces and bracketed units ignored).
@@ -156,23 +183,30 @@ impl Plan {
         if name.is_empty() {
             return None;
         }
-        self.indicators
-            .iter()
-            .position(|i| normalize_label(&i.name) == name)
+        self.indicator_names.get(&name).copied()
     }
 
     /// The target of a unit (`None`: the county) for an indicator.
     pub fn target(&self, unit: Option<usize>, indicator: usize) -> Option<&Target> {
-        self.targets
-            .iter()
-            .find(|t| t.unit == unit && t.indicator == indicator)
+        self.target_index
+            .get(&(unit, indicator))
+            .map(|&k| &self.targets[k])
+    }
+
+    /// The targets of one unit, in plan order.
+    pub fn targets_of(&self, unit: usize) -> impl Iterator<Item = &Target> {
+        self.by_unit
+            .get(unit)
+            .into_iter()
+            .flatten()
+            .map(|&k| &self.targets[k])
     }
 
     /// The indicators a unit must report, in plan order: every indicator it
     /// has a target for, a ratio replaced by its numerator and denominator.
     pub fn required(&self, unit: usize) -> Vec<usize> {
         let mut need = vec![false; self.indicators.len()];
-        for t in self.targets.iter().filter(|t| t.unit == Some(unit)) {
+        for t in self.targets_of(unit) {
             match self.indicators[t.indicator].ratio_of {
                 Some((n, d)) => {
                     need[n] = true;

@@ -352,7 +352,7 @@ fn build(grids: &[Grid], problems: &mut Problems) -> Option<Plan> {
     let plan = Plan::new(units, indicators, Vec::new());
     let targets =
         locate(targets_g?, TARGET_COLS, problems).map(|t| read_targets(&t, &plan, problems))?;
-    Some(Plan { targets, ..plan })
+    Some(Plan::new(plan.units, plan.indicators, targets))
 }
 
 fn read_units(t: &Table<'_>, problems: &mut Problems) -> Vec<Unit> {

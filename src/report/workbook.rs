@@ -350,6 +350,11 @@ fn matrix(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Res
     s.header_row(0, &refs)?;
     s.ws.set_row_height(0, 45)?;
     s.ws.set_freeze_panes(1, 1)?;
+    let completion: std::collections::HashMap<(usize, usize), Option<f64>> = c
+        .by_unit
+        .iter()
+        .map(|r| ((r.unit, r.indicator), r.completion))
+        .collect();
     for (u, unit) in plan.units.iter().enumerate() {
         let row = u as u32 + 1;
         s.text(row, 0, &unit.name)?;
@@ -363,14 +368,11 @@ fn matrix(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Res
             },
         )?;
         for (k, &i) in shown.iter().enumerate() {
-            let completion = c
-                .by_unit
-                .iter()
-                .find(|r| r.unit == u && r.indicator == i)
-                .and_then(|r| r.completion);
-            s.number(row, k as u16 + 2, completion, "0.0%")?;
+            let value = completion.get(&(u, i)).copied().flatten();
+            s.number(row, k as u16 + 2, value, "0.0%")?;
         }
-        let score = c.scores.iter().find(|r| r.unit == u);
+        // Scores come one per unit, in unit order.
+        let score = c.scores.get(u);
         let col = shown.len() as u16 + 2;
         s.number(row, col, score.and_then(|r| r.score), "0.0%")?;
         s.number(row, col + 1, score.and_then(|r| r.rank).map(f64::from), "0")?;
