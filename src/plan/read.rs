@@ -606,6 +606,7 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> Vec<Indicator> {
 fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Target> {
     let sheet = &t.grid.name;
     let mut targets: Vec<Target> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for r in t.rows() {
         let unit_text = t.text(r, "unit");
         let unit_cell = t.cell(r, "unit").map(|(_, c)| c);
@@ -677,7 +678,7 @@ fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Targ
                 format!("指标“{code}”按截止日期考核，但这一行没有截止日期；请填写“截止日期”"),
             );
         }
-        if targets.iter().any(|x| x.unit == unit && x.indicator == ind) {
+        if !seen.insert((unit, ind)) {
             problems.at(
                 sheet,
                 unit_cell,
