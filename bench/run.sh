@@ -23,7 +23,8 @@ for i in $(seq "$runs"); do
   rm -rf "$work/out"
   /usr/bin/time -f '%e %M' -o "$work/time" \
     "$bin/tally" run --plan "$work/plan.xlsx" --inbox "$work/inbox" \
-    --period 2022-03 --out "$work/out" 2>/dev/null
+    --period 2022-03 --out "$work/out" 2>"$work/stderr" \
+    || { cat "$work/stderr"; exit 1; }
   read -r secs kb < "$work/time"
   echo "run $i: ${secs} s, peak ${kb} KB"
   if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; peak=$kb; fi

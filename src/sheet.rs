@@ -16,9 +16,10 @@ use chrono::NaiveDate;
 
 use crate::value::{CellValue, fold};
 
-/// At most this many non-empty cells are kept from one sheet. A submission
-/// holds a few hundred; the cap bounds the time and memory a hostile or
-/// accidental giant sheet can take.
+/// At most this many non-empty cells are kept from one submission sheet. A
+/// submission holds a few hundred; the cap bounds the time and memory a
+/// hostile or accidental giant sheet can take. The plan, the bureau's own
+/// file, is read whole.
 pub const MAX_CELLS_PER_SHEET: usize = 200_000;
 
 /// One sheet's non-empty cells, by zero-based row and column.
@@ -253,12 +254,13 @@ impl<'a> Book<'a> {
             .collect()
     }
 
-    /// Reads one sheet's cells, at most [`MAX_CELLS_PER_SHEET`] of them.
+    /// Reads one sheet's cells, at most `limit` of them (see
+    /// [`MAX_CELLS_PER_SHEET`]).
     ///
     /// # Errors
     ///
     /// The reader's message when the sheet's data is damaged.
-    pub fn grid(&mut self, name: &str) -> Result<Grid, String> {
+    pub fn grid(&mut self, name: &str, limit: usize) -> Result<Grid, String> {
         let mut grid = Grid::new(name);
         match self {
             Book::Xlsx(b) => {
@@ -272,7 +274,7 @@ impl<'a> Book<'a> {
                         (v, _) => v,
                     };
                     grid.set(rec.pos.0, rec.pos.1, value);
-                    if grid.len() >= MAX_CELLS_PER_SHEET {
+                    if grid.len() >= limit {
                         break;
                     }
                 }
@@ -282,17 +284,19 @@ impl<'a> Book<'a> {
                 while let Some(cell) = cells.next_cell().map_err(|e| e.to_string())? {
                     let (r, c) = cell.get_position();
                     grid.set(r, c, convert_ref(cell.get_value()));
-                    if grid.len() >= MAX_CELLS_PER_SHEET {
+                    if grid.len() >= limit {
                         break;
                     }
                 }
             }
             Book::Xls(b) => fill_from_range(
                 &mut grid,
+                limit,
                 b.worksheet_range(name).map_err(|e| e.to_string())?,
             ),
             Book::Ods(b) => fill_from_range(
                 &mut grid,
+                limit,
                 b.worksheet_range(name).map_err(|e| e.to_string())?,
             ),
         }
@@ -335,9 +339,9 @@ fn formula_text(f: calamine::XlsxFormulaMetadata) -> String {
     }
 }
 
-fn fill_from_range(grid: &mut Grid, range: calamine::Range<Data>) {
+fn fill_from_range(grid: &mut Grid, limit: usize, range: calamine::Range<Data>) {
     let (r0, c0) = range.start().unwrap_or((0, 0));
-    for (r, c, v) in range.used_cells().take(MAX_CELLS_PER_SHEET) {
+    for (r, c, v) in range.used_cells().take(limit) {
         grid.set(r0 + r as u32, c0 + c as u32, convert(v));
     }
 }

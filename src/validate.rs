@@ -66,9 +66,9 @@ pub struct Fact {
     pub unit: usize,
     pub indicator: usize,
     pub value: f64,
-    pub file: String,
-    pub sheet: String,
-    pub cell: String,
+    /// Zero-based row of the value in its file's indicator table (the
+    /// submission row of the unit tells which file).
+    pub row: u32,
     /// The unit's note on the row (备注 / 滞后原因).
     pub note: Option<String>,
 }
@@ -484,9 +484,7 @@ impl RowChecker<'_> {
                     unit: self.unit,
                     indicator: ind,
                     value: v,
-                    file: self.file.to_string(),
-                    sheet: self.table.sheet.clone(),
-                    cell: self.table.actual_cell(row.row),
+                    row: row.row,
                     note: row.note.clone(),
                 });
             }
@@ -700,13 +698,7 @@ impl RowChecker<'_> {
                 None => fact.note.is_some(),
             };
             if !has_note {
-                let row = self
-                    .table
-                    .rows
-                    .iter()
-                    .find(|r| self.table.actual_cell(r.row) == fact.cell)
-                    .map_or(0, |r| r.row);
-                behind.push((t.indicator, row, actual, t.goal.expected(elapsed)));
+                behind.push((t.indicator, fact.row, actual, t.goal.expected(elapsed)));
             }
         }
         for (ind, row, actual, expected) in behind {

@@ -147,7 +147,7 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
     let mut first_error = None;
     let mut read_any = false;
     for name in &sheets {
-        let mut grid = match book.grid(name) {
+        let mut grid = match book.grid(name, crate::sheet::MAX_CELLS_PER_SHEET) {
             Ok(g) => g,
             Err(e) => {
                 first_error.get_or_insert(e);

@@ -321,7 +321,7 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
         let mut book = Book::open(&bytes, claimed).map_err(|e| format!("{e:?}"))?;
         book.sheet_names()
             .iter()
-            .map(|n| book.grid(n))
+            .map(|n| book.grid(n, usize::MAX))
             .collect::<Result<Vec<_>, _>>()
     })
     .map_err(|_| fail("计划表已损坏，无法打开；请用 Excel 重新保存为 .xlsx".into()))?

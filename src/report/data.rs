@@ -284,22 +284,41 @@ pub fn submissions(checked: &Checked) -> DataTable {
     }
 }
 
-/// Writes every table as `DIR/data/NAME.csv` and `DIR/data/NAME.parquet`.
+/// The names of the data tables, in the order they are written.
+pub const TABLES: [&str; 4] = ["summary", "by_unit", "issues", "submissions"];
+
+/// Writes one table as `DIR/data/NAME.csv` and `DIR/data/NAME.parquet`.
 ///
 /// # Errors
 ///
 /// [`OutputError`] naming the file that could not be written.
-pub fn write_all(dir: &Path, tables: &[DataTable]) -> Result<(), OutputError> {
+pub fn write_table(dir: &Path, t: &DataTable) -> Result<(), OutputError> {
     let data = dir.join("data");
-    for t in tables {
-        write_atomic(&data.join(format!("{}.csv", t.name)), &t.to_csv())?;
-        let parquet = t.to_parquet().map_err(|e| OutputError {
-            path: data.join(format!("{}.parquet", t.name)),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        write_atomic(&data.join(format!("{}.parquet", t.name)), &parquet)?;
-    }
-    Ok(())
+    write_atomic(&data.join(format!("{}.csv", t.name)), &t.to_csv())?;
+    let path = data.join(format!("{}.parquet", t.name));
+    let parquet = t.to_parquet().map_err(|e| OutputError {
+        path: path.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    write_atomic(&path, &parquet)
+}
+
+/// Builds and writes every table, one at a time so that only one is in
+/// memory at once (a county of 10,000 units has 400,000 by_unit rows).
+///
+/// # Errors
+///
+/// [`OutputError`] naming the file that could not be written.
+pub fn write_all(
+    dir: &Path,
+    plan: &Plan,
+    c: &Consolidation,
+    checked: &Checked,
+) -> Result<(), OutputError> {
+    write_table(dir, &summary(plan, c))?;
+    write_table(dir, &by_unit(plan, c))?;
+    write_table(dir, &issues(checked))?;
+    write_table(dir, &submissions(checked))
 }
 
 #[cfg(test)]

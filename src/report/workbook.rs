@@ -72,11 +72,24 @@ struct Sheet<'a> {
     widths: Vec<f64>,
     cell: Format,
     header: Format,
+    formats: std::collections::HashMap<(Option<Color>, String), Format>,
 }
 
 impl<'a> Sheet<'a> {
-    fn new(wb: &'a mut Workbook, name: &str, title: &str) -> Result<Sheet<'a>, XlsxError> {
-        let ws = wb.add_worksheet();
+    /// A sheet; a `long` one (one row per task or issue, possibly hundreds
+    /// of thousands) is streamed to a temporary file row by row, so memory
+    /// stays flat however large the county (bench/run.sh 10000).
+    fn new(
+        wb: &'a mut Workbook,
+        name: &str,
+        title: &str,
+        long: bool,
+    ) -> Result<Sheet<'a>, XlsxError> {
+        let ws = if long {
+            wb.add_worksheet_with_low_memory()?
+        } else {
+            wb.add_worksheet()
+        };
         ws.set_name(name)?;
         ws.set_landscape();
         ws.set_paper_size(9); // A4
@@ -98,6 +111,7 @@ impl<'a> Sheet<'a> {
             widths: Vec::new(),
             cell,
             header,
+            formats: std::collections::HashMap::new(),
         })
     }
 
@@ -130,12 +144,8 @@ impl<'a> Sheet<'a> {
     }
 
     fn filled(&mut self, row: u32, col: u16, s: &str, fill: Color) -> Result<(), XlsxError> {
-        let f = self
-            .cell
-            .clone()
-            .set_background_color(fill)
-            .set_align(FormatAlign::Center);
-        self.ws.write_string_with_format(row, col, s, &f)?;
+        let f = cached(&mut self.formats, &self.cell, Some(fill), "");
+        self.ws.write_string_with_format(row, col, s, f)?;
         self.widen(col, text_width(s) + 2.0);
         Ok(())
     }
@@ -147,14 +157,14 @@ impl<'a> Sheet<'a> {
         v: Option<f64>,
         num_format: &str,
     ) -> Result<(), XlsxError> {
-        let f = self.cell.clone().set_num_format(num_format);
+        let f = cached(&mut self.formats, &self.cell, None, num_format);
         match v {
             Some(v) => {
-                self.ws.write_number_with_format(row, col, v, &f)?;
+                self.ws.write_number_with_format(row, col, v, f)?;
                 self.widen(col, 12.0);
             }
             None => {
-                self.ws.write_blank(row, col, &f)?;
+                self.ws.write_blank(row, col, f)?;
             }
         }
         Ok(())
@@ -166,6 +176,25 @@ impl<'a> Sheet<'a> {
         }
         Ok(())
     }
+}
+
+/// The cell format with a fill or a number format, built once per kind:
+/// cloning a Format for every cell dominated the time of large sheets.
+fn cached<'f>(
+    formats: &'f mut std::collections::HashMap<(Option<Color>, String), Format>,
+    cell: &Format,
+    fill: Option<Color>,
+    num_format: &str,
+) -> &'f Format {
+    formats
+        .entry((fill, num_format.to_string()))
+        .or_insert_with(|| match fill {
+            Some(fill) => cell
+                .clone()
+                .set_background_color(fill)
+                .set_align(FormatAlign::Center),
+            None => cell.clone().set_num_format(num_format),
+        })
 }
 
 /// Units whose submission was accepted.
@@ -191,6 +220,9 @@ pub fn consolidated(
     let end = c.period.end_date();
     let created = ExcelDateTime::from_ymd(end.year() as u16, end.month() as u8, end.day() as u8)?;
     let mut wb = Workbook::new();
+    // Level 1 deflate: about half the packing time of the default 6 for a
+    // few percent larger files (bench/run.sh).
+    wb.set_zip_compression_level(1);
     wb.set_properties(
         &DocProperties::new()
             .set_title(&title)
@@ -217,7 +249,7 @@ fn overview(
     checked: &Checked,
     title: &str,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[0], title)?;
+    let mut s = Sheet::new(wb, SHEETS[0], title, false)?;
     let big = Format::new()
         .set_bold()
         .set_font_size(18)
@@ -335,7 +367,7 @@ fn overview(
 /// 分单位: units × indicators completion with heat colouring, the
 /// composite score and its rank.
 fn matrix(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[1], title)?;
+    let mut s = Sheet::new(wb, SHEETS[1], title, false)?;
     let shown: Vec<usize> = (0..plan.indicators.len())
         .filter(|&i| c.by_unit.iter().any(|r| r.indicator == i))
         .collect();
@@ -397,7 +429,7 @@ fn matrix(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Res
 
 /// 明细: the long table, filterable, for pivot tables.
 fn detail(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[2], title)?;
+    let mut s = Sheet::new(wb, SHEETS[2], title, true)?;
     s.header_row(
         0,
         &[
@@ -448,7 +480,7 @@ fn warnings(
     c: &Consolidation,
     title: &str,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[3], title)?;
+    let mut s = Sheet::new(wb, SHEETS[3], title, true)?;
     s.header_row(
         0,
         &[
@@ -495,7 +527,7 @@ fn warnings(
 
 /// 报送情况: every inbox file and every missing unit.
 fn submissions(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[4], title)?;
+    let mut s = Sheet::new(wb, SHEETS[4], title, true)?;
     s.header_row(
         0,
         &[
@@ -532,7 +564,7 @@ fn submissions(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), 
 
 /// 校验问题: every issue with its file, cell and sentence.
 fn issues(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[5], title)?;
+    let mut s = Sheet::new(wb, SHEETS[5], title, true)?;
     s.header_row(
         0,
         &[
