@@ -11,7 +11,7 @@ use crate::ingest::{self, FileRead, InboxFile, ReadOptions};
 use crate::period::Period;
 use crate::plan::{Plan, PlanError, read_plan};
 use crate::report::output::{self, OutputError};
-use crate::report::{data, workbook};
+use crate::report::{data, feedback, workbook};
 use crate::validate::{self, CheckOptions, Checked, Received};
 
 /// Why tally could not do its work at all (exit code 2).
@@ -110,7 +110,8 @@ pub struct RunOutcome {
 }
 
 /// Checks the inbox, consolidates the period and writes every output into
-/// `out`: `consolidated.xlsx` and `data/*.csv|parquet`, each atomically.
+/// `out`: `consolidated.xlsx`, `data/*.csv|parquet` and
+/// `feedback/<unit>.xlsx`, each atomically.
 ///
 /// # Errors
 ///
@@ -151,6 +152,7 @@ pub fn run(
     let book = out.join("consolidated.xlsx");
     output::write_atomic(&book, &xlsx)?;
     let mut files_written = vec![book];
+    files_written.extend(feedback::write_all(out, plan, &consolidation, checked)?);
     for name in data::TABLES {
         files_written.push(out.join("data").join(format!("{name}.csv")));
         files_written.push(out.join("data").join(format!("{name}.parquet")));

@@ -3,5 +3,6 @@
 
 pub mod check;
 pub mod data;
+pub mod feedback;
 pub mod output;
 pub mod workbook;

@@ -41,7 +41,7 @@ pub fn derived_format(uom: &str) -> &'static str {
     }
 }
 
-fn status_color(s: Status) -> Color {
+pub(crate) fn status_color(s: Status) -> Color {
     match s {
         Status::Done | Status::Within => Color::RGB(0xC6EFCE),
         Status::OnTrack => Color::RGB(0xE2F0D9),
@@ -51,7 +51,7 @@ fn status_color(s: Status) -> Color {
     }
 }
 
-fn warning_color(w: Warning) -> Color {
+pub(crate) fn warning_color(w: Warning) -> Color {
     match w {
         Warning::Blue => Color::RGB(0x9BC2E6),
         Warning::Yellow => Color::RGB(0xFFD966),
@@ -60,17 +60,17 @@ fn warning_color(w: Warning) -> Color {
 }
 
 /// Display width of a text in Excel column units: CJK characters count two.
-fn text_width(s: &str) -> f64 {
+pub(crate) fn text_width(s: &str) -> f64 {
     s.chars()
         .map(|c| if c.is_ascii() { 1.1 } else { 2.1 })
         .sum()
 }
 
 /// A worksheet being written, remembering column widths as cells go in.
-struct Sheet<'a> {
-    ws: &'a mut Worksheet,
+pub(crate) struct Sheet<'a> {
+    pub(crate) ws: &'a mut Worksheet,
     widths: Vec<f64>,
-    cell: Format,
+    pub(crate) cell: Format,
     header: Format,
     formats: std::collections::HashMap<(Option<Color>, String), Format>,
 }
@@ -79,7 +79,7 @@ impl<'a> Sheet<'a> {
     /// A sheet; a `long` one (one row per task or issue, possibly hundreds
     /// of thousands) is streamed to a temporary file row by row, so memory
     /// stays flat however large the county (bench/run.sh 10000).
-    fn new(
+    pub(crate) fn new(
         wb: &'a mut Workbook,
         name: &str,
         title: &str,
@@ -115,7 +115,7 @@ impl<'a> Sheet<'a> {
         })
     }
 
-    fn widen(&mut self, col: u16, width: f64) {
+    pub(crate) fn widen(&mut self, col: u16, width: f64) {
         let c = col as usize;
         if self.widths.len() <= c {
             self.widths.resize(c + 1, 6.0);
@@ -124,7 +124,7 @@ impl<'a> Sheet<'a> {
     }
 
     /// A header row at `row`, frozen and repeated on every printed page.
-    fn header_row(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
+    pub(crate) fn header_row(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
         for (c, name) in names.iter().enumerate() {
             let c = c as u16;
             self.ws
@@ -137,20 +137,26 @@ impl<'a> Sheet<'a> {
         Ok(())
     }
 
-    fn text(&mut self, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+    pub(crate) fn text(&mut self, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
         self.ws.write_string_with_format(row, col, s, &self.cell)?;
         self.widen(col, text_width(s) + 2.0);
         Ok(())
     }
 
-    fn filled(&mut self, row: u32, col: u16, s: &str, fill: Color) -> Result<(), XlsxError> {
+    pub(crate) fn filled(
+        &mut self,
+        row: u32,
+        col: u16,
+        s: &str,
+        fill: Color,
+    ) -> Result<(), XlsxError> {
         let f = cached(&mut self.formats, &self.cell, Some(fill), "");
         self.ws.write_string_with_format(row, col, s, f)?;
         self.widen(col, text_width(s) + 2.0);
         Ok(())
     }
 
-    fn number(
+    pub(crate) fn number(
         &mut self,
         row: u32,
         col: u16,
@@ -170,7 +176,7 @@ impl<'a> Sheet<'a> {
         Ok(())
     }
 
-    fn finish(self) -> Result<(), XlsxError> {
+    pub(crate) fn finish(self) -> Result<(), XlsxError> {
         for (c, w) in self.widths.iter().enumerate() {
             self.ws.set_column_width(c as u16, *w)?;
         }

@@ -567,6 +567,9 @@ fn the_same_inputs_give_byte_identical_outputs_including_parquet() {
         "data/by_unit.parquet",
         "data/issues.parquet",
         "data/submissions.parquet",
+        "feedback/甲镇.xlsx",
+        "feedback/乙镇.xlsx",
+        "feedback/丙局.xlsx",
     ];
     for f in files {
         let a = std::fs::read(w.path("a").join(f)).unwrap();
@@ -697,4 +700,124 @@ fn tolerance_comes_from_the_flag_else_the_settings_file() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("容差"));
+}
+
+#[test]
+fn an_empty_inbox_still_writes_every_output_with_every_unit_missing() {
+    let w = Workdir::new("run_empty");
+    let plan = w.path("plan.xlsx");
+    agg_plan(&plan);
+    let out = run(&w, &plan, "out");
+    assert_eq!(out.status.code(), Some(0));
+    let summary = read_csv(&w.path("out/data/summary.csv"));
+    assert!(
+        summary
+            .iter()
+            .all(|r| r["actual"].is_empty() && r["units_reporting"] == "0")
+    );
+    let subs = read_csv(&w.path("out/data/submissions.csv"));
+    assert_eq!(subs.len(), 3);
+    assert!(subs.iter().all(|s| s["status"] == "missing"));
+    assert!(w.path("out/consolidated.xlsx").is_file());
+}
+
+/// Every file of a zip (xlsx) whose name contains `part`, as text.
+fn xml_parts(path: &Path, part: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut text = String::new();
+    for k in 0..zip.len() {
+        let mut f = zip.by_index(k).unwrap();
+        if f.name().is_ok_and(|n| n.contains(part)) {
+            std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+        }
+    }
+    text
+}
+
+#[test]
+fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let w = Workdir::new("run_feedback");
+    let out = tally(&[
+        "run",
+        "--plan",
+        &format!("{root}/samples/plan.xlsx"),
+        "--inbox",
+        &format!("{root}/samples/inbox/2022-03"),
+        "--period",
+        "2022-03",
+        "--out",
+        w.path("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let dir = w.path("out/feedback");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 13, "one per unit of the plan: {files:?}");
+    assert!(files.contains(&"老军乡.xlsx".to_string()));
+
+    // 霍城镇: 待统计 in ZS01 was not used; the value cell says so, points to
+    // the original cell, and carries the issue sentence as a note.
+    let huo = dir.join("霍城镇.xlsx");
+    let rows = sheet(&huo, "反馈");
+    let zs = rows.iter().find(|r| r[0] == "ZS01").expect("ZS01 row");
+    assert_eq!(zs[4], "未采用");
+    assert_eq!(zs[11].to_string(), "Sheet1!E8");
+    let notes = xml_parts(&huo, "comments");
+    assert!(notes.contains("“待统计”不是数字"), "{notes}");
+    let fa = rows.iter().find(|r| r[0] == "FA01").unwrap();
+    assert_eq!(cell_f64(&fa[4]), Some(1200.0), "the value tally used");
+    assert_eq!(fa[8], "蓝色");
+    // Its issue list has every issue of the unit.
+    let issues = read_csv(&w.path("out/data/issues.csv"));
+    let own = issues.iter().filter(|i| i["unit"] == "霍城镇").count();
+    assert_eq!(sheet(&huo, "问题清单").len(), own + 1);
+
+    // A clean unit: no notes at all.
+    assert!(xml_parts(&dir.join("县住房和城乡建设局.xlsx"), "comments").is_empty());
+    // The missing unit: a reminder with the deadline and the template.
+    let lao = sheet(&dir.join("老军乡.xlsx"), "反馈");
+    let text: String = lao.iter().take(4).map(|r| r[0].to_string()).collect();
+    assert!(
+        text.contains("尚未收到") && text.contains("2022-04-05") && text.contains("老军乡.xlsx"),
+        "{text}"
+    );
+}
+
+#[test]
+fn feedback_file_names_never_leave_the_output_folder() {
+    let w = Workdir::new("run_names");
+    let plan = w.path("plan.xlsx");
+    write_xlsx(
+        &plan,
+        &[
+            Sheet::new("单位")
+                .texts(&["单位名称", "类型"])
+                .texts(&["../../逃逸", "乡镇"])
+                .texts(&["CON", "部门"])
+                .texts(&["a/b", "部门"]),
+            Sheet::new("指标")
+                .texts(&["指标代码", "指标名称", "计量单位"])
+                .texts(&["X1", "项目", "个"]),
+            Sheet::new("目标")
+                .texts(&["单位名称", "指标代码", "年度目标"])
+                .row(vec![t("CON"), t("X1"), n(1.0)]),
+        ],
+    );
+    assert_eq!(run(&w, &plan, "out").status.code(), Some(0));
+    let mut names: Vec<String> = std::fs::read_dir(w.path("out/feedback"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["_.._逃逸.xlsx", "_CON.xlsx", "a_b.xlsx"]);
+    // Nothing was written beside the output folder.
+    let beside: Vec<_> = std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside.len(), 3, "{beside:?}"); // inbox, plan.xlsx, out
 }
