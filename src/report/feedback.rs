@@ -15,12 +15,12 @@ use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, Note, Workbook, XlsxError,
 };
 
-use crate::aggregate::Consolidation;
+use crate::aggregate::{Consolidation, UnitRow};
 use crate::issue::{Issue, Severity};
 use crate::plan::Plan;
 use crate::report::output::{OutputError, write_atomic};
 use crate::report::workbook::{Sheet, derived_format, number_format, status_color, warning_color};
-use crate::validate::{Checked, SubmissionStatus};
+use crate::validate::{Checked, Submission, SubmissionStatus};
 use chrono::Datelike;
 
 /// Days after the period's end by which a missing unit is asked to report.
@@ -87,22 +87,63 @@ pub fn write_all(
     c: &Consolidation,
     checked: &Checked,
 ) -> Result<Vec<PathBuf>, OutputError> {
+    use rayon::prelude::*;
     let folder = dir.join("feedback");
     let names = file_names(plan);
-    let mut written = Vec::with_capacity(names.len());
-    for (u, name) in names.iter().enumerate() {
-        let path = folder.join(name);
-        let bytes = unit_workbook(plan, c, checked, u).map_err(|e| OutputError {
-            path: path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        write_atomic(&path, &bytes)?;
-        written.push(path);
-    }
-    Ok(written)
+    let index = UnitIndex::new(plan, c, checked);
+    // Independent small workbooks: one per unit, built on every core.
+    names
+        .par_iter()
+        .enumerate()
+        .map(|(u, name)| {
+            let path = folder.join(name);
+            let bytes = unit_workbook(plan, c, &index, u, name).map_err(|e| OutputError {
+                path: path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            write_atomic(&path, &bytes)?;
+            Ok(path)
+        })
+        .collect()
 }
 
-/// One unit's feedback workbook.
+/// The rows, files and issues of each unit, gathered once for all units.
+pub struct UnitIndex<'a> {
+    rows: Vec<Vec<&'a UnitRow>>,
+    files: Vec<Vec<&'a Submission>>,
+    issues: Vec<Vec<&'a Issue>>,
+    /// Units with a composite score.
+    ranked: usize,
+}
+
+impl<'a> UnitIndex<'a> {
+    pub fn new(plan: &Plan, c: &'a Consolidation, checked: &'a Checked) -> UnitIndex<'a> {
+        let n = plan.units.len();
+        let mut index = UnitIndex {
+            rows: vec![Vec::new(); n],
+            files: vec![Vec::new(); n],
+            issues: vec![Vec::new(); n],
+            ranked: c.scores.iter().filter(|r| r.rank.is_some()).count(),
+        };
+        for r in &c.by_unit {
+            index.rows[r.unit].push(r);
+        }
+        let unit_of = |name: Option<&str>| name.and_then(|n| plan.unit_named(n));
+        for s in &checked.submissions {
+            if let Some(u) = unit_of(s.unit.as_deref()) {
+                index.files[u].push(s);
+            }
+        }
+        for i in &checked.issues {
+            if let Some(u) = unit_of(i.unit.as_deref()) {
+                index.issues[u].push(i);
+            }
+        }
+        index
+    }
+}
+
+/// One unit's feedback workbook, saved as `file_name`.
 ///
 /// # Errors
 ///
@@ -110,13 +151,15 @@ pub fn write_all(
 pub fn unit_workbook(
     plan: &Plan,
     c: &Consolidation,
-    checked: &Checked,
+    index: &UnitIndex<'_>,
     u: usize,
+    file_name: &str,
 ) -> Result<Vec<u8>, XlsxError> {
     let unit = &plan.units[u].name;
     let title = format!("{}{}报表反馈", unit, c.period.label());
     let end = c.period.end_date();
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1);
     wb.set_properties(
         &DocProperties::new()
             .set_title(&title)
@@ -127,16 +170,8 @@ pub fn unit_workbook(
                 end.day() as u8,
             )?),
     );
-    let files: Vec<_> = checked
-        .submissions
-        .iter()
-        .filter(|s| s.unit.as_deref() == Some(unit.as_str()))
-        .collect();
-    let own: Vec<&Issue> = checked
-        .issues
-        .iter()
-        .filter(|i| i.unit.as_deref() == Some(unit.as_str()))
-        .collect();
+    let files = &index.files[u];
+    let own = &index.issues[u];
     let accepted = files
         .iter()
         .find(|s| s.status == SubmissionStatus::Accepted);
@@ -154,7 +189,7 @@ pub fn unit_workbook(
                     .map_or("未填写".to_string(), |d| d.to_string())
             ));
             if let Some(score) = c.scores.get(u).filter(|r| r.score.is_some()) {
-                let ranked = c.scores.iter().filter(|r| r.rank.is_some()).count();
+                let ranked = index.ranked;
                 lines.push(format!(
                     "综合得分 {:.1}%，在 {ranked} 个有数据的单位中排第 {} 名；时间进度 {:.1}%。",
                     score.score.unwrap_or(0.0) * 100.0,
@@ -190,7 +225,7 @@ pub fn unit_workbook(
             }
             lines.push(format!(
                 "请使用统计局下发的模板“{}”（tally template 生成）填写本年累计数，于 {deadline} 前报送。",
-                file_names(plan)[u]
+                file_name
             ));
         }
     }
@@ -217,7 +252,7 @@ pub fn unit_workbook(
     )?;
     // The issues of each indicator of the unit's accepted file.
     let mut by_code: HashMap<&str, Vec<&Issue>> = HashMap::new();
-    for i in &own {
+    for i in own {
         if let Some(code) = i.indicator_code.as_deref()
             && i.file.is_some()
             && i.file.as_deref() == accepted.and_then(|a| a.file.as_deref())
@@ -228,7 +263,7 @@ pub fn unit_workbook(
     let problem = Format::new()
         .set_background_color(Color::RGB(0xFFC7CE))
         .set_border(rust_xlsxwriter::FormatBorder::Thin);
-    for (row, r) in (head + 1..).zip(c.by_unit.iter().filter(|r| r.unit == u)) {
+    for (row, r) in (head + 1..).zip(&index.rows[u]) {
         let ind = &plan.indicators[r.indicator];
         let fmt = number_format(&ind.uom);
         s.text(row, 0, &ind.code)?;

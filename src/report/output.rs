@@ -31,8 +31,11 @@ pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
     tempfile::NamedTempFile::new_in(dir).map(drop).map_err(err)
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, synced,
-/// then renamed over the target.
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then
+/// renamed over the target, so no reader ever sees half a file. There is
+/// no fsync per file: it cost 1.5 ms a file (1,000 feedback workbooks took
+/// 1.8 s instead of 0.2 s), and a run cut short by a power loss is simply
+/// run again.
 ///
 /// # Errors
 ///
@@ -58,7 +61,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(err)?;
     }
-    tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }
