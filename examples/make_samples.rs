@@ -546,6 +546,63 @@ fn standard_values(unit: &str, share: f64) -> Vec<(&'static str, C, &'static str
         .collect()
 }
 
+/// The values a unit on schedule would fill into its template: the expected
+/// value to date, and 2100 / 3000 for the featured-industry ratio's parts.
+pub fn on_schedule(
+    plan: &tally::plan::Plan,
+    u: usize,
+    period: tally::period::Period,
+) -> std::collections::HashMap<usize, f64> {
+    plan.required(u)
+        .into_iter()
+        .map(|i| {
+            let v = match plan.target(Some(u), i) {
+                Some(t) => (t.goal.expected(period.elapsed()) * 1000.0).round() / 1000.0,
+                None if plan.indicators[i].code == "NY02" => 2100.0,
+                None => 3000.0,
+            };
+            (i, v)
+        })
+        .collect()
+}
+
+/// 清泉镇's 2022-03 template filled by our writer, and the same file opened
+/// and saved by LibreOffice (where installed), for the round-trip tests.
+fn write_template_fixtures(root: &Path) {
+    let fixtures = root.join("../tests/fixtures");
+    let plan = tally::plan::read_plan(&root.join("plan.xlsx")).expect("sample plan reads");
+    let period: tally::period::Period = "2022-03".parse().expect("period");
+    let u = plan.unit_named("清泉镇").expect("清泉镇");
+    let values = on_schedule(&plan, u, period);
+    let bytes =
+        tally::template::unit_template(&plan, "", period, u, &Default::default(), Some(&values))
+            .expect("template");
+    let ours = fixtures.join("清泉镇-模板已填.xlsx");
+    std::fs::write(&ours, bytes).expect("write fixture");
+    let dir = std::env::temp_dir().join("tally-lo");
+    let _ = std::fs::create_dir_all(&dir);
+    let saved = Command::new("soffice")
+        .args([
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+        ])
+        .arg(&dir)
+        .arg(&ours)
+        .status()
+        .is_ok_and(|s| s.success());
+    if saved {
+        std::fs::copy(
+            dir.join("清泉镇-模板已填.xlsx"),
+            fixtures.join("清泉镇-模板已填-libreoffice.xlsx"),
+        )
+        .expect("copy LibreOffice save");
+    } else {
+        eprintln!("soffice not found: keeping the committed LibreOffice fixture");
+    }
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     let inbox = root.join("inbox/2022-03");
@@ -775,6 +832,8 @@ fn main() {
             &standard_values("县农业农村局", 0.24),
         )],
     );
+
+    write_template_fixtures(&root);
 
     // Not a workbook: someone's note dropped in the inbox.
     std::fs::write(inbox.join("报送说明.txt"), "霍城镇的数据下周补报。\n").expect("write note");

@@ -23,6 +23,8 @@ pub enum Command {
     /// Check the inbox, consolidate the period and write the consolidated
     /// workbook and the data files into the output folder.
     Run(RunArgs),
+    /// Write one template workbook per unit of the plan, to send out.
+    Template(TemplateArgs),
     /// Internal: read workbooks for a supervising tally process.
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -86,6 +88,22 @@ pub struct RunArgs {
     #[arg(long)]
     pub tolerance: Option<f64>,
     /// Settings file (default: tally.toml in the working folder, if any).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TemplateArgs {
+    /// The plan workbook (目标任务分解表).
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The reporting period the templates are for.
+    #[arg(long)]
+    pub period: Period,
+    /// Where the templates go (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Settings file (`[template] contact`, `password`; default: tally.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
 }

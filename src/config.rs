@@ -4,6 +4,10 @@
 //! ```toml
 //! [run]
 //! tolerance = 0.10   # how far below expected progress before a task is behind
+//!
+//! [template]
+//! contact = "县统计局 张敏 0936-1234567"   # printed on every template
+//! password = "tjj"                         # sheet protection (optional)
 //! ```
 //!
 //! Tables other commands own (`[smtp]`, `[mail]`) are left to them.
@@ -20,6 +24,17 @@ pub const DEFAULT_FILE: &str = "tally.toml";
 pub struct Config {
     #[serde(default)]
     pub run: RunSettings,
+    #[serde(default)]
+    pub template: TemplateSettings,
+}
+
+/// `[template]`: settings of `tally template`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TemplateSettings {
+    /// Sheet protection password (none: protected without one).
+    pub password: Option<String>,
+    /// Who townships should ask, printed on the instructions sheet.
+    pub contact: Option<String>,
 }
 
 /// `[run]`: settings of `check` and `run`.

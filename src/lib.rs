@@ -17,5 +17,6 @@ pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod sheet;
+pub mod template;
 pub mod validate;
 pub mod value;

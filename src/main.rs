@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use tally::cli::{CheckArgs, Cli, Command, Format, ReadArgs, RunArgs};
+use tally::cli::{CheckArgs, Cli, Command, Format, ReadArgs, RunArgs, TemplateArgs};
 use tally::config::Config;
 use tally::ingest::{Isolation, ReadOptions};
 use tally::issue::Severity;
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => exit(check(&args)),
         Command::Run(args) => exit(run(&args)),
+        Command::Template(args) => exit(template(&args)),
         Command::Worker {
             max_bytes,
             memory_limit,
@@ -139,6 +140,23 @@ fn run(args: &RunArgs) -> Result<bool, TallyError> {
         outcome.files_written.len(),
         args.out.display(),
         outcome.inspection.seconds
+    );
+    Ok(true)
+}
+
+/// `tally template`: one workbook per unit.
+fn template(args: &TemplateArgs) -> Result<bool, TallyError> {
+    let settings = Config::load(args.config.as_deref())?.template;
+    let options = tally::template::TemplateOptions {
+        password: settings.password,
+        contact: settings.contact,
+    };
+    let written = tally::template::write_templates(&args.plan, args.period, &args.out, &options)?;
+    eprintln!(
+        "tally template {}：为 {} 个单位生成模板到 {}",
+        args.period,
+        written.len(),
+        args.out.display()
     );
     Ok(true)
 }

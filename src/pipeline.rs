@@ -24,6 +24,8 @@ pub enum TallyError {
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
     #[error("{0}")]
+    Template(#[from] crate::template::TemplateError),
+    #[error("{0}")]
     Aggregate(#[from] AggregateError),
     #[error("无法生成汇总工作簿：{0}")]
     Workbook(String),

@@ -12,4 +12,5 @@ mod plan;
 mod run;
 mod samples;
 mod shapes;
+mod template;
 mod units;

@@ -1,0 +1,285 @@
+//! `tally template`: one workbook per unit for the bureau to send out.
+//!
+//! Prefilled with the unit, the period and one row per indicator of the
+//! unit's plan (a ratio as its numerator and denominator), with the annual
+//! target and the value expected to date. Only the 本年累计, 备注 and
+//! 填报日期 cells are open for input; the sheet is protected and the input
+//! cells validate numbers. The table satisfies CONTRACT.md section 5 as
+//! written, so a template saved by any office software still reads.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Duration};
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
+    FormatBorder, ProtectionOptions, Workbook, XlsxError,
+};
+use sha2::{Digest, Sha256};
+
+use crate::ingest::hex;
+use crate::period::Period;
+use crate::plan::{Plan, read_plan};
+use crate::report::feedback::{REMINDER_DAYS, file_names};
+use crate::report::output::{OutputError, prepare_dir, write_atomic};
+use crate::report::workbook::{derived_format, number_format};
+
+/// The name of the very hidden sheet holding the template's identity.
+pub const META_SHEET: &str = "_tally";
+
+/// Settings of `tally template`.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateOptions {
+    /// Protect the sheet with this password (none: protected without one).
+    pub password: Option<String>,
+    /// Who to ask, printed on the instructions sheet.
+    pub contact: Option<String>,
+}
+
+/// Why templates could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("{0}")]
+    Plan(#[from] crate::plan::PlanError),
+    #[error("{0}")]
+    Output(#[from] OutputError),
+    #[error("无法生成模板：{0}")]
+    Workbook(#[from] XlsxError),
+}
+
+/// Writes one template per unit of the plan into `out`; returns the paths.
+///
+/// # Errors
+///
+/// [`TemplateError`] when the plan is refused or a file cannot be written.
+pub fn write_templates(
+    plan_path: &Path,
+    period: Period,
+    out: &Path,
+    options: &TemplateOptions,
+) -> Result<Vec<PathBuf>, TemplateError> {
+    prepare_dir(out)?;
+    let plan = read_plan(plan_path)?;
+    let fingerprint = std::fs::read(plan_path)
+        .map(|b| hex(&Sha256::digest(&b)))
+        .unwrap_or_default();
+    let mut written = Vec::new();
+    for (u, name) in file_names(&plan).iter().enumerate() {
+        let bytes = unit_template(&plan, &fingerprint, period, u, options, None)?;
+        let path = out.join(name);
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// One unit's template. `filled` puts values into the 本年累计 cells (by
+/// indicator index), as a unit would: used to test the round trip.
+///
+/// # Errors
+///
+/// [`XlsxError`] from rust_xlsxwriter, which a valid plan does not cause.
+pub fn unit_template(
+    plan: &Plan,
+    fingerprint: &str,
+    period: Period,
+    u: usize,
+    options: &TemplateOptions,
+    filled: Option<&HashMap<usize, f64>>,
+) -> Result<Vec<u8>, XlsxError> {
+    let unit = &plan.units[u].name;
+    let end = period.end_date();
+    let deadline = end + Duration::days(REMINDER_DAYS);
+    let title = format!("{unit}{}重点工作任务完成情况", period.label());
+    let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(&title)
+            .set_author("tally")
+            .set_creation_datetime(&ExcelDateTime::from_ymd(
+                end.year() as u16,
+                end.month() as u8,
+                end.day() as u8,
+            )?),
+    );
+
+    let help = wb.add_worksheet();
+    help.set_name("填报说明")?;
+    help.set_column_width(0, 100)?;
+    let bold = Format::new().set_bold().set_font_size(14);
+    help.write_string_with_format(0, 0, format!("{title} 填报说明"), &bold)?;
+    let contact = options
+        .contact
+        .clone()
+        .unwrap_or_else(|| "县统计局".to_string());
+    let lines = [
+        format!(
+            "1. 请在“报表”工作表中填写 {} 1月1日至{}的累计数（本年累计），不是当月数。",
+            end.year(),
+            end
+        ),
+        "2. 只能填写黄色单元格：本年累计、备注/滞后原因、填报日期；其他单元格已锁定。".to_string(),
+        "3. 本年累计只填数字，单位见“计量单位”列；没有进展请填 0。百分比可填 72% 或 72。"
+            .to_string(),
+        "4. 本年累计低于“时间进度应完成”的任务，请在“备注/滞后原因”中写明原因。".to_string(),
+        "5. 不要增删行、修改指标代码或年度目标；年度目标以县里下达的计划为准。".to_string(),
+        format!(
+            "6. 请于 {deadline} 前报送本文件（可另存为 .xlsx、.xls 或 .ods，不要改成图片或 PDF）。"
+        ),
+        format!("7. 如有疑问请联系：{contact}。"),
+    ];
+    for (k, l) in lines.iter().enumerate() {
+        help.write_string(k as u32 + 2, 0, l)?;
+    }
+
+    let ws = wb.add_worksheet();
+    ws.set_name("报表")?;
+    ws.set_active(true);
+    let border = Format::new().set_border(FormatBorder::Thin);
+    let header = border
+        .clone()
+        .set_bold()
+        .set_background_color(Color::RGB(0xD9E1F2))
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let input = border
+        .clone()
+        .set_unlocked()
+        .set_background_color(Color::RGB(0xFFF2CC));
+    let big = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center);
+    ws.merge_range(0, 0, 0, 6, &title, &big)?;
+    ws.write_string(1, 0, format!("填报单位：{unit}"))?;
+    ws.write_string(1, 4, "填报日期：")?;
+    let date_input = input.clone().set_num_format("yyyy-mm-dd");
+    ws.write_blank(1, 5, &date_input)?;
+    ws.write_string(
+        2,
+        0,
+        format!(
+            "期别：{}（{period}），填写1月1日至{end}的累计数；时间进度 {:.1}%",
+            period.label(),
+            period.elapsed() * 100.0
+        ),
+    )?;
+    let head = 3;
+    let names = [
+        "指标代码",
+        "指标名称",
+        "计量单位",
+        "年度目标",
+        "时间进度应完成",
+        "本年累计",
+        "备注/滞后原因",
+    ];
+    for (c, n) in names.iter().enumerate() {
+        ws.write_string_with_format(head, c as u16, *n, &header)?;
+    }
+    let required = plan.required(u);
+    // Which ratio a part serves, to say so on its row.
+    let mut part_of: HashMap<usize, &str> = HashMap::new();
+    for t in plan.targets_of(u) {
+        if let Some((n, d)) = plan.indicators[t.indicator].ratio_of {
+            part_of.insert(n, &plan.indicators[t.indicator].name);
+            part_of.insert(d, &plan.indicators[t.indicator].name);
+        }
+    }
+    for (k, &i) in required.iter().enumerate() {
+        let row = head + 1 + k as u32;
+        let ind = &plan.indicators[i];
+        let fmt = border.clone().set_num_format(number_format(&ind.uom));
+        ws.write_string_with_format(row, 0, &ind.code, &border)?;
+        let name = match (part_of.get(&i), plan.target(Some(u), i)) {
+            (Some(ratio), None) => format!("{}（用于计算{ratio}）", ind.name),
+            _ => ind.name.clone(),
+        };
+        ws.write_string_with_format(row, 1, &name, &border)?;
+        ws.write_string_with_format(row, 2, &ind.uom, &border)?;
+        match plan.target(Some(u), i) {
+            Some(t) => {
+                ws.write_number_with_format(row, 3, t.goal.target, &fmt)?;
+                let expected = t.goal.expected(period.elapsed());
+                let efmt = border.clone().set_num_format(derived_format(&ind.uom));
+                ws.write_number_with_format(row, 4, expected, &efmt)?;
+            }
+            None => {
+                ws.write_blank(row, 3, &border)?;
+                ws.write_blank(row, 4, &border)?;
+            }
+        }
+        let value_fmt = input.clone().set_num_format(number_format(&ind.uom));
+        match filled.and_then(|f| f.get(&i)) {
+            Some(v) => ws.write_number_with_format(row, 5, *v, &value_fmt)?,
+            None => ws.write_blank(row, 5, &value_fmt)?,
+        };
+        ws.write_blank(row, 6, &input)?;
+        let rule = match (ind.is_percent(), ind.max) {
+            // Percentages may be typed 72 or 72%: only the floor applies.
+            (true, _) | (false, None) => {
+                DataValidationRule::GreaterThanOrEqualTo(ind.min.unwrap_or(0.0).max(0.0))
+            }
+            (false, Some(max)) => DataValidationRule::Between(ind.min.unwrap_or(0.0).max(0.0), max),
+        };
+        let validation = DataValidation::new()
+            .allow_decimal_number(rule)
+            .set_input_title(ind.code.chars().take(32).collect::<String>())?
+            .set_input_message(
+                format!("填写{}的本年累计数（{}），只填数字", ind.name, ind.uom)
+                    .chars()
+                    .take(250)
+                    .collect::<String>(),
+            )?
+            .set_error_title("数值无效")?
+            .set_error_message(
+                format!("请填写不小于 0 的数字（{}）", ind.uom)
+                    .chars()
+                    .take(250)
+                    .collect::<String>(),
+            )?;
+        ws.add_data_validation(row, 5, row, 5, &validation)?;
+    }
+    let last = head + required.len() as u32;
+    ws.write_string(last + 2, 0, "填表人：")?;
+    ws.write_string(last + 2, 3, "联系电话：")?;
+    for (c, w) in [10.0, 36.0, 10.0, 12.0, 14.0, 14.0, 36.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_freeze_panes(head + 1, 0)?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(head, head)?;
+    let protection = ProtectionOptions {
+        format_columns: true,
+        format_rows: true,
+        ..ProtectionOptions::default()
+    };
+    match &options.password {
+        Some(p) => ws.protect_with_password(p),
+        None => ws.protect(),
+    };
+    ws.protect_with_options(&protection);
+
+    let meta = wb.add_worksheet();
+    meta.set_name(META_SHEET)?;
+    let period_code = period.to_string();
+    for (r, (k, v)) in [
+        ("unit", unit.as_str()),
+        ("period", period_code.as_str()),
+        ("plan_sha256", fingerprint),
+        ("tally_version", env!("CARGO_PKG_VERSION")),
+    ]
+    .iter()
+    .enumerate()
+    {
+        meta.write_string(r as u32, 0, *k)?;
+        meta.write_string(r as u32, 1, *v)?;
+    }
+    meta.set_very_hidden(true);
+    wb.save_to_buffer()
+}

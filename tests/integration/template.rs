@@ -1,0 +1,180 @@
+//! `tally template`: templates per unit, protected and validating, that
+//! come back through `tally check` with zero errors and the values filled,
+//! whether filled by our writer or saved by LibreOffice.
+
+use std::path::Path;
+
+use calamine::{Data, Reader, open_workbook_auto};
+
+use crate::common::{Workdir, tally};
+use tally::ingest::ReadOptions;
+use tally::pipeline::inspect;
+use tally::plan::read_plan;
+use tally::validate::CheckOptions;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every part of an xlsx whose name contains `part`, as text.
+fn xml(path: &Path, part: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut text = String::new();
+    for k in 0..zip.len() {
+        let mut f = zip.by_index(k).unwrap();
+        if f.name().is_ok_and(|n| n.contains(part)) {
+            std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+        }
+    }
+    text
+}
+
+#[test]
+fn templates_for_every_unit_are_prefilled_protected_and_validating() {
+    let w = Workdir::new("template_samples");
+    let plan_path = root().join("samples/plan.xlsx");
+    let out = tally(&[
+        "template",
+        "--plan",
+        plan_path.to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--out",
+        w.path("tpl").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = read_plan(&plan_path).unwrap();
+    let period: tally::period::Period = "2022-03".parse().unwrap();
+    for (u, unit) in plan.units.iter().enumerate() {
+        let path = w.path("tpl").join(format!("{}.xlsx", unit.name));
+        let mut wb = open_workbook_auto(&path).unwrap();
+        assert_eq!(wb.sheet_names(), ["填报说明", "报表", "_tally"]);
+        let rows: Vec<Vec<Data>> = wb
+            .worksheet_range("报表")
+            .unwrap()
+            .rows()
+            .map(|r| r.to_vec())
+            .collect();
+        assert_eq!(rows[1][0].to_string(), format!("填报单位：{}", unit.name));
+        let required = plan.required(u);
+        // Header on row 4, one row per indicator of the unit's plan.
+        for (k, &i) in required.iter().enumerate() {
+            let row = &rows[4 + k];
+            assert_eq!(row[0].to_string(), plan.indicators[i].code);
+            if let Some(t) = plan.target(Some(u), i) {
+                assert_eq!(
+                    row[3],
+                    Data::Float(t.goal.target),
+                    "{} {}",
+                    unit.name,
+                    plan.indicators[i].code
+                );
+                let expected = t.goal.expected(period.elapsed());
+                assert!(matches!(row[4], Data::Float(e) if (e - expected).abs() < 1e-9));
+            }
+            assert_eq!(row[5], Data::Empty, "本年累计 left to fill");
+        }
+        let meta: Vec<Vec<Data>> = wb
+            .worksheet_range("_tally")
+            .unwrap()
+            .rows()
+            .map(|r| r.to_vec())
+            .collect();
+        assert_eq!(meta[0][1].to_string(), unit.name);
+        assert_eq!(meta[1][1].to_string(), "2022-03");
+        assert_eq!(meta[2][1].to_string().len(), 64, "plan fingerprint");
+    }
+    let qq = w.path("tpl/清泉镇.xlsx");
+    let sheet = xml(&qq, "worksheets/sheet2.xml");
+    assert!(sheet.contains("<sheetProtection"), "the table is protected");
+    assert!(sheet.contains("<dataValidation "), "input cells validate");
+    assert!(
+        xml(&qq, "styles.xml").contains(r#"locked="0""#),
+        "input cells are unlocked"
+    );
+    assert!(xml(&qq, "workbook.xml").contains(r#"state="veryHidden""#));
+}
+
+/// Checks one filled template alone in an inbox; returns (errors, warnings,
+/// values by indicator).
+fn check_filled(file: &Path) -> (usize, usize, Vec<(usize, f64)>) {
+    let w = Workdir::new("template_round");
+    std::fs::copy(file, w.inbox().join("清泉镇.xlsx")).unwrap();
+    let options = CheckOptions {
+        period: "2022-03".parse().ok(),
+        tolerance: 0.1,
+    };
+    let i = inspect(
+        &root().join("samples/plan.xlsx"),
+        &w.inbox(),
+        &ReadOptions::default(),
+        &options,
+    )
+    .unwrap();
+    let own = |s| {
+        i.checked
+            .issues
+            .iter()
+            .filter(|x| x.file.is_some() && x.severity == s)
+            .count()
+    };
+    let mut values: Vec<(usize, f64)> = i
+        .checked
+        .facts
+        .iter()
+        .map(|f| (f.indicator, f.value))
+        .collect();
+    values.sort_by_key(|v| v.0);
+    (
+        own(tally::issue::Severity::Error),
+        own(tally::issue::Severity::Warning),
+        values,
+    )
+}
+
+/// What the fixtures were filled with (examples/make_samples.rs, `on_schedule`).
+fn filled_values() -> Vec<(usize, f64)> {
+    let plan = read_plan(&root().join("samples/plan.xlsx")).unwrap();
+    let period: tally::period::Period = "2022-03".parse().unwrap();
+    let u = plan.unit_named("清泉镇").unwrap();
+    let mut v: Vec<(usize, f64)> = plan
+        .required(u)
+        .into_iter()
+        .map(|i| {
+            let v = match plan.target(Some(u), i) {
+                Some(t) => (t.goal.expected(period.elapsed()) * 1000.0).round() / 1000.0,
+                None if plan.indicators[i].code == "NY02" => 2100.0,
+                None => 3000.0,
+            };
+            (i, v)
+        })
+        .collect();
+    v.sort_by_key(|x| x.0);
+    v
+}
+
+#[test]
+fn a_template_filled_by_our_writer_checks_clean_with_the_values_filled() {
+    let (errors, warnings, values) =
+        check_filled(&root().join("tests/fixtures/清泉镇-模板已填.xlsx"));
+    assert_eq!((errors, warnings), (0, 0));
+    assert_eq!(values, filled_values());
+}
+
+#[test]
+fn a_template_saved_by_libreoffice_checks_clean_with_the_values_filled() {
+    let (errors, warnings, values) =
+        check_filled(&root().join("tests/fixtures/清泉镇-模板已填-libreoffice.xlsx"));
+    assert_eq!((errors, warnings), (0, 0));
+    let expected = filled_values();
+    assert_eq!(values.len(), expected.len());
+    for ((i, v), (j, e)) in values.iter().zip(&expected) {
+        assert_eq!(i, j);
+        assert!((v - e).abs() < 1e-9, "{v} ≠ {e}");
+    }
+}
