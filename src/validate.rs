@@ -311,6 +311,7 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         plan,
         unit,
         file: &name,
+        from_template: extract.template.is_some(),
         table,
         issues: &mut outcome.issues,
         facts: &mut outcome.facts,
@@ -355,6 +356,19 @@ fn identify_unit(
             None
         }
         (Some(u), _) | (None, Some(u)) => Some(u),
+        // One of our templates whose label and name were both lost.
+        (None, None)
+            if extract
+                .template
+                .as_ref()
+                .and_then(|t| plan.unit_named(&t.unit))
+                .is_some() =>
+        {
+            extract
+                .template
+                .as_ref()
+                .and_then(|t| plan.unit_named(&t.unit))
+        }
         (None, None) => {
             let message = match label {
                 Some(l) => format!(
@@ -380,6 +394,9 @@ struct RowChecker<'a> {
     plan: &'a Plan,
     unit: usize,
     file: &'a str,
+    /// The file is one of tally's templates: missing and extra rows are
+    /// changes made to it, and said so.
+    from_template: bool,
     table: &'a Table,
     issues: &'a mut Vec<Issue>,
     facts: &'a mut Vec<Fact>,
@@ -500,8 +517,11 @@ impl RowChecker<'_> {
                         Some(&self.plan.units[self.unit].name),
                         IssueCode::MissingValue,
                         format!(
-                            "表中没有“{}”（代码 {}）这一行；请按模板补上该行并填写本年累计数（{}）",
-                            i.name, i.code, i.uom
+                            "表中没有“{}”（代码 {}）这一行{}；请按模板补上该行并填写本年累计数（{}）",
+                            i.name,
+                            i.code,
+                            if self.from_template { "（模板中的这一行被删除了）" } else { "" },
+                            i.uom
                         ),
                     )
                 });
@@ -525,7 +545,11 @@ impl RowChecker<'_> {
             None,
             None,
             IssueCode::UnknownIndicator,
-            format!("第 {} 行的指标（{what}）不在本期计划中，这一行未汇总；请核对指标代码和名称，或删除这一行", row.row + 1),
+            format!(
+                "第 {} 行的指标（{what}）不在本期计划中{}，这一行未汇总；请核对指标代码和名称，或删除这一行",
+                row.row + 1,
+                if self.from_template { "（模板中没有这一行：是后加的，或指标代码被改动）" } else { "" }
+            ),
         );
     }
 

@@ -36,6 +36,33 @@ pub struct Extract {
     pub date_label: Option<Label>,
     pub reported_at: Option<NaiveDate>,
     pub table: Option<Table>,
+    /// Present when the workbook is one of tally's own templates.
+    pub template: Option<TemplateMeta>,
+}
+
+/// The identity `tally template` records in its hidden `_tally` sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TemplateMeta {
+    pub unit: String,
+    pub period: String,
+    pub plan_sha256: String,
+}
+
+/// Reads the hidden sheet of a tally template, if the workbook has one.
+fn template_meta(book: &mut Book<'_>, sheets: &[String]) -> Option<TemplateMeta> {
+    let name = sheets.iter().find(|s| *s == crate::template::META_SHEET)?;
+    let grid = book.grid(name, 100).ok()?;
+    let mut meta = TemplateMeta::default();
+    for (r, _) in grid.rows() {
+        let value = grid.text(r, 1);
+        match grid.text(r, 0).as_str() {
+            "unit" => meta.unit = value,
+            "period" => meta.period = value,
+            "plan_sha256" => meta.plan_sha256 = value,
+            _ => {}
+        }
+    }
+    (!meta.unit.is_empty()).then_some(meta)
 }
 
 /// Why a file could not be read.
@@ -141,6 +168,7 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
         return Err(OpenError::NoSheets);
     }
     let mut out = Extract {
+        template: template_meta(&mut book, &sheets),
         sheets: sheets.clone(),
         ..Extract::default()
     };

@@ -178,3 +178,42 @@ fn a_template_saved_by_libreoffice_checks_clean_with_the_values_filled() {
         assert!((v - e).abs() < 1e-9, "{v} ≠ {e}");
     }
 }
+
+#[test]
+fn tally_recognises_its_templates_and_names_the_drift() {
+    use crate::book::{C, Sheet, n, t, template, write_xlsx};
+    // A template whose 填报单位 line and file name were lost, with a row
+    // deleted and one added; only the hidden sheet says whose it is.
+    let w = Workdir::new("template_drift");
+    let mut rows: Vec<Vec<C>> = crate::common::qingquan_clean()[1..].to_vec();
+    rows.push(vec![t("ZZ01"), t("自加指标"), C::E, C::E, n(1.0), C::E]);
+    let meta = Sheet {
+        hidden: true,
+        ..Sheet::new("_tally")
+            .texts(&["unit", "清泉镇"])
+            .texts(&["period", "2022-03"])
+    };
+    write_xlsx(
+        &w.inbox().join("报表.xlsx"),
+        &[template("表", "", "2022-04-05", rows), meta],
+    );
+    let (json, _) = w.check_json(&w.plan(), &[]);
+    let sub = crate::common::submission(&json, "报表.xlsx");
+    assert_eq!(sub["unit"], "清泉镇");
+    assert_eq!(sub["status"], "accepted");
+    let missing = crate::common::issues_with(&json, "missing_value");
+    assert_eq!(missing.len(), 1);
+    assert!(
+        missing[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("模板中的这一行被删除了")
+    );
+    let added = crate::common::issues_with(&json, "unknown_indicator");
+    assert!(
+        added[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("模板中没有这一行")
+    );
+}
