@@ -18,7 +18,7 @@ mod book;
 use std::path::Path;
 use std::process::Command;
 
-use book::{C, Sheet, n, t, template, write_xlsx};
+use book::{C, Sheet, n, on_schedule, t, template, write_xlsx};
 
 const TOWNSHIPS: [&str; 8] = [
     "清泉镇",
@@ -542,26 +542,6 @@ fn standard_values(unit: &str, share: f64) -> Vec<(&'static str, C, &'static str
                 ""
             };
             (c, value(unit, c, share), note)
-        })
-        .collect()
-}
-
-/// The values a unit on schedule would fill into its template: the expected
-/// value to date, and 2100 / 3000 for the featured-industry ratio's parts.
-pub fn on_schedule(
-    plan: &tally::plan::Plan,
-    u: usize,
-    period: tally::period::Period,
-) -> std::collections::HashMap<usize, f64> {
-    plan.required(u)
-        .into_iter()
-        .map(|i| {
-            let v = match plan.target(Some(u), i) {
-                Some(t) => (t.goal.expected(period.elapsed()) * 1000.0).round() / 1000.0,
-                None if plan.indicators[i].code == "NY02" => 2100.0,
-                None => 3000.0,
-            };
-            (i, v)
         })
         .collect()
 }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Duration};
 use rust_xlsxwriter::{
-    Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
-    FormatBorder, ProtectionOptions, Workbook, XlsxError,
+    Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder,
+    ProtectionOptions, XlsxError,
 };
 use sha2::{Digest, Sha256};
 
@@ -22,7 +22,7 @@ use crate::period::Period;
 use crate::plan::{Plan, read_plan};
 use crate::report::feedback::{REMINDER_DAYS, file_names};
 use crate::report::output::{OutputError, prepare_dir, write_atomic};
-use crate::report::workbook::{derived_format, number_format};
+use crate::report::workbook::{derived_format, new_workbook, number_format};
 
 /// The name of the very hidden sheet holding the template's identity.
 pub const META_SHEET: &str = "_tally";
@@ -91,17 +91,7 @@ pub fn unit_template(
     let end = period.end_date();
     let deadline = end + Duration::days(REMINDER_DAYS);
     let title = format!("{unit}{}重点工作任务完成情况", period.label());
-    let mut wb = Workbook::new();
-    wb.set_properties(
-        &DocProperties::new()
-            .set_title(&title)
-            .set_author("tally")
-            .set_creation_datetime(&ExcelDateTime::from_ymd(
-                end.year() as u16,
-                end.month() as u8,
-                end.day() as u8,
-            )?),
-    );
+    let mut wb = new_workbook(period, &title)?;
 
     let help = wb.add_worksheet();
     help.set_name("填报说明")?;

@@ -11,17 +11,16 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::Duration;
-use rust_xlsxwriter::{
-    Color, DocProperties, ExcelDateTime, Format, FormatAlign, Note, Workbook, XlsxError,
-};
+use rust_xlsxwriter::{Color, Format, FormatAlign, Note, XlsxError};
 
 use crate::aggregate::{Consolidation, UnitRow};
 use crate::issue::{Issue, Severity};
 use crate::plan::Plan;
 use crate::report::output::{OutputError, write_atomic};
-use crate::report::workbook::{Sheet, derived_format, number_format, status_color, warning_color};
+use crate::report::workbook::{
+    Sheet, derived_format, new_workbook, number_format, status_color, warning_color,
+};
 use crate::validate::{Checked, Submission, SubmissionStatus};
-use chrono::Datelike;
 
 /// Days after the period's end by which a missing unit is asked to report.
 pub const REMINDER_DAYS: i64 = 5;
@@ -158,18 +157,7 @@ pub fn unit_workbook(
     let unit = &plan.units[u].name;
     let title = format!("{}{}报表反馈", unit, c.period.label());
     let end = c.period.end_date();
-    let mut wb = Workbook::new();
-    wb.set_zip_compression_level(1);
-    wb.set_properties(
-        &DocProperties::new()
-            .set_title(&title)
-            .set_author("tally")
-            .set_creation_datetime(&ExcelDateTime::from_ymd(
-                end.year() as u16,
-                end.month() as u8,
-                end.day() as u8,
-            )?),
-    );
+    let mut wb = new_workbook(c.period, &title)?;
     let files = &index.files[u];
     let own = &index.issues[u];
     let accepted = files

@@ -250,3 +250,33 @@ pub fn qingquan_clean() -> Vec<Vec<C>> {
         line("WS01", n(0.82), ""),
     ]
 }
+
+/// Every part of an xlsx whose name contains `part`, as text (for what
+/// calamine does not read: notes, protection, validation).
+pub fn xml_parts(path: &Path, part: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut text = String::new();
+    for k in 0..zip.len() {
+        let mut f = zip.by_index(k).unwrap();
+        if f.name().is_ok_and(|n| n.contains(part)) {
+            std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+        }
+    }
+    text
+}
+
+/// Runs `tally run` on the sample county for 2022-03 into `out`.
+pub fn run_samples(out: &Path) -> Output {
+    let root = env!("CARGO_MANIFEST_DIR");
+    tally(&[
+        "run",
+        "--plan",
+        &format!("{root}/samples/plan.xlsx"),
+        "--inbox",
+        &format!("{root}/samples/inbox/2022-03"),
+        "--period",
+        "2022-03",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 use calamine::{Data, Reader, open_workbook_auto};
 
 use crate::book::{C, Sheet, n, t, template, write_xlsx};
-use crate::common::{Workdir, tally};
+use crate::common::{Workdir, run_samples, tally};
 
 /// Three units, one indicator per aggregation, profile and direction.
 /// 丙局 reports nothing. Weights: S1 counts twice.
@@ -609,19 +609,8 @@ fn an_output_folder_that_is_a_file_exits_2_and_reads_nothing() {
 
 #[test]
 fn the_sample_run_writes_every_output() {
-    let root = env!("CARGO_MANIFEST_DIR");
     let w = Workdir::new("run_samples");
-    let out = tally(&[
-        "run",
-        "--plan",
-        &format!("{root}/samples/plan.xlsx"),
-        "--inbox",
-        &format!("{root}/samples/inbox/2022-03"),
-        "--period",
-        "2022-03",
-        "--out",
-        w.path("out").to_str().unwrap(),
-    ]);
+    let out = run_samples(&w.path("out"));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -721,34 +710,10 @@ fn an_empty_inbox_still_writes_every_output_with_every_unit_missing() {
     assert!(w.path("out/consolidated.xlsx").is_file());
 }
 
-/// Every file of a zip (xlsx) whose name contains `part`, as text.
-fn xml_parts(path: &Path, part: &str) -> String {
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut text = String::new();
-    for k in 0..zip.len() {
-        let mut f = zip.by_index(k).unwrap();
-        if f.name().is_ok_and(|n| n.contains(part)) {
-            std::io::Read::read_to_string(&mut f, &mut text).unwrap();
-        }
-    }
-    text
-}
-
 #[test]
 fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
-    let root = env!("CARGO_MANIFEST_DIR");
     let w = Workdir::new("run_feedback");
-    let out = tally(&[
-        "run",
-        "--plan",
-        &format!("{root}/samples/plan.xlsx"),
-        "--inbox",
-        &format!("{root}/samples/inbox/2022-03"),
-        "--period",
-        "2022-03",
-        "--out",
-        w.path("out").to_str().unwrap(),
-    ]);
+    let out = run_samples(&w.path("out"));
     assert_eq!(out.status.code(), Some(0));
     let dir = w.path("out/feedback");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -766,7 +731,7 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
     let zs = rows.iter().find(|r| r[0] == "ZS01").expect("ZS01 row");
     assert_eq!(zs[4], "未采用");
     assert_eq!(zs[11].to_string(), "Sheet1!E8");
-    let notes = xml_parts(&huo, "comments");
+    let notes = crate::common::xml_parts(&huo, "comments");
     assert!(notes.contains("“待统计”不是数字"), "{notes}");
     let fa = rows.iter().find(|r| r[0] == "FA01").unwrap();
     assert_eq!(cell_f64(&fa[4]), Some(1200.0), "the value tally used");
@@ -777,7 +742,7 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
     assert_eq!(sheet(&huo, "问题清单").len(), own + 1);
 
     // A clean unit: no notes at all.
-    assert!(xml_parts(&dir.join("县住房和城乡建设局.xlsx"), "comments").is_empty());
+    assert!(crate::common::xml_parts(&dir.join("县住房和城乡建设局.xlsx"), "comments").is_empty());
     // The missing unit: a reminder with the deadline and the template.
     let lao = sheet(&dir.join("老军乡.xlsx"), "反馈");
     let text: String = lao.iter().take(4).map(|r| r[0].to_string()).collect();

@@ -16,19 +16,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every part of an xlsx whose name contains `part`, as text.
-fn xml(path: &Path, part: &str) -> String {
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut text = String::new();
-    for k in 0..zip.len() {
-        let mut f = zip.by_index(k).unwrap();
-        if f.name().is_ok_and(|n| n.contains(part)) {
-            std::io::Read::read_to_string(&mut f, &mut text).unwrap();
-        }
-    }
-    text
-}
-
 #[test]
 fn templates_for_every_unit_are_prefilled_protected_and_validating() {
     let w = Workdir::new("template_samples");
@@ -90,14 +77,14 @@ fn templates_for_every_unit_are_prefilled_protected_and_validating() {
         assert_eq!(meta[2][1].to_string().len(), 64, "plan fingerprint");
     }
     let qq = w.path("tpl/清泉镇.xlsx");
-    let sheet = xml(&qq, "worksheets/sheet2.xml");
+    let sheet = crate::common::xml_parts(&qq, "worksheets/sheet2.xml");
     assert!(sheet.contains("<sheetProtection"), "the table is protected");
     assert!(sheet.contains("<dataValidation "), "input cells validate");
     assert!(
-        xml(&qq, "styles.xml").contains(r#"locked="0""#),
+        crate::common::xml_parts(&qq, "styles.xml").contains(r#"locked="0""#),
         "input cells are unlocked"
     );
-    assert!(xml(&qq, "workbook.xml").contains(r#"state="veryHidden""#));
+    assert!(crate::common::xml_parts(&qq, "workbook.xml").contains(r#"state="veryHidden""#));
 }
 
 /// Checks one filled template alone in an inbox; returns (errors, warnings,
@@ -142,17 +129,8 @@ fn filled_values() -> Vec<(usize, f64)> {
     let plan = read_plan(&root().join("samples/plan.xlsx")).unwrap();
     let period: tally::period::Period = "2022-03".parse().unwrap();
     let u = plan.unit_named("清泉镇").unwrap();
-    let mut v: Vec<(usize, f64)> = plan
-        .required(u)
+    let mut v: Vec<(usize, f64)> = crate::book::on_schedule(&plan, u, period)
         .into_iter()
-        .map(|i| {
-            let v = match plan.target(Some(u), i) {
-                Some(t) => (t.goal.expected(period.elapsed()) * 1000.0).round() / 1000.0,
-                None if plan.indicators[i].code == "NY02" => 2100.0,
-                None => 3000.0,
-            };
-            (i, v)
-        })
         .collect();
     v.sort_by_key(|x| x.0);
     v
