@@ -25,6 +25,9 @@ pub enum Command {
     Run(RunArgs),
     /// Write one template workbook per unit of the plan, to send out.
     Template(TemplateArgs),
+    /// Mail the run's results: the consolidated workbook to the leaders,
+    /// each unit its feedback.
+    Mail(MailArgs),
     /// Internal: read workbooks for a supervising tally process.
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -106,6 +109,22 @@ pub struct TemplateArgs {
     /// Settings file (`[template] contact`, `password`; default: tally.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MailArgs {
+    /// The output folder of `tally run`.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Settings file with [smtp] and [mail] (default: tally.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write every message to RUN/outbox/*.eml and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send again messages already delivered.
+    #[arg(long)]
+    pub resend: bool,
 }
 
 /// How inbox files are read.

@@ -10,7 +10,7 @@
 //! password = "tjj"                         # sheet protection (optional)
 //! ```
 //!
-//! Tables other commands own (`[smtp]`, `[mail]`) are left to them.
+//! `[smtp]` and `[mail]` are `tally mail`'s (see [`crate::mail`]).
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,10 @@ pub struct Config {
     pub run: RunSettings,
     #[serde(default)]
     pub template: TemplateSettings,
+    /// `[smtp]`: without it, `tally mail` writes .eml files instead.
+    pub smtp: Option<crate::mail::SmtpSettings>,
+    /// `[mail]`: sender and leaders.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 /// `[template]`: settings of `tally template`.
@@ -95,11 +99,23 @@ mod tests {
 
     #[test]
     fn flag_then_file_then_default() {
-        let c: Config = toml::from_str("[run]\ntolerance = 0.2\n[smtp]\nhost = \"x\"\n").unwrap();
+        let c: Config =
+            toml::from_str("[run]\ntolerance = 0.2\n[smtp]\nhost = \"x\"\nport = 25\n").unwrap();
         assert_eq!(c.tolerance(None).unwrap(), 0.2);
         assert_eq!(c.tolerance(Some(0.05)).unwrap(), 0.05);
         assert_eq!(Config::default().tolerance(None).unwrap(), 0.10);
         assert!(c.tolerance(Some(1.5)).is_err());
         assert!(toml::from_str::<Config>("[run]\ntolerance = \"high\"").is_err());
+    }
+
+    #[test]
+    fn the_sample_settings_file_reads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/tally.toml");
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.tolerance(None).unwrap(), 0.10);
+        assert!(c.smtp.is_none(), "the sample writes .eml files");
+        let mail = c.mail.unwrap();
+        assert_eq!(mail.leaders.len(), 2);
+        assert!(c.template.contact.unwrap().contains("县统计局"));
     }
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod ingest;
 pub mod issue;
+pub mod mail;
 pub mod period;
 pub mod pipeline;
 pub mod plan;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use tally::cli::{CheckArgs, Cli, Command, Format, ReadArgs, RunArgs, TemplateArgs};
+use tally::cli::{CheckArgs, Cli, Command, Format, MailArgs, ReadArgs, RunArgs, TemplateArgs};
 use tally::config::Config;
 use tally::ingest::{Isolation, ReadOptions};
 use tally::issue::Severity;
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Check(args) => exit(check(&args)),
         Command::Run(args) => exit(run(&args)),
         Command::Template(args) => exit(template(&args)),
+        Command::Mail(args) => exit(mail(&args)),
         Command::Worker {
             max_bytes,
             memory_limit,
@@ -159,4 +160,35 @@ fn template(args: &TemplateArgs) -> Result<bool, TallyError> {
         args.out.display()
     );
     Ok(true)
+}
+
+/// `tally mail`: true when every message went (or was written to outbox/).
+fn mail(args: &MailArgs) -> Result<bool, TallyError> {
+    let config = Config::load(args.config.as_deref())?;
+    let settings = config.mail.ok_or(tally::mail::MailError::NoMailSettings)?;
+    let report = tally::mail::mail(
+        &args.run,
+        config.smtp.as_ref(),
+        &settings,
+        args.dry_run,
+        args.resend,
+    )?;
+    if !report.outbox.is_empty() {
+        eprintln!(
+            "tally mail：未发送，{} 封邮件已写入 {}",
+            report.outbox.len(),
+            args.run.join("outbox").display()
+        );
+        return Ok(true);
+    }
+    eprintln!(
+        "tally mail：发送 {} 封，已发送过而跳过 {} 封，失败 {} 封",
+        report.sent.len(),
+        report.skipped.len(),
+        report.failed.len()
+    );
+    for (what, why) in &report.failed {
+        eprintln!("  失败：{what}：{why}");
+    }
+    Ok(report.failed.is_empty())
 }

@@ -11,7 +11,7 @@ use crate::ingest::{self, FileRead, InboxFile, ReadOptions};
 use crate::period::Period;
 use crate::plan::{Plan, PlanError, read_plan};
 use crate::report::output::{self, OutputError};
-use crate::report::{data, feedback, workbook};
+use crate::report::{data, feedback, manifest, workbook};
 use crate::validate::{self, CheckOptions, Checked, Received};
 
 /// Why tally could not do its work at all (exit code 2).
@@ -25,6 +25,8 @@ pub enum TallyError {
     Config(#[from] crate::config::ConfigError),
     #[error("{0}")]
     Template(#[from] crate::template::TemplateError),
+    #[error("{0}")]
+    Mail(#[from] crate::mail::MailError),
     #[error("{0}")]
     Aggregate(#[from] AggregateError),
     #[error("无法生成汇总工作簿：{0}")]
@@ -155,6 +157,13 @@ pub fn run(
     output::write_atomic(&book, &xlsx)?;
     let mut files_written = vec![book];
     files_written.extend(feedback::write_all(out, plan, &consolidation, checked)?);
+    let run = manifest::build(plan, &consolidation, checked, &feedback::file_names(plan));
+    let json = serde_json::to_vec_pretty(&run).map_err(|e| OutputError {
+        path: out.join(manifest::FILE),
+        source: std::io::Error::other(e),
+    })?;
+    output::write_atomic(&out.join(manifest::FILE), &json)?;
+    files_written.push(out.join(manifest::FILE));
     for name in data::TABLES {
         files_written.push(out.join("data").join(format!("{name}.csv")));
         files_written.push(out.join("data").join(format!("{name}.parquet")));

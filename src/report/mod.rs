@@ -4,5 +4,6 @@
 pub mod check;
 pub mod data;
 pub mod feedback;
+pub mod manifest;
 pub mod output;
 pub mod workbook;

@@ -8,6 +8,7 @@ mod check_cli;
 mod common;
 mod corpus;
 mod issues;
+mod mail;
 mod plan;
 mod run;
 mod samples;

@@ -1,0 +1,191 @@
+//! `run.json`: what a run found, for the stages that come after it.
+//!
+//! `tally mail` builds its messages from this file alone (who gets what,
+//! and the figures quoted in the bodies), so it never rereads the plan or
+//! the inbox, and a run folder can be mailed later or elsewhere.
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{Consolidation, Warning};
+use crate::issue::Severity;
+use crate::plan::{Direction, Plan};
+use crate::progress::Status;
+use crate::validate::{Checked, SubmissionStatus};
+
+/// The file name in the run folder.
+pub const FILE: &str = "run.json";
+
+/// One indicator for the county.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndicatorLine {
+    pub code: String,
+    pub name: String,
+    pub uom: String,
+    pub completion: Option<f64>,
+    /// Expected share of the target by now (时间进度 for this indicator).
+    pub progress: Option<f64>,
+    pub status: Option<String>,
+    pub status_label: Option<String>,
+}
+
+/// A task with a red or yellow warning.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WarningLine {
+    pub unit: String,
+    pub indicator: String,
+    pub warning: String,
+    pub label: String,
+    pub completion: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// One unit: where its feedback is and how it stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnitLine {
+    pub name: String,
+    pub email: Option<String>,
+    /// Relative to the run folder.
+    pub feedback: String,
+    /// `accepted`, `rejected` or `missing`.
+    pub status: String,
+    pub score: Option<f64>,
+    pub rank: Option<u32>,
+    pub ranked: usize,
+    pub behind: usize,
+    pub issues: Vec<String>,
+}
+
+/// Everything `run.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunManifest {
+    pub period: String,
+    pub period_label: String,
+    pub elapsed: f64,
+    pub units_reported: usize,
+    pub units_total: usize,
+    pub indicators: Vec<IndicatorLine>,
+    pub warnings: Vec<WarningLine>,
+    pub units: Vec<UnitLine>,
+}
+
+/// Builds the manifest of a run; `feedback` holds each unit's feedback
+/// file name.
+pub fn build(
+    plan: &Plan,
+    c: &Consolidation,
+    checked: &Checked,
+    feedback: &[String],
+) -> RunManifest {
+    let ranked = c.scores.iter().filter(|s| s.rank.is_some()).count();
+    let indicators = c
+        .county
+        .iter()
+        .filter(|r| r.status.is_some())
+        .map(|r| {
+            let ind = &plan.indicators[r.indicator];
+            IndicatorLine {
+                code: ind.code.clone(),
+                name: ind.name.clone(),
+                uom: ind.uom.clone(),
+                completion: r.completion,
+                // A ceiling has no progress through the year.
+                progress: match (r.expected, r.target) {
+                    (Some(e), Some(t)) if t != 0.0 && ind.direction == Direction::Higher => {
+                        Some(e / t)
+                    }
+                    _ => None,
+                },
+                status: r.status.map(|s| s.code().to_string()),
+                status_label: r.status.map(|s| s.label().to_string()),
+            }
+        })
+        .collect();
+    let mut warnings: Vec<_> = c
+        .by_unit
+        .iter()
+        .filter(|r| matches!(r.warning, Some(Warning::Red | Warning::Yellow)))
+        .collect();
+    warnings.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(r.warning.map(|w| w as u8)),
+            r.unit,
+            r.indicator,
+        )
+    });
+    let warnings = warnings
+        .into_iter()
+        .map(|r| {
+            let w = r.warning.expect("filtered");
+            WarningLine {
+                unit: plan.units[r.unit].name.clone(),
+                indicator: plan.indicators[r.indicator].name.clone(),
+                warning: w.code().to_string(),
+                label: w.label().to_string(),
+                completion: r.completion,
+                note: r.note.clone(),
+            }
+        })
+        .collect();
+    let units = plan
+        .units
+        .iter()
+        .enumerate()
+        .map(|(u, unit)| {
+            let mine = |s: &Option<String>| s.as_deref() == Some(unit.name.as_str());
+            let status = checked
+                .submissions
+                .iter()
+                .filter(|s| mine(&s.unit))
+                .map(|s| s.status)
+                .min_by_key(|s| match s {
+                    SubmissionStatus::Accepted => 0,
+                    SubmissionStatus::Rejected => 1,
+                    _ => 2,
+                })
+                .map_or("missing", |s| match s {
+                    SubmissionStatus::Accepted => "accepted",
+                    SubmissionStatus::Rejected => "rejected",
+                    _ => "missing",
+                });
+            let issues = checked
+                .issues
+                .iter()
+                .filter(|i| mine(&i.unit) && i.severity != Severity::Info)
+                .map(|i| match (&i.sheet, &i.cell) {
+                    (Some(s), Some(c)) => format!("{s}!{c}：{}", i.message),
+                    _ => i.message.clone(),
+                })
+                .collect();
+            let score = c.scores.get(u);
+            UnitLine {
+                name: unit.name.clone(),
+                email: unit.email.clone(),
+                feedback: format!("feedback/{}", feedback[u]),
+                status: status.to_string(),
+                score: score.and_then(|s| s.score),
+                rank: score.and_then(|s| s.rank),
+                ranked,
+                behind: c
+                    .by_unit
+                    .iter()
+                    .filter(|r| r.unit == u && r.status == Status::Behind)
+                    .count(),
+                issues,
+            }
+        })
+        .collect();
+    RunManifest {
+        period: c.period.to_string(),
+        period_label: c.period.label(),
+        elapsed: c.elapsed,
+        units_reported: checked
+            .submissions
+            .iter()
+            .filter(|s| s.status == SubmissionStatus::Accepted)
+            .count(),
+        units_total: plan.units.len(),
+        indicators,
+        warnings,
+        units,
+    }
+}

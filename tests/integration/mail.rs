@@ -1,0 +1,307 @@
+//! `tally mail` against a real SMTP server on loopback (aiosmtpd, started
+//! by each test from tests/smtp_server.py; `.ci/run` installs aiosmtpd).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::book::{Sheet, n, t, write_xlsx};
+use crate::common::{Workdir, run_samples, tally};
+
+/// An aiosmtpd server on a free loopback port, stopped when dropped.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl SmtpServer {
+    fn start(dir: PathBuf) -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        if line.trim() != "ready" {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            panic!("the SMTP test server did not start (pip install aiosmtpd): {err}");
+        }
+        SmtpServer { child, port, dir }
+    }
+
+    /// Every message received so far, in order.
+    fn messages(&self) -> Vec<Value> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(w: &Workdir, port: Option<u16>) -> PathBuf {
+    let smtp = port.map_or(String::new(), |p| {
+        format!("[smtp]\nhost = \"127.0.0.1\"\nport = {p}\nsecurity = \"none\"\n\n")
+    });
+    let text = format!(
+        "{smtp}[mail]\nfrom = \"县统计局 <stats@example.org>\"\nleaders = [\"leader1@example.org\", \"leader2@example.org\"]\n"
+    );
+    let path = w.path("tally.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn mail(run: &Path, config: &Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "mail".to_string(),
+        "--run".into(),
+        run.display().to_string(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = tally(&args);
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sha(path: &Path) -> String {
+    tally::ingest::hex(&Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+#[test]
+fn the_leaders_and_every_unit_get_their_workbook_once() {
+    let w = Workdir::new("mail_send");
+    let server = SmtpServer::start(w.path("received"));
+    let out = w.path("out");
+    assert_eq!(run_samples(&out).status.code(), Some(0));
+    let cfg = config(&w, Some(server.port));
+    let (code, err) = mail(&out, &cfg, &[]);
+    assert_eq!(code, 0, "{err}");
+    let got = server.messages();
+    assert_eq!(got.len(), 14, "the leaders and 13 units with an 邮箱");
+
+    let leaders = got
+        .iter()
+        .find(|m| m["subject"] == "2022年3月重点工作任务完成情况汇总")
+        .expect("leaders' message");
+    assert_eq!(
+        leaders["rcpt_tos"],
+        serde_json::json!(["leader1@example.org", "leader2@example.org"])
+    );
+    assert_eq!(
+        leaders["attachments"][0]["filename"],
+        "2022年3月重点工作任务完成情况汇总.xlsx"
+    );
+    assert_eq!(
+        leaders["attachments"][0]["sha256"],
+        sha(&out.join("consolidated.xlsx"))
+    );
+    let text = leaders["text"].as_str().unwrap();
+    assert!(
+        text.contains("时间进度 25.0%") && text.contains("已报送 12/13"),
+        "{text}"
+    );
+    assert!(text.contains("【红色】县应急管理局 安全生产事故"), "{text}");
+    assert!(leaders["html"].as_str().unwrap().contains("<table"));
+
+    let huo = got
+        .iter()
+        .find(|m| m["rcpt_tos"][0] == "town4@example.org")
+        .expect("霍城镇's message");
+    assert_eq!(huo["subject"], "霍城镇2022年3月报表反馈");
+    assert!(huo["text"].as_str().unwrap().contains("“待统计”不是数字"));
+    assert_eq!(
+        huo["attachments"][0]["filename"],
+        "霍城镇2022年3月报表反馈.xlsx"
+    );
+    assert_eq!(
+        huo["attachments"][0]["sha256"],
+        sha(&out.join("feedback/霍城镇.xlsx"))
+    );
+    let lao = got
+        .iter()
+        .find(|m| m["subject"] == "老军乡2022年3月报表反馈")
+        .unwrap();
+    assert!(lao["text"].as_str().unwrap().contains("尚未收到"));
+
+    // The ledger: 14 delivered, with their Message-IDs.
+    let ledger: Value =
+        serde_json::from_slice(&std::fs::read(out.join("mail-ledger.json")).unwrap()).unwrap();
+    let entries = ledger.as_object().unwrap();
+    assert_eq!(entries.len(), 14);
+    assert!(
+        entries
+            .values()
+            .all(|d| d["status"] == "delivered" && d["message_id"].as_str().unwrap().contains('@'))
+    );
+    let ids: Vec<&Value> = got.iter().map(|m| &m["message_id"]).collect();
+    assert!(entries.values().all(|d| ids.iter().any(|id| {
+        id.as_str()
+            .unwrap()
+            .contains(d["message_id"].as_str().unwrap().trim_matches(['<', '>']))
+    })));
+
+    // A second run sends nothing; --resend sends everything again.
+    let (code, err) = mail(&out, &cfg, &[]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("发送 0 封") && err.contains("跳过 14 封"),
+        "{err}"
+    );
+    assert_eq!(server.messages().len(), 14);
+    assert_eq!(mail(&out, &cfg, &["--resend"]).0, 0);
+    assert_eq!(server.messages().len(), 28);
+}
+
+/// Two townships, one of whose addresses the server refuses, and one
+/// whose name tries to smuggle a header.
+fn two_unit_run(w: &Workdir) -> PathBuf {
+    let plan = w.path("plan.xlsx");
+    write_xlsx(
+        &plan,
+        &[
+            Sheet::new("单位")
+                .texts(&["单位名称", "类型", "邮箱"])
+                .texts(&["甲镇", "乡镇", "jia@example.org"])
+                .texts(&["乙镇", "乡镇", "refuse@example.org"])
+                .texts(&["丙镇\r\nBcc: evil@example.org", "乡镇", "bing@example.org"]),
+            Sheet::new("指标")
+                .texts(&["指标代码", "指标名称", "计量单位"])
+                .texts(&["X1", "项目", "个"]),
+            Sheet::new("目标")
+                .texts(&["单位名称", "指标代码", "年度目标"])
+                .row(vec![t("甲镇"), t("X1"), n(4.0)]),
+        ],
+    );
+    let out = w.path("out");
+    let o = tally(&[
+        "run",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--inbox",
+        w.inbox().to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+#[test]
+fn a_refused_recipient_is_in_the_ledger_and_the_exit_code_and_is_retried() {
+    let w = Workdir::new("mail_refuse");
+    let server = SmtpServer::start(w.path("received"));
+    let out = two_unit_run(&w);
+    let cfg = config(&w, Some(server.port));
+    let (code, err) = mail(&out, &cfg, &[]);
+    assert_eq!(code, 1, "a failed message fails the command");
+    assert!(
+        err.contains("失败 1 封") && err.contains("乙镇") && err.contains("refuse@example.org"),
+        "{err}"
+    );
+    let ledger: Value =
+        serde_json::from_slice(&std::fs::read(out.join("mail-ledger.json")).unwrap()).unwrap();
+    let yi = ledger
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k.contains("乙镇"))
+        .unwrap()
+        .1;
+    assert_eq!(yi["status"], "failed");
+    assert!(yi["error"].as_str().unwrap().contains("550"), "{yi}");
+    let delivered = server.messages().len();
+    assert_eq!(delivered, 3, "leaders, 甲镇 and 丙镇");
+    // The next run retries only the failure.
+    let (code, err) = mail(&out, &cfg, &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("跳过 3 封"), "{err}");
+    assert_eq!(server.messages().len(), delivered);
+    // No header was smuggled in through a unit's name.
+    for m in server.messages() {
+        let headers = m["raw_headers"].as_str().unwrap();
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{headers}"
+        );
+        assert!(!m["rcpt_tos"].to_string().contains("evil"));
+    }
+}
+
+#[test]
+fn a_dry_run_writes_every_message_and_sends_nothing() {
+    let w = Workdir::new("mail_dry");
+    let server = SmtpServer::start(w.path("received"));
+    let out = two_unit_run(&w);
+    let (code, err) = mail(&out, &config(&w, Some(server.port)), &["--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    let eml: Vec<PathBuf> = std::fs::read_dir(out.join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(eml.len(), 4);
+    assert!(server.messages().is_empty());
+    assert!(
+        !out.join("mail-ledger.json").exists(),
+        "nothing was delivered"
+    );
+    // Without [smtp] the same happens without --dry-run.
+    let w2 = Workdir::new("mail_nosmtp");
+    let out2 = two_unit_run(&w2);
+    assert_eq!(mail(&out2, &config(&w2, None), &[]).0, 0);
+    assert_eq!(std::fs::read_dir(out2.join("outbox")).unwrap().count(), 4);
+}
+
+#[test]
+fn mail_without_a_run_or_settings_exits_2() {
+    let w = Workdir::new("mail_bad");
+    let (code, err) = mail(&w.path("nothing"), &config(&w, None), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("run.json"), "{err}");
+    std::fs::write(w.path("empty.toml"), "").unwrap();
+    let out = two_unit_run(&w);
+    let (code, err) = mail(&out, &w.path("empty.toml"), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("[mail]"), "{err}");
+}
