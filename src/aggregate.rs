@@ -122,6 +122,7 @@ pub fn consolidate(
     facts: &[Fact],
     period: Period,
     tolerance: f64,
+    previous: &HashMap<(usize, usize), Warning>,
 ) -> Result<Consolidation, AggregateError> {
     let elapsed = period.elapsed();
     let unit_tasks: Vec<_> = plan.targets.iter().filter(|t| t.unit.is_some()).collect();
@@ -264,7 +265,15 @@ pub fn consolidate(
         .collect()?;
 
     let tasks = tasks.collect()?;
-    let by_unit = unit_rows(plan, facts, &unit_tasks, &tasks, period, tolerance)?;
+    let by_unit = unit_rows(
+        plan,
+        facts,
+        &unit_tasks,
+        &tasks,
+        period,
+        tolerance,
+        previous,
+    )?;
 
     // County: the facts of every unit per indicator, the unit targets per
     // indicator, and the ratio parts over units that have both.
@@ -361,6 +370,7 @@ fn unit_rows(
     df: &DataFrame,
     period: Period,
     tolerance: f64,
+    previous: &HashMap<(usize, usize), Warning>,
 ) -> PolarsResult<Vec<UnitRow>> {
     let elapsed = period.elapsed();
     let notes: HashMap<(usize, usize), &str> = facts
@@ -396,7 +406,7 @@ fn unit_rows(
             expected,
             variance: actual[k].map(|a| a - expected),
             status,
-            warning: warning(goal, status, period),
+            warning: warning(goal, status, period, previous.get(&(unit, ind)).copied()),
             rank: rank[k],
             note: note.map(|s| s.to_string()),
         });
@@ -404,18 +414,27 @@ fn unit_rows(
     Ok(rows)
 }
 
-/// Section 7 for a single period: behind is blue, behind after its
-/// deadline yellow, breach red.
-fn warning(goal: &Goal, status: Status, period: Period) -> Option<Warning> {
+/// Section 7: a task behind is blue the first period, yellow when it was
+/// already behind last period or is behind after its deadline, red when it
+/// was yellow (or red) and is still behind; a breach is always red; a task
+/// no longer behind has no warning. `previous` is the task's warning in the
+/// previous stored period of the year.
+pub fn warning(
+    goal: &Goal,
+    status: Status,
+    period: Period,
+    previous: Option<Warning>,
+) -> Option<Warning> {
+    let overdue =
+        goal.profile == Profile::Deadline && goal.deadline.is_some_and(|d| d < period.end_date());
     match status {
         Status::Breach => Some(Warning::Red),
-        Status::Behind
-            if goal.profile == Profile::Deadline
-                && goal.deadline.is_some_and(|d| d < period.end_date()) =>
-        {
-            Some(Warning::Yellow)
-        }
-        Status::Behind => Some(Warning::Blue),
+        Status::Behind => Some(match previous {
+            Some(Warning::Yellow | Warning::Red) => Warning::Red,
+            Some(Warning::Blue) => Warning::Yellow,
+            None if overdue => Warning::Yellow,
+            None => Warning::Blue,
+        }),
         _ => None,
     }
 }

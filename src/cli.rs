@@ -28,6 +28,12 @@ pub enum Command {
     /// Mail the run's results: the consolidated workbook to the leaders,
     /// each unit its feedback.
     Mail(MailArgs),
+    /// List the periods kept in a history store.
+    History {
+        /// The store folder (see `run --store`).
+        #[arg(long)]
+        store: PathBuf,
+    },
     /// Internal: read workbooks for a supervising tally process.
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -84,6 +90,10 @@ pub struct RunArgs {
     /// Where the outputs go (created if needed).
     #[arg(long)]
     pub out: PathBuf,
+    /// The history of earlier runs (default: `store` beside the output
+    /// folder, e.g. out/store for --out out/2022-03).
+    #[arg(long)]
+    pub store: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
     /// How far below expected progress a task may be before it is behind

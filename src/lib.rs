@@ -18,6 +18,7 @@ pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod sheet;
+pub mod store;
 pub mod template;
 pub mod validate;
 pub mod value;

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::Run(args) => exit(run(&args)),
         Command::Template(args) => exit(template(&args)),
         Command::Mail(args) => exit(mail(&args)),
+        Command::History { store } => exit(history(&store)),
         Command::Worker {
             max_bytes,
             memory_limit,
@@ -87,6 +88,7 @@ fn check(args: &CheckArgs) -> Result<bool, TallyError> {
     let options = CheckOptions {
         period: args.period,
         tolerance: tolerance(args.config.as_deref(), args.tolerance)?,
+        previous: None,
     };
     let inspection = inspect(&args.plan, &args.inbox, &read_options(&args.read), &options)?;
     let written = match args.format {
@@ -116,6 +118,7 @@ fn run(args: &RunArgs) -> Result<bool, TallyError> {
         args.period,
         &read,
         tolerance(args.config.as_deref(), args.tolerance)?,
+        &store_dir(args),
     )?;
     if let Some(p) = &read.progress {
         p.finish_and_clear();
@@ -191,4 +194,38 @@ fn mail(args: &MailArgs) -> Result<bool, TallyError> {
         eprintln!("  失败：{what}：{why}");
     }
     Ok(report.failed.is_empty())
+}
+
+/// The store of a run: `--store`, else `store` beside the output folder.
+fn store_dir(args: &RunArgs) -> std::path::PathBuf {
+    args.store.clone().unwrap_or_else(|| {
+        args.out
+            .parent()
+            .map_or_else(|| "store".into(), |p| p.join("store"))
+    })
+}
+
+/// `tally history`: one line per stored period.
+fn history(store: &std::path::Path) -> Result<bool, TallyError> {
+    if !store.join("periods").is_dir() {
+        eprintln!("tally: {} 不是 tally 的历史数据目录", store.display());
+        return Ok(false);
+    }
+    let periods = tally::store::Store::read_only(store).periods();
+    let mut out = anstream::stdout().lock();
+    let _ = writeln!(out, "期别\t运行时间\t已接收\t未报送\t错误\t警告\t文件数");
+    for m in &periods {
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            m.period,
+            m.run_at,
+            m.accepted,
+            m.missing,
+            m.errors,
+            m.warnings,
+            m.inputs.iter().filter(|i| i.file.is_some()).count()
+        );
+    }
+    Ok(true)
 }

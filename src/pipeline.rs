@@ -6,13 +6,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::aggregate::{self, AggregateError, Consolidation};
+use std::collections::HashMap;
+
+use crate::aggregate::{self, AggregateError, Consolidation, Warning};
 use crate::ingest::{self, FileRead, InboxFile, ReadOptions};
 use crate::period::Period;
 use crate::plan::{Plan, PlanError, read_plan};
 use crate::report::output::{self, OutputError};
 use crate::report::{data, feedback, manifest, workbook};
-use crate::validate::{self, CheckOptions, Checked, Received};
+use crate::store::{self, History, Store, StoreError};
+use crate::validate::{self, CheckOptions, Checked, Previous, Received};
 
 /// Why tally could not do its work at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +30,8 @@ pub enum TallyError {
     Template(#[from] crate::template::TemplateError),
     #[error("{0}")]
     Mail(#[from] crate::mail::MailError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
     #[error("{0}")]
     Aggregate(#[from] AggregateError),
     #[error("无法生成汇总工作簿：{0}")]
@@ -58,8 +63,22 @@ pub fn inspect(
     read: &ReadOptions,
     check: &CheckOptions,
 ) -> Result<Inspection, TallyError> {
-    let started = Instant::now();
     let plan = read_plan(plan_path)?;
+    inspect_with(plan, inbox, read, check)
+}
+
+/// [`inspect`] with a plan already read.
+///
+/// # Errors
+///
+/// [`TallyError`] when the inbox cannot be listed.
+pub fn inspect_with(
+    plan: Plan,
+    inbox: &Path,
+    read: &ReadOptions,
+    check: &CheckOptions,
+) -> Result<Inspection, TallyError> {
+    let started = Instant::now();
     let files = ingest::list_inbox(inbox).map_err(|source| TallyError::Inbox {
         path: inbox.to_path_buf(),
         source,
@@ -128,19 +147,62 @@ pub fn run(
     period: Period,
     read: &ReadOptions,
     tolerance: f64,
+    store_dir: &Path,
 ) -> Result<RunOutcome, TallyError> {
-    // Refuse an unusable output folder before any reading.
+    // Refuse an unusable output folder or a busy store before any reading.
     output::prepare_dir(out)?;
+    let store = Store::open(store_dir)?;
+    let plan = read_plan(plan_path)?;
+    // The previous period of the year: for `decreased` and escalation.
+    let previous_rows = match store.previous(period) {
+        Some(m) => Some((
+            m.period.clone(),
+            store::by_plan_index(&plan, &store.rows(&m)?),
+        )),
+        None => None,
+    };
+    let previous = previous_rows.as_ref().map(|(p, rows)| {
+        std::sync::Arc::new(Previous {
+            period: p.clone(),
+            values: rows
+                .iter()
+                .filter_map(|(k, r)| Some((*k, r.actual?)))
+                .collect(),
+        })
+    });
+    let warnings: HashMap<(usize, usize), Warning> = previous_rows
+        .iter()
+        .flat_map(|(_, rows)| rows.iter())
+        .filter_map(|(k, r)| Some((*k, store::warning_of(r.warning.as_deref())?)))
+        .collect();
+    // An earlier run of this same period: what changed since.
+    let same_period = match store.manifest(period) {
+        Some(m) => Some(store::by_plan_index(&plan, &store.rows(&m)?)),
+        None => None,
+    };
     let check = CheckOptions {
         period: Some(period),
         tolerance,
+        previous,
     };
-    let inspection = inspect(plan_path, inbox, read, &check)?;
+    let inspection = inspect_with(plan, inbox, read, &check)?;
     let plan = &inspection.plan;
-    let consolidation = aggregate::consolidate(plan, &inspection.checked.facts, period, tolerance)?;
+    let consolidation = aggregate::consolidate(
+        plan,
+        &inspection.checked.facts,
+        period,
+        tolerance,
+        &warnings,
+    )?;
+    let history = History {
+        trend: store::trend(&store, plan, &consolidation),
+        changes: same_period
+            .map(|old| store::changes(plan, &old, &consolidation))
+            .unwrap_or_default(),
+    };
     let checked = &inspection.checked;
     let write_data = || data::write_all(out, plan, &consolidation, checked);
-    let build_book = || workbook::consolidated(plan, &consolidation, checked);
+    let build_book = || workbook::consolidated(plan, &consolidation, checked, &history);
     // The workbook takes most of the writing time, so it is built while the
     // data files are written; for a very large county the two would hold
     // their tables in memory at once, so they take turns (bench/run.sh:
@@ -168,6 +230,26 @@ pub fn run(
         files_written.push(out.join("data").join(format!("{name}.csv")));
         files_written.push(out.join("data").join(format!("{name}.parquet")));
     }
+    // Last, the history: every submitted file under its hash, then the
+    // period's manifest (the commit point).
+    let paths: HashMap<&str, &Path> = inspection
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.path.as_path()))
+        .collect();
+    for s in &checked.submissions {
+        if let (Some(file), Some(sha)) = (&s.file, &s.sha256)
+            && let Some(path) = paths.get(file.as_str())
+        {
+            store.archive(path, sha)?;
+        }
+    }
+    store.save(
+        plan,
+        &consolidation,
+        checked,
+        &chrono::Local::now().to_rfc3339(),
+    )?;
     Ok(RunOutcome {
         inspection,
         consolidation,

@@ -73,13 +73,23 @@ pub struct Fact {
     pub note: Option<String>,
 }
 
+/// The values of the previous stored period of the same year, by the
+/// current plan's (unit, indicator), for `decreased`.
+#[derive(Debug, Clone, Default)]
+pub struct Previous {
+    pub period: String,
+    pub values: HashMap<(usize, usize), f64>,
+}
+
 /// Settings of a check.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// Without a period there is no expected progress, so no
     /// `missing_explanation`.
     pub period: Option<Period>,
     pub tolerance: f64,
+    /// Without history there is no `decreased`.
+    pub previous: Option<std::sync::Arc<Previous>>,
 }
 
 /// Everything a check found.
@@ -312,6 +322,7 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         unit,
         file: &name,
         from_template: extract.template.is_some(),
+        previous: options.previous.as_deref(),
         table,
         issues: &mut outcome.issues,
         facts: &mut outcome.facts,
@@ -397,6 +408,7 @@ struct RowChecker<'a> {
     /// The file is one of tally's templates: missing and extra rows are
     /// changes made to it, and said so.
     from_template: bool,
+    previous: Option<&'a Previous>,
     table: &'a Table,
     issues: &'a mut Vec<Issue>,
     facts: &'a mut Vec<Fact>,
@@ -496,6 +508,25 @@ impl RowChecker<'_> {
                 continue;
             }
             seen.insert(ind, (row.row, now));
+            if let (Some(v), Some(prev)) = (value, self.previous)
+                && let Some(&p) = prev.values.get(&(self.unit, ind))
+                && v < p - 1e-9 * p.abs().max(1.0)
+            {
+                let i = &self.plan.indicators[ind];
+                self.issue(
+                    row.row,
+                    Some(self.table.actual_cell(row.row)),
+                    Some(ind),
+                    IssueCode::Decreased,
+                    format!(
+                        "“{}”的本年累计 {} 低于上期（{}）报送的 {}；本年累计数不应减少，请核实是否填成了当月数",
+                        i.name,
+                        show(i, v),
+                        prev.period,
+                        show(i, p)
+                    ),
+                );
+            }
             if let Some(v) = value {
                 self.facts.push(Fact {
                     unit: self.unit,

@@ -14,11 +14,20 @@ use crate::aggregate::{Consolidation, Warning};
 use crate::period::Period;
 use crate::plan::{Direction, Plan, UnitKind};
 use crate::progress::Status;
+use crate::store::{History, TrendPoint};
 use crate::validate::{Checked, SubmissionStatus};
 use chrono::Datelike;
 
 /// Sheet names, also used by tests and the README.
-pub const SHEETS: [&str; 6] = ["总览", "分单位", "明细", "预警", "报送情况", "校验问题"];
+pub const SHEETS: [&str; 7] = [
+    "总览",
+    "分单位",
+    "明细",
+    "预警",
+    "报送情况",
+    "校验问题",
+    "趋势",
+];
 
 /// Number format for a unit of measure: 万元 one decimal, counts whole,
 /// percentages as percent, anything else two decimals.
@@ -241,6 +250,7 @@ pub fn consolidated(
     plan: &Plan,
     c: &Consolidation,
     checked: &Checked,
+    history: &History,
 ) -> Result<Vec<u8>, XlsxError> {
     let title = format!("{}重点工作任务完成情况汇总", c.period.label());
     let mut wb = new_workbook(c.period, &title)?;
@@ -248,8 +258,9 @@ pub fn consolidated(
     matrix(&mut wb, plan, c, &title)?;
     detail(&mut wb, plan, c, &title)?;
     warnings(&mut wb, plan, c, &title)?;
-    submissions(&mut wb, checked, &title)?;
+    submissions(&mut wb, checked, &history.changes, &title)?;
     issues(&mut wb, checked, &title)?;
+    trend(&mut wb, plan, &history.trend, &title)?;
     wb.save_to_buffer()
 }
 
@@ -539,7 +550,12 @@ fn warnings(
 }
 
 /// 报送情况: every inbox file and every missing unit.
-fn submissions(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), XlsxError> {
+fn submissions(
+    wb: &mut Workbook,
+    checked: &Checked,
+    changes: &std::collections::HashMap<String, Vec<String>>,
+    title: &str,
+) -> Result<(), XlsxError> {
     let mut s = Sheet::new(wb, SHEETS[4], title, true)?;
     s.header_row(
         0,
@@ -571,6 +587,62 @@ fn submissions(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), 
         s.number(row, 4, Some(sub.errors as f64), "0")?;
         s.number(row, 5, Some(sub.warnings as f64), "0")?;
         s.text(row, 6, sub.sha256.as_deref().unwrap_or(""))?;
+        let changed = match (sub.status, sub.unit.as_ref().and_then(|u| changes.get(u))) {
+            (SubmissionStatus::Accepted | SubmissionStatus::Missing, Some(c)) => c.join("；"),
+            _ => String::new(),
+        };
+        s.text(row, 7, &changed)?;
+    }
+    s.finish()
+}
+
+/// 趋势: each indicator's county completion per period of the year so far,
+/// against time progress, with a line chart.
+fn trend(
+    wb: &mut Workbook,
+    plan: &Plan,
+    points: &[TrendPoint],
+    title: &str,
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, SHEETS[6], title, false)?;
+    let shown: Vec<usize> = (0..plan.indicators.len())
+        .filter(|i| {
+            points
+                .iter()
+                .any(|p| p.completion.get(i).copied().flatten().is_some())
+        })
+        .collect();
+    let mut names = vec!["期别".to_string(), "时间进度".to_string()];
+    names.extend(shown.iter().map(|&i| plan.indicators[i].name.clone()));
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    s.header_row(0, &refs)?;
+    for (k, p) in points.iter().enumerate() {
+        let row = k as u32 + 1;
+        s.text(row, 0, &p.label)?;
+        s.number(row, 1, Some(p.elapsed), "0.0%")?;
+        for (j, &i) in shown.iter().enumerate() {
+            s.number(
+                row,
+                j as u16 + 2,
+                p.completion.get(&i).copied().flatten(),
+                "0.0%",
+            )?;
+        }
+    }
+    let last = points.len() as u32;
+    if last > 0 {
+        let mut chart = Chart::new(ChartType::Line);
+        chart.title().set_name("全县完成率与时间进度");
+        for col in 1..(shown.len() as u16 + 2) {
+            chart
+                .add_series()
+                .set_name((SHEETS[6], 0, col))
+                .set_categories((SHEETS[6], 1, 0, last, 0))
+                .set_values((SHEETS[6], 1, col, last, col));
+        }
+        chart.y_axis().set_num_format("0%");
+        chart.set_width(900).set_height(400);
+        s.ws.insert_chart(last + 2, 0, &chart)?;
     }
     s.finish()
 }

@@ -7,6 +7,7 @@ mod book;
 mod check_cli;
 mod common;
 mod corpus;
+mod history;
 mod issues;
 mod mail;
 mod plan;

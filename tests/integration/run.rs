@@ -415,6 +415,7 @@ fn the_composite_score_weighs_capped_completion_and_ceilings() {
     let options = tally::validate::CheckOptions {
         period: "2022-03".parse().ok(),
         tolerance: 0.1,
+        previous: None,
     };
     let i = tally::pipeline::inspect(
         &plan_path,
@@ -423,9 +424,14 @@ fn the_composite_score_weighs_capped_completion_and_ceilings() {
         &options,
     )
     .unwrap();
-    let c =
-        tally::aggregate::consolidate(&i.plan, &i.checked.facts, "2022-03".parse().unwrap(), 0.1)
-            .unwrap();
+    let c = tally::aggregate::consolidate(
+        &i.plan,
+        &i.checked.facts,
+        "2022-03".parse().unwrap(),
+        0.1,
+        &Default::default(),
+    )
+    .unwrap();
     // 甲: S1 0.3 (weight 2), S2 0.3, D1 0.75, R1 1, M1 min(1.0625, 1), MX min(1.2, 1),
     //     MN 0.8, L1 breach 0 → 5.45 / 9.
     // 乙: S1 1/6 (weight 2), S2 0.125, D1 0.5, R1 5/6, M1 0.88/0.9, MX 0.75,
@@ -784,5 +790,5 @@ fn feedback_file_names_never_leave_the_output_folder() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(beside.len(), 3, "{beside:?}"); // inbox, plan.xlsx, out
+    assert_eq!(beside.len(), 4, "{beside:?}"); // inbox, plan.xlsx, out, store
 }

@@ -19,6 +19,7 @@ fn run_with(plan: &std::path::Path, w: &Workdir) -> Inspection {
     let options = CheckOptions {
         period: "2022-03".parse().ok(),
         tolerance: 0.1,
+        previous: None,
     };
     inspect(plan, &w.inbox(), &ReadOptions::default(), &options).expect("inspect")
 }

@@ -95,6 +95,7 @@ fn check_filled(file: &Path) -> (usize, usize, Vec<(usize, f64)>) {
     let options = CheckOptions {
         period: "2022-03".parse().ok(),
         tolerance: 0.1,
+        previous: None,
     };
     let i = inspect(
         &root().join("samples/plan.xlsx"),

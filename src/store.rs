@@ -1,0 +1,413 @@
+//! History across runs (issue 6): what each period's run found, kept so the
+//! next run can escalate warnings (section 7), report `decreased` values,
+//! draw the trend, and show what changed in a resubmission.
+//!
+//! Layout of a store folder:
+//!
+//! ```text
+//! periods/2022-03.json         the period's manifest: the commit point
+//! tables/<sha256>.parquet      by-unit rows of a run (content-addressed)
+//! archive/ab/<sha256>.<ext>    every submitted file, as received
+//! .lock                        held by the run using the store
+//! ```
+//!
+//! A run writes its table and archive files first and its manifest last
+//! (temporary name, then rename), so a run killed at any moment leaves the
+//! previous manifest, and with it a consistent store. Rerunning a period
+//! replaces its manifest; nothing is ever overwritten in `tables/` or
+//! `archive/`.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::aggregate::{Consolidation, Warning};
+use crate::ingest::hex;
+use crate::period::Period;
+use crate::plan::Plan;
+use crate::report::output::write_atomic;
+use crate::validate::{Checked, SubmissionStatus};
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "历史数据目录 {0} 正被另一个 tally run 使用（锁文件 {1}）；请等它结束。如确认没有在运行，请删除该锁文件"
+    )]
+    Locked(PathBuf, PathBuf),
+    #[error("历史数据目录 {0} 无法使用：{1}")]
+    Io(PathBuf, String),
+}
+
+/// One input file of a run, as recorded.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Input {
+    pub file: Option<String>,
+    pub unit: Option<String>,
+    pub status: String,
+    pub sha256: Option<String>,
+}
+
+/// A period's manifest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PeriodManifest {
+    pub period: String,
+    pub run_at: String,
+    pub tally_version: String,
+    pub inputs: Vec<Input>,
+    /// File name in `tables/` of the by-unit rows.
+    pub by_unit: String,
+    pub accepted: usize,
+    pub missing: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    /// County completion per indicator code, for the trend.
+    pub county: Vec<(String, Option<f64>)>,
+    pub elapsed: f64,
+}
+
+/// A stored by-unit row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRow {
+    pub unit: String,
+    pub code: String,
+    pub actual: Option<f64>,
+    pub warning: Option<String>,
+}
+
+/// An open store, locked for this run until dropped.
+pub struct Store {
+    root: PathBuf,
+    lock: Option<PathBuf>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(lock) = &self.lock {
+            let _ = std::fs::remove_file(lock);
+        }
+    }
+}
+
+fn io(root: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Io(root.to_path_buf(), e.to_string())
+}
+
+impl Store {
+    /// Opens (creating) the store and takes its lock.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Locked`] when another run holds it, or an I/O error.
+    pub fn open(root: &Path) -> Result<Store, StoreError> {
+        for sub in ["periods", "tables", "archive"] {
+            std::fs::create_dir_all(root.join(sub)).map_err(io(root))?;
+        }
+        let lock = root.join(".lock");
+        match std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+        {
+            Ok(mut f) => {
+                use std::io::Write;
+                let _ = writeln!(f, "{}", std::process::id());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::Locked(root.to_path_buf(), lock));
+            }
+            Err(e) => return Err(io(root)(e)),
+        }
+        Ok(Store {
+            root: root.to_path_buf(),
+            lock: Some(lock),
+        })
+    }
+
+    /// Opens the store to read only, without the lock (`tally history`).
+    pub fn read_only(root: &Path) -> Store {
+        Store {
+            root: root.to_path_buf(),
+            lock: None,
+        }
+    }
+
+    /// Every stored period's manifest, in period order. Unreadable
+    /// manifests are skipped.
+    pub fn periods(&self) -> Vec<PeriodManifest> {
+        let Ok(dir) = std::fs::read_dir(self.root.join("periods")) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Period, PeriodManifest)> = dir
+            .filter_map(|e| {
+                let path = e.ok()?.path();
+                if path.extension()? != "json" {
+                    return None;
+                }
+                let m: PeriodManifest = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+                Some((m.period.parse().ok()?, m))
+            })
+            .collect();
+        out.sort_by_key(|(p, _)| *p);
+        out.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// The manifest of one period, if stored.
+    pub fn manifest(&self, period: Period) -> Option<PeriodManifest> {
+        let path = self.root.join("periods").join(format!("{period}.json"));
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    /// The latest stored period of the same year before `period`.
+    pub fn previous(&self, period: Period) -> Option<PeriodManifest> {
+        self.periods().into_iter().rev().find(|m| {
+            m.period
+                .parse::<Period>()
+                .is_ok_and(|p| p.year() == period.year() && p.end_date() < period.end_date())
+        })
+    }
+
+    /// The by-unit rows of a stored period.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when its table cannot be read.
+    pub fn rows(&self, m: &PeriodManifest) -> Result<Vec<StoredRow>, StoreError> {
+        let path = self.root.join("tables").join(&m.by_unit);
+        let err = |e: String| StoreError::Io(path.clone(), e);
+        let file = std::fs::File::open(&path).map_err(|e| err(e.to_string()))?;
+        let df = ParquetReader::new(file)
+            .finish()
+            .map_err(|e| err(e.to_string()))?;
+        let text = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
+            let c = df.column(name).map_err(|e| err(e.to_string()))?;
+            let ca = c.str().map_err(|e| err(e.to_string()))?;
+            Ok((0..ca.len()).map(|k| ca.get(k).map(String::from)).collect())
+        };
+        let actual = df
+            .column("actual")
+            .and_then(|c| {
+                c.f64()
+                    .map(|ca| (0..ca.len()).map(|k| ca.get(k)).collect::<Vec<_>>())
+            })
+            .map_err(|e| err(e.to_string()))?;
+        let (unit, code, warning) = (text("unit")?, text("code")?, text("warning")?);
+        Ok((0..df.height())
+            .map(|k| StoredRow {
+                unit: unit[k].clone().unwrap_or_default(),
+                code: code[k].clone().unwrap_or_default(),
+                actual: actual[k],
+                warning: warning[k].clone(),
+            })
+            .collect())
+    }
+
+    /// Copies a submitted file into the archive under its hash, once.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when it cannot be copied.
+    pub fn archive(&self, path: &Path, sha256: &str) -> Result<(), StoreError> {
+        if sha256.len() < 2 {
+            return Ok(());
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("bin")
+            .to_ascii_lowercase();
+        let target = self
+            .root
+            .join("archive")
+            .join(&sha256[..2])
+            .join(format!("{sha256}.{ext}"));
+        if target.exists() {
+            return Ok(());
+        }
+        let bytes = std::fs::read(path).map_err(io(&self.root))?;
+        write_atomic(&target, &bytes).map_err(|e| StoreError::Io(target.clone(), e.to_string()))
+    }
+
+    /// Records a period's run, replacing any earlier run of the period.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when a file cannot be written; the store is then as
+    /// it was before.
+    pub fn save(
+        &self,
+        plan: &Plan,
+        c: &Consolidation,
+        checked: &Checked,
+        run_at: &str,
+    ) -> Result<(), StoreError> {
+        let mut df = df!(
+            "unit" => c.by_unit.iter().map(|r| plan.units[r.unit].name.clone()).collect::<Vec<_>>(),
+            "code" => c.by_unit.iter().map(|r| plan.indicators[r.indicator].code.clone()).collect::<Vec<_>>(),
+            "actual" => c.by_unit.iter().map(|r| r.actual).collect::<Vec<_>>(),
+            "status" => c.by_unit.iter().map(|r| r.status.code()).collect::<Vec<_>>(),
+            "warning" => c.by_unit.iter().map(|r| r.warning.map(|w| w.code())).collect::<Vec<_>>(),
+        )
+        .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
+        let mut buf = Cursor::new(Vec::new());
+        ParquetWriter::new(&mut buf)
+            .finish(&mut df)
+            .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
+        let bytes = buf.into_inner();
+        let table = format!("{}.parquet", hex(&Sha256::digest(&bytes)));
+        let table_path = self.root.join("tables").join(&table);
+        if !table_path.exists() {
+            write_atomic(&table_path, &bytes)
+                .map_err(|e| StoreError::Io(table_path.clone(), e.to_string()))?;
+        }
+        if std::env::var_os("TALLY_TEST_FAIL_STORE").is_some() {
+            // Test hook: a run that dies after writing its table but before
+            // its manifest (tests/integration/history.rs).
+            return Err(StoreError::Io(
+                self.root.clone(),
+                "TALLY_TEST_FAIL_STORE".into(),
+            ));
+        }
+        let count = |st: SubmissionStatus| {
+            checked
+                .submissions
+                .iter()
+                .filter(|s| s.status == st)
+                .count()
+        };
+        let manifest = PeriodManifest {
+            period: c.period.to_string(),
+            run_at: run_at.to_string(),
+            tally_version: env!("CARGO_PKG_VERSION").to_string(),
+            inputs: checked
+                .submissions
+                .iter()
+                .map(|s| Input {
+                    file: s.file.clone(),
+                    unit: s.unit.clone(),
+                    status: s.status.code().to_string(),
+                    sha256: s.sha256.clone(),
+                })
+                .collect(),
+            by_unit: table,
+            accepted: count(SubmissionStatus::Accepted),
+            missing: count(SubmissionStatus::Missing),
+            errors: checked.count(crate::issue::Severity::Error),
+            warnings: checked.count(crate::issue::Severity::Warning),
+            county: c
+                .county
+                .iter()
+                .map(|r| (plan.indicators[r.indicator].code.clone(), r.completion))
+                .collect(),
+            elapsed: c.elapsed,
+        };
+        let json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
+        let path = self.root.join("periods").join(format!("{}.json", c.period));
+        write_atomic(&path, &json).map_err(|e| StoreError::Io(path.clone(), e.to_string()))
+    }
+}
+
+/// Stored rows keyed by the current plan's (unit, indicator) indexes;
+/// rows of units or indicators no longer in the plan are dropped.
+pub fn by_plan_index(plan: &Plan, rows: &[StoredRow]) -> HashMap<(usize, usize), StoredRow> {
+    rows.iter()
+        .filter_map(|r| {
+            let u = plan.unit_named(&r.unit)?;
+            let i = plan.indicator_by_code(&r.code)?;
+            Some(((u, i), r.clone()))
+        })
+        .collect()
+}
+
+/// Parses a stored warning code.
+pub fn warning_of(code: Option<&str>) -> Option<Warning> {
+    match code? {
+        "blue" => Some(Warning::Blue),
+        "yellow" => Some(Warning::Yellow),
+        "red" => Some(Warning::Red),
+        _ => None,
+    }
+}
+
+/// One period of the year on the trend: its label, time progress and the
+/// county completion of each indicator (by plan index).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendPoint {
+    pub label: String,
+    pub elapsed: f64,
+    pub completion: HashMap<usize, Option<f64>>,
+}
+
+/// What the workbook shows from history.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Earlier stored periods of the year, then the current one.
+    pub trend: Vec<TrendPoint>,
+    /// Per unit name: what changed since the last run of the same period,
+    /// as `代码 旧值 → 新值` lines.
+    pub changes: HashMap<String, Vec<String>>,
+}
+
+/// The trend of the year up to the consolidated period.
+pub fn trend(store: &Store, plan: &Plan, c: &Consolidation) -> Vec<TrendPoint> {
+    let mut points: Vec<TrendPoint> = store
+        .periods()
+        .into_iter()
+        .filter_map(|m| {
+            let p: Period = m.period.parse().ok()?;
+            (p.year() == c.period.year() && p.end_date() < c.period.end_date()).then(|| {
+                TrendPoint {
+                    label: p.label(),
+                    elapsed: m.elapsed,
+                    completion: m
+                        .county
+                        .iter()
+                        .filter_map(|(code, v)| Some((plan.indicator_by_code(code)?, *v)))
+                        .collect(),
+                }
+            })
+        })
+        .collect();
+    points.push(TrendPoint {
+        label: c.period.label(),
+        elapsed: c.elapsed,
+        completion: c
+            .county
+            .iter()
+            .map(|r| (r.indicator, r.completion))
+            .collect(),
+    });
+    points
+}
+
+/// What each unit's values changed from the earlier run of the same period.
+pub fn changes(
+    plan: &Plan,
+    old: &HashMap<(usize, usize), StoredRow>,
+    c: &Consolidation,
+) -> HashMap<String, Vec<String>> {
+    let show = |v: Option<f64>| v.map_or("空".to_string(), crate::value::format_number);
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &c.by_unit {
+        let before = old.get(&(r.unit, r.indicator)).and_then(|o| o.actual);
+        let same = match (before, r.actual) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        if !same {
+            out.entry(plan.units[r.unit].name.clone())
+                .or_default()
+                .push(format!(
+                    "{} {} → {}",
+                    plan.indicators[r.indicator].code,
+                    show(before),
+                    show(r.actual)
+                ));
+        }
+    }
+    out
+}

@@ -1,0 +1,266 @@
+//! History across runs: escalation over three months, `decreased`, the
+//! same period twice, a run killed before its manifest, the lock, the
+//! archive, the trend and what changed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, open_workbook_auto};
+
+use crate::book::{C, Sheet, n, t, template, write_xlsx};
+use crate::common::{Workdir, tally};
+
+/// One township, four linear indicators (1200 a year: 100 a month expected)
+/// and one ceiling.
+fn plan(w: &Workdir) -> PathBuf {
+    let p = w.path("plan.xlsx");
+    write_xlsx(
+        &p,
+        &[
+            Sheet::new("单位")
+                .texts(&["单位名称", "类型"])
+                .texts(&["甲镇", "乡镇"]),
+            Sheet::new("指标")
+                .texts(&["指标代码", "指标名称", "计量单位", "方向"])
+                .texts(&["A1", "一直滞后", "万元", ""])
+                .texts(&["A2", "追上进度", "万元", ""])
+                .texts(&["A3", "数值下降", "万元", ""])
+                .texts(&["L1", "事故", "起", "逆向"]),
+            Sheet::new("目标")
+                .texts(&["单位名称", "指标代码", "年度目标"])
+                .row(vec![t("甲镇"), t("A1"), n(1200.0)])
+                .row(vec![t("甲镇"), t("A2"), n(1200.0)])
+                .row(vec![t("甲镇"), t("A3"), n(1200.0)])
+                .row(vec![t("甲镇"), t("L1"), n(1.0)]),
+        ],
+    );
+    p
+}
+
+/// 甲镇's submission for `month` with (A1, A2, A3, L1), each with a reason
+/// so no missing_explanation clutters the issues.
+fn submit(w: &Workdir, month: u32, values: [f64; 4]) -> PathBuf {
+    let inbox = w.path(&format!("in{month:02}"));
+    std::fs::create_dir_all(&inbox).unwrap();
+    let rows: Vec<Vec<C>> = ["A1", "A2", "A3", "L1"]
+        .iter()
+        .zip(values)
+        .map(|(code, v)| vec![t(code), C::E, C::E, C::E, n(v), t("原因已说明")])
+        .collect();
+    write_xlsx(
+        &inbox.join("甲镇.xlsx"),
+        &[template("表", "甲镇", &format!("2022-{month:02}-28"), rows)],
+    );
+    inbox
+}
+
+fn run(w: &Workdir, plan: &Path, month: u32, inbox: &Path) -> std::process::Output {
+    tally(&[
+        "run",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--period",
+        &format!("2022-{month:02}"),
+        "--out",
+        w.path(&format!("out/2022-{month:02}")).to_str().unwrap(),
+    ])
+}
+
+fn csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            h.iter()
+                .map(String::from)
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn warnings(w: &Workdir, month: u32) -> HashMap<String, String> {
+    csv(&w.path(&format!("out/2022-{month:02}/data/by_unit.csv")))
+        .into_iter()
+        .map(|r| (r["indicator_code"].clone(), r["warning"].clone()))
+        .collect()
+}
+
+/// Three months: A1 behind throughout, A2 catches up in February, A3 falls
+/// in February, L1 over its ceiling (2 accidents against 1) throughout.
+fn three_months(w: &Workdir) -> PathBuf {
+    let p = plan(w);
+    for (month, values) in [
+        (1, [10.0, 10.0, 100.0, 2.0]),
+        (2, [20.0, 200.0, 80.0, 2.0]),
+        (3, [30.0, 300.0, 300.0, 2.0]),
+    ] {
+        let inbox = submit(w, month, values);
+        let out = run(w, &p, month, &inbox);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    p
+}
+
+#[test]
+fn warnings_escalate_blue_yellow_red_and_clear_and_falls_are_reported() {
+    let w = Workdir::new("history_escalate");
+    three_months(&w);
+    let (jan, feb, mar) = (warnings(&w, 1), warnings(&w, 2), warnings(&w, 3));
+    assert_eq!(
+        (jan["A1"].as_str(), feb["A1"].as_str(), mar["A1"].as_str()),
+        ("blue", "yellow", "red")
+    );
+    assert_eq!(
+        (jan["A2"].as_str(), feb["A2"].as_str()),
+        ("blue", ""),
+        "caught up: cleared"
+    );
+    assert_eq!(
+        (jan["L1"].as_str(), mar["L1"].as_str()),
+        ("red", "red"),
+        "a breach is red"
+    );
+    // A3 fell from 100 to 80 in February.
+    let feb_issues = csv(&w.path("out/2022-02/data/issues.csv"));
+    let fall: Vec<_> = feb_issues
+        .iter()
+        .filter(|i| i["code"] == "decreased")
+        .collect();
+    assert_eq!(fall.len(), 1, "{feb_issues:?}");
+    assert_eq!(
+        (fall[0]["indicator_code"].as_str(), fall[0]["cell"].as_str()),
+        ("A3", "E6")
+    );
+    assert!(fall[0]["message"].contains("2022-01"));
+    assert!(
+        csv(&w.path("out/2022-03/data/issues.csv"))
+            .iter()
+            .all(|i| i["code"] != "decreased")
+    );
+    // The trend of March shows the three months.
+    let book = w.path("out/2022-03/consolidated.xlsx");
+    let rows: Vec<Vec<Data>> = open_workbook_auto(&book)
+        .unwrap()
+        .worksheet_range("趋势")
+        .unwrap()
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    let labels: Vec<String> = rows[1..].iter().map(|r| r[0].to_string()).collect();
+    assert_eq!(labels, ["2022年1月", "2022年2月", "2022年3月"]);
+    assert_eq!(rows[1][1], Data::Float(1.0 / 12.0));
+    // Every input is archived under its hash.
+    let subs = csv(&w.path("out/2022-03/data/submissions.csv"));
+    let sha = &subs[0]["sha256"];
+    assert!(
+        w.path(&format!("out/store/archive/{}/{sha}.xlsx", &sha[..2]))
+            .is_file()
+    );
+    // tally history lists the three periods.
+    let h = tally(&["history", "--store", w.path("out/store").to_str().unwrap()]);
+    let text = String::from_utf8(h.stdout).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("2022-0")).count(),
+        3,
+        "{text}"
+    );
+}
+
+#[test]
+fn the_same_period_twice_gives_the_same_data_and_one_stored_period_with_what_changed() {
+    let w = Workdir::new("history_twice");
+    let p = three_months(&w);
+    let before: Vec<Vec<u8>> = ["summary", "by_unit", "issues", "submissions"]
+        .iter()
+        .map(|n| std::fs::read(w.path(&format!("out/2022-03/data/{n}.csv"))).unwrap())
+        .collect();
+    let inbox = w.path("in03");
+    assert_eq!(run(&w, &p, 3, &inbox).status.code(), Some(0));
+    for (k, n) in ["summary", "by_unit", "issues", "submissions"]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            std::fs::read(w.path(&format!("out/2022-03/data/{n}.csv"))).unwrap() == before[k],
+            "{n} differs"
+        );
+    }
+    let stored: Vec<_> = std::fs::read_dir(w.path("out/store/periods"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(stored.len(), 3, "{stored:?}");
+    // A corrected resubmission: 报送情况 says what changed.
+    submit(&w, 3, [35.0, 300.0, 300.0, 2.0]);
+    assert_eq!(run(&w, &p, 3, &inbox).status.code(), Some(0));
+    let book = w.path("out/2022-03/consolidated.xlsx");
+    let rows: Vec<Vec<Data>> = open_workbook_auto(&book)
+        .unwrap()
+        .worksheet_range("报送情况")
+        .unwrap()
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    assert_eq!(rows[1][7].to_string(), "A1 30 → 35");
+}
+
+#[test]
+fn a_run_killed_before_its_manifest_leaves_the_store_as_it_was() {
+    let w = Workdir::new("history_killed");
+    let p = three_months(&w);
+    let manifest = w.path("out/store/periods/2022-03.json");
+    let before = std::fs::read(&manifest).unwrap();
+    let inbox = submit(&w, 3, [99.0, 300.0, 300.0, 2.0]);
+    let killed = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args([
+            "run",
+            "--plan",
+            p.to_str().unwrap(),
+            "--inbox",
+            inbox.to_str().unwrap(),
+            "--period",
+            "2022-03",
+            "--out",
+        ])
+        .arg(w.path("out/2022-03"))
+        .env("TALLY_TEST_FAIL_STORE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(killed.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(&manifest).unwrap(),
+        before,
+        "the period's record is untouched"
+    );
+    assert!(!w.path("out/store/.lock").exists(), "the lock is released");
+    // Later runs read the store without error: April escalates from March.
+    let april = submit(&w, 4, [40.0, 400.0, 400.0, 2.0]);
+    let out = run(&w, &p, 4, &april);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(warnings(&w, 4)["A1"], "red");
+}
+
+#[test]
+fn a_store_in_use_is_refused_with_a_clear_message() {
+    let w = Workdir::new("history_lock");
+    let p = plan(&w);
+    std::fs::create_dir_all(w.path("out/store")).unwrap();
+    std::fs::write(w.path("out/store/.lock"), "12345").unwrap();
+    let inbox = submit(&w, 1, [10.0, 10.0, 10.0, 0.0]);
+    let out = run(&w, &p, 1, &inbox);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("正被另一个 tally run 使用"));
+}
