@@ -508,7 +508,11 @@ impl RowChecker<'_> {
                 continue;
             }
             seen.insert(ind, (row.row, now));
-            if let (Some(v), Some(prev)) = (value, self.previous)
+            // Only cumulative figures must not fall: a level (a rate, a
+            // mean) may go down honestly.
+            let cumulative = indicator.aggregation == Aggregation::Sum
+                && indicator.profile != crate::plan::Profile::Level;
+            if let (Some(v), Some(prev), true) = (value, self.previous, cumulative)
                 && let Some(&p) = prev.values.get(&(self.unit, ind))
                 && v < p - 1e-9 * p.abs().max(1.0)
             {

@@ -21,17 +21,19 @@ fn plan(w: &Workdir) -> PathBuf {
                 .texts(&["单位名称", "类型"])
                 .texts(&["甲镇", "乡镇"]),
             Sheet::new("指标")
-                .texts(&["指标代码", "指标名称", "计量单位", "方向"])
+                .texts(&["指标代码", "指标名称", "计量单位", "方向", "进度"])
                 .texts(&["A1", "一直滞后", "万元", ""])
                 .texts(&["A2", "追上进度", "万元", ""])
                 .texts(&["A3", "数值下降", "万元", ""])
-                .texts(&["L1", "事故", "起", "逆向"]),
+                .texts(&["L1", "事故", "起", "逆向"])
+                .texts(&["P1", "普及率", "%", "", "水平"]),
             Sheet::new("目标")
                 .texts(&["单位名称", "指标代码", "年度目标"])
                 .row(vec![t("甲镇"), t("A1"), n(1200.0)])
                 .row(vec![t("甲镇"), t("A2"), n(1200.0)])
                 .row(vec![t("甲镇"), t("A3"), n(1200.0)])
-                .row(vec![t("甲镇"), t("L1"), n(1.0)]),
+                .row(vec![t("甲镇"), t("L1"), n(1.0)])
+                .row(vec![t("甲镇"), t("P1"), n(0.8)]),
         ],
     );
     p
@@ -40,11 +42,13 @@ fn plan(w: &Workdir) -> PathBuf {
 /// 甲镇's submission for `month` with (A1, A2, A3, L1), each with a reason
 /// so no missing_explanation clutters the issues.
 fn submit(w: &Workdir, month: u32, values: [f64; 4]) -> PathBuf {
+    // P1, a level, goes down from 86% to 84%: honest, not `decreased`.
+    let level = if month == 1 { 0.86 } else { 0.84 };
     let inbox = w.path(&format!("in{month:02}"));
     std::fs::create_dir_all(&inbox).unwrap();
-    let rows: Vec<Vec<C>> = ["A1", "A2", "A3", "L1"]
+    let rows: Vec<Vec<C>> = ["A1", "A2", "A3", "L1", "P1"]
         .iter()
-        .zip(values)
+        .zip(values.into_iter().chain([level]))
         .map(|(code, v)| vec![t(code), C::E, C::E, C::E, n(v), t("原因已说明")])
         .collect();
     write_xlsx(
