@@ -108,11 +108,11 @@ pub fn write_all(
 
 /// The rows, files and issues of each unit, gathered once for all units.
 pub struct UnitIndex<'a> {
-    rows: Vec<Vec<&'a UnitRow>>,
-    files: Vec<Vec<&'a Submission>>,
-    issues: Vec<Vec<&'a Issue>>,
+    pub rows: Vec<Vec<&'a UnitRow>>,
+    pub files: Vec<Vec<&'a Submission>>,
+    pub issues: Vec<Vec<&'a Issue>>,
     /// Units with a composite score.
-    ranked: usize,
+    pub ranked: usize,
 }
 
 impl<'a> UnitIndex<'a> {

@@ -10,6 +10,7 @@ use crate::aggregate::{Consolidation, Warning};
 use crate::issue::Severity;
 use crate::plan::{Direction, Plan};
 use crate::progress::Status;
+use crate::report::feedback::UnitIndex;
 use crate::validate::{Checked, SubmissionStatus};
 
 /// The file name in the run folder.
@@ -126,16 +127,16 @@ pub fn build(
             }
         })
         .collect();
+    // Grouped once: a county of 10,000 units made the per-unit filters
+    // quadratic (bench/run.sh 10000).
+    let index = UnitIndex::new(plan, c, checked);
     let units = plan
         .units
         .iter()
         .enumerate()
         .map(|(u, unit)| {
-            let mine = |s: &Option<String>| s.as_deref() == Some(unit.name.as_str());
-            let status = checked
-                .submissions
+            let status = index.files[u]
                 .iter()
-                .filter(|s| mine(&s.unit))
                 .map(|s| s.status)
                 .min_by_key(|s| match s {
                     SubmissionStatus::Accepted => 0,
@@ -147,10 +148,9 @@ pub fn build(
                     SubmissionStatus::Rejected => "rejected",
                     _ => "missing",
                 });
-            let issues = checked
-                .issues
+            let issues = index.issues[u]
                 .iter()
-                .filter(|i| mine(&i.unit) && i.severity != Severity::Info)
+                .filter(|i| i.severity != Severity::Info)
                 .map(|i| match (&i.sheet, &i.cell) {
                     (Some(s), Some(c)) => format!("{s}!{c}：{}", i.message),
                     _ => i.message.clone(),
@@ -165,11 +165,7 @@ pub fn build(
                 score: score.and_then(|s| s.score),
                 rank: score.and_then(|s| s.rank),
                 ranked,
-                behind: c
-                    .by_unit
-                    .iter()
-                    .filter(|r| r.unit == u && r.status == Status::Behind)
-                    .count(),
+                behind: index.rows[u].iter().filter(|r| r.status == Status::Behind).count(),
                 issues,
             }
         })
