@@ -154,27 +154,22 @@ pub fn run(
     let store = Store::open(store_dir)?;
     let plan = read_plan(plan_path)?;
     // The previous period of the year: for `decreased` and escalation.
-    let previous_rows = match store.previous(period) {
-        Some(m) => Some((
-            m.period.clone(),
-            store::by_plan_index(&plan, &store.rows(&m)?),
-        )),
-        None => None,
+    let (previous, warnings) = match store.previous(period) {
+        Some(m) => {
+            let values = store.facts(&plan, &m)?;
+            let warnings: HashMap<(usize, usize), Warning> =
+                store::by_plan_index(&plan, &store.rows(&m)?)
+                    .into_iter()
+                    .filter_map(|(k, r)| Some((k, store::warning_of(r.warning.as_deref())?)))
+                    .collect();
+            let previous = Previous {
+                period: m.period,
+                values,
+            };
+            (Some(std::sync::Arc::new(previous)), warnings)
+        }
+        None => (None, HashMap::new()),
     };
-    let previous = previous_rows.as_ref().map(|(p, rows)| {
-        std::sync::Arc::new(Previous {
-            period: p.clone(),
-            values: rows
-                .iter()
-                .filter_map(|(k, r)| Some((*k, r.actual?)))
-                .collect(),
-        })
-    });
-    let warnings: HashMap<(usize, usize), Warning> = previous_rows
-        .iter()
-        .flat_map(|(_, rows)| rows.iter())
-        .filter_map(|(k, r)| Some((*k, store::warning_of(r.warning.as_deref())?)))
-        .collect();
     // An earlier run of this same period: what changed since.
     let same_period = match store.manifest(period) {
         Some(m) => Some(store::by_plan_index(&plan, &store.rows(&m)?)),

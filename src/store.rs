@@ -61,6 +61,8 @@ pub struct PeriodManifest {
     pub inputs: Vec<Input>,
     /// File name in `tables/` of the by-unit rows.
     pub by_unit: String,
+    /// File name in `tables/` of the accepted facts (unit, code, value).
+    pub facts: String,
     pub accepted: usize,
     pub missing: usize,
     pub errors: usize,
@@ -206,6 +208,55 @@ impl Store {
             .collect())
     }
 
+    /// Writes a table under `tables/<sha256>.parquet`, once; returns its
+    /// file name.
+    fn put_table(&self, df: &mut DataFrame) -> Result<String, StoreError> {
+        let mut buf = Cursor::new(Vec::new());
+        ParquetWriter::new(&mut buf)
+            .finish(df)
+            .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
+        let bytes = buf.into_inner();
+        let name = format!("{}.parquet", hex(&Sha256::digest(&bytes)));
+        let path = self.root.join("tables").join(&name);
+        if !path.exists() {
+            write_atomic(&path, &bytes).map_err(|e| StoreError::Io(path.clone(), e.to_string()))?;
+        }
+        Ok(name)
+    }
+
+    /// The accepted facts of a stored period, by the current plan's
+    /// (unit, indicator).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when its table cannot be read.
+    pub fn facts(
+        &self,
+        plan: &Plan,
+        m: &PeriodManifest,
+    ) -> Result<HashMap<(usize, usize), f64>, StoreError> {
+        let path = self.root.join("tables").join(&m.facts);
+        let err = |e: String| StoreError::Io(path.clone(), e);
+        let file = std::fs::File::open(&path).map_err(|e| err(e.to_string()))?;
+        let df = ParquetReader::new(file)
+            .finish()
+            .map_err(|e| err(e.to_string()))?;
+        let col = |name: &str| df.column(name).map_err(|e| err(e.to_string()));
+        let (unit, code, value) = (col("unit")?, col("code")?, col("value")?);
+        let (unit, code) = (
+            unit.str().map_err(|e| err(e.to_string()))?,
+            code.str().map_err(|e| err(e.to_string()))?,
+        );
+        let value = value.f64().map_err(|e| err(e.to_string()))?;
+        Ok((0..df.height())
+            .filter_map(|k| {
+                let u = plan.unit_named(unit.get(k)?)?;
+                let i = plan.indicator_by_code(code.get(k)?)?;
+                Some(((u, i), value.get(k)?))
+            })
+            .collect())
+    }
+
     /// Copies a submitted file into the archive under its hash, once.
     ///
     /// # Errors
@@ -253,17 +304,16 @@ impl Store {
             "warning" => c.by_unit.iter().map(|r| r.warning.map(|w| w.code())).collect::<Vec<_>>(),
         )
         .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
-        let mut buf = Cursor::new(Vec::new());
-        ParquetWriter::new(&mut buf)
-            .finish(&mut df)
-            .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
-        let bytes = buf.into_inner();
-        let table = format!("{}.parquet", hex(&Sha256::digest(&bytes)));
-        let table_path = self.root.join("tables").join(&table);
-        if !table_path.exists() {
-            write_atomic(&table_path, &bytes)
-                .map_err(|e| StoreError::Io(table_path.clone(), e.to_string()))?;
-        }
+        let table = self.put_table(&mut df)?;
+        // Every accepted value, ratio parts included: `decreased` compares
+        // them all.
+        let mut facts_df = df!(
+            "unit" => checked.facts.iter().map(|f| plan.units[f.unit].name.clone()).collect::<Vec<_>>(),
+            "code" => checked.facts.iter().map(|f| plan.indicators[f.indicator].code.clone()).collect::<Vec<_>>(),
+            "value" => checked.facts.iter().map(|f| f.value).collect::<Vec<_>>(),
+        )
+        .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
+        let facts = self.put_table(&mut facts_df)?;
         if std::env::var_os("TALLY_TEST_FAIL_STORE").is_some() {
             // Test hook: a run that dies after writing its table but before
             // its manifest (tests/integration/history.rs).
@@ -294,6 +344,7 @@ impl Store {
                 })
                 .collect(),
             by_unit: table,
+            facts,
             accepted: count(SubmissionStatus::Accepted),
             missing: count(SubmissionStatus::Missing),
             errors: checked.count(crate::issue::Severity::Error),

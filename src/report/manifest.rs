@@ -165,7 +165,10 @@ pub fn build(
                 score: score.and_then(|s| s.score),
                 rank: score.and_then(|s| s.rank),
                 ranked,
-                behind: index.rows[u].iter().filter(|r| r.status == Status::Behind).count(),
+                behind: index.rows[u]
+                    .iter()
+                    .filter(|r| r.status == Status::Behind)
+                    .count(),
                 issues,
             }
         })
