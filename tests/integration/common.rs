@@ -47,6 +47,21 @@ impl Workdir {
         p
     }
 
+    /// Runs `tally run` on the inbox for 2022-03 into `out` (relative).
+    pub fn run(&self, plan: &Path, out: &str) -> Output {
+        tally(&[
+            "run",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--inbox",
+            self.inbox().to_str().unwrap(),
+            "--period",
+            "2022-03",
+            "--out",
+            self.path(out).to_str().unwrap(),
+        ])
+    }
+
     /// Runs `tally check --format json` on the inbox.
     pub fn check_json(&self, plan: &Path, extra: &[&str]) -> (Value, i32) {
         let mut args = vec![
@@ -279,4 +294,20 @@ pub fn run_samples(out: &Path) -> Output {
         "--out",
         out.to_str().unwrap(),
     ])
+}
+
+/// A CSV file as rows of header → value.
+pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
 }

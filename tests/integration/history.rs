@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Reader, open_workbook_auto};
 
 use crate::book::{C, Sheet, n, t, template, write_xlsx};
-use crate::common::{Workdir, tally};
+use crate::common::{Workdir, read_csv, tally};
 
 /// One township, four linear indicators (1200 a year: 100 a month expected)
 /// and one ceiling.
@@ -72,21 +72,8 @@ fn run(w: &Workdir, plan: &Path, month: u32, inbox: &Path) -> std::process::Outp
     ])
 }
 
-fn csv(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let h = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            h.iter()
-                .map(String::from)
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 fn warnings(w: &Workdir, month: u32) -> HashMap<String, String> {
-    csv(&w.path(&format!("out/2022-{month:02}/data/by_unit.csv")))
+    read_csv(&w.path(&format!("out/2022-{month:02}/data/by_unit.csv")))
         .into_iter()
         .map(|r| (r["indicator_code"].clone(), r["warning"].clone()))
         .collect()
@@ -133,7 +120,7 @@ fn warnings_escalate_blue_yellow_red_and_clear_and_falls_are_reported() {
         "a breach is red"
     );
     // A3 fell from 100 to 80 in February.
-    let feb_issues = csv(&w.path("out/2022-02/data/issues.csv"));
+    let feb_issues = read_csv(&w.path("out/2022-02/data/issues.csv"));
     let fall: Vec<_> = feb_issues
         .iter()
         .filter(|i| i["code"] == "decreased")
@@ -145,7 +132,7 @@ fn warnings_escalate_blue_yellow_red_and_clear_and_falls_are_reported() {
     );
     assert!(fall[0]["message"].contains("2022-01"));
     assert!(
-        csv(&w.path("out/2022-03/data/issues.csv"))
+        read_csv(&w.path("out/2022-03/data/issues.csv"))
             .iter()
             .all(|i| i["code"] != "decreased")
     );
@@ -162,7 +149,7 @@ fn warnings_escalate_blue_yellow_red_and_clear_and_falls_are_reported() {
     assert_eq!(labels, ["2022年1月", "2022年2月", "2022年3月"]);
     assert_eq!(rows[1][1], Data::Float(1.0 / 12.0));
     // Every input is archived under its hash.
-    let subs = csv(&w.path("out/2022-03/data/submissions.csv"));
+    let subs = read_csv(&w.path("out/2022-03/data/submissions.csv"));
     let sha = &subs[0]["sha256"];
     assert!(
         w.path(&format!("out/store/archive/{}/{sha}.xlsx", &sha[..2]))

@@ -206,17 +206,7 @@ fn two_unit_run(w: &Workdir) -> PathBuf {
         ],
     );
     let out = w.path("out");
-    let o = tally(&[
-        "run",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--inbox",
-        w.inbox().to_str().unwrap(),
-        "--period",
-        "2022-03",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = w.run(&plan, "out");
     assert_eq!(
         o.status.code(),
         Some(0),

@@ -7,7 +7,7 @@ use std::path::Path;
 use calamine::{Data, Reader, open_workbook_auto};
 
 use crate::book::{C, Sheet, n, t, template, write_xlsx};
-use crate::common::{Workdir, run_samples, tally};
+use crate::common::{Workdir, read_csv, run_samples, tally};
 
 /// Three units, one indicator per aggregation, profile and direction.
 /// 丙局 reports nothing. Weights: S1 counts twice.
@@ -175,33 +175,7 @@ fn agg_inbox(w: &Workdir) -> std::path::PathBuf {
 }
 
 fn run(w: &Workdir, plan: &Path, out: &str) -> std::process::Output {
-    tally(&[
-        "run",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--inbox",
-        w.inbox().to_str().unwrap(),
-        "--period",
-        "2022-03",
-        "--out",
-        w.path(out).to_str().unwrap(),
-    ])
-}
-
-/// A CSV file as rows of header → value.
-fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .map(String::from)
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect()
+    w.run(plan, out)
 }
 
 /// (code, target, actual, completion, expected, status, units_reporting)
