@@ -120,6 +120,11 @@ impl Store {
                 let _ = writeln!(f, "{}", std::process::id());
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // A run that was killed leaves its lock behind; a lock whose
+                // process is gone is taken over, once.
+                if holder_is_gone(&lock) && std::fs::remove_file(&lock).is_ok() {
+                    return Store::open(root);
+                }
                 return Err(StoreError::Locked(root.to_path_buf(), lock));
             }
             Err(e) => return Err(io(root)(e)),
@@ -360,6 +365,19 @@ impl Store {
         let path = self.root.join("periods").join(format!("{}.json", c.period));
         write_atomic(&path, &json).map_err(|e| StoreError::Io(path.clone(), e.to_string()))
     }
+}
+
+/// Whether the process named in a lock file no longer exists. Where that
+/// cannot be known (no /proc, unreadable lock), the lock is respected.
+fn holder_is_gone(lock: &Path) -> bool {
+    let Some(pid) = std::fs::read_to_string(lock)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+    else {
+        return false;
+    };
+    let proc = Path::new("/proc");
+    proc.is_dir() && !proc.join(pid.to_string()).exists()
 }
 
 /// Stored rows keyed by the current plan's (unit, indicator) indexes;

@@ -245,13 +245,24 @@ fn a_run_killed_before_its_manifest_leaves_the_store_as_it_was() {
 }
 
 #[test]
-fn a_store_in_use_is_refused_with_a_clear_message() {
+fn a_store_in_use_is_refused_and_a_dead_runs_lock_is_taken_over() {
     let w = Workdir::new("history_lock");
     let p = plan(&w);
     std::fs::create_dir_all(w.path("out/store")).unwrap();
-    std::fs::write(w.path("out/store/.lock"), "12345").unwrap();
+    // Held by a live process (this test).
+    std::fs::write(w.path("out/store/.lock"), std::process::id().to_string()).unwrap();
     let inbox = submit(&w, 1, [10.0, 10.0, 10.0, 0.0]);
     let out = run(&w, &p, 1, &inbox);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("正被另一个 tally run 使用"));
+    // Left behind by a run that was killed: taken over.
+    std::fs::write(w.path("out/store/.lock"), "4294967290").unwrap();
+    let out = run(&w, &p, 1, &inbox);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!w.path("out/store/.lock").exists());
 }
