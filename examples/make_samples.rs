@@ -553,9 +553,9 @@ fn write_template_fixtures(root: &Path) {
     let plan = tally::plan::read_plan(&root.join("plan.xlsx")).expect("sample plan reads");
     let period: tally::period::Period = "2022-03".parse().expect("period");
     let u = plan.unit_named("清泉镇").expect("清泉镇");
-    let values = on_schedule(&plan, u, period);
+    let filled = on_schedule(&plan, u, period);
     let bytes =
-        tally::template::unit_template(&plan, "", period, u, &Default::default(), Some(&values))
+        tally::template::unit_template(&plan, "", period, u, &Default::default(), Some(&filled))
             .expect("template");
     let ours = fixtures.join("清泉镇-模板已填.xlsx");
     std::fs::write(&ours, bytes).expect("write fixture");

@@ -56,11 +56,13 @@ pub enum IssueCode {
     OverTarget,
     TargetChanged,
     MissingExplanation,
+    UnknownProject,
+    MissingProject,
 }
 
 impl IssueCode {
     /// Every code, in the contract's order.
-    pub const ALL: [IssueCode; 19] = [
+    pub const ALL: [IssueCode; 21] = [
         IssueCode::UnreadableFile,
         IssueCode::NotAWorkbook,
         IssueCode::UnknownUnit,
@@ -80,6 +82,8 @@ impl IssueCode {
         IssueCode::OverTarget,
         IssueCode::TargetChanged,
         IssueCode::MissingExplanation,
+        IssueCode::UnknownProject,
+        IssueCode::MissingProject,
     ];
 
     /// The code as written in `issues.csv` and JSON.
@@ -104,6 +108,8 @@ impl IssueCode {
             IssueCode::OverTarget => "over_target",
             IssueCode::TargetChanged => "target_changed",
             IssueCode::MissingExplanation => "missing_explanation",
+            IssueCode::UnknownProject => "unknown_project",
+            IssueCode::MissingProject => "missing_project",
         }
     }
 
@@ -112,10 +118,11 @@ impl IssueCode {
         use IssueCode::*;
         match self {
             NotAWorkbook | UnknownIndicator | OutOfRange | UnitOfMeasure | Decreased
-            | TargetChanged | MissingExplanation => Severity::Warning,
+            | TargetChanged | MissingExplanation | UnknownProject => Severity::Warning,
             Superseded | OverTarget => Severity::Info,
             UnreadableFile | UnknownUnit | UnitMismatch | MissingSubmission | NoIndicatorTable
-            | DuplicateIndicator | MissingValue | NotANumber | FormulaError | NegativeValue => {
+            | DuplicateIndicator | MissingValue | NotANumber | FormulaError | NegativeValue
+            | MissingProject => {
                 Severity::Error
             }
         }
@@ -145,6 +152,10 @@ pub struct Issue {
     pub severity: Severity,
     pub code: IssueCode,
     pub message: String,
+    /// The plan's project the issue is about, for the feedback workbook
+    /// (not a column of `issues.csv`: the message names the project).
+    #[serde(skip)]
+    pub project: Option<usize>,
 }
 
 impl Issue {
@@ -159,6 +170,7 @@ impl Issue {
             severity: code.severity(),
             code,
             message,
+            project: None,
         }
     }
 }
@@ -197,5 +209,7 @@ mod tests {
         assert_eq!(IssueCode::Superseded.severity(), Severity::Info);
         assert_eq!(IssueCode::NotAWorkbook.severity(), Severity::Warning);
         assert_eq!(IssueCode::MissingValue.severity(), Severity::Error);
+        assert_eq!(IssueCode::UnknownProject.severity(), Severity::Warning);
+        assert_eq!(IssueCode::MissingProject.severity(), Severity::Error);
     }
 }

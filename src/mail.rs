@@ -220,6 +220,11 @@ pub fn messages(run_dir: &Path, settings: &MailSettings) -> Result<Vec<Outgoing>
                 completion => pct(w.completion), note => w.note,
                 color => if w.warning == "red" { "#FF7C80" } else { "#FFD966" },
             }).collect::<Vec<_>>(),
+            projects => run.projects.as_ref().map(|p| context! {
+                planned => p.planned, started => p.started, on_time => p.on_time,
+                overdue => p.overdue, completion => pct(p.completion),
+                blockers => p.blockers.iter().map(|(k, n)| format!("{k} {n} 个")).collect::<Vec<_>>().join("、"),
+            }),
         };
         let subject = format!("{}重点工作任务完成情况汇总", run.period_label);
         let key = format!("leaders:{}", &hex(&Sha256::digest(&book))[..16]);
@@ -254,7 +259,8 @@ pub fn messages(run_dir: &Path, settings: &MailSettings) -> Result<Vec<Outgoing>
         let ctx = context! {
             unit => unit.name, period_label => run.period_label, status => unit.status,
             score => unit.score.map(|s| pct(Some(s))), rank => unit.rank, ranked => unit.ranked,
-            behind => unit.behind, issues => unit.issues, attachment => attachment,
+            behind => unit.behind, overdue_projects => unit.overdue_projects,
+            issues => unit.issues, attachment => attachment,
         };
         let subject = format!(
             "{}{}报表反馈",

@@ -145,6 +145,17 @@ fn run(args: &RunArgs) -> Result<bool, TallyError> {
         args.out.display(),
         outcome.inspection.seconds
     );
+    if let Some(t) = outcome.consolidation.projects.rollup.last() {
+        eprintln!(
+            "重点项目 {} 个：已开工 {}（按期 {}），逾期未开工 {}；本年完成投资 {} / 年度计划 {} 万元",
+            t.planned,
+            t.started,
+            t.on_time,
+            t.overdue,
+            tally::value::format_number(t.investment.round()),
+            tally::value::format_number(t.planned_investment.round())
+        );
+    }
     Ok(true)
 }
 

@@ -185,6 +185,7 @@ pub fn run(
     let consolidation = aggregate::consolidate(
         plan,
         &inspection.checked.facts,
+        &inspection.checked.projects,
         period,
         tolerance,
         &warnings,

@@ -4,16 +4,18 @@
 //! unit's plan (a ratio as its numerator and denominator), with the annual
 //! target and the value expected to date. Only the 本年累计, 备注 and
 //! 填报日期 cells are open for input; the sheet is protected and the input
-//! cells validate numbers. The table satisfies CONTRACT.md section 5 as
-//! written, so a template saved by any office software still reads.
+//! cells validate numbers. A unit with key projects also gets a 重点项目
+//! sheet listing them, with 是否开工, 开工日期, 本年完成投资 and 存在问题 to
+//! fill. The tables satisfy CONTRACT.md sections 5 and 11 as written, so a
+//! template saved by any office software still reads.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, Duration};
+use chrono::{Datelike, Duration, NaiveDate};
 use rust_xlsxwriter::{
-    Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder,
-    ProtectionOptions, XlsxError,
+    Color, DataValidation, DataValidationRule, ExcelDateTime, Format, FormatAlign, FormatBorder,
+    ProtectionOptions, Workbook, XlsxError,
 };
 use sha2::{Digest, Sha256};
 
@@ -34,6 +36,25 @@ pub struct TemplateOptions {
     pub password: Option<String>,
     /// Who to ask, printed on the instructions sheet.
     pub contact: Option<String>,
+}
+
+/// Values put into a template the way a unit fills it: used by the tests
+/// and the samples to check the round trip.
+#[derive(Debug, Clone, Default)]
+pub struct Filled {
+    /// 本年累计 by indicator index.
+    pub values: HashMap<usize, f64>,
+    /// The project columns by project index.
+    pub projects: HashMap<usize, FilledProject>,
+}
+
+/// A project's row as a unit fills it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilledProject {
+    pub started: bool,
+    pub started_on: Option<NaiveDate>,
+    pub investment: f64,
+    pub blocker: String,
 }
 
 /// Why templates could not be written.
@@ -73,8 +94,8 @@ pub fn write_templates(
     Ok(written)
 }
 
-/// One unit's template. `filled` puts values into the 本年累计 cells (by
-/// indicator index), as a unit would: used to test the round trip.
+/// One unit's template. `filled` puts values into the input cells, as a
+/// unit would: used to test the round trip.
 ///
 /// # Errors
 ///
@@ -85,7 +106,7 @@ pub fn unit_template(
     period: Period,
     u: usize,
     options: &TemplateOptions,
-    filled: Option<&HashMap<usize, f64>>,
+    filled: Option<&Filled>,
 ) -> Result<Vec<u8>, XlsxError> {
     let unit = &plan.units[u].name;
     let end = period.end_date();
@@ -118,8 +139,14 @@ pub fn unit_template(
         ),
         format!("7. 如有疑问请联系：{contact}。"),
     ];
+    let projects_line = "8. “重点项目”工作表：逐个项目填写是否开工（是/否）、开工日期、本年完成投资（万元）；未开工或进度滞后的，请在“存在问题”中写明原因（如土地、环评、资金）。";
+    let lines: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .chain((!plan.projects_of(u).is_empty()).then_some(projects_line))
+        .collect();
     for (k, l) in lines.iter().enumerate() {
-        help.write_string(k as u32 + 2, 0, l)?;
+        help.write_string(k as u32 + 2, 0, *l)?;
     }
 
     let ws = wb.add_worksheet();
@@ -200,7 +227,7 @@ pub fn unit_template(
             }
         }
         let value_fmt = input.clone().set_num_format(number_format(&ind.uom));
-        match filled.and_then(|f| f.get(&i)) {
+        match filled.and_then(|f| f.values.get(&i)) {
             Some(v) => ws.write_number_with_format(row, 5, *v, &value_fmt)?,
             None => ws.write_blank(row, 5, &value_fmt)?,
         };
@@ -255,6 +282,10 @@ pub fn unit_template(
     };
     ws.protect_with_options(&protection);
 
+    if !plan.projects_of(u).is_empty() {
+        project_sheet(&mut wb, plan, period, u, options, filled)?;
+    }
+
     let meta = wb.add_worksheet();
     meta.set_name(META_SHEET)?;
     let period_code = period.to_string();
@@ -272,4 +303,151 @@ pub fn unit_template(
     }
     meta.set_very_hidden(true);
     wb.save_to_buffer()
+}
+
+/// The 重点项目 sheet: one row per project of the unit, the plan's columns
+/// locked, the four the unit reports open and validated.
+fn project_sheet(
+    wb: &mut Workbook,
+    plan: &Plan,
+    period: Period,
+    u: usize,
+    options: &TemplateOptions,
+    filled: Option<&Filled>,
+) -> Result<(), XlsxError> {
+    let unit = &plan.units[u].name;
+    let ws = wb.add_worksheet();
+    ws.set_name("重点项目")?;
+    let border = Format::new().set_border(FormatBorder::Thin);
+    let header = border
+        .clone()
+        .set_bold()
+        .set_background_color(Color::RGB(0xD9E1F2))
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let input = border
+        .clone()
+        .set_unlocked()
+        .set_background_color(Color::RGB(0xFFF2CC));
+    let date = border.clone().set_num_format("yyyy-mm-dd");
+    let date_input = input.clone().set_num_format("yyyy-mm-dd");
+    let money = border.clone().set_num_format("#,##0.0");
+    let money_input = input.clone().set_num_format("#,##0.0");
+    let big = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center);
+    ws.merge_range(
+        0,
+        0,
+        0,
+        8,
+        &format!("{unit}{}重点项目推进情况", period.label()),
+        &big,
+    )?;
+    ws.write_string(1, 0, format!("填报单位：{unit}"))?;
+    ws.write_string(
+        2,
+        0,
+        "是否开工填“是”或“否”；已开工的填写开工日期和本年完成投资（万元）；未开工或滞后的请在“存在问题”中写明原因（土地、环评、资金等）。",
+    )?;
+    let head = 3;
+    let names = [
+        "项目名称",
+        "项目类型",
+        "总投资（万元）",
+        "年度计划投资（万元）",
+        "计划开工日期",
+        "是否开工",
+        "开工日期",
+        "本年完成投资（万元）",
+        "存在问题",
+    ];
+    for (c, n) in names.iter().enumerate() {
+        ws.write_string_with_format(head, c as u16, *n, &header)?;
+    }
+    let excel_date = |d: NaiveDate| {
+        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+    };
+    let year = period.end_date().year();
+    let (first, last) = (
+        excel_date(NaiveDate::from_ymd_opt(year - 30, 1, 1).unwrap_or_default())?,
+        excel_date(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default())?,
+    );
+    let mine = plan.projects_of(u);
+    for (k, &p) in mine.iter().enumerate() {
+        let row = head + 1 + k as u32;
+        let project = &plan.projects[p];
+        ws.write_string_with_format(row, 0, &project.name, &border)?;
+        ws.write_string_with_format(row, 1, project.kind.label(), &border)?;
+        for (c, v) in [(2, project.total_investment), (3, project.planned_investment)] {
+            match v {
+                Some(v) => ws.write_number_with_format(row, c, v, &money)?,
+                None => ws.write_blank(row, c, &border)?,
+            };
+        }
+        match project.start_by {
+            Some(d) => ws.write_datetime_with_format(row, 4, excel_date(d)?, &date)?,
+            None => ws.write_blank(row, 4, &border)?,
+        };
+        let fill = filled.and_then(|f| f.projects.get(&p));
+        match fill {
+            Some(f) => {
+                ws.write_string_with_format(row, 5, if f.started { "是" } else { "否" }, &input)?;
+                match f.started_on {
+                    Some(d) => ws.write_datetime_with_format(row, 6, excel_date(d)?, &date_input)?,
+                    None => ws.write_blank(row, 6, &date_input)?,
+                };
+                ws.write_number_with_format(row, 7, f.investment, &money_input)?;
+                ws.write_string_with_format(row, 8, &f.blocker, &input)?;
+            }
+            None => {
+                ws.write_blank(row, 5, &input)?;
+                ws.write_blank(row, 6, &date_input)?;
+                ws.write_blank(row, 7, &money_input)?;
+                ws.write_blank(row, 8, &input)?;
+            }
+        }
+    }
+    if !mine.is_empty() {
+        let (top, bottom) = (head + 1, head + mine.len() as u32);
+        let started = DataValidation::new()
+            .allow_list_strings(&["是", "否"])?
+            .set_input_title("是否开工")?
+            .set_input_message("已开工（含续建项目复工）填“是”，未开工填“否”")?;
+        ws.add_data_validation(top, 5, bottom, 5, &started)?;
+        let when = DataValidation::new()
+            .allow_date(DataValidationRule::Between(first, last))
+            .set_input_title("开工日期")?
+            .set_input_message("已开工的填写实际开工日期，如 2022-03-15；未开工的留空")?
+            .set_error_message("请填写日期，如 2022-03-15")?;
+        ws.add_data_validation(top, 6, bottom, 6, &when)?;
+        let amount = DataValidation::new()
+            .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+            .set_input_title("本年完成投资")?
+            .set_input_message("填写本年1月1日以来完成的投资（万元），只填数字")?
+            .set_error_message("请填写不小于 0 的数字（万元）")?;
+        ws.add_data_validation(top, 7, bottom, 7, &amount)?;
+    }
+    for (c, w) in [30.0, 8.0, 12.0, 12.0, 12.0, 8.0, 12.0, 12.0, 36.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_freeze_panes(head + 1, 1)?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(head, head)?;
+    match &options.password {
+        Some(p) => ws.protect_with_password(p),
+        None => ws.protect(),
+    };
+    ws.protect_with_options(&ProtectionOptions {
+        format_columns: true,
+        format_rows: true,
+        ..ProtectionOptions::default()
+    });
+    Ok(())
 }

@@ -1,8 +1,10 @@
-//! Finding the indicator table and the 填报单位 / 填报日期 lines in a sheet.
+//! Finding the indicator table, the key-project table and the 填报单位 /
+//! 填报日期 lines in a sheet.
 //!
-//! Works on a [`Grid`] alone, with no knowledge of the plan: the header is
-//! recognised by its words (CONTRACT.md section 5), one row or two, below
-//! any number of title rows.
+//! Works on a [`Grid`] alone, with no knowledge of the plan: a header is
+//! recognised by its words (CONTRACT.md sections 5 and 11), one row or two,
+//! below any number of title rows. The two tables may share a sheet; each
+//! ends where the other's header begins.
 
 use std::sync::LazyLock;
 
@@ -252,13 +254,16 @@ fn cell_text(grid: &Grid, row: u32, col: Option<u32>) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-/// Finds the indicator table in `grid`, if it holds one.
-pub fn find_table(grid: &Grid) -> Option<Table> {
+/// Finds the indicator table in `grid`, if it holds one. When `end` is
+/// below its header, rows from `end` on belong to something else (the
+/// project table below it).
+pub fn find_table(grid: &Grid, end: u32) -> Option<Table> {
     let (header, cols) = find_header(grid)?;
     let actual_col = cols.actual?;
+    let end = if end > header.1 { end } else { u32::MAX };
     let rows = grid
         .rows()
-        .filter(|(r, _)| *r > header.1)
+        .filter(|(r, _)| *r > header.1 && *r < end)
         .filter_map(|(r, _)| {
             let code = cell_text(grid, r, cols.code);
             let name = cell_text(grid, r, cols.name);
@@ -284,6 +289,176 @@ pub fn find_table(grid: &Grid) -> Option<Table> {
         actual_col,
         note_col: cols.note,
         target_col: cols.target,
+        rows,
+    })
+}
+
+/// Which column of a project table a header label names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProjectRole {
+    Name,
+    Started,
+    StartedOn,
+    /// 本年完成投资: preferred over the cumulative figure.
+    YearInvestment,
+    /// 累计完成投资 and other spellings.
+    Investment,
+    Blocker,
+}
+
+fn project_role(label: &str) -> Option<ProjectRole> {
+    use ProjectRole::*;
+    let starts = |set: &[&str]| set.iter().any(|p| label.starts_with(p));
+    Some(match label {
+        "项目名称" | "project" | "项目" => Name,
+        // "是否开（复）工" folds to 是否开工.
+        "是否开工" | "是否开复工" | "started" | "开工情况" | "是否已开工" => Started,
+        "开工日期" | "实际开工日期" | "开工时间" | "开复工日期" | "started_on" => StartedOn,
+        "本年完成投资" | "本年累计完成投资" | "本年完成" | "年度完成投资" => YearInvestment,
+        "investment" | "完成投资" | "累计完成投资" | "已完成投资" => Investment,
+        "blocker" => Blocker,
+        _ if starts(&["存在问题", "制约因素", "存在困难", "主要问题"]) => Blocker,
+        _ if label.starts_with("本年完成投资") || label.starts_with("累计完成投资") => {
+            if label.starts_with("本年") {
+                YearInvestment
+            } else {
+                Investment
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// One project row as found, not yet interpreted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectRow {
+    /// Zero-based row.
+    pub row: u32,
+    pub name: String,
+    pub started: CellValue,
+    pub started_on: CellValue,
+    pub investment: CellValue,
+    pub blocker: Option<String>,
+}
+
+/// The key-project table of a workbook (CONTRACT.md section 11).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectTable {
+    pub sheet: String,
+    /// First and last row of the header.
+    pub header: (u32, u32),
+    pub name_col: u32,
+    pub started_col: u32,
+    pub started_on_col: Option<u32>,
+    pub investment_col: Option<u32>,
+    pub blocker_col: Option<u32>,
+    pub rows: Vec<ProjectRow>,
+}
+
+impl ProjectTable {
+    /// A1 reference of a column in `row`, the name cell when the table has
+    /// no such column.
+    pub fn cell(&self, row: u32, col: Option<u32>) -> String {
+        a1(row, col.unwrap_or(self.name_col))
+    }
+}
+
+/// The columns of a project header row (and the row below, for a header
+/// over two rows): role → column, first found wins.
+fn project_columns(labels: impl Iterator<Item = (u32, Vec<String>)>) -> Vec<(ProjectRole, u32)> {
+    let mut found: Vec<(ProjectRole, u32)> = Vec::new();
+    for (c, candidates) in labels {
+        if let Some(r) = candidates.iter().find_map(|l| project_role(l))
+            && !found.iter().any(|(x, _)| *x == r)
+        {
+            found.push((r, c));
+        }
+    }
+    found
+}
+
+/// The header of the project table: the first row anywhere in the sheet
+/// holding both `项目名称` and `是否开工`. Returns the header rows and the
+/// columns by role.
+fn find_project_header(grid: &Grid) -> Option<((u32, u32), Vec<(ProjectRole, u32)>)> {
+    let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).display());
+    let has = |cols: &[(ProjectRole, u32)], role| cols.iter().any(|(r, _)| *r == role);
+    for (r, cells) in grid.rows() {
+        // Cheap test first: the sheet may be long, and only a header row
+        // holds the word 开工 in a text cell.
+        if !cells
+            .iter()
+            .any(|(_, v)| matches!(v, CellValue::Text(t) if t.contains("开") || t.contains("started")))
+        {
+            continue;
+        }
+        let one = project_columns(cells.iter().map(|(c, _)| (*c, vec![label(r, *c)])));
+        if !(has(&one, ProjectRole::Name) && has(&one, ProjectRole::Started)) {
+            continue;
+        }
+        // A group label ("投资完成情况") over its columns in the next row.
+        let below = r + 1;
+        let next = grid.row(below);
+        let sub = project_columns(next.iter().map(|(c, _)| (*c, vec![label(below, *c)])));
+        if sub.is_empty() || has(&sub, ProjectRole::Name) {
+            return Some(((r, r), one));
+        }
+        let mut cols: Vec<u32> = cells.iter().chain(next).map(|(c, _)| *c).collect();
+        cols.sort_unstable();
+        cols.dedup();
+        let two = project_columns(
+            cols.into_iter()
+                .map(|c| (c, vec![label(below, c), label(r, c)])),
+        );
+        return Some(((r, below), two));
+    }
+    None
+}
+
+/// The first row of the project header in `grid`, if it has one: the
+/// indicator table above it ends there.
+pub fn project_header_row(grid: &Grid) -> Option<u32> {
+    find_project_header(grid).map(|(h, _)| h.0)
+}
+
+/// Finds the key-project table in `grid`, if it holds one. When `end` is
+/// below its header, rows from `end` on belong to something else (an
+/// indicator table below it).
+pub fn find_project_table(grid: &Grid, end: u32) -> Option<ProjectTable> {
+    let (header, cols) = find_project_header(grid)?;
+    let col = |role| cols.iter().find(|(r, _)| *r == role).map(|(_, c)| *c);
+    let name_col = col(ProjectRole::Name)?;
+    let started_col = col(ProjectRole::Started)?;
+    let (started_on_col, blocker_col) = (col(ProjectRole::StartedOn), col(ProjectRole::Blocker));
+    let investment_col = col(ProjectRole::YearInvestment).or(col(ProjectRole::Investment));
+    let end = if end > header.1 { end } else { u32::MAX };
+    let rows = grid
+        .rows()
+        .filter(|(r, _)| *r > header.1 && *r < end)
+        .filter_map(|(r, _)| {
+            let name = cell_text(grid, r, Some(name_col))?;
+            if is_not_an_indicator(&name) {
+                return None;
+            }
+            let get = |c: Option<u32>| c.map_or(CellValue::Empty, |c| grid.get(r, c).clone());
+            Some(ProjectRow {
+                row: r,
+                name,
+                started: grid.get(r, started_col).clone(),
+                started_on: get(started_on_col),
+                investment: get(investment_col),
+                blocker: cell_text(grid, r, blocker_col),
+            })
+        })
+        .collect();
+    Some(ProjectTable {
+        sheet: grid.name.clone(),
+        header,
+        name_col,
+        started_col,
+        started_on_col,
+        investment_col,
+        blocker_col,
         rows,
     })
 }
@@ -374,7 +549,7 @@ mod tests {
             &["", "合计", "3200", ""],
             &["填表人：张三"],
         ]);
-        let t = find_table(&g).unwrap();
+        let t = find_table(&g, u32::MAX).unwrap();
         assert_eq!(t.header, (2, 2));
         assert_eq!(
             (t.code_col, t.name_col, t.actual_col, t.note_col),
@@ -397,7 +572,7 @@ mod tests {
             &["", "", "", "本年累计", "完成率"],
             &["固定资产投资", "万元", "12000", "3200", "26.7%"],
         ]);
-        let t = find_table(&g).unwrap();
+        let t = find_table(&g, u32::MAX).unwrap();
         assert_eq!(t.header, (0, 1));
         assert_eq!(
             (t.code_col, t.name_col, t.actual_col, t.target_col),
@@ -453,6 +628,6 @@ mod tests {
     #[test]
     fn a_sheet_without_the_words_has_no_table() {
         let g = grid(&[&["填报说明"], &["1. 请填写本年累计数"], &["名称", "数量"]]);
-        assert!(find_table(&g).is_none());
+        assert!(find_table(&g, u32::MAX).is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! Reading the inbox: every file becomes a [`FileRead`], whatever it holds.
 //!
 //! A workbook is reduced to what tally needs from it (the indicator table,
-//! the 填报单位 and 填报日期 lines) without looking at the plan, so the
+//! the key-project table, the 填报单位 and 填报日期 lines) without looking at the plan, so the
 //! reading can run in worker processes (see [`workers`]) that a hostile file
 //! may crash without taking the run down.
 
@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use locate::{Label, Row, Table};
+pub use locate::{Label, ProjectRow, ProjectTable, Row, Table};
 
 use crate::sheet::{Book, Format, OpenError};
 use crate::value::CellValue;
@@ -36,6 +36,9 @@ pub struct Extract {
     pub date_label: Option<Label>,
     pub reported_at: Option<NaiveDate>,
     pub table: Option<Table>,
+    /// The key-project table (CONTRACT.md section 11), on any sheet.
+    #[serde(default)]
+    pub projects: Option<ProjectTable>,
     /// Present when the workbook is one of tally's own templates.
     pub template: Option<TemplateMeta>,
 }
@@ -153,9 +156,10 @@ impl Default for ReadOptions {
 
 /// Reduces a workbook's bytes to an [`Extract`].
 ///
-/// Sheets are searched in order (visible first) for the indicator table;
-/// the unit and date lines are taken from above the table, or from the
-/// first sheet that has them when no table is found.
+/// Sheets are searched in order (visible first) for the indicator table
+/// and the project table, which may share a sheet or not; the unit and
+/// date lines are taken from above the indicator table, or from the first
+/// sheet that has them when there is none.
 ///
 /// # Errors
 ///
@@ -175,6 +179,12 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
     let mut first_error = None;
     let mut read_any = false;
     for name in &sheets {
+        if out.table.is_some() && out.projects.is_some() {
+            break;
+        }
+        if *name == crate::template::META_SHEET {
+            continue;
+        }
         let mut grid = match book.grid(name, crate::sheet::MAX_CELLS_PER_SHEET) {
             Ok(g) => g,
             Err(e) => {
@@ -183,17 +193,33 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
             }
         };
         read_any = true;
-        let mut table = locate::find_table(&grid);
-        if table.is_none() && !grid.is_empty() {
-            // Only a header whose labels sit in covered parts of merged
-            // ranges needs the merges; loading them costs a second pass.
-            let merges = book.merges(name);
-            if !merges.is_empty() {
-                grid.set_merges(merges);
-                table = locate::find_table(&grid);
+        let project_row = if out.projects.is_none() {
+            locate::project_header_row(&grid)
+        } else {
+            None
+        };
+        let mut table = None;
+        if out.table.is_none() {
+            let end = project_row.unwrap_or(u32::MAX);
+            table = locate::find_table(&grid, end);
+            if table.is_none() && !grid.is_empty() {
+                // Only a header whose labels sit in covered parts of merged
+                // ranges needs the merges; loading them costs a second pass.
+                let merges = book.merges(name);
+                if !merges.is_empty() {
+                    grid.set_merges(merges);
+                    table = locate::find_table(&grid, end);
+                }
             }
         }
-        let end = table.as_ref().map_or(u32::MAX, |t| t.header.0);
+        let projects = project_row.and_then(|_| {
+            locate::find_project_table(&grid, table.as_ref().map_or(u32::MAX, |t| t.header.0))
+        });
+        let end = table
+            .as_ref()
+            .map(|t| t.header.0)
+            .or(projects.as_ref().map(|p| p.header.0))
+            .unwrap_or(u32::MAX);
         if (table.is_some() || out.unit_label.is_none())
             && let Some(label) = locate::find_unit_label(&grid, end)
         {
@@ -208,8 +234,13 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
         if let Some(mut table) = table {
             mark_uncached_formulas(&mut book, &mut table);
             out.table = Some(table);
-            return Ok(out);
         }
+        if projects.is_some() {
+            out.projects = projects;
+        }
+    }
+    if out.table.is_some() || out.projects.is_some() {
+        return Ok(out);
     }
     match first_error {
         Some(e) if !read_any => Err(OpenError::Corrupt(e)),

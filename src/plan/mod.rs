@@ -1,4 +1,5 @@
-//! The county plan (目标任务分解表): units, indicators and annual targets.
+//! The county plan (目标任务分解表): units, indicators and annual targets,
+//! and the key projects (重点项目) each unit carries.
 //!
 //! [`read::read_plan`] turns the bureau's workbook into a [`Plan`] or refuses
 //! it with every problem listed; the rest of tally only sees the built plan
@@ -8,6 +9,7 @@ pub mod read;
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::progress::Goal;
@@ -94,12 +96,61 @@ pub struct Target {
     pub goal: Goal,
 }
 
+/// What stage a key project is at (项目类型).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ProjectKind {
+    /// 新建: to be started this year.
+    New,
+    /// 续建: under way, to resume (复工) this year.
+    Continuing,
+    /// 前期: in preparation (approvals, land), usually not started yet.
+    Preparatory,
+}
+
+impl ProjectKind {
+    pub const ALL: [ProjectKind; 3] = [
+        ProjectKind::New,
+        ProjectKind::Continuing,
+        ProjectKind::Preparatory,
+    ];
+
+    /// The contract's word, used in the plan, the reports and `projects.csv`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProjectKind::New => "新建",
+            ProjectKind::Continuing => "续建",
+            ProjectKind::Preparatory => "前期",
+        }
+    }
+}
+
+/// A key project (重点项目) of the plan's `项目` sheet (CONTRACT.md section 11).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub name: String,
+    /// The unit that reports it.
+    pub unit: usize,
+    pub kind: ProjectKind,
+    /// 总投资, 万元.
+    pub total_investment: Option<f64>,
+    /// 年度计划投资, 万元, this year.
+    pub planned_investment: Option<f64>,
+    /// 计划开工日期: the date it must have started by.
+    pub start_by: Option<NaiveDate>,
+}
+
 /// The whole plan, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub units: Vec<Unit>,
     pub indicators: Vec<Indicator>,
     pub targets: Vec<Target>,
+    /// Key projects, in plan order; empty when the plan has no `项目` sheet.
+    pub projects: Vec<Project>,
+    /// Normalized project name → project.
+    project_names: HashMap<String, usize>,
+    /// Per unit, its indexes into `projects`.
+    projects_by_unit: Vec<Vec<usize>>,
     /// Normalized name or alias → unit index.
     names: HashMap<String, usize>,
     /// Normalized code → indicator, and normalized name → indicator.
@@ -114,6 +165,16 @@ pub struct Plan {
 /// Unit names compared as typed by people: full-width folded, spaces dropped.
 fn unit_key(s: &str) -> String {
     fold(s).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Project names compared as typed: like unit names, and a trailing
+/// "项目" left out ("东乐风电场项目" is "东乐风电场").
+pub(crate) fn project_key(s: &str) -> String {
+    let k = unit_key(s);
+    match k.strip_suffix("项目") {
+        Some(stem) if !stem.is_empty() => stem.to_string(),
+        _ => k,
+    }
 }
 
 impl Plan {
@@ -144,16 +205,46 @@ impl Plan {
                 by_unit[u].push(k);
             }
         }
+        let projects_by_unit = vec![Vec::new(); units.len()];
         Plan {
             units,
             indicators,
             targets,
+            projects: Vec::new(),
+            project_names: HashMap::new(),
+            projects_by_unit,
             names,
             codes,
             indicator_names,
             target_index,
             by_unit,
         }
+    }
+
+    /// The plan with its key projects (each project's unit an index into
+    /// `units`).
+    pub fn with_projects(mut self, projects: Vec<Project>) -> Plan {
+        self.project_names.clear();
+        self.projects_by_unit = vec![Vec::new(); self.units.len()];
+        for (k, p) in projects.iter().enumerate() {
+            self.project_names.entry(project_key(&p.name)).or_insert(k);
+            if let Some(list) = self.projects_by_unit.get_mut(p.unit) {
+                list.push(k);
+            }
+        }
+        self.projects = projects;
+        self
+    }
+
+    /// The project with this name (spaces, full-width forms and a trailing
+    /// "项目" ignored).
+    pub fn project_named(&self, name: &str) -> Option<usize> {
+        self.project_names.get(&project_key(name)).copied()
+    }
+
+    /// The indexes of a unit's projects, in plan order.
+    pub fn projects_of(&self, unit: usize) -> &[usize] {
+        self.projects_by_unit.get(unit).map_or(&[], Vec::as_slice)
     }
 
     /// The unit with this exact name or alias.
@@ -302,5 +393,29 @@ mod tests {
         assert_eq!(plan.required(0), vec![1, 2, 3]);
         assert_eq!(plan.indicator_by_code("ｘ１"), Some(3));
         assert_eq!(plan.indicator_by_name("N1 名称（万元）"), Some(1));
+    }
+
+    #[test]
+    fn projects_by_name_and_unit() {
+        let project = |name: &str, unit: usize| Project {
+            name: name.into(),
+            unit,
+            kind: ProjectKind::New,
+            total_investment: None,
+            planned_investment: None,
+            start_by: None,
+        };
+        let plan = Plan::new(
+            vec![unit("清泉镇", &[]), unit("大马营镇", &[])],
+            vec![],
+            vec![],
+        )
+        .with_projects(vec![project("东乐风电场", 1), project("城区加气站项目", 0)]);
+        assert_eq!(plan.project_named("东乐风电场项目"), Some(0));
+        assert_eq!(plan.project_named(" 城区加气站 "), Some(1));
+        assert_eq!(plan.project_named("ＬＮＧ加气站"), None);
+        assert_eq!(plan.projects_of(0), &[1]);
+        assert_eq!(plan.projects_of(1), &[0]);
+        assert!(plan.projects_of(7).is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! Reading the plan workbook (CONTRACT.md section 2).
+//! Reading the plan workbook (CONTRACT.md sections 2 and 11).
 //!
 //! Sheets are found by Chinese or English name, columns by header text in
 //! any order. Every problem found is collected, so the bureau fixes its plan
@@ -10,7 +10,10 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::{Aggregation, COUNTY, Direction, Indicator, Plan, Profile, Target, Unit, UnitKind};
+use super::{
+    Aggregation, COUNTY, Direction, Indicator, Plan, Profile, Project, ProjectKind, Target, Unit,
+    UnitKind,
+};
 use crate::issue::a1;
 use crate::progress::Goal;
 use crate::sheet::{Book, Format, Grid, normalize_label};
@@ -187,6 +190,39 @@ const TARGET_COLS: &[Col] = &[
     },
 ];
 
+const PROJECT_COLS: &[Col] = &[
+    Col {
+        key: "name",
+        names: &["项目名称", "project", "名称"],
+        required: true,
+    },
+    Col {
+        key: "unit",
+        names: &["责任单位", "unit", "单位", "单位名称"],
+        required: true,
+    },
+    Col {
+        key: "kind",
+        names: &["项目类型", "kind", "类型"],
+        required: true,
+    },
+    Col {
+        key: "total",
+        names: &["总投资", "total_investment"],
+        required: false,
+    },
+    Col {
+        key: "planned",
+        names: &["年度计划投资", "planned_investment", "本年计划投资"],
+        required: false,
+    },
+    Col {
+        key: "start_by",
+        names: &["计划开工日期", "start_by", "开工日期"],
+        required: false,
+    },
+];
+
 /// A sheet with its header located: each known column's index.
 struct Table<'g> {
     grid: &'g Grid,
@@ -275,11 +311,15 @@ fn locate<'g>(grid: &'g Grid, cols: &[Col], problems: &mut Problems) -> Option<T
     None
 }
 
-fn find_sheet<'b>(grids: &'b [Grid], names: &[&str], problems: &mut Problems) -> Option<&'b Grid> {
-    let found = grids.iter().find(|g| {
+fn sheet_named<'b>(grids: &'b [Grid], names: &[&str]) -> Option<&'b Grid> {
+    grids.iter().find(|g| {
         let n = normalize_label(&g.name);
         names.contains(&n.as_str())
-    });
+    })
+}
+
+fn find_sheet<'b>(grids: &'b [Grid], names: &[&str], problems: &mut Problems) -> Option<&'b Grid> {
+    let found = sheet_named(grids, names);
     if found.is_none() {
         problems.list.push(PlanProblem {
             sheet: None,
@@ -352,7 +392,104 @@ fn build(grids: &[Grid], problems: &mut Problems) -> Option<Plan> {
     let plan = Plan::new(units, indicators, Vec::new());
     let targets =
         locate(targets_g?, TARGET_COLS, problems).map(|t| read_targets(&t, &plan, problems))?;
-    Some(Plan::new(plan.units, plan.indicators, targets))
+    // Key projects are optional: a county may track only indicators.
+    let projects = match sheet_named(grids, &["项目", "projects", "重点项目"]) {
+        Some(g) => locate(g, PROJECT_COLS, problems).map(|t| read_projects(&t, &plan, problems))?,
+        None => Vec::new(),
+    };
+    Some(Plan::new(plan.units, plan.indicators, targets).with_projects(projects))
+}
+
+fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Project> {
+    let sheet = &t.grid.name;
+    let mut projects: Vec<Project> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for r in t.rows() {
+        let name = t.text(r, "name");
+        let cell = t.cell(r, "name").map(|(_, c)| c);
+        if name.is_empty() {
+            problems.at(
+                sheet,
+                cell,
+                "项目名称为空；请填写项目名称或删除这一行".into(),
+            );
+            continue;
+        }
+        let key = super::project_key(&name);
+        if let Some(prev) = seen.insert(key, cell.clone().unwrap_or_default()) {
+            problems.at(
+                sheet,
+                cell,
+                format!("项目名称“{name}”与 {prev} 重复；每个项目只能有一行，名称须唯一"),
+            );
+            continue;
+        }
+        let unit_text = t.text(r, "unit");
+        let Some(unit) = plan.unit_named(&unit_text) else {
+            problems.at(
+                sheet,
+                t.cell(r, "unit").map(|(_, c)| c),
+                format!(
+                    "项目“{name}”的责任单位“{unit_text}”不在“单位”表中；请填写“单位”表中的单位名称"
+                ),
+            );
+            continue;
+        };
+        let kind_text = t.text(r, "kind");
+        let kind = match kind_text.as_str() {
+            "新建" | "new" => ProjectKind::New,
+            "续建" | "continuing" => ProjectKind::Continuing,
+            "前期" | "preparatory" => ProjectKind::Preparatory,
+            _ => {
+                problems.at(
+                    sheet,
+                    t.cell(r, "kind").map(|(_, c)| c),
+                    format!("项目类型“{kind_text}”无法识别；请填写“新建”“续建”或“前期”"),
+                );
+                continue;
+            }
+        };
+        let mut money = |key: &str, label: &str| -> Option<f64> {
+            let (v, cell) = t.cell(r, key)?;
+            match read_number(v) {
+                Reading::Missing => None,
+                Reading::Number { value, .. } if value >= 0.0 => Some(value),
+                _ => {
+                    problems.at(
+                        sheet,
+                        Some(cell),
+                        format!(
+                            "{label}“{}”不是有效金额；请填写不小于 0 的数字（万元）或留空",
+                            v.display()
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let total_investment = money("total", "总投资");
+        let planned_investment = money("planned", "年度计划投资");
+        let start_by = t.cell(r, "start_by").and_then(|(v, cell)| {
+            let d = read_date(v);
+            if d.is_none() && !v.is_blank() {
+                problems.at(
+                    sheet,
+                    Some(cell),
+                    format!("计划开工日期“{}”无法识别；请写成 2022-03-31", v.display()),
+                );
+            }
+            d
+        });
+        projects.push(Project {
+            name,
+            unit,
+            kind,
+            total_investment,
+            planned_investment,
+            start_by,
+        });
+    }
+    projects
 }
 
 fn read_units(t: &Table<'_>, problems: &mut Problems) -> Vec<Unit> {

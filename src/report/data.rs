@@ -21,6 +21,7 @@ pub enum Value {
     Text(String),
     Number(f64),
     Integer(i64),
+    Bool(bool),
     Empty,
 }
 
@@ -48,6 +49,8 @@ pub enum Kind {
     Text,
     Number,
     Integer,
+    /// Written `true` / `false` in CSV.
+    Bool,
 }
 
 /// A named table with typed columns.
@@ -71,6 +74,7 @@ impl DataTable {
                 Value::Text(s) => s.clone(),
                 Value::Number(n) => format_number(*n),
                 Value::Integer(i) => i.to_string(),
+                Value::Bool(b) => b.to_string(),
                 Value::Empty => String::new(),
             }))
             .expect(record_err);
@@ -114,6 +118,15 @@ impl DataTable {
                         cells
                             .map(|v| match v {
                                 Value::Integer(i) => Some(*i),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                    Kind::Bool => Column::new(
+                        (*name).into(),
+                        cells
+                            .map(|v| match v {
+                                Value::Bool(b) => Some(*b),
                                 _ => None,
                             })
                             .collect::<Vec<_>>(),
@@ -284,8 +297,51 @@ pub fn submissions(checked: &Checked) -> DataTable {
     }
 }
 
+/// `projects.csv`: one row per key project of the plan (CONTRACT.md
+/// section 11); `started` is empty for a project not reported.
+pub fn projects(plan: &Plan, c: &Consolidation) -> DataTable {
+    use Kind::*;
+    DataTable {
+        name: "projects",
+        columns: vec![
+            ("project", Text),
+            ("unit", Text),
+            ("kind", Text),
+            ("planned_investment", Number),
+            ("investment", Number),
+            ("completion", Number),
+            ("started", Bool),
+            ("started_on", Text),
+            ("start_by", Text),
+            ("overdue", Bool),
+            ("blocker", Text),
+        ],
+        rows: c
+            .projects
+            .rows
+            .iter()
+            .map(|r| {
+                let p = &plan.projects[r.project];
+                vec![
+                    p.name.as_str().into(),
+                    plan.units[p.unit].name.as_str().into(),
+                    p.kind.label().into(),
+                    p.planned_investment.into(),
+                    r.investment.into(),
+                    r.completion.into(),
+                    r.started.map_or(Value::Empty, Value::Bool),
+                    r.started_on.map(|d| d.to_string()).into(),
+                    p.start_by.map(|d| d.to_string()).into(),
+                    Value::Bool(r.overdue),
+                    r.blocker.clone().into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// The names of the data tables, in the order they are written.
-pub const TABLES: [&str; 4] = ["summary", "by_unit", "issues", "submissions"];
+pub const TABLES: [&str; 5] = ["summary", "by_unit", "issues", "submissions", "projects"];
 
 /// Writes one table as `DIR/data/NAME.csv` and `DIR/data/NAME.parquet`.
 ///
@@ -318,7 +374,8 @@ pub fn write_all(
     write_table(dir, &summary(plan, c))?;
     write_table(dir, &by_unit(plan, c))?;
     write_table(dir, &issues(checked))?;
-    write_table(dir, &submissions(checked))
+    write_table(dir, &submissions(checked))?;
+    write_table(dir, &projects(plan, c))
 }
 
 #[cfg(test)]

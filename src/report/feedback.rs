@@ -4,8 +4,8 @@
 //! A unit that reported sees its rows as tally read them, with status,
 //! expected progress, rank and composite score, every problem value
 //! highlighted with a note holding the issue sentence, and the list of what
-//! to fix. A unit whose file was refused sees why; a unit that sent nothing
-//! gets a reminder.
+//! to fix, and its key projects with the overdue ones in red. A unit whose
+//! file was refused sees why; a unit that sent nothing gets a reminder.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -13,12 +13,14 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use rust_xlsxwriter::{Color, Format, FormatAlign, Note, XlsxError};
 
+use crate::aggregate::projects::ProjectRow;
 use crate::aggregate::{Consolidation, UnitRow};
 use crate::issue::{Issue, Severity};
 use crate::plan::Plan;
 use crate::report::output::{OutputError, write_atomic};
 use crate::report::workbook::{
-    Sheet, derived_format, new_workbook, number_format, status_color, warning_color,
+    Sheet, derived_format, new_workbook, number_format, project_state, status_color,
+    warning_color,
 };
 use crate::validate::{Checked, Submission, SubmissionStatus};
 
@@ -217,6 +219,20 @@ pub fn unit_workbook(
             ));
         }
     }
+    let projects: Vec<_> = plan
+        .projects_of(u)
+        .iter()
+        .map(|&p| &c.projects.rows[p])
+        .collect();
+    if !projects.is_empty() {
+        let started = projects.iter().filter(|r| r.started == Some(true)).count();
+        let overdue = projects.iter().filter(|r| r.overdue).count();
+        lines.push(format!(
+            "重点项目 {} 个：已开工 {started} 个，逾期未开工 {overdue} 个{}；详见“重点项目”工作表。",
+            projects.len(),
+            if overdue > 0 { "（红色预警）" } else { "" }
+        ));
+    }
     for (k, line) in lines.iter().enumerate() {
         s.ws.write_string(1 + k as u32, 0, line)?;
     }
@@ -309,6 +325,10 @@ pub fn unit_workbook(
     }
     s.finish()?;
 
+    if !projects.is_empty() {
+        project_sheet(&mut wb, plan, own, &projects, &title)?;
+    }
+
     let mut list = Sheet::new(&mut wb, "问题清单", &title, false)?;
     list.header_row(
         0,
@@ -341,6 +361,80 @@ pub fn unit_workbook(
     }
     list.finish()?;
     wb.save_to_buffer()
+}
+
+/// 重点项目: the unit's projects as tally took them, overdue ones red,
+/// problems highlighted with the issue sentences in a note.
+fn project_sheet(
+    wb: &mut rust_xlsxwriter::Workbook,
+    plan: &Plan,
+    own: &[&Issue],
+    rows: &[&ProjectRow],
+    title: &str,
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, "重点项目", title, false)?;
+    s.header_row(
+        0,
+        &[
+            "项目名称",
+            "项目类型",
+            "年度计划投资（万元）",
+            "计划开工日期",
+            "是否开工",
+            "开工日期",
+            "本年完成投资（万元）",
+            "投资完成率",
+            "状态",
+            "预警",
+            "存在问题",
+            "原表单元格",
+        ],
+    )?;
+    let problem = Format::new()
+        .set_background_color(Color::RGB(0xFFC7CE))
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    for (row, r) in (1..).zip(rows) {
+        let p = &plan.projects[r.project];
+        s.text(row, 0, &p.name)?;
+        s.text(row, 1, p.kind.label())?;
+        s.number(row, 2, p.planned_investment, "#,##0.0")?;
+        s.text(row, 3, &p.start_by.map(|d| d.to_string()).unwrap_or_default())?;
+        s.text(row, 4, r.started.map_or("", |b| if b { "是" } else { "否" }))?;
+        s.text(row, 5, &r.started_on.map(|d| d.to_string()).unwrap_or_default())?;
+        s.number(row, 6, r.investment, "#,##0.0")?;
+        s.number(row, 7, r.completion, "0.0%")?;
+        let (state, fill) = project_state(r);
+        s.filled(row, 8, state, fill)?;
+        match r.warning {
+            Some(w) => s.filled(row, 9, w.label(), warning_color(w))?,
+            None => s.text(row, 9, "")?,
+        }
+        s.text(row, 10, r.blocker.as_deref().unwrap_or(""))?;
+        let issues: Vec<&&Issue> = own
+            .iter()
+            .filter(|i| i.project == Some(r.project))
+            .collect();
+        let cells: Vec<String> = issues
+            .iter()
+            .filter_map(|i| Some(format!("{}!{}", i.sheet.as_deref()?, i.cell.as_deref()?)))
+            .collect();
+        s.text(row, 11, &cells.join("、"))?;
+        if !issues.is_empty() {
+            let text = issues
+                .iter()
+                .map(|i| format!("{}：{}", i.severity.label(), i.message))
+                .collect::<Vec<_>>()
+                .join("\n");
+            s.ws.write_string_with_format(row, 0, &p.name, &problem)?;
+            let note = Note::new(text)
+                .set_author("tally")
+                .add_author_prefix(false)
+                .set_width(420)
+                .set_height(160);
+            s.ws.insert_note(row, 0, &note)?;
+        }
+    }
+    s.finish()
 }
 
 #[cfg(test)]

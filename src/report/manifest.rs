@@ -40,6 +40,20 @@ pub struct WarningLine {
     pub note: Option<String>,
 }
 
+/// The county's key projects, for the leaders' message.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProjectsLine {
+    pub planned: u32,
+    pub started: u32,
+    pub on_time: u32,
+    pub overdue: u32,
+    pub planned_investment: f64,
+    pub investment: f64,
+    pub completion: Option<f64>,
+    /// Blocker kind (土地, 环评, 资金, 其他) and how many projects name it.
+    pub blockers: Vec<(String, usize)>,
+}
+
 /// One unit: where its feedback is and how it stands.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitLine {
@@ -53,6 +67,9 @@ pub struct UnitLine {
     pub rank: Option<u32>,
     pub ranked: usize,
     pub behind: usize,
+    /// Its key projects not started by their date.
+    #[serde(default)]
+    pub overdue_projects: usize,
     pub issues: Vec<String>,
 }
 
@@ -66,6 +83,9 @@ pub struct RunManifest {
     pub units_total: usize,
     pub indicators: Vec<IndicatorLine>,
     pub warnings: Vec<WarningLine>,
+    /// `None` when the plan has no key projects.
+    #[serde(default)]
+    pub projects: Option<ProjectsLine>,
     pub units: Vec<UnitLine>,
 }
 
@@ -113,7 +133,7 @@ pub fn build(
             r.indicator,
         )
     });
-    let warnings = warnings
+    let mut warnings: Vec<WarningLine> = warnings
         .into_iter()
         .map(|r| {
             let w = r.warning.expect("filtered");
@@ -127,6 +147,46 @@ pub fn build(
             }
         })
         .collect();
+    // Overdue projects are red warnings: after the red tasks, before the
+    // yellow ones.
+    let reds = warnings.iter().filter(|w| w.warning == "red").count();
+    let overdue: Vec<WarningLine> = c
+        .projects
+        .rows
+        .iter()
+        .filter(|r| r.overdue)
+        .map(|r| {
+            let p = &plan.projects[r.project];
+            WarningLine {
+                unit: plan.units[p.unit].name.clone(),
+                indicator: format!("重点项目“{}”逾期未开工", p.name),
+                warning: Warning::Red.code().to_string(),
+                label: Warning::Red.label().to_string(),
+                completion: r.completion,
+                note: r.blocker.clone(),
+            }
+        })
+        .collect();
+    warnings.splice(reds..reds, overdue);
+    let mut overdue_projects = vec![0; plan.units.len()];
+    for r in c.projects.rows.iter().filter(|r| r.overdue) {
+        overdue_projects[plan.projects[r.project].unit] += 1;
+    }
+    let projects = c.projects.rollup.last().map(|t| ProjectsLine {
+        planned: t.planned,
+        started: t.started,
+        on_time: t.on_time,
+        overdue: t.overdue,
+        planned_investment: t.planned_investment,
+        investment: t.investment,
+        completion: t.completion,
+        blockers: c
+            .projects
+            .blockers
+            .iter()
+            .map(|(b, list)| (b.label().to_string(), list.len()))
+            .collect(),
+    });
     // Grouped once: a county of 10,000 units made the per-unit filters
     // quadratic (bench/run.sh 10000).
     let index = UnitIndex::new(plan, c, checked);
@@ -169,6 +229,7 @@ pub fn build(
                     .iter()
                     .filter(|r| r.status == Status::Behind)
                     .count(),
+                overdue_projects: overdue_projects[u],
                 issues,
             }
         })
@@ -185,6 +246,7 @@ pub fn build(
         units_total: plan.units.len(),
         indicators,
         warnings,
+        projects,
         units,
     }
 }

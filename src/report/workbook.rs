@@ -1,7 +1,7 @@
 //! `consolidated.xlsx`: the workbook the bureau prints and presents.
 //!
-//! Six sheets in Chinese (总览, 分单位, 明细, 预警, 报送情况, 校验问题), each
-//! ready to print: A4 landscape, one page wide, header rows repeated, page
+//! Eight sheets in Chinese (总览, 分单位, 重点项目, 明细, 预警, 报送情况,
+//! 校验问题, 趋势), each ready to print: A4 landscape, one page wide, header rows repeated, page
 //! numbers. The creation time is the period's end, so the same inputs give
 //! the same bytes.
 
@@ -10,7 +10,8 @@ use rust_xlsxwriter::{
     FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
-use crate::aggregate::{Consolidation, Warning};
+use crate::aggregate::projects::ProjectRow;
+use crate::aggregate::{Consolidation, UnitRow, Warning};
 use crate::period::Period;
 use crate::plan::{Direction, Plan, UnitKind};
 use crate::progress::Status;
@@ -18,15 +19,25 @@ use crate::store::{History, TrendPoint};
 use crate::validate::{Checked, SubmissionStatus};
 use chrono::Datelike;
 
-/// Sheet names, also used by tests and the README.
-pub const SHEETS: [&str; 7] = [
-    "总览",
-    "分单位",
-    "明细",
-    "预警",
-    "报送情况",
-    "校验问题",
-    "趋势",
+const OVERVIEW: &str = "总览";
+const MATRIX: &str = "分单位";
+const PROJECTS: &str = "重点项目";
+const DETAIL: &str = "明细";
+const WARNINGS: &str = "预警";
+const SUBMISSIONS: &str = "报送情况";
+const ISSUES: &str = "校验问题";
+const TREND: &str = "趋势";
+
+/// Sheet names in order, also used by tests and the README.
+pub const SHEETS: [&str; 8] = [
+    OVERVIEW,
+    MATRIX,
+    PROJECTS,
+    DETAIL,
+    WARNINGS,
+    SUBMISSIONS,
+    ISSUES,
+    TREND,
 ];
 
 /// Number format for a unit of measure: 万元 one decimal, counts whole,
@@ -133,8 +144,8 @@ impl<'a> Sheet<'a> {
         self.widths[c] = self.widths[c].max(width.min(60.0));
     }
 
-    /// A header row at `row`, frozen and repeated on every printed page.
-    pub(crate) fn header_row(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
+    /// Header cells at `row` (for a table that is not the sheet's main one).
+    pub(crate) fn header_cells(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
         for (c, name) in names.iter().enumerate() {
             let c = c as u16;
             self.ws
@@ -142,6 +153,12 @@ impl<'a> Sheet<'a> {
             self.widen(c, text_width(name).min(16.0) + 2.0);
         }
         self.ws.set_row_height(row, 30)?;
+        Ok(())
+    }
+
+    /// A header row at `row`, frozen and repeated on every printed page.
+    pub(crate) fn header_row(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
+        self.header_cells(row, names)?;
         self.ws.set_freeze_panes(row + 1, 0)?;
         self.ws.set_repeat_rows(row, row)?;
         Ok(())
@@ -256,6 +273,7 @@ pub fn consolidated(
     let mut wb = new_workbook(c.period, &title)?;
     overview(&mut wb, plan, c, checked, &title)?;
     matrix(&mut wb, plan, c, &title)?;
+    projects(&mut wb, plan, c, &title)?;
     detail(&mut wb, plan, c, &title)?;
     warnings(&mut wb, plan, c, &title)?;
     submissions(&mut wb, checked, &history.changes, &title)?;
@@ -273,7 +291,7 @@ fn overview(
     checked: &Checked,
     title: &str,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[0], title, false)?;
+    let mut s = Sheet::new(wb, OVERVIEW, title, false)?;
     let big = Format::new()
         .set_bold()
         .set_font_size(18)
@@ -373,13 +391,13 @@ fn overview(
         chart
             .add_series()
             .set_name("完成率")
-            .set_categories((SHEETS[0], head + 1, 2, last, 2))
-            .set_values((SHEETS[0], head + 1, 6, last, 6));
+            .set_categories((OVERVIEW, head + 1, 2, last, 2))
+            .set_values((OVERVIEW, head + 1, 6, last, 6));
         let mut line = Chart::new(ChartType::Line);
         line.add_series()
             .set_name("时间进度")
-            .set_categories((SHEETS[0], head + 1, 2, last, 2))
-            .set_values((SHEETS[0], head + 1, 11, last, 11));
+            .set_categories((OVERVIEW, head + 1, 2, last, 2))
+            .set_values((OVERVIEW, head + 1, 11, last, 11));
         chart.combine(&line);
         chart.y_axis().set_num_format("0%");
         chart.set_width(900).set_height(360);
@@ -391,7 +409,7 @@ fn overview(
 /// 分单位: units × indicators completion with heat colouring, the
 /// composite score and its rank.
 fn matrix(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[1], title, false)?;
+    let mut s = Sheet::new(wb, MATRIX, title, false)?;
     let shown: Vec<usize> = (0..plan.indicators.len())
         .filter(|&i| c.by_unit.iter().any(|r| r.indicator == i))
         .collect();
@@ -453,7 +471,7 @@ fn matrix(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Res
 
 /// 明细: the long table, filterable, for pivot tables.
 fn detail(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[2], title, true)?;
+    let mut s = Sheet::new(wb, DETAIL, title, true)?;
     s.header_row(
         0,
         &[
@@ -504,7 +522,7 @@ fn warnings(
     c: &Consolidation,
     title: &str,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[3], title, true)?;
+    let mut s = Sheet::new(wb, WARNINGS, title, true)?;
     s.header_row(
         0,
         &[
@@ -529,23 +547,188 @@ fn warnings(
             r.indicator,
         )
     });
-    for (k, r) in rows.iter().enumerate() {
-        let row = k as u32 + 1;
-        let ind = &plan.indicators[r.indicator];
-        let fmt = number_format(&ind.uom);
-        let w = r.warning.expect("filtered");
-        s.filled(row, 0, w.label(), warning_color(w))?;
-        s.text(row, 1, &plan.units[r.unit].name)?;
-        s.text(row, 2, &ind.code)?;
-        s.text(row, 3, &ind.name)?;
-        s.number(row, 4, Some(r.target), fmt)?;
-        s.number(row, 5, r.actual, fmt)?;
-        s.number(row, 6, Some(r.expected), derived_format(&ind.uom))?;
-        s.number(row, 7, r.variance, derived_format(&ind.uom))?;
-        s.number(row, 8, r.completion, "0.0%")?;
-        s.filled(row, 9, r.status.label(), status_color(r.status))?;
-        s.text(row, 10, r.note.as_deref().unwrap_or("（未说明）"))?;
+    let reds = rows
+        .iter()
+        .take_while(|r| r.warning == Some(Warning::Red))
+        .count();
+    let mut row = 1;
+    for r in &rows[..reds] {
+        warning_row(&mut s, plan, r, row)?;
+        row += 1;
     }
+    // Overdue projects are red warnings too, after the red tasks.
+    let mut overdue: Vec<_> = c.projects.rows.iter().filter(|r| r.overdue).collect();
+    overdue.sort_by_key(|r| (plan.projects[r.project].unit, r.project));
+    for r in overdue {
+        let p = &plan.projects[r.project];
+        s.filled(row, 0, Warning::Red.label(), warning_color(Warning::Red))?;
+        s.text(row, 1, &plan.units[p.unit].name)?;
+        s.text(row, 2, "重点项目")?;
+        let by = p.start_by.map(|d| format!("（应于 {d} 前开工）"));
+        s.text(row, 3, &format!("{}{}", p.name, by.unwrap_or_default()))?;
+        s.number(row, 4, p.planned_investment, "#,##0.0")?;
+        s.number(row, 5, r.investment, "#,##0.0")?;
+        s.number(row, 6, None, "#,##0.0")?;
+        s.number(row, 7, None, "#,##0.0")?;
+        s.number(row, 8, r.completion, "0.0%")?;
+        let (state, fill) = project_state(r);
+        s.filled(row, 9, state, fill)?;
+        s.text(row, 10, r.blocker.as_deref().unwrap_or("（未说明）"))?;
+        row += 1;
+    }
+    for r in &rows[reds..] {
+        warning_row(&mut s, plan, r, row)?;
+        row += 1;
+    }
+    s.finish()
+}
+
+fn warning_row(s: &mut Sheet<'_>, plan: &Plan, r: &UnitRow, row: u32) -> Result<(), XlsxError> {
+    let ind = &plan.indicators[r.indicator];
+    let fmt = number_format(&ind.uom);
+    let w = r.warning.expect("rows with a warning");
+    s.filled(row, 0, w.label(), warning_color(w))?;
+    s.text(row, 1, &plan.units[r.unit].name)?;
+    s.text(row, 2, &ind.code)?;
+    s.text(row, 3, &ind.name)?;
+    s.number(row, 4, Some(r.target), fmt)?;
+    s.number(row, 5, r.actual, fmt)?;
+    s.number(row, 6, Some(r.expected), derived_format(&ind.uom))?;
+    s.number(row, 7, r.variance, derived_format(&ind.uom))?;
+    s.number(row, 8, r.completion, "0.0%")?;
+    s.filled(row, 9, r.status.label(), status_color(r.status))?;
+    s.text(row, 10, r.note.as_deref().unwrap_or("（未说明）"))
+}
+
+/// How a project stands, in words and colour, for the sheets that list
+/// projects.
+pub(crate) fn project_state(r: &ProjectRow) -> (&'static str, Color) {
+    match (r.started, r.overdue, r.reported) {
+        (_, true, _) => ("逾期未开工", warning_color(Warning::Red)),
+        (Some(true), _, _) if r.on_time => ("已开工", status_color(Status::Done)),
+        (Some(true), _, _) => ("逾期开工", status_color(Status::Behind)),
+        (Some(false), _, _) => ("未到开工期", status_color(Status::NoData)),
+        (None, _, true) => ("待核实", status_color(Status::Behind)),
+        (None, _, false) => ("未报送", status_color(Status::NoData)),
+    }
+}
+
+/// 重点项目: the county roll-up the speech reads out (planned, started,
+/// on time, overdue, investment against plan), what holds projects up, and
+/// every project with overdue ones in red.
+fn projects(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, PROJECTS, title, false)?;
+    let big = Format::new().set_bold().set_font_size(16);
+    s.ws.write_string_with_format(0, 0, format!("{}重点项目推进情况", c.period.label()), &big)?;
+    s.ws.set_row_height(0, 28)?;
+    let Some(total) = c.projects.rollup.last() else {
+        s.ws.write_string(2, 0, "计划表中没有重点项目（未设“项目”工作表）。")?;
+        return s.finish();
+    };
+    let share = |a: f64, b: f64| if b > 0.0 { a / b * 100.0 } else { 0.0 };
+    let line = format!(
+        "计划重点项目 {} 个，已开工 {} 个（开工率 {:.1}%，其中按期开工 {} 个），逾期未开工 {} 个；年度计划投资 {} 万元，本年完成 {} 万元，完成 {:.1}%。统计截至 {}。",
+        total.planned,
+        total.started,
+        share(f64::from(total.started), f64::from(total.planned)),
+        total.on_time,
+        total.overdue,
+        crate::value::format_number((total.planned_investment * 10.0).round() / 10.0),
+        crate::value::format_number((total.investment * 10.0).round() / 10.0),
+        share(total.investment, total.planned_investment),
+        c.period.end_date()
+    );
+    s.ws.write_string(1, 0, &line)?;
+    let head = 3;
+    s.header_cells(
+        head,
+        &[
+            "项目类型",
+            "计划项目数",
+            "已开工",
+            "开工率",
+            "按期开工",
+            "逾期未开工",
+            "年度计划投资（万元）",
+            "本年完成投资（万元）",
+            "投资完成率",
+        ],
+    )?;
+    let mut row = head + 1;
+    for r in &c.projects.rollup {
+        s.text(row, 0, r.kind.map_or("合计", |k| k.label()))?;
+        s.number(row, 1, Some(f64::from(r.planned)), "0")?;
+        s.number(row, 2, Some(f64::from(r.started)), "0")?;
+        let rate = (r.planned > 0).then(|| f64::from(r.started) / f64::from(r.planned));
+        s.number(row, 3, rate, "0.0%")?;
+        s.number(row, 4, Some(f64::from(r.on_time)), "0")?;
+        if r.overdue > 0 {
+            s.filled(row, 5, &r.overdue.to_string(), warning_color(Warning::Red))?;
+        } else {
+            s.number(row, 5, Some(0.0), "0")?;
+        }
+        s.number(row, 6, Some(r.planned_investment), "#,##0.0")?;
+        s.number(row, 7, Some(r.investment), "#,##0.0")?;
+        s.number(row, 8, r.completion, "0.0%")?;
+        row += 1;
+    }
+    row += 1;
+    s.header_cells(row, &["制约因素", "项目数", "涉及项目"])?;
+    row += 1;
+    if c.projects.blockers.is_empty() {
+        s.text(row, 0, "未报存在问题")?;
+        row += 1;
+    }
+    for (b, list) in &c.projects.blockers {
+        s.text(row, 0, b.label())?;
+        s.number(row, 1, Some(list.len() as f64), "0")?;
+        let names: Vec<&str> = list
+            .iter()
+            .map(|&k| plan.projects[c.projects.rows[k].project].name.as_str())
+            .collect();
+        s.text(row, 2, &names.join("、"))?;
+        row += 1;
+    }
+    row += 1;
+    let list_head = row;
+    s.header_cells(
+        list_head,
+        &[
+            "项目名称",
+            "责任单位",
+            "项目类型",
+            "总投资（万元）",
+            "年度计划投资（万元）",
+            "本年完成投资（万元）",
+            "投资完成率",
+            "计划开工日期",
+            "是否开工",
+            "开工日期",
+            "状态",
+            "存在问题",
+        ],
+    )?;
+    for r in &c.projects.rows {
+        row += 1;
+        let p = &plan.projects[r.project];
+        s.text(row, 0, &p.name)?;
+        s.text(row, 1, &plan.units[p.unit].name)?;
+        s.text(row, 2, p.kind.label())?;
+        s.number(row, 3, p.total_investment, "#,##0.0")?;
+        s.number(row, 4, p.planned_investment, "#,##0.0")?;
+        s.number(row, 5, r.investment, "#,##0.0")?;
+        s.number(row, 6, r.completion, "0.0%")?;
+        s.text(row, 7, &p.start_by.map(|d| d.to_string()).unwrap_or_default())?;
+        s.text(row, 8, r.started.map_or("", |b| if b { "是" } else { "否" }))?;
+        s.text(row, 9, &r.started_on.map(|d| d.to_string()).unwrap_or_default())?;
+        let (state, fill) = project_state(r);
+        s.filled(row, 10, state, fill)?;
+        s.text(row, 11, r.blocker.as_deref().unwrap_or(""))?;
+    }
+    // Printed, the list's header repeats on every page; on screen nothing
+    // is frozen, since the roll-up above it is what people look at first.
+    s.ws.set_repeat_rows(list_head, list_head)?;
+    s.ws.autofilter(list_head, 0, row.max(list_head + 1), 11)?;
     s.finish()
 }
 
@@ -556,7 +739,7 @@ fn submissions(
     changes: &std::collections::HashMap<String, Vec<String>>,
     title: &str,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[4], title, true)?;
+    let mut s = Sheet::new(wb, SUBMISSIONS, title, true)?;
     s.header_row(
         0,
         &[
@@ -604,7 +787,7 @@ fn trend(
     points: &[TrendPoint],
     title: &str,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[6], title, false)?;
+    let mut s = Sheet::new(wb, TREND, title, false)?;
     let shown: Vec<usize> = (0..plan.indicators.len())
         .filter(|i| {
             points
@@ -636,9 +819,9 @@ fn trend(
         for col in 1..(shown.len() as u16 + 2) {
             chart
                 .add_series()
-                .set_name((SHEETS[6], 0, col))
-                .set_categories((SHEETS[6], 1, 0, last, 0))
-                .set_values((SHEETS[6], 1, col, last, col));
+                .set_name((TREND, 0, col))
+                .set_categories((TREND, 1, 0, last, 0))
+                .set_values((TREND, 1, col, last, col));
         }
         chart.y_axis().set_num_format("0%");
         chart.set_width(900).set_height(400);
@@ -649,7 +832,7 @@ fn trend(
 
 /// 校验问题: every issue with its file, cell and sentence.
 fn issues(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, SHEETS[5], title, true)?;
+    let mut s = Sheet::new(wb, ISSUES, title, true)?;
     s.header_row(
         0,
         &[

@@ -154,14 +154,17 @@ pub fn write_xlsx(path: &Path, sheets: &[Sheet]) {
     wb.save(path).expect("save workbook");
 }
 
-/// The values a unit on schedule would fill into its template: the expected
-/// value to date, and 2100 / 3000 for the featured-industry ratio's parts.
+/// What a unit on schedule would fill into its template: the expected value
+/// to date, 2100 / 3000 for the featured-industry ratio's parts, and every
+/// project due by the period's end started five days before its date, with
+/// its planned investment spent at the pace of the year.
 pub fn on_schedule(
     plan: &tally::plan::Plan,
     u: usize,
     period: tally::period::Period,
-) -> std::collections::HashMap<usize, f64> {
-    plan.required(u)
+) -> tally::template::Filled {
+    let values = plan
+        .required(u)
         .into_iter()
         .map(|i| {
             let v = match plan.target(Some(u), i) {
@@ -171,5 +174,27 @@ pub fn on_schedule(
             };
             (i, v)
         })
-        .collect()
+        .collect();
+    let projects = plan
+        .projects_of(u)
+        .iter()
+        .map(|&p| {
+            let project = &plan.projects[p];
+            let due = project.start_by.filter(|d| *d <= period.end_date());
+            let started_on = due.map(|d| d - chrono::Duration::days(5));
+            let planned = project.planned_investment.unwrap_or(0.0);
+            let fill = tally::template::FilledProject {
+                started: due.is_some(),
+                started_on,
+                investment: if due.is_some() {
+                    (planned * period.elapsed()).round()
+                } else {
+                    0.0
+                },
+                blocker: String::new(),
+            };
+            (p, fill)
+        })
+        .collect();
+    tally::template::Filled { values, projects }
 }

@@ -401,6 +401,7 @@ fn the_composite_score_weighs_capped_completion_and_ceilings() {
     let c = tally::aggregate::consolidate(
         &i.plan,
         &i.checked.facts,
+        &i.checked.projects,
         "2022-03".parse().unwrap(),
         0.1,
         &Default::default(),
@@ -543,10 +544,12 @@ fn the_same_inputs_give_byte_identical_outputs_including_parquet() {
         "data/by_unit.csv",
         "data/issues.csv",
         "data/submissions.csv",
+        "data/projects.csv",
         "data/summary.parquet",
         "data/by_unit.parquet",
         "data/issues.parquet",
         "data/submissions.parquet",
+        "data/projects.parquet",
         "feedback/甲镇.xlsx",
         "feedback/乙镇.xlsx",
         "feedback/丙局.xlsx",
@@ -569,7 +572,7 @@ fn the_same_inputs_give_byte_identical_outputs_including_parquet() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left.len(), 8, "{left:?}");
+    assert_eq!(left.len(), 10, "{left:?}");
 }
 
 #[test]

@@ -131,6 +131,7 @@ fn filled_values() -> Vec<(usize, f64)> {
     let period: tally::period::Period = "2022-03".parse().unwrap();
     let u = plan.unit_named("清泉镇").unwrap();
     let mut v: Vec<(usize, f64)> = crate::book::on_schedule(&plan, u, period)
+        .values
         .into_iter()
         .collect();
     v.sort_by_key(|x| x.0);

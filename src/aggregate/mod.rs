@@ -6,6 +6,9 @@
 //! the county, one per unit for the composite score (综合得分). Joins, group
 //! aggregations and ranks run as polars lazy queries; the expected-progress
 //! and status rules stay in [`crate::progress`], the one place they live.
+//! Key projects have their own room, [`projects`].
+
+pub mod projects;
 
 use std::collections::HashMap;
 
@@ -15,7 +18,7 @@ use serde::Serialize;
 use crate::period::Period;
 use crate::plan::{Aggregation, Direction, Plan, Profile};
 use crate::progress::{self, Goal, Status};
-use crate::validate::Fact;
+use crate::validate::{Fact, ProjectFact};
 
 /// The escalation colour of a task (section 7, single period).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -100,6 +103,7 @@ pub struct Consolidation {
     pub by_unit: Vec<UnitRow>,
     pub county: Vec<CountyRow>,
     pub scores: Vec<ScoreRow>,
+    pub projects: projects::ProjectSummary,
 }
 
 /// Why aggregation failed: only polars itself can make it fail.
@@ -111,7 +115,7 @@ fn idx(v: usize) -> u32 {
     u32::try_from(v).expect("fewer than 4 billion units and indicators")
 }
 
-/// Consolidates the facts of one period.
+/// Consolidates the facts and reported projects of one period.
 ///
 /// # Errors
 ///
@@ -120,6 +124,7 @@ fn idx(v: usize) -> u32 {
 pub fn consolidate(
     plan: &Plan,
     facts: &[Fact],
+    project_facts: &[ProjectFact],
     period: Period,
     tolerance: f64,
     previous: &HashMap<(usize, usize), Warning>,
@@ -348,6 +353,7 @@ pub fn consolidate(
         by_unit,
         county,
         scores,
+        projects: projects::summarize(plan, project_facts, period)?,
     })
 }
 

@@ -1,8 +1,12 @@
 //! Checking what was read against the plan (CONTRACT.md sections 5 and 6).
 //!
 //! Takes the plan and every inbox file's [`FileRead`] and returns the valid
-//! values ([`Fact`]s), one [`Submission`] row per file and missing unit, and
-//! every [`Issue`] with its cell and a sentence the township clerk can act on.
+//! values ([`Fact`]s) and reported projects ([`ProjectFact`]s), one
+//! [`Submission`] row per file and missing unit, and every [`Issue`] with
+//! its cell and a sentence the township clerk can act on. The project table
+//! has its own room, [`projects`].
+
+pub mod projects;
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -17,6 +21,8 @@ use crate::plan::{Aggregation, Direction, Indicator, Plan};
 use crate::progress::{self, Status};
 use crate::sheet::normalize_label;
 use crate::value::{Reading, as_fraction, format_number, read_number};
+
+pub use projects::ProjectFact;
 
 /// What became of a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -97,6 +103,8 @@ pub struct CheckOptions {
 pub struct Checked {
     pub submissions: Vec<Submission>,
     pub facts: Vec<Fact>,
+    /// The projects of the accepted files.
+    pub projects: Vec<ProjectFact>,
     pub issues: Vec<Issue>,
 }
 
@@ -129,6 +137,7 @@ struct Outcome {
     modified: Option<SystemTime>,
     issues: Vec<Issue>,
     facts: Vec<Fact>,
+    projects: Vec<ProjectFact>,
 }
 
 /// Checks every received file against the plan.
@@ -160,6 +169,7 @@ pub fn check(plan: &Plan, received: &[Received<'_>], options: &CheckOptions) -> 
         });
         out.issues.extend(o.issues);
         out.facts.extend(o.facts);
+        out.projects.extend(o.projects);
     }
     let period = options
         .period
@@ -233,6 +243,7 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
             };
             o.status = SubmissionStatus::Superseded;
             o.facts.clear();
+            o.projects.clear();
             // The replaced file's own problems no longer matter.
             o.issues = vec![Issue::file(
                 &o.file,
@@ -262,6 +273,7 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         modified: r.file.modified,
         issues: Vec::new(),
         facts: Vec::new(),
+        projects: Vec::new(),
     };
     let read = match r.read {
         Some(read) if r.file.claimed.is_some() => read,
@@ -298,7 +310,10 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
     let unit = identify_unit(plan, &name, extract, &mut outcome.issues);
     outcome.unit = unit;
     let unit_name = unit.map(|u| plan.units[u].name.as_str());
-    let Some(table) = &extract.table else {
+    // A unit with only projects to report may send only the project table.
+    let projects_only =
+        extract.projects.is_some() && unit.is_some_and(|u| plan.required(u).is_empty());
+    if extract.table.is_none() && !projects_only {
         outcome.issues.push(Issue::file(
             &name,
             unit_name,
@@ -309,7 +324,7 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
             ),
         ));
         return outcome;
-    };
+    }
     let Some(unit) = unit else {
         return outcome;
     };
@@ -317,20 +332,33 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         return outcome;
     }
     outcome.status = SubmissionStatus::Accepted;
-    let mut rows = RowChecker {
+    if let Some(table) = &extract.table {
+        let mut rows = RowChecker {
+            plan,
+            unit,
+            file: &name,
+            from_template: extract.template.is_some(),
+            previous: options.previous.as_deref(),
+            table,
+            issues: &mut outcome.issues,
+            facts: &mut outcome.facts,
+        };
+        rows.check_rows();
+        if let Some(period) = options.period {
+            rows.check_explanations(period, options.tolerance);
+        }
+    }
+    projects::ProjectChecker {
         plan,
         unit,
         file: &name,
-        from_template: extract.template.is_some(),
-        previous: options.previous.as_deref(),
-        table,
+        today: extract
+            .reported_at
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
         issues: &mut outcome.issues,
-        facts: &mut outcome.facts,
-    };
-    rows.check_rows();
-    if let Some(period) = options.period {
-        rows.check_explanations(period, options.tolerance);
+        facts: &mut outcome.projects,
     }
+    .check(extract.projects.as_ref());
     outcome
 }
 
@@ -440,6 +468,7 @@ impl RowChecker<'_> {
             severity: code.severity(),
             code,
             message,
+            project: None,
         });
     }
 

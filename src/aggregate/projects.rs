@@ -1,0 +1,274 @@
+//! Key projects for the county (CONTRACT.md section 11): how each planned
+//! project stands, and the roll-up the speech reads out ("56 key projects,
+//! 35 started, 7 held up by land and environmental approval").
+//!
+//! One [`ProjectRow`] per project of the plan, reported or not; the counts
+//! and investment by project kind are a polars group-by; the 存在问题 texts
+//! are sorted into the blocker kinds the bureau counts (土地, 环评, 资金,
+//! other). An overdue project is a red warning, like a task.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::Warning;
+use crate::period::Period;
+use crate::plan::{Plan, ProjectKind};
+use crate::validate::ProjectFact;
+
+/// What holds a project up, as the bureau counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Blocker {
+    /// 土地: land use, acquisition, demolition.
+    Land,
+    /// 环评: environmental approval.
+    Environment,
+    /// 资金: funding.
+    Funding,
+    Other,
+}
+
+impl Blocker {
+    pub const ALL: [Blocker; 4] = [
+        Blocker::Land,
+        Blocker::Environment,
+        Blocker::Funding,
+        Blocker::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Blocker::Land => "土地",
+            Blocker::Environment => "环评",
+            Blocker::Funding => "资金",
+            Blocker::Other => "其他",
+        }
+    }
+
+    /// The words that put a 存在问题 text into this kind.
+    fn words(self) -> &'static [&'static str] {
+        match self {
+            Blocker::Land => &[
+                "土地", "用地", "征地", "林地", "草地", "耕地", "拆迁", "征收", "地块", "供地",
+            ],
+            Blocker::Environment => &["环评", "环境影响", "环保", "环境评价"],
+            Blocker::Funding => &["资金", "融资", "贷款", "专项债", "拨付", "缺钱"],
+            Blocker::Other => &[],
+        }
+    }
+}
+
+/// The kinds a 存在问题 text names; `Other` when it names none of them.
+/// A text naming land and approval counts under both.
+pub fn blocker_kinds(text: &str) -> Vec<Blocker> {
+    let kinds: Vec<Blocker> = Blocker::ALL
+        .into_iter()
+        .filter(|b| b.words().iter().any(|w| text.contains(w)))
+        .collect();
+    if kinds.is_empty() {
+        vec![Blocker::Other]
+    } else {
+        kinds
+    }
+}
+
+/// One project of the plan and how it stands at the period's end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRow {
+    pub project: usize,
+    /// Whether the unit's accepted file reported it.
+    pub reported: bool,
+    /// `None`: not reported, or 是否开工 not usable.
+    pub started: Option<bool>,
+    pub started_on: Option<NaiveDate>,
+    pub investment: Option<f64>,
+    /// Investment / planned investment this year.
+    pub completion: Option<f64>,
+    /// Started, and by its 计划开工日期 as far as the dates tell.
+    pub on_time: bool,
+    /// Not (known to be) started, and the period ends after its 计划开工日期.
+    pub overdue: bool,
+    pub blocker: Option<String>,
+    /// `Red` when overdue.
+    pub warning: Option<Warning>,
+}
+
+/// The county's projects of one kind (`kind: None`: all of them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollup {
+    pub kind: Option<ProjectKind>,
+    pub planned: u32,
+    pub started: u32,
+    pub on_time: u32,
+    pub overdue: u32,
+    pub planned_investment: f64,
+    pub investment: f64,
+    /// Investment / planned investment, when anything is planned.
+    pub completion: Option<f64>,
+}
+
+/// Everything the writers show about projects.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectSummary {
+    /// One per project of the plan, in plan order.
+    pub rows: Vec<ProjectRow>,
+    /// One per kind present in the plan, in kind order, then the total.
+    pub rollup: Vec<Rollup>,
+    /// Per blocker kind, the projects (indexes into `rows`) whose 存在问题
+    /// names it; kinds without projects are left out.
+    pub blockers: Vec<(Blocker, Vec<usize>)>,
+}
+
+/// How each project of the plan stands at the end of `period`.
+///
+/// # Errors
+///
+/// A polars error, which valid data never causes.
+pub fn summarize(
+    plan: &Plan,
+    facts: &[ProjectFact],
+    period: Period,
+) -> PolarsResult<ProjectSummary> {
+    let end = period.end_date();
+    let by_project: HashMap<usize, &ProjectFact> = facts.iter().map(|f| (f.project, f)).collect();
+    let rows: Vec<ProjectRow> = plan
+        .projects
+        .iter()
+        .enumerate()
+        .map(|(p, project)| {
+            let fact = by_project.get(&p);
+            let started = fact.and_then(|f| f.started);
+            let started_on = fact.and_then(|f| f.started_on);
+            let investment = fact.and_then(|f| f.investment);
+            let overdue = started != Some(true) && project.start_by.is_some_and(|d| end > d);
+            // A start without a date is given the benefit of the doubt.
+            let on_time = started == Some(true)
+                && match (started_on, project.start_by) {
+                    (Some(on), Some(by)) => on <= by,
+                    _ => true,
+                };
+            ProjectRow {
+                project: p,
+                reported: fact.is_some(),
+                started,
+                started_on,
+                investment,
+                completion: investment
+                    .zip(project.planned_investment.filter(|t| *t > 0.0))
+                    .map(|(a, t)| a / t),
+                on_time,
+                overdue,
+                blocker: fact.and_then(|f| f.blocker.clone()),
+                warning: overdue.then_some(Warning::Red),
+            }
+        })
+        .collect();
+    let rollup = rollup(plan, &rows)?;
+    let mut blockers: Vec<(Blocker, Vec<usize>)> = Vec::new();
+    for b in Blocker::ALL {
+        let projects: Vec<usize> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.blocker.as_deref().is_some_and(|t| blocker_kinds(t).contains(&b)))
+            .map(|(k, _)| k)
+            .collect();
+        if !projects.is_empty() {
+            blockers.push((b, projects));
+        }
+    }
+    Ok(ProjectSummary {
+        rows,
+        rollup,
+        blockers,
+    })
+}
+
+/// Counts and investment by kind, and for all projects, with polars.
+fn rollup(plan: &Plan, rows: &[ProjectRow]) -> PolarsResult<Vec<Rollup>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kind = |r: &ProjectRow| plan.projects[r.project].kind as u32;
+    let df = df!(
+        "kind" => rows.iter().map(kind).collect::<Vec<_>>(),
+        "started" => rows.iter().map(|r| u32::from(r.started == Some(true))).collect::<Vec<_>>(),
+        "on_time" => rows.iter().map(|r| u32::from(r.on_time)).collect::<Vec<_>>(),
+        "overdue" => rows.iter().map(|r| u32::from(r.overdue)).collect::<Vec<_>>(),
+        "planned_investment" => rows.iter().map(|r| plan.projects[r.project].planned_investment).collect::<Vec<_>>(),
+        "investment" => rows.iter().map(|r| r.investment).collect::<Vec<_>>(),
+    )?
+    .lazy();
+    let sums = || {
+        [
+            len().cast(DataType::UInt32).alias("planned"),
+            col("started").sum(),
+            col("on_time").sum(),
+            col("overdue").sum(),
+            col("planned_investment").sum(),
+            col("investment").sum(),
+        ]
+    };
+    let by_kind = df
+        .clone()
+        .group_by([col("kind")])
+        .agg(sums())
+        .sort(["kind"], SortMultipleOptions::default())
+        .collect()?;
+    let total = df.select(sums()).collect()?;
+    let read = |df: &DataFrame, k: usize, kind: Option<ProjectKind>| -> PolarsResult<Rollup> {
+        let u = |name: &str| -> PolarsResult<u32> {
+            Ok(df
+                .column(name)?
+                .cast(&DataType::UInt32)?
+                .u32()?
+                .get(k)
+                .unwrap_or(0))
+        };
+        let f = |name: &str| -> PolarsResult<f64> {
+            Ok(df
+                .column(name)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .get(k)
+                .unwrap_or(0.0))
+        };
+        let (planned_investment, investment) = (f("planned_investment")?, f("investment")?);
+        Ok(Rollup {
+            kind,
+            planned: u("planned")?,
+            started: u("started")?,
+            on_time: u("on_time")?,
+            overdue: u("overdue")?,
+            planned_investment,
+            investment,
+            completion: (planned_investment > 0.0).then(|| investment / planned_investment),
+        })
+    };
+    let kinds = by_kind.column("kind")?.u32()?.clone();
+    let mut out = Vec::with_capacity(by_kind.height() + 1);
+    for k in 0..by_kind.height() {
+        let kind = kinds
+            .get(k)
+            .and_then(|v| ProjectKind::ALL.get(v as usize).copied());
+        out.push(read(&by_kind, k, kind)?);
+    }
+    out.push(read(&total, 0, None)?);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocker_texts_sort_into_kinds() {
+        assert_eq!(blocker_kinds("用地手续未办结"), vec![Blocker::Land]);
+        assert_eq!(
+            blocker_kinds("土地预审和环评批复均未取得"),
+            vec![Blocker::Land, Blocker::Environment]
+        );
+        assert_eq!(blocker_kinds("配套资金未到位"), vec![Blocker::Funding]);
+        assert_eq!(blocker_kinds("设计方案调整"), vec![Blocker::Other]);
+    }
+}
