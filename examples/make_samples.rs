@@ -4,8 +4,13 @@
 //! (`../shared/spec/seed-speech-2022.txt`): 8 townships and 5 departments,
 //! targets for investment, key projects started by end of March,
 //! afforestation, old compounds, smart parking, the 70% share of featured
-//! industries, safety accidents ... The inbox holds one submission per unit
-//! in the shapes townships really send, one file with planted mistakes, a
+//! industries, safety accidents ... and 18 key projects named after the
+//! speech's (绣花庙风电场, 城区加气站, the two photovoltaic plants, the
+//! hydrogen base ...), six of them due by mid-March, not started and held
+//! up by land, environmental approval or funding: overdue at the end of
+//! March. The inbox holds one submission per
+//! unit in the shapes townships really send (project tables on their own
+//! sheet or below the indicators), one file with planted mistakes, a
 //! superseded file, a stray non-workbook, and one unit missing.
 //!
 //! Run: `cargo run --example make_samples`. Where LibreOffice (`soffice`)
@@ -270,6 +275,200 @@ const INDICATORS: [Ind; 15] = [
     ),
 ];
 
+/// Key projects: (name, unit, kind, total investment, planned this year,
+/// start by (month, day) of 2022).
+type Proj = (
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+    Option<(u8, u8)>,
+);
+
+const PROJECTS: [Proj; 18] = [
+    (
+        "绣花庙风电场",
+        "县发展和改革局",
+        "新建",
+        80000.0,
+        20000.0,
+        Some((3, 15)),
+    ),
+    (
+        "华能新能源综合开发暨氢能源示范基地",
+        "县发展和改革局",
+        "前期",
+        300000.0,
+        30000.0,
+        Some((6, 30)),
+    ),
+    (
+        "河北焰中并网光伏发电项目",
+        "县发展和改革局",
+        "新建",
+        60000.0,
+        25000.0,
+        Some((3, 31)),
+    ),
+    (
+        "甘肃天聚并网光伏发电项目",
+        "县发展和改革局",
+        "新建",
+        45000.0,
+        18000.0,
+        Some((3, 31)),
+    ),
+    (
+        "城北工业园区基础设施",
+        "县发展和改革局",
+        "续建",
+        12000.0,
+        6000.0,
+        Some((3, 31)),
+    ),
+    (
+        "城区加气站建设",
+        "县住房和城乡建设局",
+        "新建",
+        3000.0,
+        3000.0,
+        Some((3, 20)),
+    ),
+    (
+        "南环路改造工程",
+        "县住房和城乡建设局",
+        "新建",
+        8000.0,
+        8000.0,
+        Some((4, 30)),
+    ),
+    (
+        "老旧小区改造提升",
+        "县住房和城乡建设局",
+        "续建",
+        11700.0,
+        11700.0,
+        Some((3, 31)),
+    ),
+    (
+        "城区大型停车场",
+        "县住房和城乡建设局",
+        "新建",
+        2500.0,
+        2500.0,
+        Some((3, 25)),
+    ),
+    (
+        "清泉镇棚户区改造",
+        "清泉镇",
+        "续建",
+        15000.0,
+        6000.0,
+        Some((3, 31)),
+    ),
+    (
+        "位奇镇肉羊现代农业产业园",
+        "位奇镇",
+        "新建",
+        9000.0,
+        4000.0,
+        Some((3, 15)),
+    ),
+    (
+        "马铃薯省级现代农业产业园",
+        "大马营镇",
+        "续建",
+        8000.0,
+        3500.0,
+        Some((3, 31)),
+    ),
+    (
+        "花草滩循环经济产业区基础设施",
+        "霍城镇",
+        "新建",
+        20000.0,
+        8000.0,
+        Some((3, 20)),
+    ),
+    (
+        "霍城镇农贸市场改造",
+        "霍城镇",
+        "新建",
+        1500.0,
+        1500.0,
+        Some((5, 31)),
+    ),
+    (
+        "国土绿化示范项目",
+        "县林业和草原局",
+        "续建",
+        5000.0,
+        5000.0,
+        Some((3, 31)),
+    ),
+    (
+        "水肥一体化高标准农田建设",
+        "县农业农村局",
+        "新建",
+        6000.0,
+        6000.0,
+        Some((3, 31)),
+    ),
+    (
+        "老军乡生态宜居村庄建设",
+        "老军乡",
+        "新建",
+        1200.0,
+        1200.0,
+        Some((3, 25)),
+    ),
+    (
+        "永宁新村生态宜居村庄建设",
+        "李桥乡",
+        "新建",
+        1500.0,
+        1500.0,
+        Some((3, 31)),
+    ),
+];
+
+/// A project table as townships lay it out: the header, then one row per
+/// project (name, 是否开工, 开工日期, 本年完成投资, 存在问题).
+fn project_table(rows: Vec<(&str, C, C, C, &str)>) -> Vec<Vec<C>> {
+    let mut out = vec![vec![
+        t("项目名称"),
+        t("是否开工"),
+        t("开工日期"),
+        t("本年完成投资（万元）"),
+        t("存在问题"),
+    ]];
+    out.extend(
+        rows.into_iter()
+            .map(|(name, started, on, investment, blocker)| {
+                vec![t(name), started, on, investment, t(blocker)]
+            }),
+    );
+    out
+}
+
+/// The project table on a sheet of its own.
+fn project_sheet(unit: &str, rows: Vec<(&str, C, C, C, &str)>) -> Sheet {
+    let mut s = Sheet::new("重点项目")
+        .texts(&[&format!("{unit}重点项目推进情况（2022年1-3月）")])
+        .texts(&[&format!("填报单位：{unit}")]);
+    s.rows.extend(project_table(rows));
+    s
+}
+
+/// The project table below the indicators, after a blank row and a title.
+fn below(mut s: Sheet, rows: Vec<(&str, C, C, C, &str)>) -> Sheet {
+    s.rows.push(vec![]);
+    s.rows.push(vec![t("二、重点项目推进情况")]);
+    s.rows.extend(project_table(rows));
+    s
+}
+
 /// (unit, code, annual target, q1, q2, q3, deadline)
 type Tgt = (
     &'static str,
@@ -447,7 +646,25 @@ fn write_plan(path: &Path) {
             deadline.map_or(C::E, |(y, m, d)| C::D(y, m, d)),
         ]);
     }
-    write_xlsx(path, &[units, inds, tg]);
+    let mut pj = Sheet::new("项目").texts(&[
+        "项目名称",
+        "责任单位",
+        "项目类型",
+        "总投资",
+        "年度计划投资",
+        "计划开工日期",
+    ]);
+    for (name, unit, kind, total, planned, by) in PROJECTS {
+        pj = pj.row(vec![
+            t(name),
+            t(unit),
+            t(kind),
+            n(total),
+            n(planned),
+            by.map_or(C::E, |(m, d)| C::D(2022, m, d)),
+        ]);
+    }
+    write_xlsx(path, &[units, inds, tg, pj]);
 }
 
 fn ind(code: &str) -> Ind {
@@ -589,14 +806,23 @@ fn main() {
     std::fs::create_dir_all(&inbox).expect("create samples folder");
     write_plan(&root.join("plan.xlsx"));
 
-    // 清泉镇: the clean standard template, slightly ahead of time.
+    // 清泉镇: the clean standard template, slightly ahead of time; its
+    // project on a sheet of its own, answered Y.
     write_xlsx(
         &inbox.join("清泉镇.xlsx"),
-        &[standard(
-            "清泉镇",
-            "2022-04-05",
-            &standard_values("清泉镇", 0.3),
-        )],
+        &[
+            standard("清泉镇", "2022-04-05", &standard_values("清泉镇", 0.3)),
+            project_sheet(
+                "清泉镇",
+                vec![(
+                    "清泉镇棚户区改造",
+                    t("Y"),
+                    C::D(2022, 3, 1),
+                    n(1800.0),
+                    "无",
+                )],
+            ),
+        ],
     );
 
     // 位奇镇: an instructions sheet first, then a two-row merged header
@@ -640,7 +866,35 @@ fn main() {
         .texts(&["填报说明"])
         .texts(&["1. 本表填报1月1日至本月末的累计数。"])
         .texts(&["2. 滞后的任务请在“滞后原因”列说明原因。"]);
-    write_xlsx(&inbox.join("位奇镇2022年3月报表.xlsx"), &[help, s]);
+    // Its project table has a two-row header too, on its own sheet.
+    let projects = Sheet::new("重点项目")
+        .texts(&["位奇镇重点项目推进情况"])
+        .texts(&[
+            "项目名称",
+            "是否开工",
+            "开工日期",
+            "投资完成情况",
+            "",
+            "存在问题",
+        ])
+        .texts(&["", "", "", "本年完成投资", "累计完成投资", ""])
+        .row(vec![
+            t("位奇镇肉羊现代农业产业园"),
+            t("否"),
+            C::E,
+            n(0.0),
+            n(350.0),
+            t("建设用地未批复，正在办理农用地转用手续"),
+        ])
+        .merge(1, 0, 2, 0)
+        .merge(1, 1, 2, 1)
+        .merge(1, 2, 2, 2)
+        .merge(1, 3, 1, 4)
+        .merge(1, 5, 2, 5);
+    write_xlsx(
+        &inbox.join("位奇镇2022年3月报表.xlsx"),
+        &[help, s, projects],
+    );
 
     // 大马营镇: numbers typed as text, full-width digits, separators, units.
     let values: Vec<(&str, C, &str)> = codes_of("大马营镇")
@@ -658,10 +912,17 @@ fn main() {
             (c, v, "")
         })
         .collect();
-    write_xlsx(
-        &inbox.join("大马营镇-3月.xlsx"),
-        &[standard("大马营镇", "2022年4月6日", &values)],
+    let s = below(
+        standard("大马营镇", "2022年4月6日", &values),
+        vec![(
+            "马铃薯省级现代农业产业园项目",
+            t("已开工"),
+            t("2022.3.5"),
+            t("９００"),
+            "",
+        )],
     );
+    write_xlsx(&inbox.join("大马营镇-3月.xlsx"), &[s]);
 
     // 霍城镇: the file with mistakes a clerk must fix.
     let values: Vec<(&str, C, &str)> = codes_of("霍城镇")
@@ -700,6 +961,21 @@ fn main() {
         row[3] = n(0.5);
         row[4] = n(0.2);
     }
+    // Its projects: 未开工 with a start date, an investment that is no
+    // number, a project not in the plan, and 农贸市场改造 left out.
+    let s = below(
+        s,
+        vec![
+            (
+                "花草滩循环经济产业区基础设施",
+                t("未开工"),
+                C::D(2022, 3, 25),
+                t("待定"),
+                "环评报告待批复",
+            ),
+            ("霍城镇污水处理站", t("是"), C::D(2022, 3, 1), n(120.0), ""),
+        ],
+    );
     write_xlsx(&inbox.join("霍城镇.xlsx"), &[s]);
 
     // 陈户镇: saved by LibreOffice as .xls (see the module docs).
@@ -746,7 +1022,22 @@ fn main() {
         ]);
     }
     s = s.texts(&["", "", "", "合计", ""]).texts(&["审核人：赵刚"]);
-    write_xlsx(&inbox.join("李桥乡.xlsx"), &[s]);
+    write_xlsx(
+        &inbox.join("李桥乡.xlsx"),
+        &[
+            s,
+            project_sheet(
+                "李桥乡",
+                vec![(
+                    "永宁新村生态宜居村庄建设",
+                    t("是"),
+                    C::D(2022, 3, 28),
+                    n(200.0),
+                    "",
+                )],
+            ),
+        ],
+    );
 
     // 老军乡 sent nothing. 花寨乡 sent twice: the later 填报日期 wins.
     write_xlsx(
@@ -780,22 +1071,87 @@ fn main() {
     {
         row[4] = C::F("9500+6700".into(), Some("16200".into()));
     }
-    write_xlsx(&inbox.join("发改局3月报表.xlsx"), &[s]);
-    write_xlsx(
-        &inbox.join("县住建局.xlsx"),
-        &[standard(
+    let projects = project_sheet(
+        "县发展和改革局",
+        vec![
+            (
+                "绣花庙风电场",
+                t("否"),
+                C::E,
+                n(0.0),
+                "土地预审、环评批复未取得，正在开展前期工作",
+            ),
+            (
+                "华能新能源综合开发暨氢能源示范基地",
+                t("否"),
+                C::E,
+                n(0.0),
+                "正在办理土地、环评等前期手续，计划6月开工",
+            ),
+            (
+                "河北焰中并网光伏发电项目",
+                t("是"),
+                C::D(2022, 3, 10),
+                n(5200.0),
+                "",
+            ),
+            (
+                "甘肃天聚并网光伏发电项目",
+                t("已开工"),
+                C::D(2022, 3, 20),
+                n(3100.0),
+                "",
+            ),
+            (
+                "城北工业园区基础设施",
+                t("是"),
+                C::D(2022, 2, 25),
+                n(1500.0),
+                "",
+            ),
+        ],
+    );
+    write_xlsx(&inbox.join("发改局3月报表.xlsx"), &[s, projects]);
+    // 住建局: the projects below the indicators, answered Y/N.
+    let s = below(
+        standard(
             "县住房和城乡建设局",
             "2022-04-05",
             &standard_values("县住房和城乡建设局", 0.25),
-        )],
+        ),
+        vec![
+            (
+                "城区加气站建设",
+                t("N"),
+                C::E,
+                n(0.0),
+                "加气站选址用地未落实，环评未批复",
+            ),
+            (
+                "南环路改造工程",
+                t("N"),
+                C::E,
+                n(0.0),
+                "施工图设计中，4月底开工",
+            ),
+            ("老旧小区改造提升", t("Y"), C::D(2022, 3, 15), n(2400.0), ""),
+            ("城区大型停车场", t("N"), C::E, n(0.0), "配套资金未到位"),
+        ],
     );
+    write_xlsx(&inbox.join("县住建局.xlsx"), &[s]);
     write_xlsx(
         &inbox.join("林草局.xlsx"),
-        &[standard(
-            "县林业和草原局",
-            "2022-04-05",
-            &standard_values("县林业和草原局", 0.40),
-        )],
+        &[
+            standard(
+                "县林业和草原局",
+                "2022-04-05",
+                &standard_values("县林业和草原局", 0.40),
+            ),
+            project_sheet(
+                "县林业和草原局",
+                vec![("国土绿化示范项目", t("是"), C::D(2022, 3, 18), n(650.0), "")],
+            ),
+        ],
     );
     let mut s = standard(
         "县应急管理局",
@@ -804,14 +1160,22 @@ fn main() {
     );
     s.name = "一季度".into();
     write_xlsx(&inbox.join("应急管理局.xlsx"), &[s]);
-    write_xlsx(
-        &inbox.join("农业农村局.xlsx"),
-        &[standard(
+    // 农业农村局 started its project two days late.
+    let s = below(
+        standard(
             "县农业农村局",
             "2022-04-06",
             &standard_values("县农业农村局", 0.24),
+        ),
+        vec![(
+            "水肥一体化高标准农田建设",
+            t("是"),
+            C::D(2022, 4, 2),
+            n(300.0),
+            "受疫情影响，施工队伍4月初进场",
         )],
     );
+    write_xlsx(&inbox.join("农业农村局.xlsx"), &[s]);
 
     write_template_fixtures(&root);
 

@@ -122,9 +122,7 @@ impl IssueCode {
             Superseded | OverTarget => Severity::Info,
             UnreadableFile | UnknownUnit | UnitMismatch | MissingSubmission | NoIndicatorTable
             | DuplicateIndicator | MissingValue | NotANumber | FormulaError | NegativeValue
-            | MissingProject => {
-                Severity::Error
-            }
+            | MissingProject => Severity::Error,
         }
     }
 

@@ -366,9 +366,8 @@ fn project_sheet(
     for (c, n) in names.iter().enumerate() {
         ws.write_string_with_format(head, c as u16, *n, &header)?;
     }
-    let excel_date = |d: NaiveDate| {
-        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
-    };
+    let excel_date =
+        |d: NaiveDate| ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
     let year = period.end_date().year();
     let (first, last) = (
         excel_date(NaiveDate::from_ymd_opt(year - 30, 1, 1).unwrap_or_default())?,
@@ -380,7 +379,10 @@ fn project_sheet(
         let project = &plan.projects[p];
         ws.write_string_with_format(row, 0, &project.name, &border)?;
         ws.write_string_with_format(row, 1, project.kind.label(), &border)?;
-        for (c, v) in [(2, project.total_investment), (3, project.planned_investment)] {
+        for (c, v) in [
+            (2, project.total_investment),
+            (3, project.planned_investment),
+        ] {
             match v {
                 Some(v) => ws.write_number_with_format(row, c, v, &money)?,
                 None => ws.write_blank(row, c, &border)?,
@@ -395,7 +397,9 @@ fn project_sheet(
             Some(f) => {
                 ws.write_string_with_format(row, 5, if f.started { "是" } else { "否" }, &input)?;
                 match f.started_on {
-                    Some(d) => ws.write_datetime_with_format(row, 6, excel_date(d)?, &date_input)?,
+                    Some(d) => {
+                        ws.write_datetime_with_format(row, 6, excel_date(d)?, &date_input)?
+                    }
                     None => ws.write_blank(row, 6, &date_input)?,
                 };
                 ws.write_number_with_format(row, 7, f.investment, &money_input)?;

@@ -170,7 +170,11 @@ pub fn summarize(
         let projects: Vec<usize> = rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.blocker.as_deref().is_some_and(|t| blocker_kinds(t).contains(&b)))
+            .filter(|(_, r)| {
+                r.blocker
+                    .as_deref()
+                    .is_some_and(|t| blocker_kinds(t).contains(&b))
+            })
             .map(|(k, _)| k)
             .collect();
         if !projects.is_empty() {

@@ -247,7 +247,13 @@ fn is_not_an_indicator(text: &str) -> bool {
     TOTALS.iter().any(|p| t.starts_with(p))
         || FOOTERS.iter().any(|p| t.starts_with(p))
         || COLUMN_NUMBERS.contains(&t.as_str())
+        || SECTION_HEADING.is_match(&t)
 }
+
+/// "一、项目建设", "二、重点项目推进情况": a section heading, in whichever
+/// column it was typed.
+static SECTION_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[一二三四五六七八九十]+[、.．]").expect("valid regex"));
 
 fn cell_text(grid: &Grid, row: u32, col: Option<u32>) -> Option<String> {
     let t = fold(&grid.text(row, col?)).trim().to_string();
@@ -312,9 +318,15 @@ fn project_role(label: &str) -> Option<ProjectRole> {
     Some(match label {
         "项目名称" | "project" | "项目" => Name,
         // "是否开（复）工" folds to 是否开工.
-        "是否开工" | "是否开复工" | "started" | "开工情况" | "是否已开工" => Started,
-        "开工日期" | "实际开工日期" | "开工时间" | "开复工日期" | "started_on" => StartedOn,
-        "本年完成投资" | "本年累计完成投资" | "本年完成" | "年度完成投资" => YearInvestment,
+        "是否开工" | "是否开复工" | "started" | "开工情况" | "是否已开工" => {
+            Started
+        }
+        "开工日期" | "实际开工日期" | "开工时间" | "开复工日期" | "started_on" => {
+            StartedOn
+        }
+        "本年完成投资" | "本年累计完成投资" | "本年完成" | "年度完成投资" => {
+            YearInvestment
+        }
         "investment" | "完成投资" | "累计完成投资" | "已完成投资" => Investment,
         "blocker" => Blocker,
         _ if starts(&["存在问题", "制约因素", "存在困难", "主要问题"]) => Blocker,
@@ -363,10 +375,13 @@ impl ProjectTable {
     }
 }
 
+/// The columns of a project table by role.
+type ProjectColumns = Vec<(ProjectRole, u32)>;
+
 /// The columns of a project header row (and the row below, for a header
 /// over two rows): role → column, first found wins.
-fn project_columns(labels: impl Iterator<Item = (u32, Vec<String>)>) -> Vec<(ProjectRole, u32)> {
-    let mut found: Vec<(ProjectRole, u32)> = Vec::new();
+fn project_columns(labels: impl Iterator<Item = (u32, Vec<String>)>) -> ProjectColumns {
+    let mut found: ProjectColumns = Vec::new();
     for (c, candidates) in labels {
         if let Some(r) = candidates.iter().find_map(|l| project_role(l))
             && !found.iter().any(|(x, _)| *x == r)
@@ -380,16 +395,15 @@ fn project_columns(labels: impl Iterator<Item = (u32, Vec<String>)>) -> Vec<(Pro
 /// The header of the project table: the first row anywhere in the sheet
 /// holding both `项目名称` and `是否开工`. Returns the header rows and the
 /// columns by role.
-fn find_project_header(grid: &Grid) -> Option<((u32, u32), Vec<(ProjectRole, u32)>)> {
+fn find_project_header(grid: &Grid) -> Option<((u32, u32), ProjectColumns)> {
     let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).display());
     let has = |cols: &[(ProjectRole, u32)], role| cols.iter().any(|(r, _)| *r == role);
     for (r, cells) in grid.rows() {
         // Cheap test first: the sheet may be long, and only a header row
         // holds the word 开工 in a text cell.
-        if !cells
-            .iter()
-            .any(|(_, v)| matches!(v, CellValue::Text(t) if t.contains("开") || t.contains("started")))
-        {
+        if !cells.iter().any(
+            |(_, v)| matches!(v, CellValue::Text(t) if t.contains("开") || t.contains("started")),
+        ) {
             continue;
         }
         let one = project_columns(cells.iter().map(|(c, _)| (*c, vec![label(r, *c)])));
@@ -447,7 +461,10 @@ pub fn find_project_table(grid: &Grid, end: u32) -> Option<ProjectTable> {
                 started: grid.get(r, started_col).clone(),
                 started_on: get(started_on_col),
                 investment: get(investment_col),
-                blocker: cell_text(grid, r, blocker_col),
+                // People's words, kept as typed (full-width punctuation too).
+                blocker: blocker_col
+                    .map(|c| grid.text(r, c).trim().to_string())
+                    .filter(|t| !t.is_empty()),
             })
         })
         .collect();
@@ -623,6 +640,63 @@ mod tests {
         ] {
             assert_ne!(role(&normalize_label(l)), Some(Role::Actual), "{l}");
         }
+    }
+
+    #[test]
+    fn a_project_table_below_the_indicators_is_its_own_table() {
+        let g = grid(&[
+            &["填报单位：住建局"],
+            &["指标代码", "指标名称", "本年累计", "备注"],
+            &["CJ01", "老旧小区改造", "8", ""],
+            &[],
+            &["二、重点项目推进情况"],
+            &[
+                "项目名称",
+                "是否开工",
+                "开工日期",
+                "本年完成投资（万元）",
+                "存在问题",
+            ],
+            &["城区加气站建设", "N", "", "0", "用地未落实"],
+            &["合计", "", "", "0", ""],
+        ]);
+        let header = project_header_row(&g).unwrap();
+        assert_eq!(header, 5);
+        let t = find_table(&g, header).unwrap();
+        assert_eq!(
+            t.rows.len(),
+            1,
+            "the heading and the projects are no indicators"
+        );
+        let p = find_project_table(&g, t.header.0).unwrap();
+        assert_eq!(
+            (
+                p.name_col,
+                p.started_col,
+                p.started_on_col,
+                p.investment_col,
+                p.blocker_col
+            ),
+            (0, 1, Some(2), Some(3), Some(4))
+        );
+        assert_eq!(p.rows.len(), 1);
+        assert_eq!(p.rows[0].name, "城区加气站建设");
+        assert_eq!(p.rows[0].blocker.as_deref(), Some("用地未落实"));
+    }
+
+    #[test]
+    fn a_two_row_project_header_prefers_this_years_investment() {
+        let g = grid(&[
+            &["项目名称", "是否开（复）工", "投资完成情况", "", "制约因素"],
+            &["", "", "累计完成投资", "本年完成投资", ""],
+            &["东乐风电场", "是", "5000", "1200", ""],
+        ]);
+        let p = find_project_table(&g, u32::MAX).unwrap();
+        assert_eq!(p.header, (0, 1));
+        assert_eq!((p.investment_col, p.blocker_col), (Some(3), Some(4)));
+        assert_eq!(p.rows[0].investment, CellValue::Text("1200".into()));
+        // No indicator table in it.
+        assert!(find_table(&g, u32::MAX).is_none());
     }
 
     #[test]

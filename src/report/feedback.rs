@@ -19,8 +19,7 @@ use crate::issue::{Issue, Severity};
 use crate::plan::Plan;
 use crate::report::output::{OutputError, write_atomic};
 use crate::report::workbook::{
-    Sheet, derived_format, new_workbook, number_format, project_state, status_color,
-    warning_color,
+    Sheet, derived_format, new_workbook, number_format, project_state, status_color, warning_color,
 };
 use crate::validate::{Checked, Submission, SubmissionStatus};
 
@@ -398,9 +397,21 @@ fn project_sheet(
         s.text(row, 0, &p.name)?;
         s.text(row, 1, p.kind.label())?;
         s.number(row, 2, p.planned_investment, "#,##0.0")?;
-        s.text(row, 3, &p.start_by.map(|d| d.to_string()).unwrap_or_default())?;
-        s.text(row, 4, r.started.map_or("", |b| if b { "是" } else { "否" }))?;
-        s.text(row, 5, &r.started_on.map(|d| d.to_string()).unwrap_or_default())?;
+        s.text(
+            row,
+            3,
+            &p.start_by.map(|d| d.to_string()).unwrap_or_default(),
+        )?;
+        s.text(
+            row,
+            4,
+            r.started.map_or("", |b| if b { "是" } else { "否" }),
+        )?;
+        s.text(
+            row,
+            5,
+            &r.started_on.map(|d| d.to_string()).unwrap_or_default(),
+        )?;
         s.number(row, 6, r.investment, "#,##0.0")?;
         s.number(row, 7, r.completion, "0.0%")?;
         let (state, fill) = project_state(r);

@@ -616,7 +616,12 @@ pub(crate) fn project_state(r: &ProjectRow) -> (&'static str, Color) {
 /// 重点项目: the county roll-up the speech reads out (planned, started,
 /// on time, overdue, investment against plan), what holds projects up, and
 /// every project with overdue ones in red.
-fn projects(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> Result<(), XlsxError> {
+fn projects(
+    wb: &mut Workbook,
+    plan: &Plan,
+    c: &Consolidation,
+    title: &str,
+) -> Result<(), XlsxError> {
     let mut s = Sheet::new(wb, PROJECTS, title, false)?;
     let big = Format::new().set_bold().set_font_size(16);
     s.ws.write_string_with_format(0, 0, format!("{}重点项目推进情况", c.period.label()), &big)?;
@@ -718,9 +723,21 @@ fn projects(wb: &mut Workbook, plan: &Plan, c: &Consolidation, title: &str) -> R
         s.number(row, 4, p.planned_investment, "#,##0.0")?;
         s.number(row, 5, r.investment, "#,##0.0")?;
         s.number(row, 6, r.completion, "0.0%")?;
-        s.text(row, 7, &p.start_by.map(|d| d.to_string()).unwrap_or_default())?;
-        s.text(row, 8, r.started.map_or("", |b| if b { "是" } else { "否" }))?;
-        s.text(row, 9, &r.started_on.map(|d| d.to_string()).unwrap_or_default())?;
+        s.text(
+            row,
+            7,
+            &p.start_by.map(|d| d.to_string()).unwrap_or_default(),
+        )?;
+        s.text(
+            row,
+            8,
+            r.started.map_or("", |b| if b { "是" } else { "否" }),
+        )?;
+        s.text(
+            row,
+            9,
+            &r.started_on.map(|d| d.to_string()).unwrap_or_default(),
+        )?;
         let (state, fill) = project_state(r);
         s.filled(row, 10, state, fill)?;
         s.text(row, 11, r.blocker.as_deref().unwrap_or(""))?;

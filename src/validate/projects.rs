@@ -38,10 +38,31 @@ pub fn read_started(v: &CellValue) -> Result<Option<bool>, String> {
         other => fold(&other.display()).trim().to_lowercase(),
     };
     const YES: [&str; 12] = [
-        "是", "已开工", "开工", "已开复工", "已复工", "复工", "y", "yes", "true", "√", "✓", "已",
+        "是",
+        "已开工",
+        "开工",
+        "已开复工",
+        "已复工",
+        "复工",
+        "y",
+        "yes",
+        "true",
+        "√",
+        "✓",
+        "已",
     ];
     const NO: [&str; 11] = [
-        "否", "未开工", "未开复工", "未复工", "没有", "尚未开工", "n", "no", "false", "×", "未",
+        "否",
+        "未开工",
+        "未开复工",
+        "未复工",
+        "没有",
+        "尚未开工",
+        "n",
+        "no",
+        "false",
+        "×",
+        "未",
     ];
     if text.is_empty() {
         Ok(None)
@@ -62,7 +83,17 @@ fn other_text(v: &CellValue) -> String {
 pub fn blocker_text(text: Option<&str>) -> Option<String> {
     let t = text?.trim();
     let none = [
-        "无", "没有", "暂无", "-", "—", "/", "无问题", "正常", "无制约因素", "无困难", "否",
+        "无",
+        "没有",
+        "暂无",
+        "-",
+        "—",
+        "/",
+        "无问题",
+        "正常",
+        "无制约因素",
+        "无困难",
+        "否",
     ];
     (!t.is_empty() && !none.contains(&fold(t).trim())).then(|| t.to_string())
 }
@@ -266,9 +297,13 @@ impl ProjectChecker<'_> {
                 return None;
             }
             Reading::NotANumber(text) => {
-                self.issue(table, cell, Some(p), IssueCode::NotANumber, format!(
-                    "重点项目“{name}”的本年完成投资“{text}”不是数字；请只填数字（万元）"
-                ));
+                self.issue(
+                    table,
+                    cell,
+                    Some(p),
+                    IssueCode::NotANumber,
+                    format!("重点项目“{name}”的本年完成投资“{text}”不是数字；请只填数字（万元）"),
+                );
                 return None;
             }
             Reading::FormulaError(e) => {

@@ -35,7 +35,8 @@ fn the_sample_inbox_shows_the_planted_mistakes_and_nothing_else() {
     for s in subs {
         let file = s["file"].as_str().unwrap_or("");
         match file {
-            "霍城镇.xlsx" => assert_eq!(s["errors"], 6),
+            // 6 in the indicators, 2 in the projects.
+            "霍城镇.xlsx" => assert_eq!(s["errors"], 8),
             "花寨乡.xlsx" => assert_eq!(s["status"], "superseded"),
             "报送说明.txt" => assert_eq!(s["status"], "rejected"),
             "" => assert_eq!(s["unit"], "老军乡"),
@@ -55,7 +56,14 @@ fn the_sample_inbox_shows_the_planted_mistakes_and_nothing_else() {
         "2022-04-04"
     );
     let codes = |c: &str| issues_with(&json, c).len();
-    assert_eq!(codes("not_a_number"), 1);
+    assert_eq!(codes("not_a_number"), 2);
+    assert_eq!(codes("unknown_project"), 1);
+    assert_eq!(codes("missing_project"), 1);
+    assert_eq!(
+        codes("unknown_indicator"),
+        1,
+        "section headings are no indicators"
+    );
     assert_eq!(codes("negative_value"), 1);
     assert_eq!(codes("formula_error"), 1);
     assert_eq!(codes("duplicate_indicator"), 1);
@@ -79,7 +87,7 @@ fn the_text_report_is_grouped_by_file_with_cells_and_a_total_and_no_colour_in_a_
     assert!(text.contains("老军乡 未报送 2022年3月 的报表"));
     let last = text.lines().rev().find(|l| !l.is_empty()).unwrap();
     assert!(
-        last.starts_with("合计：14 个文件，已接收 12，拒收 1，已被替代 1；未报送 1 个单位；错误 7"),
+        last.starts_with("合计：14 个文件，已接收 12，拒收 1，已被替代 1；未报送 1 个单位；错误 9"),
         "{last}"
     );
 }

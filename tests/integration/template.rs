@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, DataType, Reader, open_workbook_auto};
 
 use crate::common::{Workdir, tally};
 use tally::ingest::ReadOptions;
@@ -40,7 +40,32 @@ fn templates_for_every_unit_are_prefilled_protected_and_validating() {
     for (u, unit) in plan.units.iter().enumerate() {
         let path = w.path("tpl").join(format!("{}.xlsx", unit.name));
         let mut wb = open_workbook_auto(&path).unwrap();
-        assert_eq!(wb.sheet_names(), ["填报说明", "报表", "_tally"]);
+        let mine = plan.projects_of(u);
+        if mine.is_empty() {
+            assert_eq!(wb.sheet_names(), ["填报说明", "报表", "_tally"]);
+        } else {
+            assert_eq!(wb.sheet_names(), ["填报说明", "报表", "重点项目", "_tally"]);
+            let projects: Vec<Vec<Data>> = wb
+                .worksheet_range("重点项目")
+                .unwrap()
+                .rows()
+                .map(|r| r.to_vec())
+                .collect();
+            assert_eq!(projects[3][0].to_string(), "项目名称");
+            assert_eq!(projects[3][5].to_string(), "是否开工");
+            for (k, &p) in mine.iter().enumerate() {
+                let (row, project) = (&projects[4 + k], &plan.projects[p]);
+                assert_eq!(row[0].to_string(), project.name);
+                assert_eq!(row[1].to_string(), project.kind.label());
+                assert_eq!(row[3], Data::Float(project.planned_investment.unwrap()));
+                let by = row[4].as_date().expect("计划开工日期 is a date cell");
+                assert_eq!(Some(by), project.start_by);
+                assert!(
+                    row.get(5).is_none_or(|c| *c == Data::Empty),
+                    "是否开工 left to fill"
+                );
+            }
+        }
         let rows: Vec<Vec<Data>> = wb
             .worksheet_range("报表")
             .unwrap()
@@ -85,11 +110,27 @@ fn templates_for_every_unit_are_prefilled_protected_and_validating() {
         "input cells are unlocked"
     );
     assert!(crate::common::xml_parts(&qq, "workbook.xml").contains(r#"state="veryHidden""#));
+    let projects = crate::common::xml_parts(&qq, "worksheets/sheet3.xml");
+    assert!(
+        projects.contains("<sheetProtection"),
+        "the projects are protected"
+    );
+    assert!(
+        projects.contains(r#"type="list""#) && projects.contains("是,否"),
+        "是否开工 is a 是/否 list"
+    );
+    assert!(
+        projects.contains(r#"type="date""#),
+        "开工日期 validates dates"
+    );
 }
 
+/// A reported project: (project, started, started on, investment).
+type ProjectSeen = (usize, Option<bool>, Option<chrono::NaiveDate>, Option<f64>);
+
 /// Checks one filled template alone in an inbox; returns (errors, warnings,
-/// values by indicator).
-fn check_filled(file: &Path) -> (usize, usize, Vec<(usize, f64)>) {
+/// values by indicator, projects).
+fn check_filled(file: &Path) -> (usize, usize, Vec<(usize, f64)>, Vec<ProjectSeen>) {
     let w = Workdir::new("template_round");
     std::fs::copy(file, w.inbox().join("清泉镇.xlsx")).unwrap();
     let options = CheckOptions {
@@ -118,40 +159,53 @@ fn check_filled(file: &Path) -> (usize, usize, Vec<(usize, f64)>) {
         .map(|f| (f.indicator, f.value))
         .collect();
     values.sort_by_key(|v| v.0);
+    let projects = i
+        .checked
+        .projects
+        .iter()
+        .map(|p| (p.project, p.started, p.started_on, p.investment))
+        .collect();
     (
         own(tally::issue::Severity::Error),
         own(tally::issue::Severity::Warning),
         values,
+        projects,
     )
 }
 
 /// What the fixtures were filled with (examples/make_samples.rs, `on_schedule`).
-fn filled_values() -> Vec<(usize, f64)> {
+fn filled() -> (Vec<(usize, f64)>, Vec<ProjectSeen>) {
     let plan = read_plan(&root().join("samples/plan.xlsx")).unwrap();
     let period: tally::period::Period = "2022-03".parse().unwrap();
     let u = plan.unit_named("清泉镇").unwrap();
-    let mut v: Vec<(usize, f64)> = crate::book::on_schedule(&plan, u, period)
-        .values
-        .into_iter()
-        .collect();
+    let filled = crate::book::on_schedule(&plan, u, period);
+    let mut v: Vec<(usize, f64)> = filled.values.into_iter().collect();
     v.sort_by_key(|x| x.0);
-    v
+    let mut p: Vec<ProjectSeen> = filled
+        .projects
+        .into_iter()
+        .map(|(p, f)| (p, Some(f.started), f.started_on, Some(f.investment)))
+        .collect();
+    p.sort_by_key(|x| x.0);
+    assert!(!p.is_empty(), "清泉镇 has a key project in the sample plan");
+    (v, p)
 }
 
 #[test]
 fn a_template_filled_by_our_writer_checks_clean_with_the_values_filled() {
-    let (errors, warnings, values) =
+    let (errors, warnings, values, projects) =
         check_filled(&root().join("tests/fixtures/清泉镇-模板已填.xlsx"));
     assert_eq!((errors, warnings), (0, 0));
-    assert_eq!(values, filled_values());
+    assert_eq!((values, projects), filled());
 }
 
 #[test]
 fn a_template_saved_by_libreoffice_checks_clean_with_the_values_filled() {
-    let (errors, warnings, values) =
+    let (errors, warnings, values, projects) =
         check_filled(&root().join("tests/fixtures/清泉镇-模板已填-libreoffice.xlsx"));
     assert_eq!((errors, warnings), (0, 0));
-    let expected = filled_values();
+    let (expected, expected_projects) = filled();
+    assert_eq!(projects, expected_projects);
     assert_eq!(values.len(), expected.len());
     for ((i, v), (j, e)) in values.iter().zip(&expected) {
         assert_eq!(i, j);
