@@ -260,6 +260,13 @@ fn cell_text(grid: &Grid, row: u32, col: Option<u32>) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
+/// People's words (notes, reasons), kept as typed: full-width punctuation
+/// is theirs, not folded as in labels and numbers.
+fn raw_text(grid: &Grid, row: u32, col: Option<u32>) -> Option<String> {
+    let t = grid.text(row, col?).trim().to_string();
+    (!t.is_empty()).then_some(t)
+}
+
 /// Finds the indicator table in `grid`, if it holds one. When `end` is
 /// below its header, rows from `end` on belong to something else (the
 /// project table below it).
@@ -282,7 +289,7 @@ pub fn find_table(grid: &Grid, end: u32) -> Option<Table> {
                 code,
                 name,
                 actual: grid.get(r, actual_col).clone(),
-                note: cell_text(grid, r, cols.note),
+                note: raw_text(grid, r, cols.note),
                 target: cols.target.map(|c| grid.get(r, c).clone()),
             })
         })
@@ -461,10 +468,7 @@ pub fn find_project_table(grid: &Grid, end: u32) -> Option<ProjectTable> {
                 started: grid.get(r, started_col).clone(),
                 started_on: get(started_on_col),
                 investment: get(investment_col),
-                // People's words, kept as typed (full-width punctuation too).
-                blocker: blocker_col
-                    .map(|c| grid.text(r, c).trim().to_string())
-                    .filter(|t| !t.is_empty()),
+                blocker: raw_text(grid, r, blocker_col),
             })
         })
         .collect();

@@ -668,7 +668,12 @@ fn projects(
         s.number(row, 3, rate, "0.0%")?;
         s.number(row, 4, Some(f64::from(r.on_time)), "0")?;
         if r.overdue > 0 {
-            s.filled(row, 5, &r.overdue.to_string(), warning_color(Warning::Red))?;
+            let red = s
+                .cell
+                .clone()
+                .set_background_color(warning_color(Warning::Red))
+                .set_num_format("0");
+            s.ws.write_number_with_format(row, 5, f64::from(r.overdue), &red)?;
         } else {
             s.number(row, 5, Some(0.0), "0")?;
         }
@@ -678,7 +683,9 @@ fn projects(
         row += 1;
     }
     row += 1;
-    s.header_cells(row, &["制约因素", "项目数", "涉及项目"])?;
+    s.header_cells(row, &["制约因素", "项目数"])?;
+    let header = s.header.clone();
+    s.ws.merge_range(row, 2, row, 11, "涉及项目", &header)?;
     row += 1;
     if c.projects.blockers.is_empty() {
         s.text(row, 0, "未报存在问题")?;
@@ -691,7 +698,11 @@ fn projects(
             .iter()
             .map(|&k| plan.projects[c.projects.rows[k].project].name.as_str())
             .collect();
-        s.text(row, 2, &names.join("、"))?;
+        // Spread over the list's columns below rather than widening one.
+        let wrap = s.cell.clone().set_text_wrap();
+        s.ws.merge_range(row, 2, row, 11, &names.join("、"), &wrap)?;
+        let lines = (text_width(&names.join("、")) / 120.0).ceil().max(1.0);
+        s.ws.set_row_height(row, 15.0 * lines)?;
         row += 1;
     }
     row += 1;

@@ -11,6 +11,7 @@ mod history;
 mod issues;
 mod mail;
 mod plan;
+mod projects;
 mod run;
 mod samples;
 mod shapes;
