@@ -134,6 +134,15 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
         "{text}"
     );
     assert!(text.contains("【红色】县应急管理局 安全生产事故"), "{text}");
+    assert!(
+        text.contains("重点项目：计划 18 个，已开工 9 个（按期 8 个），逾期未开工 6 个")
+            && text.contains("存在问题：土地 4 个、环评 4 个、资金 1 个"),
+        "{text}"
+    );
+    assert!(
+        text.contains("【红色】县发展和改革局 重点项目“绣花庙风电场”逾期未开工"),
+        "{text}"
+    );
     assert!(leaders["html"].as_str().unwrap().contains("<table"));
 
     let huo = got
@@ -155,6 +164,12 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
         .find(|m| m["subject"] == "老军乡2022年3月报表反馈")
         .unwrap();
     assert!(lao["text"].as_str().unwrap().contains("尚未收到"));
+    assert!(
+        lao["text"]
+            .as_str()
+            .unwrap()
+            .contains("有 1 个重点项目逾期未开工")
+    );
 
     // The ledger: 14 delivered, with their Message-IDs.
     let ledger: Value =

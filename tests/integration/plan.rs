@@ -109,6 +109,46 @@ fn a_broken_plan_is_refused_with_every_problem_and_exit_2() {
 }
 
 #[test]
+fn a_broken_project_sheet_is_refused_with_every_problem() {
+    let w = Workdir::new("plan_projects");
+    let mut sheets = small_plan();
+    sheets.push(
+        Sheet::new("项目")
+            .texts(&[
+                "项目名称",
+                "责任单位",
+                "项目类型",
+                "年度计划投资",
+                "计划开工日期",
+            ])
+            .texts(&["东乐风电场", "发改局", "新建", "20000", "2022-03-31"])
+            .texts(&["东乐风电场项目", "清泉镇", "新建", "", ""])
+            .texts(&["城区加气站", "柳河乡", "新建", "", ""])
+            .texts(&["光伏电站", "发改局", "在建", "", ""])
+            .texts(&["氢能基地", "发改局", "前期", "-5", "三月底"]),
+    );
+    write_xlsx(&w.path("plan.xlsx"), &sheets);
+    let err = read_plan(&w.path("plan.xlsx")).unwrap_err().to_string();
+    for expected in [
+        "项目!A3：项目名称“东乐风电场项目”与 A2 重复",
+        "项目!B4：项目“城区加气站”的责任单位“柳河乡”不在“单位”表中",
+        "项目!C5：项目类型“在建”无法识别",
+        "项目!D6：年度计划投资“-5”不是有效金额",
+        "项目!E6：计划开工日期“三月底”无法识别",
+    ] {
+        assert!(err.contains(expected), "missing “{expected}” in:\n{err}");
+    }
+    // Without the sheet, a plan has no projects and is no worse for it.
+    write_xlsx(&w.path("plain.xlsx"), &small_plan());
+    assert!(
+        read_plan(&w.path("plain.xlsx"))
+            .unwrap()
+            .projects
+            .is_empty()
+    );
+}
+
+#[test]
 fn a_plan_without_its_sheets_or_columns_says_which() {
     let w = Workdir::new("plan_sheets");
     let p = w.path("plan.xlsx");
