@@ -466,6 +466,16 @@ fn project_values_are_checked_cell_by_cell() {
     for s in ["发改局.xlsx", "清泉镇.xlsx"] {
         assert_eq!(submission(&json, s)["status"], "accepted");
     }
+    // The feedback names the cells on each project's row, the sentences in
+    // a note on its name.
+    assert_eq!(w.run(&plan, "out").status.code(), Some(0));
+    let book = w.path("out/feedback/县发展和改革局.xlsx");
+    let fb = sheet(&book, "重点项目");
+    assert_eq!(fb[1][0], "东乐风电场");
+    assert_eq!(fb[1][11], "重点项目!B3、重点项目!D3");
+    assert_eq!(fb[4][11], "重点项目!C6、重点项目!D6");
+    let notes = crate::common::xml_parts(&book, "comments");
+    assert!(notes.contains("“在办手续”，无法识别"), "{notes}");
     for (code, severity) in [("unknown_project", "warning"), ("missing_project", "error")] {
         assert!(
             issues_with(&json, code)
@@ -484,11 +494,14 @@ fn a_project_left_out_is_missing_and_a_unit_with_only_projects_sends_only_them()
         &[
             fgj_indicators(),
             project_sheet(vec![
-                ("东乐风电场", t("否"), C::E, n(0.0), ""),
-                ("城区加气站", t("否"), C::E, n(0.0), ""),
+                // Row 3: 35000 > 150% of the 20000 planned, under the
+                // 50000 total: over_target, the value kept.
+                ("东乐风电场", t("是"), C::E, n(35000.0), ""),
+                // Row 4: started, its investment left empty.
+                ("城区加气站", t("是"), C::E, C::E, ""),
+                // Rows 5 and 6: one project twice, differently.
                 ("光伏电站", t("否"), C::E, n(0.0), ""),
-                // A started project without its investment.
-                ("光伏电站", t("是"), C::E, C::E, ""),
+                ("光伏电站", t("是"), C::E, n(10.0), ""),
             ]),
         ],
     );
@@ -523,6 +536,27 @@ fn a_project_left_out_is_missing_and_a_unit_with_only_projects_sends_only_them()
             .as_str()
             .unwrap()
             .contains("“光伏电站”在第 5 行和第 6 行各填了一次")
+    );
+    let over = issues_with(&json, "over_target");
+    assert_eq!(over.len(), 1);
+    assert_eq!(
+        (over[0]["cell"].as_str(), over[0]["severity"].as_str()),
+        (Some("D3"), Some("info"))
+    );
+    assert!(
+        over[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("超过年度计划投资 20000 万元的 150%")
+    );
+    let empty = issues_with(&json, "missing_value");
+    assert_eq!(empty.len(), 1);
+    assert_eq!(empty[0]["cell"], "D4");
+    assert!(
+        empty[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("“城区加气站”的本年完成投资为空")
     );
     let sub = submission(&json, "交通局.xlsx");
     assert_eq!(sub["unit"], "县交通运输局");
