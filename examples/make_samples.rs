@@ -23,7 +23,7 @@ mod book;
 use std::path::Path;
 use std::process::Command;
 
-use book::{C, Sheet, n, on_schedule, t, template, write_xlsx};
+use book::{C, Sheet, n, on_schedule, project_table, t, template, write_xlsx};
 
 const TOWNSHIPS: [&str; 8] = [
     "清泉镇",
@@ -432,25 +432,6 @@ const PROJECTS: [Proj; 18] = [
         Some((3, 31)),
     ),
 ];
-
-/// A project table as townships lay it out: the header, then one row per
-/// project (name, 是否开工, 开工日期, 本年完成投资, 存在问题).
-fn project_table(rows: Vec<(&str, C, C, C, &str)>) -> Vec<Vec<C>> {
-    let mut out = vec![vec![
-        t("项目名称"),
-        t("是否开工"),
-        t("开工日期"),
-        t("本年完成投资（万元）"),
-        t("存在问题"),
-    ]];
-    out.extend(
-        rows.into_iter()
-            .map(|(name, started, on, investment, blocker)| {
-                vec![t(name), started, on, investment, t(blocker)]
-            }),
-    );
-    out
-}
 
 /// The project table on a sheet of its own.
 fn project_sheet(unit: &str, rows: Vec<(&str, C, C, C, &str)>) -> Sheet {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, ExcelDateTime, Format, FormatAlign, FormatBorder,
-    ProtectionOptions, Workbook, XlsxError,
+    ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 use sha2::{Digest, Sha256};
 
@@ -152,21 +152,12 @@ pub fn unit_template(
     let ws = wb.add_worksheet();
     ws.set_name("报表")?;
     ws.set_active(true);
-    let border = Format::new().set_border(FormatBorder::Thin);
-    let header = border
-        .clone()
-        .set_bold()
-        .set_background_color(Color::RGB(0xD9E1F2))
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    let input = border
-        .clone()
-        .set_unlocked()
-        .set_background_color(Color::RGB(0xFFF2CC));
-    let big = Format::new()
-        .set_bold()
-        .set_font_size(16)
-        .set_align(FormatAlign::Center);
+    let Formats {
+        border,
+        header,
+        input,
+        big,
+    } = Formats::new();
     ws.merge_range(0, 0, 0, 6, &title, &big)?;
     ws.write_string(1, 0, format!("填报单位：{unit}"))?;
     ws.write_string(1, 4, "填报日期：")?;
@@ -267,20 +258,7 @@ pub fn unit_template(
         ws.set_column_width(c as u16, *w)?;
     }
     ws.set_freeze_panes(head + 1, 0)?;
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(head, head)?;
-    let protection = ProtectionOptions {
-        format_columns: true,
-        format_rows: true,
-        ..ProtectionOptions::default()
-    };
-    match &options.password {
-        Some(p) => ws.protect_with_password(p),
-        None => ws.protect(),
-    };
-    ws.protect_with_options(&protection);
+    print_and_protect(ws, head, options)?;
 
     if !plan.projects_of(u).is_empty() {
         project_sheet(&mut wb, plan, period, u, options, filled)?;
@@ -318,25 +296,16 @@ fn project_sheet(
     let unit = &plan.units[u].name;
     let ws = wb.add_worksheet();
     ws.set_name("重点项目")?;
-    let border = Format::new().set_border(FormatBorder::Thin);
-    let header = border
-        .clone()
-        .set_bold()
-        .set_background_color(Color::RGB(0xD9E1F2))
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    let input = border
-        .clone()
-        .set_unlocked()
-        .set_background_color(Color::RGB(0xFFF2CC));
+    let Formats {
+        border,
+        header,
+        input,
+        big,
+    } = Formats::new();
     let date = border.clone().set_num_format("yyyy-mm-dd");
     let date_input = input.clone().set_num_format("yyyy-mm-dd");
     let money = border.clone().set_num_format("#,##0.0");
     let money_input = input.clone().set_num_format("#,##0.0");
-    let big = Format::new()
-        .set_bold()
-        .set_font_size(16)
-        .set_align(FormatAlign::Center);
     ws.merge_range(
         0,
         0,
@@ -440,6 +409,49 @@ fn project_sheet(
         ws.set_column_width(c as u16, *w)?;
     }
     ws.set_freeze_panes(head + 1, 1)?;
+    print_and_protect(ws, head, options)
+}
+
+/// The cell formats both input sheets use.
+struct Formats {
+    border: Format,
+    header: Format,
+    /// Unlocked and yellow: where the unit types.
+    input: Format,
+    big: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let border = Format::new().set_border(FormatBorder::Thin);
+        Formats {
+            header: border
+                .clone()
+                .set_bold()
+                .set_background_color(Color::RGB(0xD9E1F2))
+                .set_align(FormatAlign::Center)
+                .set_text_wrap(),
+            input: border
+                .clone()
+                .set_unlocked()
+                .set_background_color(Color::RGB(0xFFF2CC)),
+            big: Format::new()
+                .set_bold()
+                .set_font_size(16)
+                .set_align(FormatAlign::Center),
+            border,
+        }
+    }
+}
+
+/// A4 landscape, one page wide, the header row `head` repeated; protected
+/// (with the configured password, if any) so that only input cells change,
+/// while rows and columns may still be resized.
+fn print_and_protect(
+    ws: &mut Worksheet,
+    head: u32,
+    options: &TemplateOptions,
+) -> Result<(), XlsxError> {
     ws.set_landscape();
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);

@@ -19,7 +19,8 @@ use crate::issue::{Issue, Severity};
 use crate::plan::Plan;
 use crate::report::output::{OutputError, write_atomic};
 use crate::report::workbook::{
-    Sheet, derived_format, new_workbook, number_format, project_state, status_color, warning_color,
+    Sheet, date_text, derived_format, new_workbook, number_format, project_state, started_text,
+    status_color, warning_color,
 };
 use crate::validate::{Checked, Submission, SubmissionStatus};
 
@@ -296,17 +297,8 @@ pub fn unit_workbook(
             .iter()
             .flat_map(|c| by_code.get(c).into_iter().flatten().copied())
             .collect();
-        let cells: Vec<String> = issues
-            .iter()
-            .filter_map(|i| Some(format!("{}!{}", i.sheet.as_deref()?, i.cell.as_deref()?)))
-            .collect();
-        s.text(row, 11, &cells.join("、"))?;
+        s.text(row, 11, &cells_of(&issues))?;
         if !issues.is_empty() {
-            let text = issues
-                .iter()
-                .map(|i| format!("{}：{}", i.severity.label(), i.message))
-                .collect::<Vec<_>>()
-                .join("\n");
             // Highlight the value tally used (or could not use) and say why.
             match r.actual {
                 Some(v) => {
@@ -314,12 +306,7 @@ pub fn unit_workbook(
                 }
                 None => s.ws.write_string_with_format(row, 4, "未采用", &problem)?,
             };
-            let note = Note::new(text)
-                .set_author("tally")
-                .add_author_prefix(false)
-                .set_width(420)
-                .set_height(160);
-            s.ws.insert_note(row, 4, &note)?;
+            s.ws.insert_note(row, 4, &note_of(&issues))?;
         }
     }
     s.finish()?;
@@ -362,6 +349,29 @@ pub fn unit_workbook(
     wb.save_to_buffer()
 }
 
+/// Where the issues are in the unit's file: `Sheet1!E8、Sheet1!F8`.
+fn cells_of(issues: &[&Issue]) -> String {
+    issues
+        .iter()
+        .filter_map(|i| Some(format!("{}!{}", i.sheet.as_deref()?, i.cell.as_deref()?)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// A cell note holding the issue sentences, one per line.
+fn note_of(issues: &[&Issue]) -> Note {
+    let text = issues
+        .iter()
+        .map(|i| format!("{}：{}", i.severity.label(), i.message))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Note::new(text)
+        .set_author("tally")
+        .add_author_prefix(false)
+        .set_width(420)
+        .set_height(160)
+}
+
 /// 重点项目: the unit's projects as tally took them, overdue ones red,
 /// problems highlighted with the issue sentences in a note.
 fn project_sheet(
@@ -397,21 +407,9 @@ fn project_sheet(
         s.text(row, 0, &p.name)?;
         s.text(row, 1, p.kind.label())?;
         s.number(row, 2, p.planned_investment, "#,##0.0")?;
-        s.text(
-            row,
-            3,
-            &p.start_by.map(|d| d.to_string()).unwrap_or_default(),
-        )?;
-        s.text(
-            row,
-            4,
-            r.started.map_or("", |b| if b { "是" } else { "否" }),
-        )?;
-        s.text(
-            row,
-            5,
-            &r.started_on.map(|d| d.to_string()).unwrap_or_default(),
-        )?;
+        s.text(row, 3, &date_text(p.start_by))?;
+        s.text(row, 4, started_text(r.started))?;
+        s.text(row, 5, &date_text(r.started_on))?;
         s.number(row, 6, r.investment, "#,##0.0")?;
         s.number(row, 7, r.completion, "0.0%")?;
         let (state, fill) = project_state(r);
@@ -421,28 +419,15 @@ fn project_sheet(
             None => s.text(row, 9, "")?,
         }
         s.text(row, 10, r.blocker.as_deref().unwrap_or(""))?;
-        let issues: Vec<&&Issue> = own
+        let issues: Vec<&Issue> = own
             .iter()
+            .copied()
             .filter(|i| i.project == Some(r.project))
             .collect();
-        let cells: Vec<String> = issues
-            .iter()
-            .filter_map(|i| Some(format!("{}!{}", i.sheet.as_deref()?, i.cell.as_deref()?)))
-            .collect();
-        s.text(row, 11, &cells.join("、"))?;
+        s.text(row, 11, &cells_of(&issues))?;
         if !issues.is_empty() {
-            let text = issues
-                .iter()
-                .map(|i| format!("{}：{}", i.severity.label(), i.message))
-                .collect::<Vec<_>>()
-                .join("\n");
             s.ws.write_string_with_format(row, 0, &p.name, &problem)?;
-            let note = Note::new(text)
-                .set_author("tally")
-                .add_author_prefix(false)
-                .set_width(420)
-                .set_height(160);
-            s.ws.insert_note(row, 0, &note)?;
+            s.ws.insert_note(row, 0, &note_of(&issues))?;
         }
     }
     s.finish()

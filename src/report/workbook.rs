@@ -600,6 +600,20 @@ fn warning_row(s: &mut Sheet<'_>, plan: &Plan, r: &UnitRow, row: u32) -> Result<
     s.text(row, 10, r.note.as_deref().unwrap_or("（未说明）"))
 }
 
+/// A date as `2022-03-31`, empty for none.
+pub(crate) fn date_text(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// 是否开工 as the unit wrote it: 是, 否, or empty when unknown.
+pub(crate) fn started_text(started: Option<bool>) -> &'static str {
+    match started {
+        Some(true) => "是",
+        Some(false) => "否",
+        None => "",
+    }
+}
+
 /// How a project stands, in words and colour, for the sheets that list
 /// projects.
 pub(crate) fn project_state(r: &ProjectRow) -> (&'static str, Color) {
@@ -734,21 +748,9 @@ fn projects(
         s.number(row, 4, p.planned_investment, "#,##0.0")?;
         s.number(row, 5, r.investment, "#,##0.0")?;
         s.number(row, 6, r.completion, "0.0%")?;
-        s.text(
-            row,
-            7,
-            &p.start_by.map(|d| d.to_string()).unwrap_or_default(),
-        )?;
-        s.text(
-            row,
-            8,
-            r.started.map_or("", |b| if b { "是" } else { "否" }),
-        )?;
-        s.text(
-            row,
-            9,
-            &r.started_on.map(|d| d.to_string()).unwrap_or_default(),
-        )?;
+        s.text(row, 7, &date_text(p.start_by))?;
+        s.text(row, 8, started_text(r.started))?;
+        s.text(row, 9, &date_text(r.started_on))?;
         let (state, fill) = project_state(r);
         s.filled(row, 10, state, fill)?;
         s.text(row, 11, r.blocker.as_deref().unwrap_or(""))?;

@@ -131,6 +131,21 @@ impl ProjectChecker<'_> {
         });
     }
 
+    /// `missing_project`: about the table's sheet, or the whole file when
+    /// there is no table.
+    fn missing(&mut self, table: Option<&ProjectTable>, p: usize, message: String) {
+        self.issues.push(Issue {
+            sheet: table.map(|t| t.sheet.clone()),
+            project: Some(p),
+            ..Issue::file(
+                self.file,
+                Some(self.unit_name()),
+                IssueCode::MissingProject,
+                message,
+            )
+        });
+    }
+
     /// Checks `table` (`None`: the file has no project table).
     pub fn check(&mut self, table: Option<&ProjectTable>) {
         let mine = self.plan.projects_of(self.unit);
@@ -140,15 +155,7 @@ impl ProjectChecker<'_> {
                     "报表中没有重点项目表（需有“项目名称”“是否开工”两列），重点项目“{}”的进展未报；请按模板中的“重点项目”表填写后重新报送",
                     self.plan.projects[p].name
                 );
-                self.issues.push(Issue {
-                    project: Some(p),
-                    ..Issue::file(
-                        self.file,
-                        Some(self.unit_name()),
-                        IssueCode::MissingProject,
-                        message,
-                    )
-                });
+                self.missing(None, p, message);
             }
             return;
         };
@@ -195,16 +202,7 @@ impl ProjectChecker<'_> {
                     "重点项目表中没有“{}”这一行；请补上该项目的开工情况和本年完成投资",
                     self.plan.projects[p].name
                 );
-                self.issues.push(Issue {
-                    sheet: Some(table.sheet.clone()),
-                    project: Some(p),
-                    ..Issue::file(
-                        self.file,
-                        Some(self.unit_name()),
-                        IssueCode::MissingProject,
-                        message,
-                    )
-                });
+                self.missing(Some(table), p, message);
             }
         }
     }

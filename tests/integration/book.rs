@@ -98,6 +98,25 @@ pub fn template(title: &str, unit: &str, date: &str, rows: Vec<Vec<C>>) -> Sheet
     s
 }
 
+/// A project table as townships lay it out: the header, then one row per
+/// project (name, 是否开工, 开工日期, 本年完成投资, 存在问题).
+pub fn project_table(rows: Vec<(&str, C, C, C, &str)>) -> Vec<Vec<C>> {
+    let mut out = vec![vec![
+        t("项目名称"),
+        t("是否开工"),
+        t("开工日期"),
+        t("本年完成投资（万元）"),
+        t("存在问题"),
+    ]];
+    out.extend(
+        rows.into_iter()
+            .map(|(name, started, on, investment, blocker)| {
+                vec![t(name), started, on, investment, t(blocker)]
+            }),
+    );
+    out
+}
+
 /// Writes `sheets` to an .xlsx file at `path`.
 pub fn write_xlsx(path: &Path, sheets: &[Sheet]) {
     let mut wb = Workbook::new();

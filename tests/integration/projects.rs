@@ -6,7 +6,7 @@
 use calamine::{Data, Reader, open_workbook_auto};
 use serde_json::Value;
 
-use crate::book::{C, Sheet, n, t};
+use crate::book::{C, Sheet, n, project_table, t};
 use crate::common::{
     Workdir, issues_with, line, qingquan_clean, read_csv, small_plan, standard, submission,
 };
@@ -109,25 +109,9 @@ fn project(name: &str, unit: &str, kind: &str, total: f64, planned: f64, by: (u8
     ]
 }
 
-/// A project table: header, then (name, 是否开工, 开工日期, 本年完成投资, 存在问题).
-fn project_rows(rows: Vec<(&str, C, C, C, &str)>) -> Vec<Vec<C>> {
-    let mut out = vec![vec![
-        t("项目名称"),
-        t("是否开工"),
-        t("开工日期"),
-        t("本年完成投资"),
-        t("存在问题"),
-    ]];
-    out.extend(
-        rows.into_iter()
-            .map(|(name, s, d, i, b)| vec![t(name), s, d, i, t(b)]),
-    );
-    out
-}
-
 fn project_sheet(rows: Vec<(&str, C, C, C, &str)>) -> Sheet {
     let mut s = Sheet::new("重点项目").texts(&["重点项目推进情况"]);
-    s.rows.extend(project_rows(rows));
+    s.rows.extend(project_table(rows));
     s
 }
 
@@ -169,7 +153,7 @@ fn rolled_up(w: &Workdir) {
     qq.rows.push(vec![]);
     qq.rows.push(vec![t("二、重点项目")]);
     // Not started, due 03-10: overdue; land.
-    qq.rows.extend(project_rows(vec![(
+    qq.rows.extend(project_table(vec![(
         "清泉镇棚改",
         t("N"),
         C::E,
