@@ -1,9 +1,9 @@
 //! Reading the inbox: every file becomes a [`FileRead`], whatever it holds.
 //!
 //! A workbook is reduced to what tally needs from it (the indicator table,
-//! the key-project table, the 填报单位 and 填报日期 lines) without looking at the plan, so the
-//! reading can run in worker processes (see [`workers`]) that a hostile file
-//! may crash without taking the run down.
+//! the key-project table, the 填报单位 and 填报日期 lines) without looking
+//! at the plan, so the reading can run in worker processes (see
+//! [`workers`]) that a hostile file may crash without taking the run down.
 
 pub mod locate;
 pub mod workers;
