@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_xlsxwriter::{
-    Color, DataValidation, DataValidationRule, ExcelDateTime, Format, FormatAlign, FormatBorder,
+    Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder,
     ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 use sha2::{Digest, Sha256};
@@ -24,7 +24,7 @@ use crate::period::Period;
 use crate::plan::{Plan, read_plan};
 use crate::report::feedback::{REMINDER_DAYS, file_names};
 use crate::report::output::{OutputError, prepare_dir, write_atomic};
-use crate::report::workbook::{derived_format, new_workbook, number_format};
+use crate::report::workbook::{derived_format, excel_date, new_workbook, number_format};
 
 /// The name of the very hidden sheet holding the template's identity.
 pub const META_SHEET: &str = "_tally";
@@ -335,8 +335,6 @@ fn project_sheet(
     for (c, n) in names.iter().enumerate() {
         ws.write_string_with_format(head, c as u16, *n, &header)?;
     }
-    let excel_date =
-        |d: NaiveDate| ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
     let year = period.end_date().year();
     let (first, last) = (
         excel_date(NaiveDate::from_ymd_opt(year - 30, 1, 1).unwrap_or_default())?,

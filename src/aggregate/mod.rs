@@ -357,13 +357,13 @@ pub fn consolidate(
     })
 }
 
-fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
+pub(super) fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
     let c = df.column(name)?.cast(&DataType::Float64)?;
     let ca = c.f64()?;
     Ok((0..ca.len()).map(|k| ca.get(k)).collect())
 }
 
-fn u32s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
+pub(super) fn u32s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
     let c = df.column(name)?.cast(&DataType::UInt32)?;
     let ca = c.u32()?;
     Ok((0..ca.len()).map(|k| ca.get(k)).collect())

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::Warning;
+use super::{Warning, f64s, u32s};
 use crate::period::Period;
 use crate::plan::{Plan, ProjectKind};
 use crate::validate::ProjectFact;
@@ -220,44 +220,44 @@ fn rollup(plan: &Plan, rows: &[ProjectRow]) -> PolarsResult<Vec<Rollup>> {
         .sort(["kind"], SortMultipleOptions::default())
         .collect()?;
     let total = df.select(sums()).collect()?;
-    let read = |df: &DataFrame, k: usize, kind: Option<ProjectKind>| -> PolarsResult<Rollup> {
-        let u = |name: &str| -> PolarsResult<u32> {
-            Ok(df
-                .column(name)?
-                .cast(&DataType::UInt32)?
-                .u32()?
-                .get(k)
-                .unwrap_or(0))
+    // One roll-up per row of `df`, labelled with `kinds`.
+    let read = |df: &DataFrame, kinds: Vec<Option<ProjectKind>>| -> PolarsResult<Vec<Rollup>> {
+        let count = |name| -> PolarsResult<Vec<u32>> {
+            Ok(u32s(df, name)?
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect())
         };
-        let f = |name: &str| -> PolarsResult<f64> {
-            Ok(df
-                .column(name)?
-                .cast(&DataType::Float64)?
-                .f64()?
-                .get(k)
-                .unwrap_or(0.0))
+        let amount = |name| -> PolarsResult<Vec<f64>> {
+            Ok(f64s(df, name)?
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect())
         };
-        let (planned_investment, investment) = (f("planned_investment")?, f("investment")?);
-        Ok(Rollup {
-            kind,
-            planned: u("planned")?,
-            started: u("started")?,
-            on_time: u("on_time")?,
-            overdue: u("overdue")?,
-            planned_investment,
-            investment,
-            completion: (planned_investment > 0.0).then(|| investment / planned_investment),
-        })
+        let (planned, started) = (count("planned")?, count("started")?);
+        let (on_time, overdue) = (count("on_time")?, count("overdue")?);
+        let (budget, spent) = (amount("planned_investment")?, amount("investment")?);
+        Ok(kinds
+            .into_iter()
+            .enumerate()
+            .map(|(k, kind)| Rollup {
+                kind,
+                planned: planned[k],
+                started: started[k],
+                on_time: on_time[k],
+                overdue: overdue[k],
+                planned_investment: budget[k],
+                investment: spent[k],
+                completion: (budget[k] > 0.0).then(|| spent[k] / budget[k]),
+            })
+            .collect())
     };
-    let kinds = by_kind.column("kind")?.u32()?.clone();
-    let mut out = Vec::with_capacity(by_kind.height() + 1);
-    for k in 0..by_kind.height() {
-        let kind = kinds
-            .get(k)
-            .and_then(|v| ProjectKind::ALL.get(v as usize).copied());
-        out.push(read(&by_kind, k, kind)?);
-    }
-    out.push(read(&total, 0, None)?);
+    let kinds = u32s(&by_kind, "kind")?
+        .into_iter()
+        .map(|v| v.and_then(|v| ProjectKind::ALL.get(v as usize).copied()))
+        .collect();
+    let mut out = read(&by_kind, kinds)?;
+    out.extend(read(&total, vec![None])?);
     Ok(out)
 }
 

@@ -375,6 +375,14 @@ pub struct ProjectTable {
 }
 
 impl ProjectTable {
+    /// Ends the table before `row` when that is below its header (where an
+    /// indicator table below it begins).
+    pub fn end_at(&mut self, row: u32) {
+        if row > self.header.1 {
+            self.rows.retain(|r| r.row < row);
+        }
+    }
+
     /// A1 reference of a column in `row`, the name cell when the table has
     /// no such column.
     pub fn cell(&self, row: u32, col: Option<u32>) -> String {
@@ -436,26 +444,18 @@ fn find_project_header(grid: &Grid) -> Option<((u32, u32), ProjectColumns)> {
     None
 }
 
-/// The first row of the project header in `grid`, if it has one: the
-/// indicator table above it ends there.
-pub fn project_header_row(grid: &Grid) -> Option<u32> {
-    find_project_header(grid).map(|(h, _)| h.0)
-}
-
-/// Finds the key-project table in `grid`, if it holds one. When `end` is
-/// below its header, rows from `end` on belong to something else (an
-/// indicator table below it).
-pub fn find_project_table(grid: &Grid, end: u32) -> Option<ProjectTable> {
+/// Finds the key-project table in `grid`, if it holds one; its rows run
+/// to the end of the sheet until [`ProjectTable::end_at`] cuts them.
+pub fn find_project_table(grid: &Grid) -> Option<ProjectTable> {
     let (header, cols) = find_project_header(grid)?;
     let col = |role| cols.iter().find(|(r, _)| *r == role).map(|(_, c)| *c);
     let name_col = col(ProjectRole::Name)?;
     let started_col = col(ProjectRole::Started)?;
     let (started_on_col, blocker_col) = (col(ProjectRole::StartedOn), col(ProjectRole::Blocker));
     let investment_col = col(ProjectRole::YearInvestment).or(col(ProjectRole::Investment));
-    let end = if end > header.1 { end } else { u32::MAX };
     let rows = grid
         .rows()
-        .filter(|(r, _)| *r > header.1 && *r < end)
+        .filter(|(r, _)| *r > header.1)
         .filter_map(|(r, _)| {
             let name = cell_text(grid, r, Some(name_col))?;
             if is_not_an_indicator(&name) {
@@ -664,15 +664,15 @@ mod tests {
             &["城区加气站建设", "N", "", "0", "用地未落实"],
             &["合计", "", "", "0", ""],
         ]);
-        let header = project_header_row(&g).unwrap();
-        assert_eq!(header, 5);
-        let t = find_table(&g, header).unwrap();
+        let mut p = find_project_table(&g).unwrap();
+        assert_eq!(p.header, (5, 5));
+        let t = find_table(&g, p.header.0).unwrap();
         assert_eq!(
             t.rows.len(),
             1,
             "the heading and the projects are no indicators"
         );
-        let p = find_project_table(&g, t.header.0).unwrap();
+        p.end_at(t.header.0);
         assert_eq!(
             (
                 p.name_col,
@@ -695,7 +695,7 @@ mod tests {
             &["", "", "累计完成投资", "本年完成投资", ""],
             &["东乐风电场", "是", "5000", "1200", ""],
         ]);
-        let p = find_project_table(&g, u32::MAX).unwrap();
+        let p = find_project_table(&g).unwrap();
         assert_eq!(p.header, (0, 1));
         assert_eq!((p.investment_col, p.blocker_col), (Some(3), Some(4)));
         assert_eq!(p.rows[0].investment, CellValue::Text("1200".into()));

@@ -193,14 +193,14 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
             }
         };
         read_any = true;
-        let project_row = if out.projects.is_none() {
-            locate::project_header_row(&grid)
+        let mut projects = if out.projects.is_none() {
+            locate::find_project_table(&grid)
         } else {
             None
         };
         let mut table = None;
         if out.table.is_none() {
-            let end = project_row.unwrap_or(u32::MAX);
+            let end = projects.as_ref().map_or(u32::MAX, |p| p.header.0);
             table = locate::find_table(&grid, end);
             if table.is_none() && !grid.is_empty() {
                 // Only a header whose labels sit in covered parts of merged
@@ -212,9 +212,9 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
                 }
             }
         }
-        let projects = project_row.and_then(|_| {
-            locate::find_project_table(&grid, table.as_ref().map_or(u32::MAX, |t| t.header.0))
-        });
+        if let (Some(p), Some(t)) = (&mut projects, &table) {
+            p.end_at(t.header.0);
+        }
         let end = table
             .as_ref()
             .map(|t| t.header.0)

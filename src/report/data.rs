@@ -95,42 +95,22 @@ impl DataTable {
             .map(|(k, (name, kind))| {
                 let cells = self.rows.iter().map(|r| &r[k]);
                 match kind {
-                    Kind::Text => Column::new(
-                        (*name).into(),
-                        cells
-                            .map(|v| match v {
-                                Value::Text(s) => Some(s.clone()),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Kind::Number => Column::new(
-                        (*name).into(),
-                        cells
-                            .map(|v| match v {
-                                Value::Number(n) => Some(*n),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Kind::Integer => Column::new(
-                        (*name).into(),
-                        cells
-                            .map(|v| match v {
-                                Value::Integer(i) => Some(*i),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Kind::Bool => Column::new(
-                        (*name).into(),
-                        cells
-                            .map(|v| match v {
-                                Value::Bool(b) => Some(*b),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
+                    Kind::Text => column(name, cells, |v| match v {
+                        Value::Text(s) => Some(s.clone()),
+                        _ => None,
+                    }),
+                    Kind::Number => column(name, cells, |v| match v {
+                        Value::Number(n) => Some(*n),
+                        _ => None,
+                    }),
+                    Kind::Integer => column(name, cells, |v| match v {
+                        Value::Integer(i) => Some(*i),
+                        _ => None,
+                    }),
+                    Kind::Bool => column(name, cells, |v| match v {
+                        Value::Bool(b) => Some(*b),
+                        _ => None,
+                    }),
                 }
             })
             .collect();
@@ -148,6 +128,18 @@ impl DataTable {
         ParquetWriter::new(&mut buf).finish(&mut df)?;
         Ok(buf.into_inner())
     }
+}
+
+/// A polars column of the cells `pick` takes (others are null).
+fn column<'a, T>(
+    name: &str,
+    cells: impl Iterator<Item = &'a Value>,
+    pick: impl Fn(&Value) -> Option<T>,
+) -> Column
+where
+    Series: NamedFrom<Vec<Option<T>>, [Option<T>]>,
+{
+    Column::new(name.into(), cells.map(pick).collect::<Vec<_>>())
 }
 
 fn int(v: impl TryInto<i64>) -> Value {

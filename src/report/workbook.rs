@@ -239,13 +239,17 @@ fn units_reported(checked: &Checked) -> usize {
         .count()
 }
 
+/// A date as Excel holds it.
+pub(crate) fn excel_date(d: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+}
+
 /// A new workbook for one period's outputs: quick packing (level 1 deflate
 /// halves the packing time of the default for a few percent larger files,
 /// bench/run.sh), and the period's end as creation time, so the same inputs
 /// give the same bytes.
 pub(crate) fn new_workbook(period: Period, title: &str) -> Result<Workbook, XlsxError> {
-    let end = period.end_date();
-    let created = ExcelDateTime::from_ymd(end.year() as u16, end.month() as u8, end.day() as u8)?;
+    let created = excel_date(period.end_date())?;
     let mut wb = Workbook::new();
     wb.set_zip_compression_level(1);
     wb.set_properties(
