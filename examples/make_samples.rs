@@ -749,7 +749,7 @@ fn standard_values(unit: &str, share: f64) -> Vec<(&'static str, C, &'static str
 fn write_template_fixtures(root: &Path) {
     let fixtures = root.join("../tests/fixtures");
     let plan = tally::plan::read_plan(&root.join("plan.xlsx")).expect("sample plan reads");
-    let period: tally::period::Period = "2022-03".parse().expect("period");
+    let period: tally::model::Period = "2022-03".parse().expect("period");
     let u = plan.unit_named("清泉镇").expect("清泉镇");
     let filled = on_schedule(&plan, u, period);
     let bytes =

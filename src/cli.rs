@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::period::Period;
+use crate::model::Period;
 
 /// Consolidates township and department progress workbooks for a county
 /// statistics bureau.

@@ -10,31 +10,37 @@
 //! password = "tjj"                         # sheet protection (optional)
 //! ```
 //!
-//! `[smtp]` and `[mail]` are `tally mail`'s (see [`crate::mail`]).
+//! `[smtp]` and `[mail]` are `tally mail`'s. What is read here is
+//! combined with the command line once, in the `settings` room.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::model::Tolerance;
+
 /// The default settings file, looked for in the working folder.
 pub const DEFAULT_FILE: &str = "tally.toml";
 
-/// The settings tally reads.
+/// The settings file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Config {
     #[serde(default)]
-    pub run: RunSettings,
+    pub run: RunSection,
     #[serde(default)]
-    pub template: TemplateSettings,
+    pub template: TemplateSection,
     /// `[smtp]`: without it, `tally mail` writes .eml files instead.
-    pub smtp: Option<crate::mail::SmtpSettings>,
+    pub smtp: Option<SmtpSettings>,
     /// `[mail]`: sender and leaders.
-    pub mail: Option<crate::mail::MailSettings>,
+    pub mail: Option<MailSettings>,
+    /// Where the settings were read from, for messages (none: defaults).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
 }
 
 /// `[template]`: settings of `tally template`.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct TemplateSettings {
+pub struct TemplateSection {
     /// Sheet protection password (none: protected without one).
     pub password: Option<String>,
     /// Who townships should ask, printed on the instructions sheet.
@@ -43,17 +49,55 @@ pub struct TemplateSettings {
 
 /// `[run]`: settings of `check` and `run`.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct RunSettings {
+pub struct RunSection {
     pub tolerance: Option<f64>,
+}
+
+/// `[smtp]` (CONTRACT.md section 10).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    #[serde(default)]
+    pub security: Security,
+    pub username: Option<String>,
+    /// The environment variable holding the password; never the password.
+    pub password_env: Option<String>,
+}
+
+/// How the connection to a mail server is secured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    #[default]
+    None,
+    Starttls,
+    Tls,
+}
+
+/// `[mail]`: who sends, and which leaders receive the consolidated workbook.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub from: String,
+    #[serde(default)]
+    pub leaders: Vec<String>,
 }
 
 /// A settings file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("无法读取设置文件 {0}：{1}")]
-    Read(PathBuf, std::io::Error),
-    #[error("设置文件 {0} 格式有误：{1}")]
-    Parse(PathBuf, String),
+    #[error("无法读取设置文件 {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("设置文件 {path} 格式有误")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
     #[error("容差 tolerance = {0} 无效：请填写 0 到 1 之间的小数，如 0.10")]
     Tolerance(f64),
 }
@@ -71,9 +115,16 @@ impl Config {
             None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
             None => return Ok(Config::default()),
         };
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.clone(), e))?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse(path, e.to_string()))
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.clone(),
+            source,
+        })?;
+        config.path = Some(path);
+        Ok(config)
     }
 
     /// The tolerance: the flag if given, else the file's, else the default.
@@ -81,14 +132,10 @@ impl Config {
     /// # Errors
     ///
     /// [`ConfigError::Tolerance`] outside `0..1`.
-    pub fn tolerance(&self, flag: Option<f64>) -> Result<f64, ConfigError> {
-        let t = flag
-            .or(self.run.tolerance)
-            .unwrap_or(crate::progress::DEFAULT_TOLERANCE);
-        if (0.0..1.0).contains(&t) {
-            Ok(t)
-        } else {
-            Err(ConfigError::Tolerance(t))
+    pub fn tolerance(&self, flag: Option<f64>) -> Result<Tolerance, ConfigError> {
+        match flag.or(self.run.tolerance) {
+            None => Ok(Tolerance::DEFAULT),
+            Some(t) => Tolerance::new(t).ok_or(ConfigError::Tolerance(t)),
         }
     }
 }
@@ -101,9 +148,9 @@ mod tests {
     fn flag_then_file_then_default() {
         let c: Config =
             toml::from_str("[run]\ntolerance = 0.2\n[smtp]\nhost = \"x\"\nport = 25\n").unwrap();
-        assert_eq!(c.tolerance(None).unwrap(), 0.2);
-        assert_eq!(c.tolerance(Some(0.05)).unwrap(), 0.05);
-        assert_eq!(Config::default().tolerance(None).unwrap(), 0.10);
+        assert_eq!(c.tolerance(None).unwrap().get(), 0.2);
+        assert_eq!(c.tolerance(Some(0.05)).unwrap().get(), 0.05);
+        assert_eq!(Config::default().tolerance(None).unwrap().get(), 0.10);
         assert!(c.tolerance(Some(1.5)).is_err());
         assert!(toml::from_str::<Config>("[run]\ntolerance = \"high\"").is_err());
     }
@@ -112,7 +159,7 @@ mod tests {
     fn the_sample_settings_file_reads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/tally.toml");
         let c = Config::load(Some(&path)).unwrap();
-        assert_eq!(c.tolerance(None).unwrap(), 0.10);
+        assert_eq!(c.tolerance(None).unwrap().get(), 0.10);
         assert!(c.smtp.is_none(), "the sample writes .eml files");
         let mail = c.mail.unwrap();
         assert_eq!(mail.leaders.len(), 2);

@@ -18,67 +18,61 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Message, SmtpTransport, Transport};
 use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::ingest::hex;
-use crate::report::feedback::safe_file_stem;
-use crate::report::manifest::{self, RunManifest};
-use crate::report::output::{OutputError, write_atomic};
+use crate::config::{MailSettings, Security, SmtpSettings};
+use crate::files::{OutputError, safe_file_stem, sha256_hex, write_atomic};
+use crate::model::Status;
+use crate::model::codes::codes;
+use crate::report::manifest::{self, RunManifest, UnitLine};
+use crate::settings::MailCommand;
+use crate::xlsx::style::{html, status_rgb, warning_rgb};
 
 /// The ledger's file name in the run folder.
 pub const LEDGER: &str = "mail-ledger.json";
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// `[smtp]` of tally.toml.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SmtpSettings {
-    pub host: String,
-    pub port: u16,
-    #[serde(default)]
-    pub security: Security,
-    pub username: Option<String>,
-    /// The environment variable holding the password; never the password.
-    pub password_env: Option<String>,
-}
-
-/// How the connection to the SMTP server is secured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    #[default]
-    None,
-    Starttls,
-    Tls,
-}
-
-/// `[mail]` of tally.toml.
-#[derive(Debug, Clone, Deserialize)]
-pub struct MailSettings {
-    pub from: String,
-    #[serde(default)]
-    pub leaders: Vec<String>,
-}
-
 /// Why mail could not be prepared at all (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("运行结果文件夹 {0} 中没有 run.json；请先运行 tally run")]
     NoRun(PathBuf),
-    #[error("无法读取 {0}：{1}")]
-    Read(PathBuf, String),
-    #[error("设置文件缺少 [mail] 部分（from、leaders）")]
-    NoMailSettings,
-    #[error("邮件地址“{0}”无效：{1}")]
-    Address(String, String),
+    #[error("无法读取 {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} 内容无法识别")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("邮件地址“{address}”无效")]
+    Address {
+        address: String,
+        #[source]
+        source: lettre::address::AddressError,
+    },
     #[error("环境变量 {0} 未设置：请在其中放入 SMTP 密码")]
     Password(String),
-    #[error("无法连接邮件服务器：{0}")]
-    Transport(String),
-    #[error("邮件内容生成失败：{0}")]
-    Render(String),
-    #[error("{0}")]
+    #[error("无法连接邮件服务器")]
+    Transport(#[source] lettre::transport::smtp::Error),
+    #[error("邮件内容生成失败")]
+    Render(#[source] minijinja::Error),
+    #[error("邮件无法组装")]
+    Build(#[source] lettre::error::Error),
+    #[error(transparent)]
     Output(#[from] OutputError),
+}
+
+codes! {
+    /// What became of one message.
+    pub enum DeliveryStatus {
+        Delivered = "delivered" / "已发送",
+        Failed = "failed" / "发送失败",
+    }
 }
 
 /// One message ready to go.
@@ -97,8 +91,7 @@ pub struct Delivery {
     pub subject: String,
     pub message_id: String,
     pub time: String,
-    /// `delivered` or `failed`.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub error: Option<String>,
 }
 
@@ -113,21 +106,19 @@ pub struct MailReport {
 
 fn mailbox(text: &str) -> Result<Mailbox, MailError> {
     text.parse::<Mailbox>()
-        .map_err(|e| MailError::Address(text.to_string(), e.to_string()))
+        .map_err(|source| MailError::Address {
+            address: text.to_string(),
+            source,
+        })
 }
 
 fn pct(v: Option<f64>) -> String {
     v.map_or("—".to_string(), |v| format!("{:.1}%", v * 100.0))
 }
 
-fn status_color(status: Option<&str>) -> &'static str {
-    match status {
-        Some("done" | "within") => "#C6EFCE",
-        Some("on_track") => "#E2F0D9",
-        Some("behind") => "#FFEB9C",
-        Some("breach") => "#FFC7CE",
-        _ => "#EDEDED",
-    }
+/// The status colour of the workbooks, for the HTML bodies.
+fn status_color(status: Option<Status>) -> String {
+    html(status_rgb(status.unwrap_or(Status::NoData)))
 }
 
 fn environment() -> Environment<'static> {
@@ -158,7 +149,43 @@ fn environment() -> Environment<'static> {
 fn render(env: &Environment<'_>, name: &str, ctx: &minijinja::Value) -> Result<String, MailError> {
     env.get_template(name)
         .and_then(|t| t.render(ctx))
-        .map_err(|e| MailError::Render(e.to_string()))
+        .map_err(MailError::Render)
+}
+
+/// A message with a plain and an HTML body and one workbook attached.
+struct Draft<'a> {
+    to: &'a [Mailbox],
+    subject: &'a str,
+    text: String,
+    html: String,
+    file: &'a str,
+    bytes: Vec<u8>,
+}
+
+impl Draft<'_> {
+    fn build(self, from: &Mailbox) -> Result<Message, MailError> {
+        let mut b = Message::builder()
+            .from(from.clone())
+            .subject(self.subject)
+            .message_id(None);
+        for m in self.to {
+            b = b.to(m.clone());
+        }
+        let ctype = ContentType::parse(XLSX).expect("valid content type");
+        b.multipart(
+            MultiPart::mixed()
+                .multipart(MultiPart::alternative_plain_html(self.text, self.html))
+                .singlepart(Attachment::new(self.file.to_string()).body(self.bytes, ctype)),
+        )
+        .map_err(MailError::Build)
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, MailError> {
+    std::fs::read(path).map_err(|source| MailError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Builds every message of a run folder.
@@ -171,127 +198,140 @@ pub fn messages(run_dir: &Path, settings: &MailSettings) -> Result<Vec<Outgoing>
     if !path.is_file() {
         return Err(MailError::NoRun(run_dir.to_path_buf()));
     }
-    let read =
-        |p: &Path| std::fs::read(p).map_err(|e| MailError::Read(p.to_path_buf(), e.to_string()));
-    let run: RunManifest = serde_json::from_slice(&read(&path)?)
-        .map_err(|e| MailError::Read(path.clone(), e.to_string()))?;
+    let run: RunManifest =
+        serde_json::from_slice(&read(&path)?).map_err(|source| MailError::Json {
+            path: path.clone(),
+            source,
+        })?;
     let from = mailbox(&settings.from)?;
     let env = environment();
     let mut out = Vec::new();
-    let build =
-        |to: &[Mailbox], subject: &str, text: String, html: String, file: &str, bytes: Vec<u8>| {
-            let mut b = Message::builder()
-                .from(from.clone())
-                .subject(subject)
-                .message_id(None);
-            for m in to {
-                b = b.to(m.clone());
-            }
-            let ctype = ContentType::parse(XLSX).expect("valid content type");
-            b.multipart(
-                MultiPart::mixed()
-                    .multipart(MultiPart::alternative_plain_html(text, html))
-                    .singlepart(Attachment::new(file.to_string()).body(bytes, ctype)),
-            )
-            .map_err(|e| MailError::Render(e.to_string()))
-        };
-
     let leaders: Vec<Mailbox> = settings
         .leaders
         .iter()
         .map(|l| mailbox(l))
         .collect::<Result<_, _>>()?;
     if !leaders.is_empty() {
-        let book = read(&run_dir.join("consolidated.xlsx"))?;
-        let attachment = format!("{}重点工作任务完成情况汇总.xlsx", run.period_label);
-        let ctx = context! {
-            period_label => run.period_label,
-            attachment => attachment,
-            progress => pct(Some(run.elapsed)),
-            reported => run.units_reported,
-            total => run.units_total,
-            indicators => run.indicators.iter().map(|i| context! {
-                name => i.name, completion => pct(i.completion), progress => pct(i.progress),
-                status => i.status_label.clone().unwrap_or_default(),
-                color => status_color(i.status.as_deref()),
-            }).collect::<Vec<_>>(),
-            warnings => run.warnings.iter().map(|w| context! {
-                label => w.label, unit => w.unit, indicator => w.indicator,
-                completion => pct(w.completion), note => w.note,
-                color => if w.warning == "red" { "#FF7C80" } else { "#FFD966" },
-            }).collect::<Vec<_>>(),
-            projects => run.projects.as_ref().map(|p| context! {
-                planned => p.planned, started => p.started, on_time => p.on_time,
-                overdue => p.overdue, completion => pct(p.completion),
-                blockers => p.blockers.iter().map(|(k, n)| format!("{k} {n} 个")).collect::<Vec<_>>().join("、"),
-            }),
-        };
-        let subject = format!("{}重点工作任务完成情况汇总", run.period_label);
-        let key = format!("leaders:{}", &hex(&Sha256::digest(&book))[..16]);
-        let message = build(
-            &leaders,
-            &subject,
-            render(&env, "leaders.txt", &ctx)?,
-            render(&env, "leaders.html", &ctx)?,
-            &attachment,
-            book,
-        )?;
-        out.push(Outgoing {
-            key,
-            recipients: settings.leaders.clone(),
-            subject,
-            message,
-        });
+        out.push(leaders_message(
+            run_dir, &run, &env, &from, &leaders, settings,
+        )?);
     }
     for unit in &run.units {
-        let Some(email) = &unit.email else { continue };
-        let address = email.parse().map_err(|e: lettre::address::AddressError| {
-            MailError::Address(email.clone(), e.to_string())
-        })?;
-        // The display name is encoded by lettre; nothing in it can end the header.
-        let to = Mailbox::new(Some(unit.name.replace(['\r', '\n'], " ")), address);
-        let bytes = read(&run_dir.join(&unit.feedback))?;
-        let attachment = format!(
-            "{}{}报表反馈.xlsx",
-            safe_file_stem(&unit.name),
-            run.period_label
-        );
-        let ctx = context! {
-            unit => unit.name, period_label => run.period_label, status => unit.status,
-            score => unit.score.map(|s| pct(Some(s))), rank => unit.rank, ranked => unit.ranked,
-            behind => unit.behind, overdue_projects => unit.overdue_projects,
-            issues => unit.issues, attachment => attachment,
-        };
-        let subject = format!(
-            "{}{}报表反馈",
-            unit.name.replace(['\r', '\n'], " "),
-            run.period_label
-        );
-        let key = format!("unit:{}:{}", unit.name, &hex(&Sha256::digest(&bytes))[..16]);
-        let message = build(
-            &[to],
-            &subject,
-            render(&env, "unit.txt", &ctx)?,
-            render(&env, "unit.html", &ctx)?,
-            &attachment,
-            bytes,
-        )?;
-        out.push(Outgoing {
-            key,
-            recipients: vec![email.clone()],
-            subject,
-            message,
-        });
+        if let Some(email) = &unit.email {
+            out.push(unit_message(run_dir, &run, &env, &from, unit, email)?);
+        }
     }
     Ok(out)
 }
 
+/// The leaders' message: the county's figures, the red and yellow tasks,
+/// the key projects, and the consolidated workbook.
+fn leaders_message(
+    run_dir: &Path,
+    run: &RunManifest,
+    env: &Environment<'_>,
+    from: &Mailbox,
+    leaders: &[Mailbox],
+    settings: &MailSettings,
+) -> Result<Outgoing, MailError> {
+    let book = read(&run_dir.join("consolidated.xlsx"))?;
+    let attachment = format!("{}重点工作任务完成情况汇总.xlsx", run.period_label);
+    let ctx = context! {
+        period_label => run.period_label,
+        attachment => attachment,
+        progress => pct(Some(run.elapsed)),
+        reported => run.units_reported,
+        total => run.units_total,
+        indicators => run.indicators.iter().map(|i| context! {
+            name => i.name, completion => pct(i.completion), progress => pct(i.progress),
+            status => i.status_label.clone().unwrap_or_default(),
+            color => status_color(i.status),
+        }).collect::<Vec<_>>(),
+        warnings => run.warnings.iter().map(|w| context! {
+            label => w.label, unit => w.unit, indicator => w.indicator,
+            completion => pct(w.completion), note => w.note,
+            color => html(warning_rgb(w.warning)),
+        }).collect::<Vec<_>>(),
+        projects => run.projects.as_ref().map(|p| context! {
+            planned => p.planned, started => p.started, on_time => p.on_time,
+            overdue => p.overdue, completion => pct(p.completion),
+            blockers => p.blockers.iter().map(|(k, n)| format!("{k} {n} 个")).collect::<Vec<_>>().join("、"),
+        }),
+    };
+    let subject = format!("{}重点工作任务完成情况汇总", run.period_label);
+    let key = format!("leaders:{}", &sha256_hex(&book)[..16]);
+    let message = Draft {
+        to: leaders,
+        subject: &subject,
+        text: render(env, "leaders.txt", &ctx)?,
+        html: render(env, "leaders.html", &ctx)?,
+        file: &attachment,
+        bytes: book,
+    }
+    .build(from)?;
+    Ok(Outgoing {
+        key,
+        recipients: settings.leaders.clone(),
+        subject,
+        message,
+    })
+}
+
+/// A unit's message: what became of its report, its issues, and its
+/// feedback workbook.
+fn unit_message(
+    run_dir: &Path,
+    run: &RunManifest,
+    env: &Environment<'_>,
+    from: &Mailbox,
+    unit: &UnitLine,
+    email: &str,
+) -> Result<Outgoing, MailError> {
+    let address = email.parse().map_err(|source| MailError::Address {
+        address: email.to_string(),
+        source,
+    })?;
+    // The display name is encoded by lettre; nothing in it can end the header.
+    let name = unit.name.replace(['\r', '\n'], " ");
+    let to = Mailbox::new(Some(name.clone()), address);
+    let bytes = read(&run_dir.join(&unit.feedback))?;
+    let attachment = format!(
+        "{}{}报表反馈.xlsx",
+        safe_file_stem(&unit.name),
+        run.period_label
+    );
+    let ctx = context! {
+        unit => unit.name, period_label => run.period_label, status => unit.status,
+        score => unit.score.map(|s| pct(Some(s))), rank => unit.rank, ranked => unit.ranked,
+        behind => unit.behind, overdue_projects => unit.overdue_projects,
+        issues => unit.issues, attachment => attachment,
+    };
+    let subject = format!("{name}{}报表反馈", run.period_label);
+    let key = format!("unit:{}:{}", unit.name, &sha256_hex(&bytes)[..16]);
+    let message = Draft {
+        to: &[to],
+        subject: &subject,
+        text: render(env, "unit.txt", &ctx)?,
+        html: render(env, "unit.html", &ctx)?,
+        file: &attachment,
+        bytes,
+    }
+    .build(from)?;
+    Ok(Outgoing {
+        key,
+        recipients: vec![email.to_string()],
+        subject,
+        message,
+    })
+}
+
 fn transport(smtp: &SmtpSettings) -> Result<SmtpTransport, MailError> {
-    let t = |e: lettre::transport::smtp::Error| MailError::Transport(e.to_string());
     let builder = match smtp.security {
         Security::None => SmtpTransport::builder_dangerous(&smtp.host),
-        Security::Starttls => SmtpTransport::starttls_relay(&smtp.host).map_err(t)?,
-        Security::Tls => SmtpTransport::relay(&smtp.host).map_err(t)?,
+        Security::Starttls => {
+            SmtpTransport::starttls_relay(&smtp.host).map_err(MailError::Transport)?
+        }
+        Security::Tls => SmtpTransport::relay(&smtp.host).map_err(MailError::Transport)?,
     }
     .port(smtp.port)
     .timeout(Some(Duration::from_secs(30)));
@@ -312,38 +352,42 @@ fn load_ledger(path: &Path) -> BTreeMap<String, Delivery> {
         .unwrap_or_default()
 }
 
-/// Sends (or, without `smtp` or with `dry_run`, writes to `outbox/`) every
-/// message of the run folder not yet delivered; `resend` sends them all.
+/// Writes every message to `RUN/outbox/*.eml` instead of sending it.
+fn write_outbox(run_dir: &Path, outgoing: &[Outgoing]) -> Result<MailReport, MailError> {
+    let mut report = MailReport::default();
+    let outbox = run_dir.join("outbox");
+    for m in outgoing {
+        let name = format!("{}.eml", safe_file_stem(&m.key.replace(':', "-")));
+        let path = outbox.join(name);
+        write_atomic(&path, &m.message.formatted())?;
+        report.outbox.push(path);
+    }
+    Ok(report)
+}
+
+/// Sends (or, without `[smtp]` or with `--dry-run`, writes to `outbox/`)
+/// every message of the run folder not yet delivered; `--resend` sends
+/// them all.
 ///
 /// # Errors
 ///
 /// [`MailError`] when nothing could be attempted; failed messages are in
 /// the report and the ledger, not errors.
-pub fn mail(
-    run_dir: &Path,
-    smtp: Option<&SmtpSettings>,
-    settings: &MailSettings,
-    dry_run: bool,
-    resend: bool,
-) -> Result<MailReport, MailError> {
-    let outgoing = messages(run_dir, settings)?;
-    let mut report = MailReport::default();
-    let smtp = smtp.filter(|_| !dry_run);
-    let Some(smtp) = smtp else {
-        let outbox = run_dir.join("outbox");
-        for m in &outgoing {
-            let name = format!("{}.eml", safe_file_stem(&m.key.replace(':', "-")));
-            let path = outbox.join(name);
-            write_atomic(&path, &m.message.formatted())?;
-            report.outbox.push(path);
-        }
-        return Ok(report);
+pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
+    let run_dir = &command.run;
+    let outgoing = messages(run_dir, &command.mail)?;
+    let Some(smtp) = command.smtp.as_ref().filter(|_| !command.dry_run) else {
+        return write_outbox(run_dir, &outgoing);
     };
     let transport = transport(smtp)?;
     let ledger_path = run_dir.join(LEDGER);
     let mut ledger = load_ledger(&ledger_path);
+    let mut report = MailReport::default();
     for m in outgoing {
-        if !resend && ledger.get(&m.key).is_some_and(|d| d.status == "delivered") {
+        let delivered = ledger
+            .get(&m.key)
+            .is_some_and(|d| d.status == DeliveryStatus::Delivered);
+        if !command.resend && delivered {
             report.skipped.push(m.key);
             continue;
         }
@@ -353,10 +397,10 @@ pub fn mail(
             .get_raw("Message-ID")
             .unwrap_or_default()
             .to_string();
-        let result = transport.send(&m.message);
-        let (status, error) = match &result {
-            Ok(_) => ("delivered", None),
-            Err(e) => ("failed", Some(e.to_string())),
+        let error = transport.send(&m.message).err().map(|e| e.to_string());
+        let status = match error {
+            None => DeliveryStatus::Delivered,
+            Some(_) => DeliveryStatus::Failed,
         };
         ledger.insert(
             m.key.clone(),
@@ -365,7 +409,7 @@ pub fn mail(
                 subject: m.subject.clone(),
                 message_id,
                 time: chrono::Local::now().to_rfc3339(),
-                status: status.to_string(),
+                status,
                 error: error.clone(),
             },
         );

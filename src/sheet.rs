@@ -14,7 +14,7 @@ use calamine::{
 };
 use chrono::NaiveDate;
 
-use crate::value::{CellValue, fold};
+use crate::model::value::CellValue;
 
 /// At most this many non-empty cells are kept from one submission sheet. A
 /// submission holds a few hundred; the cap bounds the time and memory a
@@ -259,16 +259,13 @@ impl<'a> Book<'a> {
     ///
     /// # Errors
     ///
-    /// The reader's message when the sheet's data is damaged.
-    pub fn grid(&mut self, name: &str, limit: usize) -> Result<Grid, String> {
+    /// The reader's error when the sheet's data is damaged.
+    pub fn grid(&mut self, name: &str, limit: usize) -> Result<Grid, calamine::Error> {
         let mut grid = Grid::new(name);
         match self {
             Book::Xlsx(b) => {
-                let mut cells = b.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
-                while let Some(rec) = cells
-                    .next_cell_with_formula_metadata()
-                    .map_err(|e| e.to_string())?
-                {
+                let mut cells = b.worksheet_cells_reader(name)?;
+                while let Some(rec) = cells.next_cell_with_formula_metadata()? {
                     let value = match (convert_ref(&rec.value), rec.formula) {
                         (v, Some(f)) if v.is_blank() => CellValue::UncachedFormula(formula_text(f)),
                         (v, _) => v,
@@ -280,8 +277,8 @@ impl<'a> Book<'a> {
                 }
             }
             Book::Xlsb(b) => {
-                let mut cells = b.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
-                while let Some(cell) = cells.next_cell().map_err(|e| e.to_string())? {
+                let mut cells = b.worksheet_cells_reader(name)?;
+                while let Some(cell) = cells.next_cell()? {
                     let (r, c) = cell.get_position();
                     grid.set(r, c, convert_ref(cell.get_value()));
                     if grid.len() >= limit {
@@ -289,16 +286,8 @@ impl<'a> Book<'a> {
                     }
                 }
             }
-            Book::Xls(b) => fill_from_range(
-                &mut grid,
-                limit,
-                b.worksheet_range(name).map_err(|e| e.to_string())?,
-            ),
-            Book::Ods(b) => fill_from_range(
-                &mut grid,
-                limit,
-                b.worksheet_range(name).map_err(|e| e.to_string())?,
-            ),
+            Book::Xls(b) => fill_from_range(&mut grid, limit, b.worksheet_range(name)?),
+            Book::Ods(b) => fill_from_range(&mut grid, limit, b.worksheet_range(name)?),
         }
         grid.finish();
         Ok(grid)
@@ -394,36 +383,9 @@ pub fn convert_ref(v: &DataRef<'_>) -> CellValue {
     }
 }
 
-/// A header text reduced to what identifies it: full-width folded, spaces
-/// and line breaks removed, a bracketed unit like `（万元）` dropped,
-/// lower-cased.
-pub fn normalize_label(s: &str) -> String {
-    let folded = fold(s);
-    let mut out = String::with_capacity(folded.len());
-    let mut depth = 0u32;
-    for c in folded.chars() {
-        match c {
-            '(' | '[' | '【' | '〔' => depth += 1,
-            ')' | ']' | '】' | '〕' => depth = depth.saturating_sub(1),
-            c if c.is_whitespace() || c == '*' || c == '＊' => {}
-            c if depth == 0 => out.extend(c.to_lowercase()),
-            _ => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn labels_normalize() {
-        assert_eq!(normalize_label(" 本年累计\n（万元）"), "本年累计");
-        assert_eq!(normalize_label("指 标 名 称"), "指标名称");
-        assert_eq!(normalize_label("Actual (万元)"), "actual");
-        assert_eq!(normalize_label("*指标代码"), "指标代码");
-    }
 
     #[test]
     fn grid_lookup_and_merges() {

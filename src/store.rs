@@ -20,17 +20,17 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::aggregate::{Consolidation, Warning};
-use crate::ingest::hex;
-use crate::period::Period;
+use crate::aggregate::Consolidation;
+use crate::files::{sha256_hex, write_atomic};
+use crate::ingest::InboxFile;
+use crate::model::{IndicatorId, Period, Severity, SubmissionStatus, TaskKey, UnitId, Warning};
 use crate::plan::Plan;
-use crate::report::output::write_atomic;
-use crate::validate::{Checked, SubmissionStatus};
+use crate::validate::{Checked, Previous};
 
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +39,36 @@ pub enum StoreError {
         "历史数据目录 {0} 正被另一个 tally run 使用（锁文件 {1}）；请等它结束。如确认没有在运行，请删除该锁文件"
     )]
     Locked(PathBuf, PathBuf),
-    #[error("历史数据目录 {0} 无法使用：{1}")]
-    Io(PathBuf, String),
+    #[error("历史数据目录中的 {path} 无法读写")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("历史数据表 {path} 无法读写")]
+    Table {
+        path: PathBuf,
+        #[source]
+        source: PolarsError,
+    },
+    #[error("无法写入历史数据目录")]
+    Output(#[from] crate::files::OutputError),
+}
+
+impl StoreError {
+    fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+        move |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn table(path: &Path) -> impl Fn(PolarsError) -> StoreError + '_ {
+        move |source| StoreError::Table {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 /// One input file of a run, as recorded.
@@ -48,7 +76,7 @@ pub enum StoreError {
 pub struct Input {
     pub file: Option<String>,
     pub unit: Option<String>,
-    pub status: String,
+    pub status: SubmissionStatus,
     pub sha256: Option<String>,
 }
 
@@ -78,7 +106,7 @@ pub struct StoredRow {
     pub unit: String,
     pub code: String,
     pub actual: Option<f64>,
-    pub warning: Option<String>,
+    pub warning: Option<Warning>,
 }
 
 /// An open store, locked for this run until dropped.
@@ -95,10 +123,6 @@ impl Drop for Store {
     }
 }
 
-fn io(root: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
-    move |e| StoreError::Io(root.to_path_buf(), e.to_string())
-}
-
 impl Store {
     /// Opens (creating) the store and takes its lock.
     ///
@@ -107,7 +131,8 @@ impl Store {
     /// [`StoreError::Locked`] when another run holds it, or an I/O error.
     pub fn open(root: &Path) -> Result<Store, StoreError> {
         for sub in ["periods", "tables", "archive"] {
-            std::fs::create_dir_all(root.join(sub)).map_err(io(root))?;
+            let dir = root.join(sub);
+            std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
         }
         let lock = root.join(".lock");
         match std::fs::File::options()
@@ -127,7 +152,7 @@ impl Store {
                 }
                 return Err(StoreError::Locked(root.to_path_buf(), lock));
             }
-            Err(e) => return Err(io(root)(e)),
+            Err(e) => return Err(StoreError::io(&lock)(e)),
         }
         Ok(Store {
             root: root.to_path_buf(),
@@ -185,14 +210,11 @@ impl Store {
     /// [`StoreError`] when its table cannot be read.
     pub fn rows(&self, m: &PeriodManifest) -> Result<Vec<StoredRow>, StoreError> {
         let path = self.root.join("tables").join(&m.by_unit);
-        let err = |e: String| StoreError::Io(path.clone(), e);
-        let file = std::fs::File::open(&path).map_err(|e| err(e.to_string()))?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .map_err(|e| err(e.to_string()))?;
+        let table = StoreError::table(&path);
+        let df = read_table(&path)?;
         let text = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
-            let c = df.column(name).map_err(|e| err(e.to_string()))?;
-            let ca = c.str().map_err(|e| err(e.to_string()))?;
+            let c = df.column(name).map_err(&table)?;
+            let ca = c.str().map_err(&table)?;
             Ok((0..ca.len()).map(|k| ca.get(k).map(String::from)).collect())
         };
         let actual = df
@@ -201,14 +223,14 @@ impl Store {
                 c.f64()
                     .map(|ca| (0..ca.len()).map(|k| ca.get(k)).collect::<Vec<_>>())
             })
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(&table)?;
         let (unit, code, warning) = (text("unit")?, text("code")?, text("warning")?);
         Ok((0..df.height())
             .map(|k| StoredRow {
                 unit: unit[k].clone().unwrap_or_default(),
                 code: code[k].clone().unwrap_or_default(),
                 actual: actual[k],
-                warning: warning[k].clone(),
+                warning: warning[k].as_deref().and_then(|w| w.parse().ok()),
             })
             .collect())
     }
@@ -219,12 +241,12 @@ impl Store {
         let mut buf = Cursor::new(Vec::new());
         ParquetWriter::new(&mut buf)
             .finish(df)
-            .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
+            .map_err(StoreError::table(&self.root.join("tables")))?;
         let bytes = buf.into_inner();
-        let name = format!("{}.parquet", hex(&Sha256::digest(&bytes)));
+        let name = format!("{}.parquet", sha256_hex(&bytes));
         let path = self.root.join("tables").join(&name);
         if !path.exists() {
-            write_atomic(&path, &bytes).map_err(|e| StoreError::Io(path.clone(), e.to_string()))?;
+            write_atomic(&path, &bytes)?;
         }
         Ok(name)
     }
@@ -239,20 +261,14 @@ impl Store {
         &self,
         plan: &Plan,
         m: &PeriodManifest,
-    ) -> Result<HashMap<(usize, usize), f64>, StoreError> {
+    ) -> Result<HashMap<TaskKey, f64>, StoreError> {
         let path = self.root.join("tables").join(&m.facts);
-        let err = |e: String| StoreError::Io(path.clone(), e);
-        let file = std::fs::File::open(&path).map_err(|e| err(e.to_string()))?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .map_err(|e| err(e.to_string()))?;
-        let col = |name: &str| df.column(name).map_err(|e| err(e.to_string()));
+        let table = StoreError::table(&path);
+        let df = read_table(&path)?;
+        let col = |name: &str| df.column(name).map_err(&table);
         let (unit, code, value) = (col("unit")?, col("code")?, col("value")?);
-        let (unit, code) = (
-            unit.str().map_err(|e| err(e.to_string()))?,
-            code.str().map_err(|e| err(e.to_string()))?,
-        );
-        let value = value.f64().map_err(|e| err(e.to_string()))?;
+        let (unit, code) = (unit.str().map_err(&table)?, code.str().map_err(&table)?);
+        let value = value.f64().map_err(&table)?;
         Ok((0..df.height())
             .filter_map(|k| {
                 let u = plan.unit_named(unit.get(k)?)?;
@@ -260,6 +276,52 @@ impl Store {
                 Some(((u, i), value.get(k)?))
             })
             .collect())
+    }
+
+    /// What the previous stored period of the year left for this run: its
+    /// values (for `decreased`) and its warnings (for escalation), by the
+    /// current plan's (unit, indicator). `None` without such a period.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when its tables cannot be read.
+    pub fn previous_run(
+        &self,
+        plan: &Plan,
+        period: Period,
+    ) -> Result<Option<PreviousRun>, StoreError> {
+        let Some(m) = self.previous(period) else {
+            return Ok(None);
+        };
+        let values = self.facts(plan, &m)?;
+        let warnings = by_plan_index(plan, &self.rows(&m)?)
+            .into_iter()
+            .filter_map(|(k, r)| Some((k, r.warning?)))
+            .collect();
+        Ok(Some(PreviousRun {
+            previous: Arc::new(Previous {
+                period: m.period,
+                values,
+            }),
+            warnings,
+        }))
+    }
+
+    /// The by-unit rows of an earlier run of this same period, by the
+    /// current plan's (unit, indicator), to show what changed since.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when its table cannot be read.
+    pub fn earlier_run(
+        &self,
+        plan: &Plan,
+        period: Period,
+    ) -> Result<Option<HashMap<TaskKey, StoredRow>>, StoreError> {
+        match self.manifest(period) {
+            Some(m) => Ok(Some(by_plan_index(plan, &self.rows(&m)?))),
+            None => Ok(None),
+        }
     }
 
     /// Copies a submitted file into the archive under its hash, once.
@@ -284,8 +346,37 @@ impl Store {
         if target.exists() {
             return Ok(());
         }
-        let bytes = std::fs::read(path).map_err(io(&self.root))?;
-        write_atomic(&target, &bytes).map_err(|e| StoreError::Io(target.clone(), e.to_string()))
+        let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
+        write_atomic(&target, &bytes)?;
+        Ok(())
+    }
+
+    /// Records a run in history: every submitted file under its hash, then
+    /// the period's manifest (the commit point).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when a file cannot be copied or written; the store is
+    /// then as it was before.
+    pub fn record(
+        &self,
+        plan: &Plan,
+        files: &[InboxFile],
+        checked: &Checked,
+        c: &Consolidation,
+    ) -> Result<(), StoreError> {
+        let paths: HashMap<&str, &Path> = files
+            .iter()
+            .map(|f| (f.name.as_str(), f.path.as_path()))
+            .collect();
+        for s in &checked.submissions {
+            if let (Some(file), Some(sha)) = (&s.file, &s.sha256)
+                && let Some(path) = paths.get(file.as_str())
+            {
+                self.archive(path, sha)?;
+            }
+        }
+        self.save(plan, c, checked, &chrono::Local::now().to_rfc3339())
     }
 
     /// Records a period's run, replacing any earlier run of the period.
@@ -301,6 +392,7 @@ impl Store {
         checked: &Checked,
         run_at: &str,
     ) -> Result<(), StoreError> {
+        let tables = self.root.join("tables");
         let mut df = df!(
             "unit" => c.by_unit.iter().map(|r| plan.units[r.unit].name.clone()).collect::<Vec<_>>(),
             "code" => c.by_unit.iter().map(|r| plan.indicators[r.indicator].code.clone()).collect::<Vec<_>>(),
@@ -308,7 +400,7 @@ impl Store {
             "status" => c.by_unit.iter().map(|r| r.status.code()).collect::<Vec<_>>(),
             "warning" => c.by_unit.iter().map(|r| r.warning.map(|w| w.code())).collect::<Vec<_>>(),
         )
-        .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
+        .map_err(StoreError::table(&tables))?;
         let table = self.put_table(&mut df)?;
         // Every accepted value, ratio parts included: `decreased` compares
         // them all.
@@ -317,16 +409,32 @@ impl Store {
             "code" => checked.facts.iter().map(|f| plan.indicators[f.indicator].code.clone()).collect::<Vec<_>>(),
             "value" => checked.facts.iter().map(|f| f.value).collect::<Vec<_>>(),
         )
-        .map_err(|e| StoreError::Io(self.root.clone(), e.to_string()))?;
+        .map_err(StoreError::table(&tables))?;
         let facts = self.put_table(&mut facts_df)?;
         if std::env::var_os("TALLY_TEST_FAIL_STORE").is_some() {
             // Test hook: a run that dies after writing its table but before
             // its manifest (tests/integration/history.rs).
-            return Err(StoreError::Io(
-                self.root.clone(),
-                "TALLY_TEST_FAIL_STORE".into(),
-            ));
+            return Err(StoreError::io(&self.root)(std::io::Error::other(
+                "TALLY_TEST_FAIL_STORE",
+            )));
         }
+        let manifest = PeriodManifest::new(plan, c, checked, run_at, table, facts);
+        let json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
+        let path = self.root.join("periods").join(format!("{}.json", c.period));
+        write_atomic(&path, &json)?;
+        Ok(())
+    }
+}
+
+impl PeriodManifest {
+    fn new(
+        plan: &Plan,
+        c: &Consolidation,
+        checked: &Checked,
+        run_at: &str,
+        by_unit: String,
+        facts: String,
+    ) -> PeriodManifest {
         let count = |st: SubmissionStatus| {
             checked
                 .submissions
@@ -334,7 +442,7 @@ impl Store {
                 .filter(|s| s.status == st)
                 .count()
         };
-        let manifest = PeriodManifest {
+        PeriodManifest {
             period: c.period.to_string(),
             run_at: run_at.to_string(),
             tally_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -343,28 +451,42 @@ impl Store {
                 .iter()
                 .map(|s| Input {
                     file: s.file.clone(),
-                    unit: s.unit.clone(),
-                    status: s.status.code().to_string(),
+                    unit: s.unit.as_ref().map(|u| u.name.clone()),
+                    status: s.status,
                     sha256: s.sha256.clone(),
                 })
                 .collect(),
-            by_unit: table,
+            by_unit,
             facts,
             accepted: count(SubmissionStatus::Accepted),
             missing: count(SubmissionStatus::Missing),
-            errors: checked.count(crate::issue::Severity::Error),
-            warnings: checked.count(crate::issue::Severity::Warning),
+            errors: checked.count(Severity::Error),
+            warnings: checked.count(Severity::Warning),
             county: c
                 .county
                 .iter()
                 .map(|r| (plan.indicators[r.indicator].code.clone(), r.completion))
                 .collect(),
             elapsed: c.elapsed,
-        };
-        let json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
-        let path = self.root.join("periods").join(format!("{}.json", c.period));
-        write_atomic(&path, &json).map_err(|e| StoreError::Io(path.clone(), e.to_string()))
+        }
     }
+}
+
+/// A stored table, read whole.
+fn read_table(path: &Path) -> Result<DataFrame, StoreError> {
+    let file = std::fs::File::open(path).map_err(StoreError::io(path))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(StoreError::table(path))
+}
+
+/// What the previous stored period of the year left for this run.
+#[derive(Debug, Clone)]
+pub struct PreviousRun {
+    /// Its accepted values, for `decreased`.
+    pub previous: Arc<Previous>,
+    /// Its warnings, for escalation (section 7).
+    pub warnings: HashMap<TaskKey, Warning>,
 }
 
 /// Whether the process named in a lock file no longer exists. Where that
@@ -380,9 +502,9 @@ fn holder_is_gone(lock: &Path) -> bool {
     proc.is_dir() && !proc.join(pid.to_string()).exists()
 }
 
-/// Stored rows keyed by the current plan's (unit, indicator) indexes;
-/// rows of units or indicators no longer in the plan are dropped.
-pub fn by_plan_index(plan: &Plan, rows: &[StoredRow]) -> HashMap<(usize, usize), StoredRow> {
+/// Stored rows keyed by the current plan's (unit, indicator); rows of
+/// units or indicators no longer in the plan are dropped.
+pub fn by_plan_index(plan: &Plan, rows: &[StoredRow]) -> HashMap<TaskKey, StoredRow> {
     rows.iter()
         .filter_map(|r| {
             let u = plan.unit_named(&r.unit)?;
@@ -392,23 +514,13 @@ pub fn by_plan_index(plan: &Plan, rows: &[StoredRow]) -> HashMap<(usize, usize),
         .collect()
 }
 
-/// Parses a stored warning code.
-pub fn warning_of(code: Option<&str>) -> Option<Warning> {
-    match code? {
-        "blue" => Some(Warning::Blue),
-        "yellow" => Some(Warning::Yellow),
-        "red" => Some(Warning::Red),
-        _ => None,
-    }
-}
-
 /// One period of the year on the trend: its label, time progress and the
-/// county completion of each indicator (by plan index).
+/// county completion of each indicator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendPoint {
     pub label: String,
     pub elapsed: f64,
-    pub completion: HashMap<usize, Option<f64>>,
+    pub completion: HashMap<IndicatorId, Option<f64>>,
 }
 
 /// What the workbook shows from history.
@@ -416,9 +528,25 @@ pub struct TrendPoint {
 pub struct History {
     /// Earlier stored periods of the year, then the current one.
     pub trend: Vec<TrendPoint>,
-    /// Per unit name: what changed since the last run of the same period,
-    /// as `代码 旧值 → 新值` lines.
-    pub changes: HashMap<String, Vec<String>>,
+    /// Per unit: what changed since the last run of the same period, as
+    /// `代码 旧值 → 新值` lines.
+    pub changes: HashMap<UnitId, Vec<String>>,
+}
+
+impl History {
+    /// The trend of the year, and the changes since `earlier`, the last run
+    /// of the same period (if any).
+    pub fn new(
+        store: &Store,
+        plan: &Plan,
+        c: &Consolidation,
+        earlier: Option<&HashMap<TaskKey, StoredRow>>,
+    ) -> History {
+        History {
+            trend: trend(store, plan, c),
+            changes: earlier.map(|old| changes(plan, old, c)).unwrap_or_default(),
+        }
+    }
 }
 
 /// The trend of the year up to the consolidated period.
@@ -456,11 +584,11 @@ pub fn trend(store: &Store, plan: &Plan, c: &Consolidation) -> Vec<TrendPoint> {
 /// What each unit's values changed from the earlier run of the same period.
 pub fn changes(
     plan: &Plan,
-    old: &HashMap<(usize, usize), StoredRow>,
+    old: &HashMap<TaskKey, StoredRow>,
     c: &Consolidation,
-) -> HashMap<String, Vec<String>> {
-    let show = |v: Option<f64>| v.map_or("空".to_string(), crate::value::format_number);
-    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+) -> HashMap<UnitId, Vec<String>> {
+    let show = |v: Option<f64>| v.map_or("空".to_string(), crate::model::value::format_number);
+    let mut out: HashMap<UnitId, Vec<String>> = HashMap::new();
     for r in &c.by_unit {
         let before = old.get(&(r.unit, r.indicator)).and_then(|o| o.actual);
         let same = match (before, r.actual) {
@@ -468,14 +596,12 @@ pub fn changes(
             (a, b) => a.is_none() && b.is_none(),
         };
         if !same {
-            out.entry(plan.units[r.unit].name.clone())
-                .or_default()
-                .push(format!(
-                    "{} {} → {}",
-                    plan.indicators[r.indicator].code,
-                    show(before),
-                    show(r.actual)
-                ));
+            out.entry(r.unit).or_default().push(format!(
+                "{} {} → {}",
+                plan.indicators[r.indicator].code,
+                show(before),
+                show(r.actual)
+            ));
         }
     }
     out

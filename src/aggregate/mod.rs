@@ -13,45 +13,20 @@ pub mod projects;
 use std::collections::HashMap;
 
 use polars::prelude::*;
-use serde::Serialize;
 
-use crate::period::Period;
-use crate::plan::{Aggregation, Direction, Plan, Profile};
-use crate::progress::{self, Goal, Status};
+use crate::model::progress;
+use crate::model::{
+    Aggregation, Direction, Goal, IndicatorId, Period, Profile, Status, TaskKey, Tolerance, UnitId,
+    Warning,
+};
+use crate::plan::{Plan, Target};
 use crate::validate::{Fact, ProjectFact};
-
-/// The escalation colour of a task (section 7, single period).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Warning {
-    Blue,
-    Yellow,
-    Red,
-}
-
-impl Warning {
-    pub fn code(self) -> &'static str {
-        match self {
-            Warning::Blue => "blue",
-            Warning::Yellow => "yellow",
-            Warning::Red => "red",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Warning::Blue => "蓝色",
-            Warning::Yellow => "黄色",
-            Warning::Red => "红色",
-        }
-    }
-}
 
 /// One (unit, indicator) task of the plan with how it stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitRow {
-    pub unit: usize,
-    pub indicator: usize,
+    pub unit: UnitId,
+    pub indicator: IndicatorId,
     pub target: f64,
     pub actual: Option<f64>,
     pub completion: Option<f64>,
@@ -68,7 +43,7 @@ pub struct UnitRow {
 /// One indicator for the whole county.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CountyRow {
-    pub indicator: usize,
+    pub indicator: IndicatorId,
     pub target: Option<f64>,
     pub actual: Option<f64>,
     pub completion: Option<f64>,
@@ -82,10 +57,22 @@ pub struct CountyRow {
     pub units_planned: u32,
 }
 
+impl CountyRow {
+    /// The share of the target expected by now (时间进度 for this
+    /// indicator); none for a ceiling, which has no progress through the
+    /// year.
+    pub fn progress(&self, direction: Direction) -> Option<f64> {
+        match (self.expected, self.target) {
+            (Some(e), Some(t)) if t != 0.0 && direction == Direction::Higher => Some(e / t),
+            _ => None,
+        }
+    }
+}
+
 /// A unit's composite score (综合得分) and its place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreRow {
-    pub unit: usize,
+    pub unit: UnitId,
     /// Weighted mean of min(completion, 1) (`higher`) and 1/0
     /// (`lower`: within/breach) over its tasks with data; `None` without data.
     pub score: Option<f64>,
@@ -99,20 +86,63 @@ pub struct ScoreRow {
 pub struct Consolidation {
     pub period: Period,
     pub elapsed: f64,
-    pub tolerance: f64,
     pub by_unit: Vec<UnitRow>,
     pub county: Vec<CountyRow>,
+    /// One per unit of the plan, in plan order.
     pub scores: Vec<ScoreRow>,
     pub projects: projects::ProjectSummary,
 }
 
 /// Why aggregation failed: only polars itself can make it fail.
 #[derive(Debug, thiserror::Error)]
-#[error("汇总计算出错：{0}")]
+#[error("汇总计算出错")]
 pub struct AggregateError(#[from] PolarsError);
 
-fn idx(v: usize) -> u32 {
-    u32::try_from(v).expect("fewer than 4 billion units and indicators")
+/// The inputs of the queries as polars frames: the valid values, the
+/// plan's unit tasks, and the values again under the names a ratio's
+/// numerator and denominator are joined by.
+struct Frames {
+    facts: LazyFrame,
+    tasks: LazyFrame,
+    numerators: LazyFrame,
+    denominators: LazyFrame,
+}
+
+impl Frames {
+    fn new(plan: &Plan, facts: &[Fact], unit_tasks: &[&Target]) -> PolarsResult<Frames> {
+        let facts_df = df!(
+            "u" => facts.iter().map(|f| f.unit.as_u32()).collect::<Vec<_>>(),
+            "i" => facts.iter().map(|f| f.indicator.as_u32()).collect::<Vec<_>>(),
+            "value" => facts.iter().map(|f| f.value).collect::<Vec<_>>(),
+        )?
+        .lazy();
+        let ratio = |t: &&Target| plan.indicators[t.indicator].ratio_of;
+        let unit = |t: &&Target| t.unit.map_or(0, UnitId::as_u32);
+        let tasks = df!(
+            "u" => unit_tasks.iter().map(unit).collect::<Vec<_>>(),
+            "i" => unit_tasks.iter().map(|t| t.indicator.as_u32()).collect::<Vec<_>>(),
+            "target" => unit_tasks.iter().map(|t| t.goal.target).collect::<Vec<_>>(),
+            "lower" => unit_tasks.iter().map(|t| t.goal.direction == Direction::Lower).collect::<Vec<_>>(),
+            "weight" => unit_tasks.iter().map(|t| plan.indicators[t.indicator].weight).collect::<Vec<_>>(),
+            "num" => unit_tasks.iter().map(|t| ratio(t).map(|r| r.numerator.as_u32())).collect::<Vec<_>>(),
+            "den" => unit_tasks.iter().map(|t| ratio(t).map(|r| r.denominator.as_u32())).collect::<Vec<_>>(),
+        )?
+        .lazy();
+        let numerators =
+            facts_df
+                .clone()
+                .select([col("u"), col("i").alias("num"), col("value").alias("nv")]);
+        let denominators =
+            facts_df
+                .clone()
+                .select([col("u"), col("i").alias("den"), col("value").alias("dv")]);
+        Ok(Frames {
+            facts: facts_df,
+            tasks,
+            numerators,
+            denominators,
+        })
+    }
 }
 
 /// Consolidates the facts and reported projects of one period.
@@ -126,67 +156,62 @@ pub fn consolidate(
     facts: &[Fact],
     project_facts: &[ProjectFact],
     period: Period,
-    tolerance: f64,
-    previous: &HashMap<(usize, usize), Warning>,
+    tolerance: Tolerance,
+    previous: &HashMap<TaskKey, Warning>,
 ) -> Result<Consolidation, AggregateError> {
     let elapsed = period.elapsed();
-    let unit_tasks: Vec<_> = plan.targets.iter().filter(|t| t.unit.is_some()).collect();
+    let unit_tasks: Vec<&Target> = plan.targets.iter().filter(|t| t.unit.is_some()).collect();
+    let frames = Frames::new(plan, facts, &unit_tasks)?;
+    let tasks = task_table(&frames)?.cache();
+    let scores = score_table(tasks.clone())?;
+    let tasks = tasks.collect()?;
+    let by_unit = unit_rows(
+        plan,
+        facts,
+        &unit_tasks,
+        &tasks,
+        period,
+        tolerance,
+        previous,
+    )?;
+    let county = county_rows(plan, &frames, &tasks, &by_unit, elapsed, tolerance)?;
+    let scores = score_rows(plan, &scores)?;
+    Ok(Consolidation {
+        period,
+        elapsed,
+        by_unit,
+        county,
+        scores,
+        projects: projects::summarize(plan, project_facts, period)?,
+    })
+}
 
-    let facts_df = df!(
-        "u" => facts.iter().map(|f| idx(f.unit)).collect::<Vec<_>>(),
-        "i" => facts.iter().map(|f| idx(f.indicator)).collect::<Vec<_>>(),
-        "value" => facts.iter().map(|f| f.value).collect::<Vec<_>>(),
-    )?
-    .lazy();
-    let part = |k: usize| -> Vec<Option<u32>> {
-        unit_tasks
-            .iter()
-            .map(|t| {
-                plan.indicators[t.indicator]
-                    .ratio_of
-                    .map(|p| idx(if k == 0 { p.0 } else { p.1 }))
-            })
-            .collect()
-    };
-    let tasks_df = df!(
-        "u" => unit_tasks.iter().map(|t| idx(t.unit.unwrap_or(0))).collect::<Vec<_>>(),
-        "i" => unit_tasks.iter().map(|t| idx(t.indicator)).collect::<Vec<_>>(),
-        "target" => unit_tasks.iter().map(|t| t.goal.target).collect::<Vec<_>>(),
-        "lower" => unit_tasks.iter().map(|t| t.goal.direction == Direction::Lower).collect::<Vec<_>>(),
-        "weight" => unit_tasks.iter().map(|t| plan.indicators[t.indicator].weight).collect::<Vec<_>>(),
-        "num" => part(0),
-        "den" => part(1),
-    )?
-    .lazy();
-
+/// One row per unit task with its actual (its own value, or for a ratio
+/// the unit's numerator over its denominator: none without both, or with a
+/// zero denominator), completion, rank within its indicator, and its part
+/// of the composite score.
+fn task_table(frames: &Frames) -> PolarsResult<LazyFrame> {
     let left = || JoinArgs::new(JoinType::Left);
-    let numerators =
-        facts_df
-            .clone()
-            .select([col("u"), col("i").alias("num"), col("value").alias("nv")]);
-    let denominators =
-        facts_df
-            .clone()
-            .select([col("u"), col("i").alias("den"), col("value").alias("dv")]);
-    // A task's actual: its own value, or for a ratio the unit's numerator
-    // over its denominator (none without both, or with a zero denominator).
-    let tasks = tasks_df
+    let by_keys = |a: &str, b: &str| [col(a), col(b)];
+    Ok(frames
+        .tasks
+        .clone()
         .join(
-            facts_df.clone(),
-            [col("u"), col("i")],
-            [col("u"), col("i")],
+            frames.facts.clone(),
+            by_keys("u", "i"),
+            by_keys("u", "i"),
             left(),
         )
         .join(
-            numerators.clone(),
-            [col("u"), col("num")],
-            [col("u"), col("num")],
+            frames.numerators.clone(),
+            by_keys("u", "num"),
+            by_keys("u", "num"),
             left(),
         )
         .join(
-            denominators.clone(),
-            [col("u"), col("den")],
-            [col("u"), col("den")],
+            frames.denominators.clone(),
+            by_keys("u", "den"),
+            by_keys("u", "den"),
             left(),
         )
         .with_column(
@@ -205,44 +230,51 @@ pub fn consolidate(
                 .otherwise(lit(NULL))
                 .alias("completion"),
         )
-        .with_columns([
-            // Rank within each indicator: by completion, best first; for a
-            // ceiling (lower), by the actual value, smallest first.
-            when(col("lower"))
-                .then(col("actual"))
-                .otherwise(-col("completion"))
-                .rank(
-                    RankOptions {
-                        method: RankMethod::Min,
-                        descending: false,
-                    },
-                    None,
-                )
-                .over([col("i")])?
-                .cast(DataType::UInt32)
-                .alias("rank"),
-            // The composite score's part: min(completion, 1), or within 1 /
-            // breach 0 for a ceiling.
-            when(col("actual").is_null())
-                .then(lit(NULL))
-                .when(col("lower"))
-                .then(
-                    when(col("actual").lt_eq(col("target")))
-                        .then(lit(1.0))
-                        .otherwise(lit(0.0)),
-                )
-                .otherwise(
-                    when(col("completion").gt(lit(1.0)))
-                        .then(lit(1.0))
-                        .otherwise(col("completion")),
-                )
-                .alias("part"),
-        ])
-        .sort(["u", "i"], SortMultipleOptions::default())
-        .cache();
+        .with_columns([rank_in_indicator()?, score_part()])
+        .sort(["u", "i"], SortMultipleOptions::default()))
+}
 
-    let scores = tasks
-        .clone()
+/// Rank within each indicator: by completion, best first; for a ceiling
+/// (lower), by the actual value, smallest first.
+fn rank_in_indicator() -> PolarsResult<Expr> {
+    Ok(when(col("lower"))
+        .then(col("actual"))
+        .otherwise(-col("completion"))
+        .rank(
+            RankOptions {
+                method: RankMethod::Min,
+                descending: false,
+            },
+            None,
+        )
+        .over([col("i")])?
+        .cast(DataType::UInt32)
+        .alias("rank"))
+}
+
+/// A task's part of the composite score: min(completion, 1), or within 1 /
+/// breach 0 for a ceiling; none without a value.
+fn score_part() -> Expr {
+    when(col("actual").is_null())
+        .then(lit(NULL))
+        .when(col("lower"))
+        .then(
+            when(col("actual").lt_eq(col("target")))
+                .then(lit(1.0))
+                .otherwise(lit(0.0)),
+        )
+        .otherwise(
+            when(col("completion").gt(lit(1.0)))
+                .then(lit(1.0))
+                .otherwise(col("completion")),
+        )
+        .alias("part")
+}
+
+/// Per unit: the weighted score over its tasks with data, how many tasks
+/// it has and how many with data, and its rank by score.
+fn score_table(tasks: LazyFrame) -> PolarsResult<DataFrame> {
+    tasks
         .group_by([col("u")])
         .agg([
             when(col("part").count().gt(lit(0)))
@@ -251,6 +283,9 @@ pub fn consolidate(
                         / col("weight").filter(col("part").is_not_null()).sum(),
                 )
                 .otherwise(lit(NULL))
+                // Rounded before ranking: equal scores must tie, whatever
+                // order polars added them in (see `stable`).
+                .round(12, RoundMode::HalfToEven)
                 .alias("score"),
             col("part").count().alias("with_data"),
             len().alias("tasks"),
@@ -267,94 +302,7 @@ pub fn consolidate(
                 .cast(DataType::UInt32)
                 .alias("score_rank"),
         )
-        .collect()?;
-
-    let tasks = tasks.collect()?;
-    let by_unit = unit_rows(
-        plan,
-        facts,
-        &unit_tasks,
-        &tasks,
-        period,
-        tolerance,
-        previous,
-    )?;
-
-    // County: the facts of every unit per indicator, the unit targets per
-    // indicator, and the ratio parts over units that have both.
-    let fact_stats = facts_df
-        .group_by([col("i")])
-        .agg([
-            col("value").sum().alias("sum"),
-            col("value").mean().alias("mean"),
-            col("value").max().alias("max"),
-            col("value").min().alias("min"),
-            col("value").count().alias("n"),
-        ])
-        .collect()?;
-    let target_stats = tasks
-        .clone()
-        .lazy()
-        .group_by([col("i")])
-        .agg([
-            col("target").sum().alias("t_sum"),
-            col("target").mean().alias("t_mean"),
-            col("target").max().alias("t_max"),
-            col("target").min().alias("t_min"),
-            len().alias("planned"),
-        ])
-        .collect()?;
-    let ratios: Vec<(u32, u32, u32)> = plan
-        .indicators
-        .iter()
-        .enumerate()
-        .filter_map(|(i, ind)| ind.ratio_of.map(|(n, d)| (idx(i), idx(n), idx(d))))
-        .collect();
-    let ratio_stats = df!(
-        "i" => ratios.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "num" => ratios.iter().map(|r| r.1).collect::<Vec<_>>(),
-        "den" => ratios.iter().map(|r| r.2).collect::<Vec<_>>(),
-    )?
-    .lazy()
-    .join(
-        numerators,
-        [col("num")],
-        [col("num")],
-        JoinArgs::new(JoinType::Inner),
-    )
-    .join(
-        denominators,
-        [col("u"), col("den")],
-        [col("u"), col("den")],
-        JoinArgs::new(JoinType::Inner),
-    )
-    .group_by([col("i")])
-    .agg([
-        col("nv").sum().alias("nv"),
-        col("dv").sum().alias("dv"),
-        len().alias("n"),
-    ])
-    .collect()?;
-
-    let county = county_rows(
-        plan,
-        &fact_stats,
-        &target_stats,
-        &ratio_stats,
-        &by_unit,
-        elapsed,
-        tolerance,
-    )?;
-    let scores = score_rows(plan, &scores)?;
-    Ok(Consolidation {
-        period,
-        elapsed,
-        tolerance,
-        by_unit,
-        county,
-        scores,
-        projects: projects::summarize(plan, project_facts, period)?,
-    })
+        .collect()
 }
 
 pub(super) fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
@@ -372,20 +320,20 @@ pub(super) fn u32s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>>
 fn unit_rows(
     plan: &Plan,
     facts: &[Fact],
-    unit_tasks: &[&crate::plan::Target],
+    unit_tasks: &[&Target],
     df: &DataFrame,
     period: Period,
-    tolerance: f64,
-    previous: &HashMap<(usize, usize), Warning>,
+    tolerance: Tolerance,
+    previous: &HashMap<TaskKey, Warning>,
 ) -> PolarsResult<Vec<UnitRow>> {
     let elapsed = period.elapsed();
-    let notes: HashMap<(usize, usize), &str> = facts
+    let notes: HashMap<TaskKey, &str> = facts
         .iter()
         .filter_map(|f| Some(((f.unit, f.indicator), f.note.as_deref()?)))
         .collect();
-    let goals: HashMap<(usize, usize), &Goal> = unit_tasks
+    let goals: HashMap<TaskKey, &Goal> = unit_tasks
         .iter()
-        .map(|t| ((t.unit.unwrap_or(0), t.indicator), &t.goal))
+        .filter_map(|t| Some(((t.unit?, t.indicator), &t.goal)))
         .collect();
     let (u, i) = (u32s(df, "u")?, u32s(df, "i")?);
     let (actual, completion, rank) = (
@@ -395,12 +343,15 @@ fn unit_rows(
     );
     let mut rows = Vec::with_capacity(df.height());
     for k in 0..df.height() {
-        let (unit, ind) = (u[k].unwrap_or(0) as usize, i[k].unwrap_or(0) as usize);
+        let unit = UnitId::from_u32(u[k].unwrap_or(0));
+        let ind = IndicatorId::from_u32(i[k].unwrap_or(0));
         let goal = goals[&(unit, ind)];
         let expected = goal.expected(elapsed);
         let status = progress::status(goal, actual[k], elapsed, tolerance);
         let note = match plan.indicators[ind].ratio_of {
-            Some((n, d)) => notes.get(&(unit, n)).or(notes.get(&(unit, d))),
+            Some(r) => notes
+                .get(&(unit, r.numerator))
+                .or(notes.get(&(unit, r.denominator))),
             None => notes.get(&(unit, ind)),
         };
         rows.push(UnitRow {
@@ -445,113 +396,198 @@ pub fn warning(
     }
 }
 
-/// Looks up a column's value per indicator index.
-fn by_indicator(df: &DataFrame, name: &str) -> PolarsResult<HashMap<usize, Option<f64>>> {
-    let keys = u32s(df, "i")?;
-    let values = f64s(df, name)?;
-    Ok(keys
-        .into_iter()
-        .zip(values)
-        .filter_map(|(k, v)| Some((k? as usize, v)))
-        .collect())
+/// `x` to 12 significant digits. polars adds a group's floats in an order
+/// that depends on its threads, so the last bit of a sum or mean varies
+/// from run to run; rounded, the same inputs give the same outputs (and
+/// no figure shows 0.8350000000000002).
+fn stable(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(11 - x.abs().log10().floor() as i32);
+    let rounded = (x * scale).round() / scale;
+    if rounded.is_finite() { rounded } else { x }
+}
+
+/// A query's columns per indicator: column name → (indicator → value).
+struct ByIndicator(HashMap<String, HashMap<IndicatorId, f64>>);
+
+impl ByIndicator {
+    /// Reads `names` from a frame keyed by its `i` column.
+    fn read(df: &DataFrame, names: &[&str]) -> PolarsResult<ByIndicator> {
+        let keys = u32s(df, "i")?;
+        let mut out = HashMap::new();
+        for name in names {
+            let values = f64s(df, name)?;
+            let column: HashMap<IndicatorId, f64> = keys
+                .iter()
+                .zip(values)
+                .filter_map(|(k, v)| Some((IndicatorId::from_u32((*k)?), stable(v?))))
+                .collect();
+            out.insert(name.to_string(), column);
+        }
+        Ok(ByIndicator(out))
+    }
+
+    fn get(&self, name: &str, i: IndicatorId) -> Option<f64> {
+        self.0.get(name)?.get(&i).copied()
+    }
+}
+
+/// The county's statistics per indicator: the facts of every unit, the
+/// unit targets, and the ratio parts over units that have both.
+fn county_stats(plan: &Plan, frames: &Frames, tasks: &DataFrame) -> PolarsResult<ByIndicator> {
+    let facts = frames
+        .facts
+        .clone()
+        .group_by([col("i")])
+        .agg([
+            col("value").sum().alias("sum"),
+            col("value").mean().alias("mean"),
+            col("value").max().alias("max"),
+            col("value").min().alias("min"),
+            col("value").count().alias("n"),
+        ])
+        .collect()?;
+    let targets = tasks
+        .clone()
+        .lazy()
+        .group_by([col("i")])
+        .agg([
+            col("target").sum().alias("t_sum"),
+            col("target").mean().alias("t_mean"),
+            col("target").max().alias("t_max"),
+            col("target").min().alias("t_min"),
+            len().alias("planned"),
+        ])
+        .collect()?;
+    let ratios: Vec<(IndicatorId, crate::plan::Ratio)> = plan
+        .indicators
+        .iter_enumerated()
+        .filter_map(|(i, ind)| Some((i, ind.ratio_of?)))
+        .collect();
+    let ratios = df!(
+        "i" => ratios.iter().map(|r| r.0.as_u32()).collect::<Vec<_>>(),
+        "num" => ratios.iter().map(|r| r.1.numerator.as_u32()).collect::<Vec<_>>(),
+        "den" => ratios.iter().map(|r| r.1.denominator.as_u32()).collect::<Vec<_>>(),
+    )?
+    .lazy()
+    .join(
+        frames.numerators.clone(),
+        [col("num")],
+        [col("num")],
+        JoinArgs::new(JoinType::Inner),
+    )
+    .join(
+        frames.denominators.clone(),
+        [col("u"), col("den")],
+        [col("u"), col("den")],
+        JoinArgs::new(JoinType::Inner),
+    )
+    .group_by([col("i")])
+    .agg([
+        col("nv").sum().alias("nv"),
+        col("dv").sum().alias("dv"),
+        len().alias("r_n"),
+    ])
+    .collect()?;
+    let mut stats = ByIndicator::read(&facts, &["sum", "mean", "max", "min", "n"])?;
+    stats
+        .0
+        .extend(ByIndicator::read(&targets, &["t_sum", "t_mean", "t_max", "t_min", "planned"])?.0);
+    stats
+        .0
+        .extend(ByIndicator::read(&ratios, &["nv", "dv", "r_n"])?.0);
+    Ok(stats)
+}
+
+/// `agg` over the values of `v`, for the county's expected value from the
+/// units' (none when no unit has the task).
+fn combine(agg: Aggregation, v: &[f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    Some(match agg {
+        Aggregation::Sum => v.iter().sum(),
+        Aggregation::Max => v.iter().copied().fold(f64::MIN, f64::max),
+        Aggregation::Min => v.iter().copied().fold(f64::MAX, f64::min),
+        Aggregation::Mean | Aggregation::Ratio => v.iter().sum::<f64>() / v.len() as f64,
+    })
 }
 
 fn county_rows(
     plan: &Plan,
-    facts: &DataFrame,
-    targets: &DataFrame,
-    ratios: &DataFrame,
+    frames: &Frames,
+    tasks: &DataFrame,
     by_unit: &[UnitRow],
     elapsed: f64,
-    tolerance: f64,
+    tolerance: Tolerance,
 ) -> PolarsResult<Vec<CountyRow>> {
-    let get = |df: &DataFrame, name: &str| by_indicator(df, name);
-    let (sum, mean, max, min, n) = (
-        get(facts, "sum")?,
-        get(facts, "mean")?,
-        get(facts, "max")?,
-        get(facts, "min")?,
-        get(facts, "n")?,
-    );
-    let (t_sum, t_mean, t_max, t_min, planned) = (
-        get(targets, "t_sum")?,
-        get(targets, "t_mean")?,
-        get(targets, "t_max")?,
-        get(targets, "t_min")?,
-        get(targets, "planned")?,
-    );
-    let (r_num, r_den, r_n) = (get(ratios, "nv")?, get(ratios, "dv")?, get(ratios, "n")?);
-    let flat = |m: &HashMap<usize, Option<f64>>, i: usize| m.get(&i).copied().flatten();
+    let stats = county_stats(plan, frames, tasks)?;
     // Unit expected values per indicator, for the county's expected when
     // there is no 全县 row.
-    let mut unit_expected: HashMap<usize, Vec<f64>> = HashMap::new();
+    let mut unit_expected: HashMap<IndicatorId, Vec<f64>> = HashMap::new();
     for r in by_unit {
         unit_expected
             .entry(r.indicator)
             .or_default()
             .push(r.expected);
     }
-    let fold = |agg: Aggregation, v: &[f64]| -> Option<f64> {
-        if v.is_empty() {
-            return None;
-        }
-        Some(match agg {
-            Aggregation::Sum => v.iter().sum(),
-            Aggregation::Max => v.iter().copied().fold(f64::MIN, f64::max),
-            Aggregation::Min => v.iter().copied().fold(f64::MAX, f64::min),
-            Aggregation::Mean | Aggregation::Ratio => v.iter().sum::<f64>() / v.len() as f64,
-        })
-    };
-    let mut rows = Vec::with_capacity(plan.indicators.len());
-    for (i, ind) in plan.indicators.iter().enumerate() {
-        let (actual, reporting) = match ind.aggregation {
-            Aggregation::Sum => (flat(&sum, i), flat(&n, i)),
-            Aggregation::Mean => (flat(&mean, i), flat(&n, i)),
-            Aggregation::Max => (flat(&max, i), flat(&n, i)),
-            Aggregation::Min => (flat(&min, i), flat(&n, i)),
-            Aggregation::Ratio => (
-                match (flat(&r_num, i), flat(&r_den, i)) {
-                    (Some(nv), Some(dv)) if dv > 0.0 => Some(nv / dv),
+    let rows = plan
+        .indicators
+        .iter_enumerated()
+        .map(|(i, ind)| {
+            let get = |name: &str| stats.get(name, i);
+            let (actual, reporting) = match ind.aggregation {
+                Aggregation::Sum => (get("sum"), get("n")),
+                Aggregation::Mean => (get("mean"), get("n")),
+                Aggregation::Max => (get("max"), get("n")),
+                Aggregation::Min => (get("min"), get("n")),
+                Aggregation::Ratio => (
+                    get("nv")
+                        .zip(get("dv"))
+                        .filter(|(_, d)| *d > 0.0)
+                        .map(|(n, d)| n / d),
+                    get("r_n"),
+                ),
+            };
+            let county_goal = plan.target(None, i).map(|t| &t.goal);
+            let target = match county_goal {
+                Some(g) => Some(g.target),
+                None => match ind.aggregation {
+                    Aggregation::Sum => get("t_sum"),
+                    Aggregation::Ratio | Aggregation::Mean => get("t_mean"),
+                    Aggregation::Max => get("t_max"),
+                    Aggregation::Min => get("t_min"),
+                },
+            };
+            let expected = match county_goal {
+                Some(g) => Some(g.expected(elapsed)),
+                // A ratio expects its target; the others combine the units'.
+                None if ind.aggregation == Aggregation::Ratio => target,
+                None => unit_expected
+                    .get(&i)
+                    .and_then(|v| combine(ind.aggregation, v)),
+            };
+            let status = target
+                .zip(expected)
+                .map(|(t, e)| progress::status_at(ind.direction, t, e, actual, tolerance));
+            CountyRow {
+                indicator: i,
+                target,
+                actual,
+                completion: match (actual, target) {
+                    (Some(a), Some(t)) if t != 0.0 => Some(a / t),
                     _ => None,
                 },
-                flat(&r_n, i),
-            ),
-        };
-        let county_goal = plan.target(None, i).map(|t| &t.goal);
-        let target = match county_goal {
-            Some(g) => Some(g.target),
-            None => match ind.aggregation {
-                Aggregation::Sum => flat(&t_sum, i),
-                Aggregation::Ratio | Aggregation::Mean => flat(&t_mean, i),
-                Aggregation::Max => flat(&t_max, i),
-                Aggregation::Min => flat(&t_min, i),
-            },
-        };
-        let expected = match county_goal {
-            Some(g) => Some(g.expected(elapsed)),
-            // A ratio expects its target; the others combine the units'.
-            None if ind.aggregation == Aggregation::Ratio => target,
-            None => unit_expected.get(&i).and_then(|v| fold(ind.aggregation, v)),
-        };
-        let status = match (target, expected) {
-            (Some(t), Some(e)) => Some(progress::status_at(ind.direction, t, e, actual, tolerance)),
-            _ => None,
-        };
-        rows.push(CountyRow {
-            indicator: i,
-            target,
-            actual,
-            completion: match (actual, target) {
-                (Some(a), Some(t)) if t != 0.0 => Some(a / t),
-                _ => None,
-            },
-            expected,
-            variance: actual.zip(expected).map(|(a, e)| a - e),
-            status,
-            units_reporting: reporting.unwrap_or(0.0) as u32,
-            units_planned: flat(&planned, i).unwrap_or(0.0) as u32,
-        });
-    }
+                expected,
+                variance: actual.zip(expected).map(|(a, e)| a - e),
+                status,
+                units_reporting: reporting.unwrap_or(0.0) as u32,
+                units_planned: get("planned").unwrap_or(0.0) as u32,
+            }
+        })
+        .collect();
     Ok(rows)
 }
 
@@ -560,7 +596,7 @@ fn score_rows(plan: &Plan, df: &DataFrame) -> PolarsResult<Vec<ScoreRow>> {
     let (with_data, tasks) = (u32s(df, "with_data")?, u32s(df, "tasks")?);
     let mut rows: Vec<ScoreRow> = (0..df.height())
         .map(|k| ScoreRow {
-            unit: u[k].unwrap_or(0) as usize,
+            unit: UnitId::from_u32(u[k].unwrap_or(0)),
             score: score[k],
             rank: rank[k],
             tasks_with_data: with_data[k].unwrap_or(0),
@@ -568,7 +604,7 @@ fn score_rows(plan: &Plan, df: &DataFrame) -> PolarsResult<Vec<ScoreRow>> {
         })
         .collect();
     // Units without any task still appear, without a score.
-    for unit in 0..plan.units.len() {
+    for unit in plan.units.ids() {
         if !rows.iter().any(|r| r.unit == unit) {
             rows.push(ScoreRow {
                 unit,

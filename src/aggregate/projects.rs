@@ -12,9 +12,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::{Warning, f64s, u32s};
-use crate::period::Period;
-use crate::plan::{Plan, ProjectKind};
+use super::{f64s, u32s};
+use crate::model::{IdVec, Period, ProjectId, ProjectKind, Warning};
+use crate::plan::Plan;
 use crate::validate::ProjectFact;
 
 /// What holds a project up, as the bureau counts it.
@@ -76,7 +76,7 @@ pub fn blocker_kinds(text: &str) -> Vec<Blocker> {
 /// One project of the plan and how it stands at the period's end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectRow {
-    pub project: usize,
+    pub project: ProjectId,
     /// Whether the unit's accepted file reported it.
     pub reported: bool,
     /// `None`: not reported, or 是否开工 not usable.
@@ -112,12 +112,12 @@ pub struct Rollup {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectSummary {
     /// One per project of the plan, in plan order.
-    pub rows: Vec<ProjectRow>,
+    pub rows: IdVec<ProjectId, ProjectRow>,
     /// One per kind present in the plan, in kind order, then the total.
     pub rollup: Vec<Rollup>,
-    /// Per blocker kind, the projects (indexes into `rows`) whose 存在问题
-    /// names it; kinds without projects are left out.
-    pub blockers: Vec<(Blocker, Vec<usize>)>,
+    /// Per blocker kind, the projects whose 存在问题 names it; kinds
+    /// without projects are left out.
+    pub blockers: Vec<(Blocker, Vec<ProjectId>)>,
 }
 
 /// How each project of the plan stands at the end of `period`.
@@ -131,11 +131,11 @@ pub fn summarize(
     period: Period,
 ) -> PolarsResult<ProjectSummary> {
     let end = period.end_date();
-    let by_project: HashMap<usize, &ProjectFact> = facts.iter().map(|f| (f.project, f)).collect();
-    let rows: Vec<ProjectRow> = plan
+    let by_project: HashMap<ProjectId, &ProjectFact> =
+        facts.iter().map(|f| (f.project, f)).collect();
+    let rows: IdVec<ProjectId, ProjectRow> = plan
         .projects
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .map(|(p, project)| {
             let fact = by_project.get(&p);
             let started = fact.and_then(|f| f.started);
@@ -165,11 +165,10 @@ pub fn summarize(
         })
         .collect();
     let rollup = rollup(plan, &rows)?;
-    let mut blockers: Vec<(Blocker, Vec<usize>)> = Vec::new();
+    let mut blockers: Vec<(Blocker, Vec<ProjectId>)> = Vec::new();
     for b in Blocker::ALL {
-        let projects: Vec<usize> = rows
-            .iter()
-            .enumerate()
+        let projects: Vec<ProjectId> = rows
+            .iter_enumerated()
             .filter(|(_, r)| {
                 r.blocker
                     .as_deref()
@@ -189,7 +188,7 @@ pub fn summarize(
 }
 
 /// Counts and investment by kind, and for all projects, with polars.
-fn rollup(plan: &Plan, rows: &[ProjectRow]) -> PolarsResult<Vec<Rollup>> {
+fn rollup(plan: &Plan, rows: &IdVec<ProjectId, ProjectRow>) -> PolarsResult<Vec<Rollup>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }

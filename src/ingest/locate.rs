@@ -12,88 +12,15 @@ use chrono::NaiveDate;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::issue::a1;
-use crate::sheet::{Grid, normalize_label};
-use crate::value::{CellValue, fold, read_date};
+use crate::model::issue::a1;
+use crate::model::value::{CellValue, fold, normalize_label, read_date};
+use crate::model::vocabulary::{
+    Column, DATE_LABEL, ProjectColumn, UNIT_LABEL, column, project_column,
+};
+use crate::sheet::Grid;
 
 /// How far down a sheet the header may start.
 const HEADER_SEARCH_ROWS: usize = 40;
-
-const CODE: &[&str] = &["指标代码", "代码", "code", "指标编码", "编码", "指标编号"];
-const NAME: &[&str] = &[
-    "指标名称",
-    "指标",
-    "name",
-    "指标项目",
-    "考核指标",
-    "主要指标",
-];
-/// The contract's words first, then what Chinese forms also write for the
-/// cumulative figure ("累计", "实际完成"); "1-3月累计" is matched apart.
-const ACTUAL: &[&str] = &[
-    "本年累计",
-    "累计完成",
-    "本期累计",
-    "完成值",
-    "actual",
-    "本年累计完成",
-    "累计完成值",
-    "累计",
-    "累计完成数",
-    "实际完成",
-    "本年完成",
-    "年初至今累计",
-];
-
-/// "1-3月累计", "1—3月完成", "1至3月累计完成数": cumulative from January.
-static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^1[-—~至到]\d{1,2}月(累计)?(完成)?(数|值)?$").expect("valid regex")
-});
-const NOTE: &[&str] = &["备注", "滞后原因", "说明", "notes", "note"];
-const TARGET: &[&str] = &[
-    "年度目标",
-    "年度任务",
-    "全年目标",
-    "目标",
-    "target",
-    "目标任务",
-];
-
-/// Which column a header label names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Code,
-    Name,
-    Actual,
-    Note,
-    Target,
-}
-
-fn role(label: &str) -> Option<Role> {
-    if label.is_empty() {
-        return None;
-    }
-    let exact = |set: &[&str]| set.contains(&label);
-    // "本年累计完成数" names the actual column, but "累计完成率" is a rate.
-    let prefixed = |set: &[&str]| {
-        set.iter().any(|s| label.starts_with(s))
-            && !label.contains(['率', '比', '%'])
-            && !label.contains("增长")
-    };
-    if exact(CODE) {
-        Some(Role::Code)
-    } else if exact(NAME) {
-        Some(Role::Name)
-    } else if exact(ACTUAL) || prefixed(ACTUAL) || MONTHS_TO_DATE.is_match(label) {
-        Some(Role::Actual)
-    } else if exact(NOTE) || prefixed(NOTE) {
-        Some(Role::Note)
-    } else if exact(TARGET) {
-        Some(Role::Target)
-    } else {
-        None
-    }
-}
 
 /// One indicator row as found, not yet interpreted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,15 +92,15 @@ impl Columns {
             target: None,
         };
         for (c, candidates) in labels {
-            let Some(r) = candidates.iter().find_map(|l| role(l)) else {
+            let Some(r) = candidates.iter().find_map(|l| column(l)) else {
                 continue;
             };
             let slot = match r {
-                Role::Code => &mut cols.code,
-                Role::Name => &mut cols.name,
-                Role::Actual => &mut cols.actual,
-                Role::Note => &mut cols.note,
-                Role::Target => &mut cols.target,
+                Column::Code => &mut cols.code,
+                Column::Name => &mut cols.name,
+                Column::Actual => &mut cols.actual,
+                Column::Note => &mut cols.note,
+                Column::Target => &mut cols.target,
             };
             slot.get_or_insert(c);
         }
@@ -306,48 +233,6 @@ pub fn find_table(grid: &Grid, end: u32) -> Option<Table> {
     })
 }
 
-/// Which column of a project table a header label names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ProjectRole {
-    Name,
-    Started,
-    StartedOn,
-    /// 本年完成投资: preferred over the cumulative figure.
-    YearInvestment,
-    /// 累计完成投资 and other spellings.
-    Investment,
-    Blocker,
-}
-
-fn project_role(label: &str) -> Option<ProjectRole> {
-    use ProjectRole::*;
-    let starts = |set: &[&str]| set.iter().any(|p| label.starts_with(p));
-    Some(match label {
-        "项目名称" | "project" | "项目" => Name,
-        // "是否开（复）工" folds to 是否开工.
-        "是否开工" | "是否开复工" | "started" | "开工情况" | "是否已开工" => {
-            Started
-        }
-        "开工日期" | "实际开工日期" | "开工时间" | "开复工日期" | "started_on" => {
-            StartedOn
-        }
-        "本年完成投资" | "本年累计完成投资" | "本年完成" | "年度完成投资" => {
-            YearInvestment
-        }
-        "investment" | "完成投资" | "累计完成投资" | "已完成投资" => Investment,
-        "blocker" => Blocker,
-        _ if starts(&["存在问题", "制约因素", "存在困难", "主要问题"]) => Blocker,
-        _ if label.starts_with("本年完成投资") || label.starts_with("累计完成投资") => {
-            if label.starts_with("本年") {
-                YearInvestment
-            } else {
-                Investment
-            }
-        }
-        _ => return None,
-    })
-}
-
 /// One project row as found, not yet interpreted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectRow {
@@ -391,14 +276,14 @@ impl ProjectTable {
 }
 
 /// The columns of a project table by role.
-type ProjectColumns = Vec<(ProjectRole, u32)>;
+type ProjectColumns = Vec<(ProjectColumn, u32)>;
 
 /// The columns of a project header row (and the row below, for a header
 /// over two rows): role → column, first found wins.
 fn project_columns(labels: impl Iterator<Item = (u32, Vec<String>)>) -> ProjectColumns {
     let mut found: ProjectColumns = Vec::new();
     for (c, candidates) in labels {
-        if let Some(r) = candidates.iter().find_map(|l| project_role(l))
+        if let Some(r) = candidates.iter().find_map(|l| project_column(l))
             && !found.iter().any(|(x, _)| *x == r)
         {
             found.push((r, c));
@@ -412,7 +297,7 @@ fn project_columns(labels: impl Iterator<Item = (u32, Vec<String>)>) -> ProjectC
 /// columns by role.
 fn find_project_header(grid: &Grid) -> Option<((u32, u32), ProjectColumns)> {
     let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).display());
-    let has = |cols: &[(ProjectRole, u32)], role| cols.iter().any(|(r, _)| *r == role);
+    let has = |cols: &[(ProjectColumn, u32)], role| cols.iter().any(|(r, _)| *r == role);
     for (r, cells) in grid.rows() {
         // Cheap test first: the sheet may be long, and only a header row
         // holds the word 开工 in a text cell.
@@ -422,14 +307,14 @@ fn find_project_header(grid: &Grid) -> Option<((u32, u32), ProjectColumns)> {
             continue;
         }
         let one = project_columns(cells.iter().map(|(c, _)| (*c, vec![label(r, *c)])));
-        if !(has(&one, ProjectRole::Name) && has(&one, ProjectRole::Started)) {
+        if !(has(&one, ProjectColumn::Name) && has(&one, ProjectColumn::Started)) {
             continue;
         }
         // A group label ("投资完成情况") over its columns in the next row.
         let below = r + 1;
         let next = grid.row(below);
         let sub = project_columns(next.iter().map(|(c, _)| (*c, vec![label(below, *c)])));
-        if sub.is_empty() || has(&sub, ProjectRole::Name) {
+        if sub.is_empty() || has(&sub, ProjectColumn::Name) {
             return Some(((r, r), one));
         }
         let mut cols: Vec<u32> = cells.iter().chain(next).map(|(c, _)| *c).collect();
@@ -449,10 +334,11 @@ fn find_project_header(grid: &Grid) -> Option<((u32, u32), ProjectColumns)> {
 pub fn find_project_table(grid: &Grid) -> Option<ProjectTable> {
     let (header, cols) = find_project_header(grid)?;
     let col = |role| cols.iter().find(|(r, _)| *r == role).map(|(_, c)| *c);
-    let name_col = col(ProjectRole::Name)?;
-    let started_col = col(ProjectRole::Started)?;
-    let (started_on_col, blocker_col) = (col(ProjectRole::StartedOn), col(ProjectRole::Blocker));
-    let investment_col = col(ProjectRole::YearInvestment).or(col(ProjectRole::Investment));
+    let name_col = col(ProjectColumn::Name)?;
+    let started_col = col(ProjectColumn::Started)?;
+    let (started_on_col, blocker_col) =
+        (col(ProjectColumn::StartedOn), col(ProjectColumn::Blocker));
+    let investment_col = col(ProjectColumn::YearInvestment).or(col(ProjectColumn::Investment));
     let rows = grid
         .rows()
         .filter(|(r, _)| *r > header.1)
@@ -486,12 +372,22 @@ pub fn find_project_table(grid: &Grid) -> Option<ProjectTable> {
 
 /// `填报单位`, spaced or not, an optional remark such as `（盖章）`, the
 /// colon, and the value (text is folded to half-width before matching).
-static UNIT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"填\s*报\s*单\s*位\s*(?:\([^)]*\))?\s*:?\s*(\S*)").expect("valid regex")
-});
-static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"填\s*报\s*日\s*期\s*(?:\([^)]*\))?\s*:?\s*(.*)").expect("valid regex")
-});
+static UNIT_LINE: LazyLock<Regex> = LazyLock::new(|| label_regex(UNIT_LABEL, r"(\S*)"));
+static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| label_regex(DATE_LABEL, r"(.*)"));
+
+/// A label whose characters may be spaced out, then the value as `value`
+/// captures it.
+fn label_regex(label: &str, value: &str) -> Regex {
+    let spaced: Vec<String> = label
+        .chars()
+        .map(|c| regex::escape(&c.to_string()))
+        .collect();
+    Regex::new(&format!(
+        r"{}\s*(?:\([^)]*\))?\s*:?\s*{value}",
+        spaced.join(r"\s*")
+    ))
+    .expect("valid regex")
+}
 
 /// The value after `label` in the first cell of rows `..end` that holds
 /// it, or in the next non-empty cell of that row when the label cell ends
@@ -522,7 +418,7 @@ fn labelled(grid: &Grid, label: &Regex, end: u32) -> Option<(CellValue, String)>
 
 /// `填报单位：NAME` above row `end`.
 pub fn find_unit_label(grid: &Grid, end: u32) -> Option<Label> {
-    let (v, cell) = labelled(grid, &UNIT_LABEL, end)?;
+    let (v, cell) = labelled(grid, &UNIT_LINE, end)?;
     Some(Label {
         text: v.display(),
         sheet: grid.name.clone(),
@@ -532,7 +428,7 @@ pub fn find_unit_label(grid: &Grid, end: u32) -> Option<Label> {
 
 /// `填报日期：DATE` above row `end`: the date, if it can be read, and the label.
 pub fn find_date_label(grid: &Grid, end: u32) -> Option<(Option<NaiveDate>, Label)> {
-    let (v, cell) = labelled(grid, &DATE_LABEL, end)?;
+    let (v, cell) = labelled(grid, &DATE_LINE, end)?;
     Some((
         read_date(&v),
         Label {
@@ -620,30 +516,6 @@ mod tests {
             find_date_label(&g, 5).unwrap().0,
             NaiveDate::from_ymd_opt(2022, 7, 5)
         );
-    }
-
-    #[test]
-    fn actual_column_spellings() {
-        for l in [
-            "本年累计",
-            "1-3月累计",
-            "1—3月完成",
-            "1至12月累计完成数",
-            "累计",
-            "实际完成",
-        ] {
-            assert_eq!(role(&normalize_label(l)), Some(Role::Actual), "{l}");
-        }
-        for l in [
-            "本月完成",
-            "累计完成率",
-            "完成率",
-            "2-3月累计",
-            "累计增长",
-            "累计同比",
-        ] {
-            assert_ne!(role(&normalize_label(l)), Some(Role::Actual), "{l}");
-        }
     }
 
     #[test]

@@ -15,12 +15,13 @@ use std::time::{Duration, SystemTime};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 pub use locate::{Label, ProjectRow, ProjectTable, Row, Table};
 
+use crate::files::sha256_hex;
+use crate::model::value::CellValue;
+use crate::model::vocabulary::meta;
 use crate::sheet::{Book, Format, OpenError};
-use crate::value::CellValue;
 
 /// Files larger than this are refused unread unless the limit is raised.
 pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
@@ -53,19 +54,19 @@ pub struct TemplateMeta {
 
 /// Reads the hidden sheet of a tally template, if the workbook has one.
 fn template_meta(book: &mut Book<'_>, sheets: &[String]) -> Option<TemplateMeta> {
-    let name = sheets.iter().find(|s| *s == crate::template::META_SHEET)?;
+    let name = sheets.iter().find(|s| *s == meta::SHEET)?;
     let grid = book.grid(name, 100).ok()?;
-    let mut meta = TemplateMeta::default();
+    let mut found = TemplateMeta::default();
     for (r, _) in grid.rows() {
         let value = grid.text(r, 1);
         match grid.text(r, 0).as_str() {
-            "unit" => meta.unit = value,
-            "period" => meta.period = value,
-            "plan_sha256" => meta.plan_sha256 = value,
+            meta::UNIT => found.unit = value,
+            meta::PERIOD => found.period = value,
+            meta::PLAN_SHA256 => found.plan_sha256 = value,
             _ => {}
         }
     }
-    (!meta.unit.is_empty()).then_some(meta)
+    (!found.unit.is_empty()).then_some(found)
 }
 
 /// Why a file could not be read.
@@ -80,6 +81,8 @@ pub enum ReadFailure {
     /// The reader failed inside (a panic, an abort, a crash of the worker).
     Crashed(String),
     TimedOut(u64),
+    /// Not read: the file has no spreadsheet ending.
+    NotAWorkbook,
 }
 
 impl ReadFailure {
@@ -108,6 +111,9 @@ impl ReadFailure {
             ReadFailure::TimedOut(secs) => format!(
                 "文件读取超过 {secs} 秒仍未完成，可能已损坏；请用 Excel 或 WPS 另存为 .xlsx 后重新报送"
             ),
+            ReadFailure::NotAWorkbook => {
+                "不是 Excel/WPS 表格（.xlsx .xlsm .xls .xlsb .ods），未读取".into()
+            }
         }
     }
 }
@@ -182,13 +188,13 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
         if out.table.is_some() && out.projects.is_some() {
             break;
         }
-        if *name == crate::template::META_SHEET {
+        if *name == meta::SHEET {
             continue;
         }
         let mut grid = match book.grid(name, crate::sheet::MAX_CELLS_PER_SHEET) {
             Ok(g) => g,
             Err(e) => {
-                first_error.get_or_insert(e);
+                first_error.get_or_insert(e.to_string());
                 continue;
             }
         };
@@ -293,7 +299,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> FileRead {
         }
         Err(e) => return not_read(ReadFailure::Io(e.to_string())),
     };
-    let sha256 = hex(&Sha256::digest(&bytes));
+    let sha256 = sha256_hex(&bytes);
     let claimed = path
         .extension()
         .and_then(|e| e.to_str())
@@ -309,15 +315,6 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "panic".into())
-}
-
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// Reads every file of `paths`, in parallel, each result at its path's index.
@@ -345,6 +342,50 @@ pub fn read_all(paths: &[PathBuf], options: &ReadOptions) -> Vec<FileRead> {
             count,
             timeout,
         } => workers::read_supervised(paths, exe, args, *count, *timeout, options.max_bytes, &tick),
+    }
+}
+
+/// The inbox as read: every file, and what reading it gave, in the same
+/// order.
+pub struct Inbox {
+    pub files: Vec<InboxFile>,
+    /// One per file; a file that is no workbook is not read, only hashed
+    /// (when small enough) so that it too can be traced.
+    pub reads: Vec<FileRead>,
+}
+
+/// Lists `dir` and reads every workbook in it, in parallel.
+///
+/// # Errors
+///
+/// The I/O error when the folder cannot be listed.
+pub fn read_inbox(dir: &Path, options: &ReadOptions) -> std::io::Result<Inbox> {
+    let files = list_inbox(dir)?;
+    let workbook_paths: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| f.claimed.is_some())
+        .map(|f| f.path.clone())
+        .collect();
+    let mut workbooks = read_all(&workbook_paths, options).into_iter();
+    let reads = files
+        .iter()
+        .map(|f| match f.claimed {
+            Some(_) => workbooks.next().expect("one read per workbook"),
+            None => FileRead {
+                sha256: hash_small_file(&f.path, options.max_bytes),
+                result: Err(ReadFailure::NotAWorkbook),
+            },
+        })
+        .collect();
+    Ok(Inbox { files, reads })
+}
+
+/// The SHA-256 of a file that is no workbook; empty when it is too large
+/// or unreadable.
+fn hash_small_file(path: &Path, limit: u64) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() <= limit => crate::files::sha256_file(path).unwrap_or_default(),
+        _ => String::new(),
     }
 }
 

@@ -16,9 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
-use super::{FileRead, ReadFailure, hex, read_file};
+use super::{FileRead, ReadFailure, read_file};
+use crate::files::{hex, sha256_file};
 
 /// One worker process and the lines it answers with.
 struct Worker {
@@ -221,7 +220,7 @@ pub fn read_supervised(
                         Some(w) => w.ask(path, timeout).unwrap_or_else(|failure| {
                             worker = None;
                             FileRead {
-                                sha256: hash_file(path),
+                                sha256: sha256_file(path).unwrap_or_default(),
                                 result: Err(failure),
                             }
                         }),
@@ -244,12 +243,6 @@ pub fn read_supervised(
                 .unwrap_or_else(|| read_file(p, max_bytes))
         })
         .collect()
-}
-
-fn hash_file(path: &Path) -> String {
-    std::fs::read(path)
-        .map(|b| hex(&Sha256::digest(&b)))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -10,23 +10,17 @@ pub mod read;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
-use crate::progress::Goal;
-use crate::sheet::normalize_label;
-use crate::value::fold;
+use crate::model::value::{fold, is_percent_unit, normalize_label};
+use crate::model::{
+    Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, UnitId,
+    UnitKind, UnitRef,
+};
 
 pub use read::{PlanError, PlanProblem, read_plan};
 
 /// The name the county itself goes by in the plan.
 pub const COUNTY: &str = "全县";
-
-/// A township (乡镇) or a county department (部门).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum UnitKind {
-    Township,
-    Department,
-}
 
 /// A unit that reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,30 +31,18 @@ pub struct Unit {
     pub email: Option<String>,
 }
 
-/// How unit values add up to the county's.
+/// The two indicators a ratio is computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aggregation {
-    Sum,
-    Ratio,
-    Mean,
-    Max,
-    Min,
+pub struct Ratio {
+    pub numerator: IndicatorId,
+    pub denominator: IndicatorId,
 }
 
-/// Whether more is better or the target is a ceiling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Higher,
-    Lower,
-}
-
-/// The shape of expected progress through the year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Profile {
-    Linear,
-    Quarterly,
-    Deadline,
-    Level,
+impl Ratio {
+    /// Both parts, numerator first.
+    pub fn parts(self) -> [IndicatorId; 2] {
+        [self.numerator, self.denominator]
+    }
 }
 
 /// One measured quantity.
@@ -72,8 +54,8 @@ pub struct Indicator {
     pub uom: String,
     pub category: Option<String>,
     pub aggregation: Aggregation,
-    /// For `Ratio`: indexes of the numerator and denominator indicators.
-    pub ratio_of: Option<(usize, usize)>,
+    /// For `Ratio`: the numerator and denominator indicators.
+    pub ratio_of: Option<Ratio>,
     pub direction: Direction,
     pub profile: Profile,
     pub min: Option<f64>,
@@ -84,44 +66,16 @@ pub struct Indicator {
 impl Indicator {
     /// Whether values are percentages, held as fractions.
     pub fn is_percent(&self) -> bool {
-        crate::value::is_percent_unit(&self.uom)
+        is_percent_unit(&self.uom)
     }
 }
 
 /// An annual target of a unit (or of the county, `unit == None`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
-    pub unit: Option<usize>,
-    pub indicator: usize,
+    pub unit: Option<UnitId>,
+    pub indicator: IndicatorId,
     pub goal: Goal,
-}
-
-/// What stage a key project is at (项目类型).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum ProjectKind {
-    /// 新建: to be started this year.
-    New,
-    /// 续建: under way, to resume (复工) this year.
-    Continuing,
-    /// 前期: in preparation (approvals, land), usually not started yet.
-    Preparatory,
-}
-
-impl ProjectKind {
-    pub const ALL: [ProjectKind; 3] = [
-        ProjectKind::New,
-        ProjectKind::Continuing,
-        ProjectKind::Preparatory,
-    ];
-
-    /// The contract's word, used in the plan, the reports and `projects.csv`.
-    pub fn label(self) -> &'static str {
-        match self {
-            ProjectKind::New => "新建",
-            ProjectKind::Continuing => "续建",
-            ProjectKind::Preparatory => "前期",
-        }
-    }
 }
 
 /// A key project (重点项目) of the plan's `项目` sheet (CONTRACT.md section 11).
@@ -129,7 +83,7 @@ impl ProjectKind {
 pub struct Project {
     pub name: String,
     /// The unit that reports it.
-    pub unit: usize,
+    pub unit: UnitId,
     pub kind: ProjectKind,
     /// 总投资, 万元.
     pub total_investment: Option<f64>,
@@ -142,24 +96,24 @@ pub struct Project {
 /// The whole plan, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    pub units: Vec<Unit>,
-    pub indicators: Vec<Indicator>,
+    pub units: IdVec<UnitId, Unit>,
+    pub indicators: IdVec<IndicatorId, Indicator>,
     pub targets: Vec<Target>,
     /// Key projects, in plan order; empty when the plan has no `项目` sheet.
-    pub projects: Vec<Project>,
+    pub projects: IdVec<ProjectId, Project>,
     /// Normalized project name → project.
-    project_names: HashMap<String, usize>,
-    /// Per unit, its indexes into `projects`.
-    projects_by_unit: Vec<Vec<usize>>,
-    /// Normalized name or alias → unit index.
-    names: HashMap<String, usize>,
+    project_names: HashMap<String, ProjectId>,
+    /// Per unit, its projects.
+    projects_by_unit: IdVec<UnitId, Vec<ProjectId>>,
+    /// Normalized name or alias → unit.
+    names: HashMap<String, UnitId>,
     /// Normalized code → indicator, and normalized name → indicator.
-    codes: HashMap<String, usize>,
-    indicator_names: HashMap<String, usize>,
+    codes: HashMap<String, IndicatorId>,
+    indicator_names: HashMap<String, IndicatorId>,
     /// (unit, indicator) → index into `targets`.
-    target_index: HashMap<(Option<usize>, usize), usize>,
+    target_index: HashMap<(Option<UnitId>, IndicatorId), usize>,
     /// Per unit, its indexes into `targets`.
-    by_unit: Vec<Vec<usize>>,
+    by_unit: IdVec<UnitId, Vec<usize>>,
 }
 
 /// Unit names compared as typed by people: full-width folded, spaces dropped.
@@ -179,38 +133,42 @@ pub(crate) fn project_key(s: &str) -> String {
 
 impl Plan {
     /// Builds a plan from checked parts.
-    pub fn new(units: Vec<Unit>, indicators: Vec<Indicator>, targets: Vec<Target>) -> Plan {
+    pub fn new(
+        units: IdVec<UnitId, Unit>,
+        indicators: IdVec<IndicatorId, Indicator>,
+        targets: Vec<Target>,
+    ) -> Plan {
         let mut names = HashMap::new();
-        for (i, u) in units.iter().enumerate() {
+        for (id, u) in units.iter_enumerated() {
             for n in std::iter::once(&u.name).chain(&u.aliases) {
-                names.entry(unit_key(n)).or_insert(i);
+                names.entry(unit_key(n)).or_insert(id);
             }
         }
         let mut codes = HashMap::new();
         let mut indicator_names = HashMap::new();
-        for (i, ind) in indicators.iter().enumerate() {
-            codes.entry(normalize_label(&ind.code)).or_insert(i);
+        for (id, ind) in indicators.iter_enumerated() {
+            codes.entry(normalize_label(&ind.code)).or_insert(id);
             indicator_names
                 .entry(normalize_label(&ind.name))
-                .or_insert(i);
+                .or_insert(id);
         }
         let target_index = targets
             .iter()
             .enumerate()
             .map(|(k, t)| ((t.unit, t.indicator), k))
             .collect();
-        let mut by_unit = vec![Vec::new(); units.len()];
+        let mut by_unit: IdVec<UnitId, Vec<usize>> = units.iter().map(|_| Vec::new()).collect();
         for (k, t) in targets.iter().enumerate() {
-            if let Some(u) = t.unit.filter(|&u| u < units.len()) {
-                by_unit[u].push(k);
+            if let Some(list) = t.unit.and_then(|u| by_unit.get_mut(u)) {
+                list.push(k);
             }
         }
-        let projects_by_unit = vec![Vec::new(); units.len()];
+        let projects_by_unit = units.iter().map(|_| Vec::new()).collect();
         Plan {
             units,
             indicators,
             targets,
-            projects: Vec::new(),
+            projects: IdVec::new(),
             project_names: HashMap::new(),
             projects_by_unit,
             names,
@@ -221,40 +179,53 @@ impl Plan {
         }
     }
 
-    /// The plan with its key projects (each project's unit an index into
-    /// `units`).
-    pub fn with_projects(mut self, projects: Vec<Project>) -> Plan {
+    /// The plan with its key projects.
+    pub fn with_projects(mut self, projects: IdVec<ProjectId, Project>) -> Plan {
         self.project_names.clear();
-        self.projects_by_unit = vec![Vec::new(); self.units.len()];
-        for (k, p) in projects.iter().enumerate() {
-            self.project_names.entry(project_key(&p.name)).or_insert(k);
+        self.projects_by_unit = self.units.iter().map(|_| Vec::new()).collect();
+        for (id, p) in projects.iter_enumerated() {
+            self.project_names.entry(project_key(&p.name)).or_insert(id);
             if let Some(list) = self.projects_by_unit.get_mut(p.unit) {
-                list.push(k);
+                list.push(id);
             }
         }
         self.projects = projects;
         self
     }
 
+    /// Each unit's file name in a folder of per-unit workbooks (feedback,
+    /// templates): safe on every file system, and all different.
+    pub fn unit_file_names(&self) -> IdVec<UnitId, String> {
+        crate::files::unique_file_names(self.units.iter().map(|u| u.name.as_str()), "xlsx").into()
+    }
+
+    /// A unit as issues and submissions name it.
+    pub fn unit_ref(&self, unit: UnitId) -> UnitRef {
+        UnitRef {
+            id: unit,
+            name: self.units[unit].name.clone(),
+        }
+    }
+
     /// The project with this name (spaces, full-width forms and a trailing
     /// "项目" ignored).
-    pub fn project_named(&self, name: &str) -> Option<usize> {
+    pub fn project_named(&self, name: &str) -> Option<ProjectId> {
         self.project_names.get(&project_key(name)).copied()
     }
 
-    /// The indexes of a unit's projects, in plan order.
-    pub fn projects_of(&self, unit: usize) -> &[usize] {
+    /// A unit's projects, in plan order.
+    pub fn projects_of(&self, unit: UnitId) -> &[ProjectId] {
         self.projects_by_unit.get(unit).map_or(&[], Vec::as_slice)
     }
 
     /// The unit with this exact name or alias.
-    pub fn unit_named(&self, name: &str) -> Option<usize> {
+    pub fn unit_named(&self, name: &str) -> Option<UnitId> {
         self.names.get(&unit_key(name)).copied()
     }
 
     /// The unit whose name or alias `text` contains; the longest match wins,
     /// so "清泉镇人民政府" is 清泉镇 even where "清泉" is another's alias.
-    pub fn unit_in(&self, text: &str) -> Option<usize> {
+    pub fn unit_in(&self, text: &str) -> Option<UnitId> {
         let text = unit_key(text);
         self.names
             .iter()
@@ -264,12 +235,12 @@ impl Plan {
     }
 
     /// The indicator with this code (case-insensitive, full-width folded).
-    pub fn indicator_by_code(&self, code: &str) -> Option<usize> {
+    pub fn indicator_by_code(&self, code: &str) -> Option<IndicatorId> {
         self.codes.get(&normalize_label(code)).copied()
     }
 
     /// The indicator with this name (spaces and bracketed units ignored).
-    pub fn indicator_by_name(&self, name: &str) -> Option<usize> {
+    pub fn indicator_by_name(&self, name: &str) -> Option<IndicatorId> {
         let name = normalize_label(name);
         if name.is_empty() {
             return None;
@@ -278,14 +249,14 @@ impl Plan {
     }
 
     /// The target of a unit (`None`: the county) for an indicator.
-    pub fn target(&self, unit: Option<usize>, indicator: usize) -> Option<&Target> {
+    pub fn target(&self, unit: Option<UnitId>, indicator: IndicatorId) -> Option<&Target> {
         self.target_index
             .get(&(unit, indicator))
             .map(|&k| &self.targets[k])
     }
 
     /// The targets of one unit, in plan order.
-    pub fn targets_of(&self, unit: usize) -> impl Iterator<Item = &Target> {
+    pub fn targets_of(&self, unit: UnitId) -> impl Iterator<Item = &Target> {
         self.by_unit
             .get(unit)
             .into_iter()
@@ -295,25 +266,33 @@ impl Plan {
 
     /// The indicators a unit must report, in plan order: every indicator it
     /// has a target for, a ratio replaced by its numerator and denominator.
-    pub fn required(&self, unit: usize) -> Vec<usize> {
-        let mut need = vec![false; self.indicators.len()];
+    pub fn required(&self, unit: UnitId) -> Vec<IndicatorId> {
+        let mut need: IdVec<IndicatorId, bool> = self.indicators.iter().map(|_| false).collect();
         for t in self.targets_of(unit) {
             match self.indicators[t.indicator].ratio_of {
-                Some((n, d)) => {
-                    need[n] = true;
-                    need[d] = true;
-                }
+                Some(r) => r.parts().into_iter().for_each(|p| need[p] = true),
                 None => need[t.indicator] = true,
             }
         }
-        (0..need.len()).filter(|&i| need[i]).collect()
+        need.iter_enumerated()
+            .filter(|(_, n)| **n)
+            .map(|(i, _)| i)
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::Goal;
+    use crate::model::Id;
+
+    fn u(k: usize) -> UnitId {
+        UnitId::new(k)
+    }
+
+    fn i(k: usize) -> IndicatorId {
+        IndicatorId::new(k)
+    }
 
     fn unit(name: &str, aliases: &[&str]) -> Unit {
         Unit {
@@ -353,69 +332,79 @@ mod tests {
     #[test]
     fn units_by_name_alias_and_containment() {
         let plan = Plan::new(
-            vec![unit("清泉镇", &["清泉"]), unit("大马营镇", &["大马营"])],
-            vec![],
+            IdVec::from(vec![
+                unit("清泉镇", &["清泉"]),
+                unit("大马营镇", &["大马营"]),
+            ]),
+            IdVec::new(),
             vec![],
         );
-        assert_eq!(plan.unit_named("清泉"), Some(0));
-        assert_eq!(plan.unit_named(" 大马营镇 "), Some(1));
+        assert_eq!(plan.unit_named("清泉"), Some(u(0)));
+        assert_eq!(plan.unit_named(" 大马营镇 "), Some(u(1)));
         assert_eq!(plan.unit_named("柳河乡"), None);
-        assert_eq!(plan.unit_in("2022年3月清泉镇人民政府报表"), Some(0));
-        assert_eq!(plan.unit_in("大马营镇-3月"), Some(1));
+        assert_eq!(plan.unit_in("2022年3月清泉镇人民政府报表"), Some(u(0)));
+        assert_eq!(plan.unit_in("大马营镇-3月"), Some(u(1)));
         assert_eq!(plan.unit_in("汇总表"), None);
     }
 
     #[test]
     fn a_ratio_is_reported_as_its_parts() {
         let mut ratio = indicator("R1", Aggregation::Ratio);
-        ratio.ratio_of = Some((1, 2));
+        ratio.ratio_of = Some(Ratio {
+            numerator: i(1),
+            denominator: i(2),
+        });
         let plan = Plan::new(
-            vec![unit("清泉镇", &[])],
-            vec![
+            IdVec::from(vec![unit("清泉镇", &[])]),
+            IdVec::from(vec![
                 ratio,
                 indicator("N1", Aggregation::Sum),
                 indicator("D1", Aggregation::Sum),
                 indicator("X1", Aggregation::Sum),
-            ],
+            ]),
             vec![
                 Target {
-                    unit: Some(0),
-                    indicator: 0,
+                    unit: Some(u(0)),
+                    indicator: i(0),
                     goal: goal(),
                 },
                 Target {
-                    unit: Some(0),
-                    indicator: 3,
+                    unit: Some(u(0)),
+                    indicator: i(3),
                     goal: goal(),
                 },
             ],
         );
-        assert_eq!(plan.required(0), vec![1, 2, 3]);
-        assert_eq!(plan.indicator_by_code("ｘ１"), Some(3));
-        assert_eq!(plan.indicator_by_name("N1 名称（万元）"), Some(1));
+        assert_eq!(plan.required(u(0)), vec![i(1), i(2), i(3)]);
+        assert_eq!(plan.indicator_by_code("ｘ１"), Some(i(3)));
+        assert_eq!(plan.indicator_by_name("N1 名称（万元）"), Some(i(1)));
     }
 
     #[test]
     fn projects_by_name_and_unit() {
         let project = |name: &str, unit: usize| Project {
             name: name.into(),
-            unit,
+            unit: u(unit),
             kind: ProjectKind::New,
             total_investment: None,
             planned_investment: None,
             start_by: None,
         };
         let plan = Plan::new(
-            vec![unit("清泉镇", &[]), unit("大马营镇", &[])],
-            vec![],
+            IdVec::from(vec![unit("清泉镇", &[]), unit("大马营镇", &[])]),
+            IdVec::new(),
             vec![],
         )
-        .with_projects(vec![project("东乐风电场", 1), project("城区加气站项目", 0)]);
-        assert_eq!(plan.project_named("东乐风电场项目"), Some(0));
-        assert_eq!(plan.project_named(" 城区加气站 "), Some(1));
+        .with_projects(IdVec::from(vec![
+            project("东乐风电场", 1),
+            project("城区加气站项目", 0),
+        ]));
+        let p = ProjectId::new;
+        assert_eq!(plan.project_named("东乐风电场项目"), Some(p(0)));
+        assert_eq!(plan.project_named(" 城区加气站 "), Some(p(1)));
         assert_eq!(plan.project_named("ＬＮＧ加气站"), None);
-        assert_eq!(plan.projects_of(0), &[1]);
-        assert_eq!(plan.projects_of(1), &[0]);
-        assert!(plan.projects_of(7).is_empty());
+        assert_eq!(plan.projects_of(u(0)), &[p(1)]);
+        assert_eq!(plan.projects_of(u(1)), &[p(0)]);
+        assert!(plan.projects_of(u(7)).is_empty());
     }
 }

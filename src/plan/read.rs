@@ -10,14 +10,17 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::{
-    Aggregation, COUNTY, Direction, Indicator, Plan, Profile, Project, ProjectKind, Target, Unit,
+use super::{COUNTY, Indicator, Plan, Project, Ratio, Target, Unit};
+use crate::model::codes::Coded;
+use crate::model::issue::a1;
+use crate::model::value::{
+    CellValue, Reading, as_fraction, fold, normalize_label, read_date, read_number,
+};
+use crate::model::{
+    Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, UnitId,
     UnitKind,
 };
-use crate::issue::a1;
-use crate::progress::Goal;
-use crate::sheet::{Book, Format, Grid, normalize_label};
-use crate::value::{CellValue, Reading, as_fraction, fold, read_date, read_number};
+use crate::sheet::{Book, Format, Grid};
 
 /// One thing wrong with the plan, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,26 +40,43 @@ impl fmt::Display for PlanProblem {
     }
 }
 
-/// A plan that cannot be used, with every problem found in it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct PlanError {
-    pub file: String,
-    pub problems: Vec<PlanProblem>,
+/// A plan that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The file could not be read at all.
+    #[error("无法读取计划表 {path}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read, and every problem found in it is listed.
+    #[error("{}", refused(file, problems))]
+    Refused {
+        file: String,
+        problems: Vec<PlanProblem>,
+    },
 }
 
-impl fmt::Display for PlanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "计划表 {} 有 {} 处问题，请改正后重新运行：",
-            self.file,
-            self.problems.len()
-        )?;
-        for p in &self.problems {
-            writeln!(f, "  - {p}")?;
+impl PlanError {
+    /// The problems found in the plan (none when it could not be read).
+    pub fn problems(&self) -> &[PlanProblem] {
+        match self {
+            PlanError::Unreadable { .. } => &[],
+            PlanError::Refused { problems, .. } => problems,
         }
-        Ok(())
     }
+}
+
+fn refused(file: &str, problems: &[PlanProblem]) -> String {
+    let mut out = format!(
+        "计划表 {file} 有 {} 处问题，请改正后重新运行：",
+        problems.len()
+    );
+    for p in problems {
+        out.push_str(&format!("\n  - {p}"));
+    }
+    out
 }
 
 /// Column header spellings, normalized (see [`normalize_label`]).
@@ -342,7 +362,7 @@ fn find_sheet<'b>(grids: &'b [Grid], names: &[&str], problems: &mut Problems) ->
 /// without numerator and denominator, a target that is no number ...
 pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
     let file = path.display().to_string();
-    let fail = |message: String| PlanError {
+    let fail = |message: String| PlanError::Refused {
         file: file.clone(),
         problems: vec![PlanProblem {
             sheet: None,
@@ -350,7 +370,10 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
             message,
         }],
     };
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("无法读取计划表文件：{e}")))?;
+    let bytes = std::fs::read(path).map_err(|source| PlanError::Unreadable {
+        path: file.clone(),
+        source,
+    })?;
     let claimed = path
         .extension()
         .and_then(|e| e.to_str())
@@ -361,7 +384,7 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
         let mut book = Book::open(&bytes, claimed).map_err(|e| format!("{e:?}"))?;
         book.sheet_names()
             .iter()
-            .map(|n| book.grid(n, usize::MAX))
+            .map(|n| book.grid(n, usize::MAX).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()
     })
     .map_err(|_| fail("计划表已损坏，无法打开；请用 Excel 重新保存为 .xlsx".into()))?
@@ -374,7 +397,7 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
     let plan = build(&grids, &mut problems);
     match plan {
         Some(plan) if problems.list.is_empty() => Ok(plan),
-        _ => Err(PlanError {
+        _ => Err(PlanError::Refused {
             file,
             problems: problems.list,
         }),
@@ -395,14 +418,14 @@ fn build(grids: &[Grid], problems: &mut Problems) -> Option<Plan> {
     // Key projects are optional: a county may track only indicators.
     let projects = match sheet_named(grids, &["项目", "projects", "重点项目"]) {
         Some(g) => locate(g, PROJECT_COLS, problems).map(|t| read_projects(&t, &plan, problems))?,
-        None => Vec::new(),
+        None => IdVec::new(),
     };
     Some(Plan::new(plan.units, plan.indicators, targets).with_projects(projects))
 }
 
-fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Project> {
+fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<ProjectId, Project> {
     let sheet = &t.grid.name;
-    let mut projects: Vec<Project> = Vec::new();
+    let mut projects: IdVec<ProjectId, Project> = IdVec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for r in t.rows() {
         let name = t.text(r, "name");
@@ -436,11 +459,9 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Pro
             continue;
         };
         let kind_text = t.text(r, "kind");
-        let kind = match kind_text.as_str() {
-            "新建" | "new" => ProjectKind::New,
-            "续建" | "continuing" => ProjectKind::Continuing,
-            "前期" | "preparatory" => ProjectKind::Preparatory,
-            _ => {
+        let kind = match ProjectKind::from_word(&kind_text) {
+            Some(k) => k,
+            None => {
                 problems.at(
                     sheet,
                     t.cell(r, "kind").map(|(_, c)| c),
@@ -492,9 +513,9 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Pro
     projects
 }
 
-fn read_units(t: &Table<'_>, problems: &mut Problems) -> Vec<Unit> {
+fn read_units(t: &Table<'_>, problems: &mut Problems) -> IdVec<UnitId, Unit> {
     let sheet = &t.grid.name;
-    let mut units: Vec<Unit> = Vec::new();
+    let mut units: IdVec<UnitId, Unit> = IdVec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for r in t.rows() {
         let name = t.text(r, "name");
@@ -559,49 +580,70 @@ fn read_units(t: &Table<'_>, problems: &mut Problems) -> Vec<Unit> {
     units
 }
 
-fn parse_choice<T: Copy>(text: &str, choices: &[(&[&str], T)], default: T) -> Result<T, String> {
-    if text.is_empty() {
-        return Ok(default);
-    }
-    let lower = text.to_lowercase();
-    choices
-        .iter()
-        .find(|(names, _)| names.contains(&lower.as_str()))
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            choices
-                .iter()
-                .map(|(names, _)| names.join("/"))
-                .collect::<Vec<_>>()
-                .join("、")
-        })
-}
-
-/// The value of a choice column, reporting an unknown one.
-fn choose<T: Copy>(
+/// The value of a choice column (a label or code of `T`), reporting an
+/// unknown one; `default` when empty.
+fn choose<T: Coded>(
     t: &Table<'_>,
     r: u32,
     problems: &mut Problems,
     key: &str,
     label: &str,
-    choices: &[(&[&str], T)],
     default: T,
 ) -> T {
-    parse_choice(&t.text(r, key), choices, default).unwrap_or_else(|allowed| {
+    let text = t.text(r, key);
+    if text.is_empty() {
+        return default;
+    }
+    T::from_word(&text).unwrap_or_else(|| {
+        let allowed: Vec<String> = T::all()
+            .iter()
+            .map(|v| format!("{}/{}", v.label(), v.code()))
+            .collect();
         problems.at(
             &t.grid.name,
             t.cell(r, key).map(|(_, c)| c),
-            format!("{label}“{}”无法识别；可填写 {allowed}", t.text(r, key)),
+            format!("{label}“{text}”无法识别；可填写 {}", allowed.join("、")),
         );
         default
     })
 }
 
-fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> Vec<Indicator> {
+/// A number column of row `r`: `None` when empty, reported when no number.
+fn optional_number(
+    t: &Table<'_>,
+    r: u32,
+    problems: &mut Problems,
+    key: &str,
+    label: &str,
+) -> Option<f64> {
+    let (v, cell) = t.cell(r, key)?;
+    match read_number(v) {
+        Reading::Missing => None,
+        Reading::Number { value, .. } => Some(value),
+        _ => {
+            problems.at(
+                &t.grid.name,
+                Some(cell),
+                format!("{label}“{}”不是数字；请填写数字或留空", v.display()),
+            );
+            None
+        }
+    }
+}
+
+/// The codes a ratio row names as its numerator and denominator, resolved
+/// once every indicator is known.
+struct RatioParts {
+    indicator: IndicatorId,
+    row: u32,
+    numerator: String,
+    denominator: String,
+}
+
+fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId, Indicator> {
     let sheet = &t.grid.name;
-    let mut indicators: Vec<Indicator> = Vec::new();
-    // Ratio parts are resolved once every code is known.
-    let mut ratio_parts: Vec<(usize, u32, String, String)> = Vec::new();
+    let mut indicators: IdVec<IndicatorId, Indicator> = IdVec::new();
+    let mut ratio_parts: Vec<RatioParts> = Vec::new();
     for r in t.rows() {
         let code = t.text(r, "code");
         let code_cell = t.cell(r, "code").map(|(_, c)| c);
@@ -624,120 +666,101 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> Vec<Indicator> {
             );
             continue;
         }
-        let aggregation = choose(
-            t,
-            r,
-            problems,
-            "aggregation",
-            "汇总方式",
-            &[
-                (&["求和", "sum"], Aggregation::Sum),
-                (&["比率", "ratio"], Aggregation::Ratio),
-                (&["平均", "mean"], Aggregation::Mean),
-                (&["最大", "max"], Aggregation::Max),
-                (&["最小", "min"], Aggregation::Min),
-            ],
-            Aggregation::Sum,
-        );
-        let direction = choose(
-            t,
-            r,
-            problems,
-            "direction",
-            "方向",
-            &[
-                (&["正向", "higher"], Direction::Higher),
-                (&["逆向", "lower"], Direction::Lower),
-            ],
-            Direction::Higher,
-        );
-        let profile = choose(
-            t,
-            r,
-            problems,
-            "profile",
-            "进度",
-            &[
-                (&["均衡", "linear"], Profile::Linear),
-                (&["季度", "quarterly"], Profile::Quarterly),
-                (&["截止", "deadline"], Profile::Deadline),
-                (&["水平", "level"], Profile::Level),
-            ],
-            Profile::Linear,
-        );
-        let mut number = |key: &str, label: &str| -> Option<f64> {
-            let (v, cell) = t.cell(r, key)?;
-            match read_number(v) {
-                Reading::Missing => None,
-                Reading::Number { value, .. } => Some(value),
-                _ => {
-                    problems.at(
-                        sheet,
-                        Some(cell),
-                        format!("{label}“{}”不是数字；请填写数字或留空", v.display()),
-                    );
-                    None
-                }
-            }
-        };
-        let (min, max, weight) = (
-            number("min", "最小值"),
-            number("max", "最大值"),
-            number("weight", "权重"),
-        );
-        if aggregation == Aggregation::Ratio {
-            ratio_parts.push((
-                indicators.len(),
-                r,
-                t.text(r, "numerator"),
-                t.text(r, "denominator"),
-            ));
+        let indicator = read_indicator(t, r, code, problems);
+        let is_ratio = indicator.aggregation == Aggregation::Ratio;
+        let id = indicators.push(indicator);
+        if is_ratio {
+            ratio_parts.push(RatioParts {
+                indicator: id,
+                row: r,
+                numerator: t.text(r, "numerator"),
+                denominator: t.text(r, "denominator"),
+            });
         }
-        let mut indicator = Indicator {
-            code,
-            name: t.text(r, "name"),
-            uom: t.text(r, "uom"),
-            category: Some(t.text(r, "category")).filter(|c| !c.is_empty()),
-            aggregation,
-            ratio_of: None,
-            direction,
-            profile,
-            min,
-            max,
-            weight: weight.unwrap_or(1.0),
-        };
-        if indicator.is_percent() {
-            indicator.min = min.map(|v| as_fraction(v, false));
-            indicator.max = max.map(|v| as_fraction(v, false));
-        }
-        if indicator.name.is_empty() {
-            problems.at(
-                sheet,
-                t.cell(r, "name").map(|(_, c)| c),
-                "指标名称为空；请填写指标名称".into(),
-            );
-        }
-        indicators.push(indicator);
     }
-    for (i, r, num, den) in ratio_parts {
-        let find = |code: &str| {
-            indicators.iter().position(|x| {
-                x.code.eq_ignore_ascii_case(code) && x.aggregation != Aggregation::Ratio
-            })
-        };
-        match (find(&num), find(&den)) {
-            (Some(n), Some(d)) => indicators[i].ratio_of = Some((n, d)),
-            _ => problems.at(
-                sheet,
-                Some(a1(r, *t.cols.get("numerator").or(t.cols.get("aggregation")).unwrap_or(&0))),
-                format!(
-                    "比率指标“{}”需要分子和分母：请在“分子”“分母”列填写两个已定义的非比率指标代码（现为“{num}”“{den}”）",
-                    indicators[i].code
-                ),
-            ),
-        }
+    for parts in ratio_parts {
+        resolve_ratio(t, &mut indicators, parts, problems);
     }
     indicators
+}
+
+/// One row of the `指标` sheet, its ratio parts not yet resolved.
+fn read_indicator(t: &Table<'_>, r: u32, code: String, problems: &mut Problems) -> Indicator {
+    let aggregation = choose(t, r, problems, "aggregation", "汇总方式", Aggregation::Sum);
+    let direction = choose(t, r, problems, "direction", "方向", Direction::Higher);
+    let profile = choose(t, r, problems, "profile", "进度", Profile::Linear);
+    let min = optional_number(t, r, problems, "min", "最小值");
+    let max = optional_number(t, r, problems, "max", "最大值");
+    let weight = optional_number(t, r, problems, "weight", "权重");
+    let mut indicator = Indicator {
+        code,
+        name: t.text(r, "name"),
+        uom: t.text(r, "uom"),
+        category: Some(t.text(r, "category")).filter(|c| !c.is_empty()),
+        aggregation,
+        ratio_of: None,
+        direction,
+        profile,
+        min,
+        max,
+        weight: weight.unwrap_or(1.0),
+    };
+    if indicator.is_percent() {
+        indicator.min = min.map(|v| as_fraction(v, false));
+        indicator.max = max.map(|v| as_fraction(v, false));
+    }
+    if indicator.name.is_empty() {
+        problems.at(
+            &t.grid.name,
+            t.cell(r, "name").map(|(_, c)| c),
+            "指标名称为空；请填写指标名称".into(),
+        );
+    }
+    indicator
+}
+
+/// Links a ratio to its numerator and denominator, which must be defined
+/// indicators that are no ratios themselves.
+fn resolve_ratio(
+    t: &Table<'_>,
+    indicators: &mut IdVec<IndicatorId, Indicator>,
+    parts: RatioParts,
+    problems: &mut Problems,
+) {
+    let find = |code: &str| {
+        indicators
+            .iter_enumerated()
+            .find(|(_, x)| x.code.eq_ignore_ascii_case(code) && x.aggregation != Aggregation::Ratio)
+            .map(|(id, _)| id)
+    };
+    let RatioParts {
+        indicator,
+        row,
+        numerator,
+        denominator,
+    } = parts;
+    match (find(&numerator), find(&denominator)) {
+        (Some(n), Some(d)) => {
+            indicators[indicator].ratio_of = Some(Ratio {
+                numerator: n,
+                denominator: d,
+            })
+        }
+        _ => problems.at(
+            &t.grid.name,
+            Some(a1(
+                row,
+                *t.cols
+                    .get("numerator")
+                    .or(t.cols.get("aggregation"))
+                    .unwrap_or(&0),
+            )),
+            format!(
+                "比率指标“{}”需要分子和分母：请在“分子”“分母”列填写两个已定义的非比率指标代码（现为“{numerator}”“{denominator}”）",
+                indicators[indicator].code
+            ),
+        ),
+    }
 }
 
 fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Target> {

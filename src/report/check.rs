@@ -9,9 +9,8 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
-use crate::issue::{Issue, Severity};
-use crate::pipeline::Inspection;
-use crate::validate::{Submission, SubmissionStatus};
+use crate::model::{Issue, Severity, SubmissionStatus};
+use crate::validate::{Inspection, Submission};
 
 /// `{"submissions": [...], "issues": [...]}`
 #[derive(Serialize)]
@@ -30,7 +29,7 @@ pub fn write_json(out: &mut dyn Write, inspection: &Inspection) -> io::Result<()
         submissions: &inspection.checked.submissions,
         issues: &inspection.checked.issues,
     };
-    serde_json::to_writer_pretty(&mut *out, &json).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &json).map_err(io::Error::from)?;
     writeln!(out)
 }
 
@@ -44,11 +43,7 @@ fn severity_style(s: Severity) -> Style {
 
 fn write_issue(out: &mut dyn Write, i: &Issue) -> io::Result<()> {
     let style = severity_style(i.severity);
-    let place = match (&i.sheet, &i.cell) {
-        (Some(s), Some(c)) => format!("{s}!{c}"),
-        (Some(s), None) => s.clone(),
-        _ => String::new(),
-    };
+    let place = i.place().unwrap_or_default();
     let code = i.indicator_code.as_deref().unwrap_or("");
     writeln!(
         out,
@@ -86,7 +81,7 @@ pub fn write_text(out: &mut dyn Write, inspection: &Inspection) -> io::Result<()
         };
         let mut head = format!("{file} — {}", s.status.label());
         if let Some(u) = &s.unit {
-            head.push_str(&format!(" · {u}"));
+            head.push_str(&format!(" · {}", u.name));
         }
         if let Some(d) = s.reported_at {
             head.push_str(&format!(" · 填报日期 {d}"));

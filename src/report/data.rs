@@ -5,15 +5,16 @@
 //! two can never disagree.
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
 use crate::aggregate::Consolidation;
+use crate::files::{OutputError, write_atomic};
+use crate::model::UnitRef;
+use crate::model::value::format_number;
 use crate::plan::Plan;
-use crate::report::output::{OutputError, write_atomic};
 use crate::validate::Checked;
-use crate::value::format_number;
 
 /// A cell of a data table.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +41,12 @@ impl From<Option<String>> for Value {
 impl From<&str> for Value {
     fn from(v: &str) -> Value {
         Value::Text(v.to_string())
+    }
+}
+
+impl From<Option<&UnitRef>> for Value {
+    fn from(v: Option<&UnitRef>) -> Value {
+        v.map_or(Value::Empty, |u| Value::Text(u.name.clone()))
     }
 }
 
@@ -244,7 +251,7 @@ pub fn issues(checked: &Checked) -> DataTable {
             .map(|i| {
                 vec![
                     i.file.clone().into(),
-                    i.unit.clone().into(),
+                    i.unit.as_ref().into(),
                     i.sheet.clone().into(),
                     i.cell.clone().into(),
                     i.indicator_code.clone().into(),
@@ -277,7 +284,7 @@ pub fn submissions(checked: &Checked) -> DataTable {
             .map(|s| {
                 vec![
                     s.file.clone().into(),
-                    s.unit.clone().into(),
+                    s.unit.as_ref().into(),
                     s.status.code().into(),
                     s.sha256.clone().into(),
                     s.reported_at.map(|d| d.to_string()).into(),
@@ -332,27 +339,27 @@ pub fn projects(plan: &Plan, c: &Consolidation) -> DataTable {
     }
 }
 
-/// The names of the data tables, in the order they are written.
-pub const TABLES: [&str; 5] = ["summary", "by_unit", "issues", "submissions", "projects"];
-
-/// Writes one table as `DIR/data/NAME.csv` and `DIR/data/NAME.parquet`.
+/// Writes one table as `DIR/data/NAME.csv` and `DIR/data/NAME.parquet`;
+/// returns both paths.
 ///
 /// # Errors
 ///
 /// [`OutputError`] naming the file that could not be written.
-pub fn write_table(dir: &Path, t: &DataTable) -> Result<(), OutputError> {
+pub fn write_table(dir: &Path, t: &DataTable) -> Result<[PathBuf; 2], OutputError> {
     let data = dir.join("data");
-    write_atomic(&data.join(format!("{}.csv", t.name)), &t.to_csv())?;
-    let path = data.join(format!("{}.parquet", t.name));
-    let parquet = t.to_parquet().map_err(|e| OutputError {
-        path: path.clone(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    write_atomic(&path, &parquet)
+    let csv = data.join(format!("{}.csv", t.name));
+    write_atomic(&csv, &t.to_csv())?;
+    let parquet = data.join(format!("{}.parquet", t.name));
+    let bytes = t
+        .to_parquet()
+        .map_err(|e| OutputError::other(&parquet, e))?;
+    write_atomic(&parquet, &bytes)?;
+    Ok([csv, parquet])
 }
 
 /// Builds and writes every table, one at a time so that only one is in
-/// memory at once (a county of 10,000 units has 400,000 by_unit rows).
+/// memory at once (a county of 10,000 units has 400,000 by_unit rows);
+/// returns the paths written.
 ///
 /// # Errors
 ///
@@ -362,12 +369,19 @@ pub fn write_all(
     plan: &Plan,
     c: &Consolidation,
     checked: &Checked,
-) -> Result<(), OutputError> {
-    write_table(dir, &summary(plan, c))?;
-    write_table(dir, &by_unit(plan, c))?;
-    write_table(dir, &issues(checked))?;
-    write_table(dir, &submissions(checked))?;
-    write_table(dir, &projects(plan, c))
+) -> Result<Vec<PathBuf>, OutputError> {
+    let tables: [&dyn Fn() -> DataTable; 5] = [
+        &|| summary(plan, c),
+        &|| by_unit(plan, c),
+        &|| issues(checked),
+        &|| submissions(checked),
+        &|| projects(plan, c),
+    ];
+    let mut written = Vec::new();
+    for build in tables {
+        written.extend(write_table(dir, &build())?);
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

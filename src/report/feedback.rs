@@ -7,75 +7,24 @@
 //! to fix, and its key projects with the overdue ones in red. A unit whose
 //! file was refused sees why; a unit that sent nothing gets a reminder.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::Duration;
-use rust_xlsxwriter::{Color, Format, FormatAlign, Note, XlsxError};
+use rayon::prelude::*;
+use rust_xlsxwriter::{Format, FormatBorder, Note, Workbook, XlsxError};
 
+use crate::aggregate::Consolidation;
 use crate::aggregate::projects::ProjectRow;
-use crate::aggregate::{Consolidation, UnitRow};
-use crate::issue::{Issue, Severity};
+use crate::files::{OutputError, write_atomic};
+use crate::model::{Id, Issue, Severity, SubmissionStatus, UnitId};
 use crate::plan::Plan;
-use crate::report::output::{OutputError, write_atomic};
-use crate::report::workbook::{
-    Sheet, date_text, derived_format, new_workbook, number_format, project_state, started_text,
-    status_color, warning_color,
+use crate::report::index::UnitIndex;
+use crate::report::workbook::{date_text, project_state, started_text};
+use crate::validate::{Checked, Submission};
+use crate::xlsx::style::{
+    PROBLEM_FILL, derived_format, number_format, status_color, warning_color,
 };
-use crate::validate::{Checked, Submission, SubmissionStatus};
-
-/// Days after the period's end by which a missing unit is asked to report.
-pub const REMINDER_DAYS: i64 = 5;
-
-/// A file name made from a unit's name that is safe on every file system:
-/// no separators, reserved characters, control characters, leading dots or
-/// Windows device names, and not too long. Never empty.
-pub fn safe_file_stem(name: &str) -> String {
-    let mut s: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect();
-    s = s
-        .trim()
-        .trim_start_matches('.')
-        .trim_end_matches(['.', ' '])
-        .to_string();
-    s = s.chars().take(80).collect();
-    const DEVICES: [&str; 22] = [
-        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-        "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
-    ];
-    let stem = s.split('.').next().unwrap_or("").to_ascii_uppercase();
-    if DEVICES.contains(&stem.as_str()) {
-        s.insert(0, '_');
-    }
-    if s.is_empty() || s.chars().all(|c| c == '_') {
-        s = "单位".to_string();
-    }
-    s
-}
-
-/// The feedback file name of every unit, made unique.
-pub fn file_names(plan: &Plan) -> Vec<String> {
-    let mut used = HashSet::new();
-    plan.units
-        .iter()
-        .enumerate()
-        .map(|(u, unit)| {
-            let base = safe_file_stem(&unit.name);
-            let mut name = format!("{base}.xlsx");
-            if !used.insert(name.to_lowercase()) {
-                name = format!("{base}-{}.xlsx", u + 1);
-                used.insert(name.to_lowercase());
-            }
-            name
-        })
-        .collect()
-}
+use crate::xlsx::{Sheet, new_workbook};
 
 /// Writes `DIR/feedback/<unit>.xlsx` for every unit; returns the paths.
 ///
@@ -88,60 +37,21 @@ pub fn write_all(
     c: &Consolidation,
     checked: &Checked,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    use rayon::prelude::*;
     let folder = dir.join("feedback");
-    let names = file_names(plan);
+    let names = plan.unit_file_names();
     let index = UnitIndex::new(plan, c, checked);
     // Independent small workbooks: one per unit, built on every core.
-    names
+    let units: Vec<(UnitId, &String)> = names.iter_enumerated().collect();
+    units
         .par_iter()
-        .enumerate()
-        .map(|(u, name)| {
+        .map(|&(u, name)| {
             let path = folder.join(name);
-            let bytes = unit_workbook(plan, c, &index, u, name).map_err(|e| OutputError {
-                path: path.clone(),
-                source: std::io::Error::other(e.to_string()),
-            })?;
+            let bytes = unit_workbook(plan, c, &index, u, name)
+                .map_err(|e| OutputError::other(&path, e))?;
             write_atomic(&path, &bytes)?;
             Ok(path)
         })
         .collect()
-}
-
-/// The rows, files and issues of each unit, gathered once for all units.
-pub struct UnitIndex<'a> {
-    pub rows: Vec<Vec<&'a UnitRow>>,
-    pub files: Vec<Vec<&'a Submission>>,
-    pub issues: Vec<Vec<&'a Issue>>,
-    /// Units with a composite score.
-    pub ranked: usize,
-}
-
-impl<'a> UnitIndex<'a> {
-    pub fn new(plan: &Plan, c: &'a Consolidation, checked: &'a Checked) -> UnitIndex<'a> {
-        let n = plan.units.len();
-        let mut index = UnitIndex {
-            rows: vec![Vec::new(); n],
-            files: vec![Vec::new(); n],
-            issues: vec![Vec::new(); n],
-            ranked: c.scores.iter().filter(|r| r.rank.is_some()).count(),
-        };
-        for r in &c.by_unit {
-            index.rows[r.unit].push(r);
-        }
-        let unit_of = |name: Option<&str>| name.and_then(|n| plan.unit_named(n));
-        for s in &checked.submissions {
-            if let Some(u) = unit_of(s.unit.as_deref()) {
-                index.files[u].push(s);
-            }
-        }
-        for i in &checked.issues {
-            if let Some(u) = unit_of(i.unit.as_deref()) {
-                index.issues[u].push(i);
-            }
-        }
-        index
-    }
 }
 
 /// One unit's feedback workbook, saved as `file_name`.
@@ -153,24 +63,38 @@ pub fn unit_workbook(
     plan: &Plan,
     c: &Consolidation,
     index: &UnitIndex<'_>,
-    u: usize,
+    u: UnitId,
     file_name: &str,
 ) -> Result<Vec<u8>, XlsxError> {
     let unit = &plan.units[u].name;
     let title = format!("{}{}报表反馈", unit, c.period.label());
-    let end = c.period.end_date();
     let mut wb = new_workbook(c.period, &title)?;
-    let files = &index.files[u];
     let own = &index.issues[u];
-    let accepted = files
+    let projects: Vec<&ProjectRow> = plan
+        .projects_of(u)
         .iter()
-        .find(|s| s.status == SubmissionStatus::Accepted);
+        .map(|&p| &c.projects.rows[p])
+        .collect();
+    let lines = summary_lines(c, index, u, file_name, &projects);
+    indicator_sheet(&mut wb, plan, index, u, &title, &lines)?;
+    if !projects.is_empty() {
+        project_sheet(&mut wb, plan, own, &projects, &title)?;
+    }
+    issue_list(&mut wb, own, &title)?;
+    wb.save_to_buffer()
+}
 
-    let mut s = Sheet::new(&mut wb, "反馈", &title, false)?;
-    let big = Format::new().set_bold().set_font_size(16);
-    s.ws.write_string_with_format(0, 0, &title, &big)?;
+/// The sentences above the unit's table: what became of its file, its
+/// score and rank, its errors or what to send, its key projects.
+fn summary_lines(
+    c: &Consolidation,
+    index: &UnitIndex<'_>,
+    u: UnitId,
+    file_name: &str,
+    projects: &[&ProjectRow],
+) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    match accepted {
+    match index.accepted(u) {
         Some(a) => {
             lines.push(format!(
                 "已采用您报送的“{}”（填报日期 {}）。",
@@ -178,16 +102,19 @@ pub fn unit_workbook(
                 a.reported_at
                     .map_or("未填写".to_string(), |d| d.to_string())
             ));
-            if let Some(score) = c.scores.get(u).filter(|r| r.score.is_some()) {
-                let ranked = index.ranked;
+            if let Some(score) = c.scores.get(u.index()).filter(|r| r.score.is_some()) {
                 lines.push(format!(
-                    "综合得分 {:.1}%，在 {ranked} 个有数据的单位中排第 {} 名；时间进度 {:.1}%。",
+                    "综合得分 {:.1}%，在 {} 个有数据的单位中排第 {} 名；时间进度 {:.1}%。",
                     score.score.unwrap_or(0.0) * 100.0,
+                    index.ranked,
                     score.rank.unwrap_or(0),
                     c.elapsed * 100.0
                 ));
             }
-            let errors = own.iter().filter(|i| i.severity == Severity::Error).count();
+            let errors = index.issues[u]
+                .iter()
+                .filter(|i| i.severity == Severity::Error)
+                .count();
             lines.push(if errors == 0 {
                 "数据无错误；请关注下表中的滞后任务和提示。".to_string()
             } else {
@@ -195,35 +122,26 @@ pub fn unit_workbook(
             });
         }
         None => {
-            let deadline = end + Duration::days(REMINDER_DAYS);
-            let rejected: Vec<&str> = files
+            let rejected: Vec<String> = index.files[u]
                 .iter()
                 .filter(|s| s.status == SubmissionStatus::Rejected)
-                .filter_map(|s| s.file.as_deref())
+                .filter_map(|s| Some(format!("“{}”", s.file.as_deref()?)))
                 .collect();
             if rejected.is_empty() {
                 lines.push(format!("尚未收到本单位{}的报表。", c.period.label()));
             } else {
                 lines.push(format!(
                     "您报送的 {} 未能采用，原因见“问题清单”。",
-                    rejected
-                        .iter()
-                        .map(|f| format!("“{f}”"))
-                        .collect::<Vec<_>>()
-                        .join("、")
+                    rejected.join("、")
                 ));
             }
             lines.push(format!(
-                "请使用统计局下发的模板“{}”（tally template 生成）填写本年累计数，于 {deadline} 前报送。",
-                file_name
+                "请使用统计局下发的模板“{}”（tally template 生成）填写本年累计数，于 {} 前报送。",
+                file_name,
+                c.period.due_date()
             ));
         }
     }
-    let projects: Vec<_> = plan
-        .projects_of(u)
-        .iter()
-        .map(|&p| &c.projects.rows[p])
-        .collect();
     if !projects.is_empty() {
         let started = projects.iter().filter(|r| r.started == Some(true)).count();
         let overdue = projects.iter().filter(|r| r.overdue).count();
@@ -233,6 +151,22 @@ pub fn unit_workbook(
             if overdue > 0 { "（红色预警）" } else { "" }
         ));
     }
+    lines
+}
+
+/// 反馈: the summary lines, then the unit's rows as tally took them, each
+/// problem value highlighted with the issue sentences in a note.
+fn indicator_sheet(
+    wb: &mut Workbook,
+    plan: &Plan,
+    index: &UnitIndex<'_>,
+    u: UnitId,
+    title: &str,
+    lines: &[String],
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, "反馈", title, false)?;
+    let big = Format::new().set_bold().set_font_size(16);
+    s.ws.write_string_with_format(0, 0, title, &big)?;
     for (k, line) in lines.iter().enumerate() {
         s.ws.write_string(1 + k as u32, 0, line)?;
     }
@@ -254,19 +188,10 @@ pub fn unit_workbook(
             "原表单元格",
         ],
     )?;
-    // The issues of each indicator of the unit's accepted file.
-    let mut by_code: HashMap<&str, Vec<&Issue>> = HashMap::new();
-    for i in own {
-        if let Some(code) = i.indicator_code.as_deref()
-            && i.file.is_some()
-            && i.file.as_deref() == accepted.and_then(|a| a.file.as_deref())
-        {
-            by_code.entry(code).or_default().push(i);
-        }
-    }
+    let by_code = issues_by_code(index.accepted(u), &index.issues[u]);
     let problem = Format::new()
-        .set_background_color(Color::RGB(0xFFC7CE))
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+        .set_background_color(PROBLEM_FILL)
+        .set_border(FormatBorder::Thin);
     for (row, r) in (head + 1..).zip(&index.rows[u]) {
         let ind = &plan.indicators[r.indicator];
         let fmt = number_format(&ind.uom);
@@ -285,14 +210,11 @@ pub fn unit_workbook(
         s.number(row, 9, r.rank.map(f64::from), "0")?;
         s.text(row, 10, r.note.as_deref().unwrap_or(""))?;
         // A ratio's problems sit on its parts' rows.
-        let codes: Vec<&str> = match ind.ratio_of {
-            Some((n, d)) => vec![
-                &plan.indicators[n].code,
-                &plan.indicators[d].code,
-                &ind.code,
-            ],
-            None => vec![&ind.code],
-        };
+        let mut codes: Vec<&str> = ind
+            .ratio_of
+            .map(|r| r.parts().map(|p| plan.indicators[p].code.as_str()).to_vec())
+            .unwrap_or_default();
+        codes.push(&ind.code);
         let issues: Vec<&Issue> = codes
             .iter()
             .flat_map(|c| by_code.get(c).into_iter().flatten().copied())
@@ -309,13 +231,30 @@ pub fn unit_workbook(
             s.ws.insert_note(row, 4, &note_of(&issues))?;
         }
     }
-    s.finish()?;
+    s.finish()
+}
 
-    if !projects.is_empty() {
-        project_sheet(&mut wb, plan, own, &projects, &title)?;
+/// The issues of each indicator code in the unit's accepted file.
+fn issues_by_code<'a>(
+    accepted: Option<&Submission>,
+    own: &[&'a Issue],
+) -> HashMap<&'a str, Vec<&'a Issue>> {
+    let mut by_code: HashMap<&str, Vec<&Issue>> = HashMap::new();
+    let accepted_file = accepted.and_then(|a| a.file.as_deref());
+    for i in own {
+        if let Some(code) = i.indicator_code.as_deref()
+            && i.file.is_some()
+            && i.file.as_deref() == accepted_file
+        {
+            by_code.entry(code).or_default().push(i);
+        }
     }
+    by_code
+}
 
-    let mut list = Sheet::new(&mut wb, "问题清单", &title, false)?;
+/// 问题清单: what to fix, one issue a row.
+fn issue_list(wb: &mut Workbook, own: &[&Issue], title: &str) -> Result<(), XlsxError> {
+    let mut list = Sheet::new(wb, "问题清单", title, false)?;
     list.header_row(
         0,
         &[
@@ -334,19 +273,12 @@ pub fn unit_workbook(
         list.text(r, 2, i.cell.as_deref().unwrap_or(""))?;
         list.text(r, 3, i.indicator_code.as_deref().unwrap_or(""))?;
         list.text(r, 4, i.severity.label())?;
-        let wrap = list
-            .cell
-            .clone()
-            .set_text_wrap()
-            .set_align(FormatAlign::VerticalCenter);
-        list.ws.write_string_with_format(r, 5, &i.message, &wrap)?;
-        list.widen(5, 70.0);
+        list.wrapped(r, 5, &i.message, 60.0)?;
     }
     if own.is_empty() {
         list.text(1, 0, "没有问题")?;
     }
-    list.finish()?;
-    wb.save_to_buffer()
+    list.finish()
 }
 
 /// Where the issues are in the unit's file: `Sheet1!E8、Sheet1!F8`.
@@ -375,7 +307,7 @@ fn note_of(issues: &[&Issue]) -> Note {
 /// 重点项目: the unit's projects as tally took them, overdue ones red,
 /// problems highlighted with the issue sentences in a note.
 fn project_sheet(
-    wb: &mut rust_xlsxwriter::Workbook,
+    wb: &mut Workbook,
     plan: &Plan,
     own: &[&Issue],
     rows: &[&ProjectRow],
@@ -400,8 +332,8 @@ fn project_sheet(
         ],
     )?;
     let problem = Format::new()
-        .set_background_color(Color::RGB(0xFFC7CE))
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+        .set_background_color(PROBLEM_FILL)
+        .set_border(FormatBorder::Thin);
     for (row, r) in (1..).zip(rows) {
         let p = &plan.projects[r.project];
         s.text(row, 0, &p.name)?;
@@ -431,24 +363,4 @@ fn project_sheet(
         }
     }
     s.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unit_names_become_safe_file_names() {
-        assert_eq!(safe_file_stem("清泉镇"), "清泉镇");
-        assert_eq!(safe_file_stem("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(
-            safe_file_stem("a/b\\c:d*e?f\"g<h>i|j"),
-            "a_b_c_d_e_f_g_h_i_j"
-        );
-        assert_eq!(safe_file_stem("CON"), "_CON");
-        assert_eq!(safe_file_stem("..."), "单位");
-        assert_eq!(safe_file_stem("/"), "单位");
-        assert_eq!(safe_file_stem("x\n\u{0}y"), "x__y");
-        assert_eq!(safe_file_stem(&"长".repeat(200)).chars().count(), 80);
-    }
 }

@@ -4,14 +4,16 @@
 //! and the figures quoted in the bodies), so it never rereads the plan or
 //! the inbox, and a run folder can be mailed later or elsewhere.
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Consolidation, Warning};
-use crate::issue::Severity;
-use crate::plan::{Direction, Plan};
-use crate::progress::Status;
-use crate::report::feedback::UnitIndex;
-use crate::validate::{Checked, SubmissionStatus};
+use crate::aggregate::Consolidation;
+use crate::files::{OutputError, write_atomic};
+use crate::model::{Id, Severity, Status, SubmissionStatus, UnitId, Warning};
+use crate::plan::Plan;
+use crate::report::index::UnitIndex;
+use crate::validate::Checked;
 
 /// The file name in the run folder.
 pub const FILE: &str = "run.json";
@@ -25,7 +27,7 @@ pub struct IndicatorLine {
     pub completion: Option<f64>,
     /// Expected share of the target by now (时间进度 for this indicator).
     pub progress: Option<f64>,
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub status_label: Option<String>,
 }
 
@@ -34,7 +36,7 @@ pub struct IndicatorLine {
 pub struct WarningLine {
     pub unit: String,
     pub indicator: String,
-    pub warning: String,
+    pub warning: Warning,
     pub label: String,
     pub completion: Option<f64>,
     pub note: Option<String>,
@@ -62,7 +64,7 @@ pub struct UnitLine {
     /// Relative to the run folder.
     pub feedback: String,
     /// `accepted`, `rejected` or `missing`.
-    pub status: String,
+    pub status: SubmissionStatus,
     pub score: Option<f64>,
     pub rank: Option<u32>,
     pub ranked: usize,
@@ -97,9 +99,44 @@ pub fn build(
     checked: &Checked,
     feedback: &[String],
 ) -> RunManifest {
-    let ranked = c.scores.iter().filter(|s| s.rank.is_some()).count();
-    let indicators = c
-        .county
+    RunManifest {
+        period: c.period.to_string(),
+        period_label: c.period.label(),
+        elapsed: c.elapsed,
+        units_reported: checked
+            .submissions
+            .iter()
+            .filter(|s| s.status == SubmissionStatus::Accepted)
+            .count(),
+        units_total: plan.units.len(),
+        indicators: indicator_lines(plan, c),
+        warnings: warning_lines(plan, c),
+        projects: projects_line(c),
+        units: unit_lines(plan, c, checked, feedback),
+    }
+}
+
+/// Builds and writes `run.json` into the run folder; returns its path.
+///
+/// # Errors
+///
+/// [`OutputError`] when it cannot be written.
+pub fn write(
+    dir: &Path,
+    plan: &Plan,
+    c: &Consolidation,
+    checked: &Checked,
+) -> Result<PathBuf, OutputError> {
+    let names: Vec<String> = plan.unit_file_names().into_iter().collect();
+    let run = build(plan, c, checked, &names);
+    let path = dir.join(FILE);
+    let json = serde_json::to_vec_pretty(&run).map_err(|e| OutputError::other(&path, e))?;
+    write_atomic(&path, &json)?;
+    Ok(path)
+}
+
+fn indicator_lines(plan: &Plan, c: &Consolidation) -> Vec<IndicatorLine> {
+    c.county
         .iter()
         .filter(|r| r.status.is_some())
         .map(|r| {
@@ -109,47 +146,38 @@ pub fn build(
                 name: ind.name.clone(),
                 uom: ind.uom.clone(),
                 completion: r.completion,
-                // A ceiling has no progress through the year.
-                progress: match (r.expected, r.target) {
-                    (Some(e), Some(t)) if t != 0.0 && ind.direction == Direction::Higher => {
-                        Some(e / t)
-                    }
-                    _ => None,
-                },
-                status: r.status.map(|s| s.code().to_string()),
+                progress: r.progress(ind.direction),
+                status: r.status,
                 status_label: r.status.map(|s| s.label().to_string()),
             }
         })
-        .collect();
-    let mut warnings: Vec<_> = c
+        .collect()
+}
+
+/// Red and yellow tasks, red first; overdue projects are red warnings,
+/// after the red tasks and before the yellow ones.
+fn warning_lines(plan: &Plan, c: &Consolidation) -> Vec<WarningLine> {
+    let mut tasks: Vec<_> = c
         .by_unit
         .iter()
         .filter(|r| matches!(r.warning, Some(Warning::Red | Warning::Yellow)))
         .collect();
-    warnings.sort_by_key(|r| {
-        (
-            std::cmp::Reverse(r.warning.map(|w| w as u8)),
-            r.unit,
-            r.indicator,
-        )
-    });
-    let mut warnings: Vec<WarningLine> = warnings
+    tasks.sort_by_key(|r| (std::cmp::Reverse(r.warning), r.unit, r.indicator));
+    let mut lines: Vec<WarningLine> = tasks
         .into_iter()
-        .map(|r| {
-            let w = r.warning.expect("filtered");
-            WarningLine {
+        .filter_map(|r| {
+            let w = r.warning?;
+            Some(WarningLine {
                 unit: plan.units[r.unit].name.clone(),
                 indicator: plan.indicators[r.indicator].name.clone(),
-                warning: w.code().to_string(),
+                warning: w,
                 label: w.label().to_string(),
                 completion: r.completion,
                 note: r.note.clone(),
-            }
+            })
         })
         .collect();
-    // Overdue projects are red warnings: after the red tasks, before the
-    // yellow ones.
-    let reds = warnings.iter().filter(|w| w.warning == "red").count();
+    let reds = lines.iter().filter(|w| w.warning == Warning::Red).count();
     let overdue: Vec<WarningLine> = c
         .projects
         .rows
@@ -160,19 +188,19 @@ pub fn build(
             WarningLine {
                 unit: plan.units[p.unit].name.clone(),
                 indicator: format!("重点项目“{}”逾期未开工", p.name),
-                warning: Warning::Red.code().to_string(),
+                warning: Warning::Red,
                 label: Warning::Red.label().to_string(),
                 completion: r.completion,
                 note: r.blocker.clone(),
             }
         })
         .collect();
-    warnings.splice(reds..reds, overdue);
-    let mut overdue_projects = vec![0; plan.units.len()];
-    for r in c.projects.rows.iter().filter(|r| r.overdue) {
-        overdue_projects[plan.projects[r.project].unit] += 1;
-    }
-    let projects = c.projects.rollup.last().map(|t| ProjectsLine {
+    lines.splice(reds..reds, overdue);
+    lines
+}
+
+fn projects_line(c: &Consolidation) -> Option<ProjectsLine> {
+    c.projects.rollup.last().map(|t| ProjectsLine {
         planned: t.planned,
         started: t.started,
         on_time: t.on_time,
@@ -186,42 +214,40 @@ pub fn build(
             .iter()
             .map(|(b, list)| (b.label().to_string(), list.len()))
             .collect(),
-    });
-    // Grouped once: a county of 10,000 units made the per-unit filters
-    // quadratic (bench/run.sh 10000).
+    })
+}
+
+fn unit_lines(
+    plan: &Plan,
+    c: &Consolidation,
+    checked: &Checked,
+    feedback: &[String],
+) -> Vec<UnitLine> {
+    let ranked = c.scores.iter().filter(|s| s.rank.is_some()).count();
+    let mut overdue_projects: Vec<usize> = vec![0; plan.units.len()];
+    for r in c.projects.rows.iter().filter(|r| r.overdue) {
+        overdue_projects[plan.projects[r.project].unit.index()] += 1;
+    }
     let index = UnitIndex::new(plan, c, checked);
-    let units = plan
-        .units
-        .iter()
-        .enumerate()
-        .map(|(u, unit)| {
-            let status = index.files[u]
-                .iter()
-                .map(|s| s.status)
-                .min_by_key(|s| match s {
-                    SubmissionStatus::Accepted => 0,
-                    SubmissionStatus::Rejected => 1,
-                    _ => 2,
-                })
-                .map_or("missing", |s| match s {
-                    SubmissionStatus::Accepted => "accepted",
-                    SubmissionStatus::Rejected => "rejected",
-                    _ => "missing",
-                });
+    plan.units
+        .iter_enumerated()
+        .map(|(u, unit): (UnitId, _)| {
             let issues = index.issues[u]
                 .iter()
                 .filter(|i| i.severity != Severity::Info)
                 .map(|i| match (&i.sheet, &i.cell) {
-                    (Some(s), Some(c)) => format!("{s}!{c}：{}", i.message),
+                    (Some(_), Some(_)) => {
+                        format!("{}：{}", i.place().unwrap_or_default(), i.message)
+                    }
                     _ => i.message.clone(),
                 })
                 .collect();
-            let score = c.scores.get(u);
+            let score = c.scores.get(u.index());
             UnitLine {
                 name: unit.name.clone(),
                 email: unit.email.clone(),
-                feedback: format!("feedback/{}", feedback[u]),
-                status: status.to_string(),
+                feedback: format!("feedback/{}", feedback[u.index()]),
+                status: index.status(u),
                 score: score.and_then(|s| s.score),
                 rank: score.and_then(|s| s.rank),
                 ranked,
@@ -229,24 +255,9 @@ pub fn build(
                     .iter()
                     .filter(|r| r.status == Status::Behind)
                     .count(),
-                overdue_projects: overdue_projects[u],
+                overdue_projects: overdue_projects[u.index()],
                 issues,
             }
         })
-        .collect();
-    RunManifest {
-        period: c.period.to_string(),
-        period_label: c.period.label(),
-        elapsed: c.elapsed,
-        units_reported: checked
-            .submissions
-            .iter()
-            .filter(|s| s.status == SubmissionStatus::Accepted)
-            .count(),
-        units_total: plan.units.len(),
-        indicators,
-        warnings,
-        projects,
-        units,
-    }
+        .collect()
 }

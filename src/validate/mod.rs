@@ -9,56 +9,30 @@
 pub mod projects;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::ingest::{Extract, FileRead, InboxFile, Row, Table};
-use crate::issue::{Issue, IssueCode, Severity, a1};
-use crate::period::Period;
-use crate::plan::{Aggregation, Direction, Indicator, Plan};
-use crate::progress::{self, Status};
-use crate::sheet::normalize_label;
-use crate::value::{Reading, as_fraction, format_number, read_number};
+use crate::ingest::{Extract, FileRead, Inbox, InboxFile, Row, Table};
+use crate::model::issue::a1;
+use crate::model::progress;
+use crate::model::value::{Reading, as_fraction, format_number, normalize_label, read_number};
+use crate::model::{
+    Aggregation, IdVec, IndicatorId, Issue, IssueCode, Period, Profile, Severity, Status,
+    SubmissionStatus, TaskKey, Tolerance, UnitId, UnitRef,
+};
+use crate::plan::{Indicator, Plan};
 
 pub use projects::ProjectFact;
-
-/// What became of a submission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubmissionStatus {
-    Accepted,
-    Rejected,
-    Superseded,
-    Missing,
-}
-
-impl SubmissionStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            SubmissionStatus::Accepted => "accepted",
-            SubmissionStatus::Rejected => "rejected",
-            SubmissionStatus::Superseded => "superseded",
-            SubmissionStatus::Missing => "missing",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SubmissionStatus::Accepted => "已接收",
-            SubmissionStatus::Rejected => "拒收",
-            SubmissionStatus::Superseded => "已被替代",
-            SubmissionStatus::Missing => "未报送",
-        }
-    }
-}
 
 /// One row of `submissions.csv`: an inbox file, or a unit that sent nothing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Submission {
     pub file: Option<String>,
-    pub unit: Option<String>,
+    /// The unit, when known (written as its name).
+    pub unit: Option<UnitRef>,
     pub status: SubmissionStatus,
     pub sha256: Option<String>,
     pub reported_at: Option<NaiveDate>,
@@ -69,8 +43,8 @@ pub struct Submission {
 /// One valid value: a unit's cumulative figure for an indicator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fact {
-    pub unit: usize,
-    pub indicator: usize,
+    pub unit: UnitId,
+    pub indicator: IndicatorId,
     pub value: f64,
     /// Zero-based row of the value in its file's indicator table (the
     /// submission row of the unit tells which file).
@@ -84,7 +58,7 @@ pub struct Fact {
 #[derive(Debug, Clone, Default)]
 pub struct Previous {
     pub period: String,
-    pub values: HashMap<(usize, usize), f64>,
+    pub values: HashMap<TaskKey, f64>,
 }
 
 /// Settings of a check.
@@ -93,9 +67,9 @@ pub struct CheckOptions {
     /// Without a period there is no expected progress, so no
     /// `missing_explanation`.
     pub period: Option<Period>,
-    pub tolerance: f64,
+    pub tolerance: Tolerance,
     /// Without history there is no `decreased`.
-    pub previous: Option<std::sync::Arc<Previous>>,
+    pub previous: Option<Arc<Previous>>,
 }
 
 /// Everything a check found.
@@ -118,19 +92,38 @@ impl Checked {
     }
 }
 
-/// An inbox file as read: a workbook's [`FileRead`], or nothing for a file
-/// that is no workbook.
+/// The result of checking an inbox: the plan it was checked against,
+/// every inbox file, and what the check found.
+pub struct Inspection {
+    pub plan: Plan,
+    pub files: Vec<InboxFile>,
+    pub checked: Checked,
+    /// Seconds from listing the inbox to the end of the check.
+    pub seconds: f64,
+}
+
+/// An inbox file and what reading it gave.
 pub struct Received<'a> {
     pub file: &'a InboxFile,
-    pub read: Option<&'a FileRead>,
-    /// SHA-256 of a file that was not read as a workbook.
-    pub sha256: Option<String>,
+    pub read: &'a FileRead,
+}
+
+impl Received<'_> {
+    /// Each file of an inbox with its read.
+    pub fn all(inbox: &Inbox) -> Vec<Received<'_>> {
+        inbox
+            .files
+            .iter()
+            .zip(&inbox.reads)
+            .map(|(file, read)| Received { file, read })
+            .collect()
+    }
 }
 
 /// The outcome for one file before the units' files are compared.
 struct Outcome {
     file: String,
-    unit: Option<usize>,
+    unit: Option<UnitId>,
     status: SubmissionStatus,
     sha256: Option<String>,
     reported_at: Option<NaiveDate>,
@@ -148,19 +141,19 @@ pub fn check(plan: &Plan, received: &[Received<'_>], options: &CheckOptions) -> 
         .collect();
     supersede(plan, &mut outcomes);
     let mut out = Checked::default();
-    let mut has_accepted = vec![false; plan.units.len()];
-    let mut has_rejected: Vec<Vec<String>> = vec![Vec::new(); plan.units.len()];
+    let mut has_accepted: IdVec<UnitId, bool> = plan.units.iter().map(|_| false).collect();
+    let mut rejected: IdVec<UnitId, Vec<String>> = plan.units.iter().map(|_| Vec::new()).collect();
     for o in outcomes {
         if let Some(u) = o.unit {
             match o.status {
                 SubmissionStatus::Accepted => has_accepted[u] = true,
-                SubmissionStatus::Rejected => has_rejected[u].push(o.file.clone()),
+                SubmissionStatus::Rejected => rejected[u].push(o.file.clone()),
                 _ => {}
             }
         }
         out.submissions.push(Submission {
             file: Some(o.file),
-            unit: o.unit.map(|u| plan.units[u].name.clone()),
+            unit: o.unit.map(|u| plan.unit_ref(u)),
             status: o.status,
             sha256: o.sha256,
             reported_at: o.reported_at,
@@ -171,40 +164,42 @@ pub fn check(plan: &Plan, received: &[Received<'_>], options: &CheckOptions) -> 
         out.facts.extend(o.facts);
         out.projects.extend(o.projects);
     }
-    let period = options
-        .period
-        .map(|p| format!(" {} 的", p.label()))
-        .unwrap_or_default();
-    for (u, unit) in plan.units.iter().enumerate() {
-        if has_accepted[u] {
-            continue;
-        }
-        let message = if has_rejected[u].is_empty() {
-            format!("{} 未报送{period}报表；请按模板填写后报送", unit.name)
-        } else {
-            format!(
-                "{} 没有可用的{period}报表（收到的 {} 被拒收，原因见该文件）；请改正后重新报送",
-                unit.name,
-                has_rejected[u].join("、")
-            )
-        };
-        out.issues.push(Issue::file(
-            "",
-            Some(&unit.name),
-            IssueCode::MissingSubmission,
-            message,
-        ));
-        out.submissions.push(Submission {
-            file: None,
-            unit: Some(unit.name.clone()),
-            status: SubmissionStatus::Missing,
-            sha256: None,
-            reported_at: None,
-            errors: 1,
-            warnings: 0,
-        });
+    for u in plan.units.ids().filter(|&u| !has_accepted[u]) {
+        missing(plan, u, &rejected[u], options.period, &mut out);
     }
     out
+}
+
+/// The `missing_submission` issue and row of a unit without an accepted
+/// file.
+fn missing(plan: &Plan, u: UnitId, rejected: &[String], period: Option<Period>, out: &mut Checked) {
+    let name = &plan.units[u].name;
+    let period = period
+        .map(|p| format!(" {} 的", p.label()))
+        .unwrap_or_default();
+    let message = if rejected.is_empty() {
+        format!("{name} 未报送{period}报表；请按模板填写后报送")
+    } else {
+        format!(
+            "{name} 没有可用的{period}报表（收到的 {} 被拒收，原因见该文件）；请改正后重新报送",
+            rejected.join("、")
+        )
+    };
+    out.issues.push(Issue::file(
+        "",
+        Some(plan.unit_ref(u)),
+        IssueCode::MissingSubmission,
+        message,
+    ));
+    out.submissions.push(Submission {
+        file: None,
+        unit: Some(plan.unit_ref(u)),
+        status: SubmissionStatus::Missing,
+        sha256: None,
+        reported_at: None,
+        errors: 1,
+        warnings: 0,
+    });
 }
 
 fn count(issues: &[Issue], severity: Severity) -> usize {
@@ -214,7 +209,7 @@ fn count(issues: &[Issue], severity: Severity) -> usize {
 /// Of several accepted files of one unit, the latest 填报日期 wins, then the
 /// latest modification time; the others are superseded.
 fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
-    let mut by_unit: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut by_unit: HashMap<UnitId, Vec<usize>> = HashMap::new();
     for (i, o) in outcomes.iter().enumerate() {
         if let (Some(u), SubmissionStatus::Accepted) = (o.unit, o.status) {
             by_unit.entry(u).or_default().push(i);
@@ -234,6 +229,7 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
         let winner = *idx.last().expect("two or more");
         let (winner_file, winner_date) =
             (outcomes[winner].file.clone(), outcomes[winner].reported_at);
+        let name = &plan.units[u].name;
         for &i in &idx[..idx.len() - 1] {
             let o = &mut outcomes[i];
             let why = match (winner_date, o.reported_at) {
@@ -247,13 +243,43 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
             // The replaced file's own problems no longer matter.
             o.issues = vec![Issue::file(
                 &o.file,
-                Some(&plan.units[u].name),
+                Some(plan.unit_ref(u)),
                 IssueCode::Superseded,
                 format!(
-                    "{} 另有更新的报表“{winner_file}”（{why}），本文件已被替代，不参与汇总；如本文件才是正确的，请撤回另一份",
-                    plan.units[u].name
+                    "{name} 另有更新的报表“{winner_file}”（{why}），本文件已被替代，不参与汇总；如本文件才是正确的，请撤回另一份"
                 ),
             )];
+        }
+    }
+}
+
+/// The extract of a file that was read as a workbook; otherwise the issue
+/// saying why it was not (no workbook, or unreadable).
+fn workbook_of<'r>(plan: &Plan, r: &'r Received<'_>, outcome: &mut Outcome) -> Option<&'r Extract> {
+    let name = &outcome.file;
+    let read = match r.file.claimed {
+        Some(_) => r.read,
+        None => {
+            let message = if name.starts_with("~$") {
+                "这是 Excel 打开文件时留下的临时锁定文件，不是报表，未读取；可以删除".to_string()
+            } else {
+                format!(
+                    "“{name}”不是 Excel/WPS 表格（.xlsx .xlsm .xls .xlsb .ods），未读取；如果是报表，请另存为 .xlsx 后重新报送"
+                )
+            };
+            let issue = Issue::file(name, None, IssueCode::NotAWorkbook, message);
+            outcome.issues.push(issue);
+            return None;
+        }
+    };
+    match &read.result {
+        Ok(e) => Some(e),
+        Err(failure) => {
+            outcome.unit = plan.unit_in(file_stem(name));
+            let unit = outcome.unit.map(|u| plan.unit_ref(u));
+            let issue = Issue::file(name, unit, IssueCode::UnreadableFile, failure.message());
+            outcome.issues.push(issue);
+            None
         }
     }
 }
@@ -264,63 +290,31 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         file: name.clone(),
         unit: None,
         status: SubmissionStatus::Rejected,
-        sha256: r
-            .read
-            .map(|f| f.sha256.clone())
-            .or(r.sha256.clone())
-            .filter(|s| !s.is_empty()),
+        sha256: Some(r.read.sha256.clone()).filter(|s| !s.is_empty()),
         reported_at: None,
         modified: r.file.modified,
         issues: Vec::new(),
         facts: Vec::new(),
         projects: Vec::new(),
     };
-    let read = match r.read {
-        Some(read) if r.file.claimed.is_some() => read,
-        _ => {
-            let message = if name.starts_with("~$") {
-                "这是 Excel 打开文件时留下的临时锁定文件，不是报表，未读取；可以删除".to_string()
-            } else {
-                format!(
-                    "“{name}”不是 Excel/WPS 表格（.xlsx .xlsm .xls .xlsb .ods），未读取；如果是报表，请另存为 .xlsx 后重新报送"
-                )
-            };
-            outcome
-                .issues
-                .push(Issue::file(&name, None, IssueCode::NotAWorkbook, message));
-            return outcome;
-        }
-    };
-    let extract = match &read.result {
-        Ok(e) => e,
-        Err(failure) => {
-            let unit = plan.unit_in(file_stem(&name));
-            outcome.unit = unit;
-            let unit = unit.map(|u| plan.units[u].name.as_str());
-            outcome.issues.push(Issue::file(
-                &name,
-                unit,
-                IssueCode::UnreadableFile,
-                failure.message(),
-            ));
-            return outcome;
-        }
+    let Some(extract) = workbook_of(plan, r, &mut outcome) else {
+        return outcome;
     };
     outcome.reported_at = extract.reported_at;
     let unit = identify_unit(plan, &name, extract, &mut outcome.issues);
     outcome.unit = unit;
-    let unit_name = unit.map(|u| plan.units[u].name.as_str());
     // A unit with only projects to report may send only the project table.
     let projects_only =
         extract.projects.is_some() && unit.is_some_and(|u| plan.required(u).is_empty());
     if extract.table.is_none() && !projects_only {
+        let sheets: Vec<String> = extract.sheets.iter().map(|s| format!("“{s}”")).collect();
         outcome.issues.push(Issue::file(
             &name,
-            unit_name,
+            unit.map(|u| plan.unit_ref(u)),
             IssueCode::NoIndicatorTable,
             format!(
                 "在工作表 {} 中找不到指标表：需要一行表头，含“指标代码”或“指标名称”列和“本年累计”列；请使用下发的模板填报",
-                extract.sheets.iter().map(|s| format!("“{s}”")).collect::<Vec<_>>().join("、")
+                sheets.join("、")
             ),
         ));
         return outcome;
@@ -332,11 +326,24 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         return outcome;
     }
     outcome.status = SubmissionStatus::Accepted;
+    check_accepted(plan, unit, &name, extract, options, &mut outcome);
+    outcome
+}
+
+/// The value and project checks of a file accepted as `unit`'s.
+fn check_accepted(
+    plan: &Plan,
+    unit: UnitId,
+    name: &str,
+    extract: &Extract,
+    options: &CheckOptions,
+    outcome: &mut Outcome,
+) {
     if let Some(table) = &extract.table {
         let mut rows = RowChecker {
             plan,
             unit,
-            file: &name,
+            file: name,
             from_template: extract.template.is_some(),
             previous: options.previous.as_deref(),
             table,
@@ -351,7 +358,7 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
     projects::ProjectChecker {
         plan,
         unit,
-        file: &name,
+        file: name,
         today: extract
             .reported_at
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
@@ -359,7 +366,6 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         facts: &mut outcome.projects,
     }
     .check(extract.projects.as_ref());
-    outcome
 }
 
 fn file_stem(name: &str) -> &str {
@@ -372,10 +378,15 @@ fn identify_unit(
     file: &str,
     extract: &Extract,
     issues: &mut Vec<Issue>,
-) -> Option<usize> {
+) -> Option<UnitId> {
     let by_name = plan.unit_in(file_stem(file));
     let label = extract.unit_label.as_ref();
     let by_label = label.and_then(|l| plan.unit_named(&l.text).or_else(|| plan.unit_in(&l.text)));
+    // One of our templates whose label and name were both lost.
+    let by_template = extract
+        .template
+        .as_ref()
+        .and_then(|t| plan.unit_named(&t.unit));
     match (by_label, by_name) {
         (Some(a), Some(b)) if a != b => {
             let l = label.expect("by_label implies a label");
@@ -395,19 +406,7 @@ fn identify_unit(
             None
         }
         (Some(u), _) | (None, Some(u)) => Some(u),
-        // One of our templates whose label and name were both lost.
-        (None, None)
-            if extract
-                .template
-                .as_ref()
-                .and_then(|t| plan.unit_named(&t.unit))
-                .is_some() =>
-        {
-            extract
-                .template
-                .as_ref()
-                .and_then(|t| plan.unit_named(&t.unit))
-        }
+        (None, None) if by_template.is_some() => by_template,
         (None, None) => {
             let message = match label {
                 Some(l) => format!(
@@ -431,7 +430,7 @@ fn identify_unit(
 /// The checks of one accepted file's indicator rows.
 struct RowChecker<'a> {
     plan: &'a Plan,
-    unit: usize,
+    unit: UnitId,
     file: &'a str,
     /// The file is one of tally's templates: missing and extra rows are
     /// changes made to it, and said so.
@@ -455,13 +454,13 @@ impl RowChecker<'_> {
         &mut self,
         row: u32,
         col: Option<String>,
-        ind: Option<usize>,
+        ind: Option<IndicatorId>,
         code: IssueCode,
         message: String,
     ) {
         self.issues.push(Issue {
             file: Some(self.file.to_string()),
-            unit: Some(self.plan.units[self.unit].name.clone()),
+            unit: Some(self.plan.unit_ref(self.unit)),
             sheet: Some(self.table.sheet.clone()),
             cell: col.or_else(|| Some(self.table.key_cell(row))),
             indicator_code: ind.map(|i| self.plan.indicators[i].code.clone()),
@@ -472,7 +471,7 @@ impl RowChecker<'_> {
         });
     }
 
-    fn indicator_of(&self, row: &Row) -> Option<usize> {
+    fn indicator_of(&self, row: &Row) -> Option<IndicatorId> {
         row.code
             .as_deref()
             .and_then(|c| self.plan.indicator_by_code(c))
@@ -485,82 +484,33 @@ impl RowChecker<'_> {
 
     fn check_rows(&mut self) {
         let required = self.plan.required(self.unit);
-        let mut seen: HashMap<usize, (u32, Seen)> = HashMap::new();
+        let mut seen: HashMap<IndicatorId, (u32, Seen)> = HashMap::new();
         for row in &self.table.rows {
             let Some(ind) = self.indicator_of(row) else {
                 self.unknown_row(row);
                 continue;
             };
-            let indicator = &self.plan.indicators[ind];
-            if indicator.aggregation == Aggregation::Ratio {
+            if self.plan.indicators[ind].aggregation == Aggregation::Ratio {
                 // Ratios are computed from their parts, never taken as typed.
                 continue;
             }
-            let is_required = required.contains(&ind);
-            let value = self.read_value(row, ind, is_required);
+            let value = self.read_value(row, ind, required.contains(&ind));
             let now = match value {
                 Some(v) => Seen::Value(v),
                 None if row.actual.is_blank() => Seen::Blank,
                 None => Seen::Invalid,
             };
             if let Some((first_row, first)) = seen.get(&ind) {
-                let first_row = *first_row;
                 if *first != now || now == Seen::Invalid {
-                    let shown = |r: u32| {
-                        self.table
-                            .rows
-                            .iter()
-                            .find(|x| x.row == r)
-                            .map(|x| x.actual.display())
-                            .unwrap_or_default()
-                    };
-                    let message = format!(
-                        "“{}”（{}）在第 {} 行和第 {} 行各填了一次，数值不同（“{}”和“{}”）；请只保留正确的一行",
-                        indicator.name,
-                        indicator.code,
-                        first_row + 1,
-                        row.row + 1,
-                        shown(first_row),
-                        row.actual.display()
-                    );
-                    self.issue(
-                        row.row,
-                        Some(self.table.actual_cell(row.row)),
-                        Some(ind),
-                        IssueCode::DuplicateIndicator,
-                        message,
-                    );
-                    // Neither value can be trusted.
-                    self.facts.retain(|f| f.indicator != ind);
+                    let first_row = *first_row;
+                    self.duplicate(ind, first_row, row);
                     seen.insert(ind, (first_row, Seen::Invalid));
                 }
                 continue;
             }
             seen.insert(ind, (row.row, now));
-            // Only cumulative figures must not fall: a level (a rate, a
-            // mean) may go down honestly.
-            let cumulative = indicator.aggregation == Aggregation::Sum
-                && indicator.profile != crate::plan::Profile::Level;
-            if let (Some(v), Some(prev), true) = (value, self.previous, cumulative)
-                && let Some(&p) = prev.values.get(&(self.unit, ind))
-                && v < p - 1e-9 * p.abs().max(1.0)
-            {
-                let i = &self.plan.indicators[ind];
-                self.issue(
-                    row.row,
-                    Some(self.table.actual_cell(row.row)),
-                    Some(ind),
-                    IssueCode::Decreased,
-                    format!(
-                        "“{}”的本年累计 {} 低于上期（{}）报送的 {}；本年累计数不应减少，请核实是否填成了当月数",
-                        i.name,
-                        show(i, v),
-                        prev.period,
-                        show(i, p)
-                    ),
-                );
-            }
             if let Some(v) = value {
+                self.check_decreased(row, ind, v);
                 self.facts.push(Fact {
                     unit: self.unit,
                     indicator: ind,
@@ -570,27 +520,98 @@ impl RowChecker<'_> {
                 });
             }
         }
-        for ind in required {
-            if !seen.contains_key(&ind) {
-                let i = &self.plan.indicators[ind];
-                self.issues.push(Issue {
-                    sheet: Some(self.table.sheet.clone()),
-                    indicator_code: Some(i.code.clone()),
-                    ..Issue::file(
-                        self.file,
-                        Some(&self.plan.units[self.unit].name),
-                        IssueCode::MissingValue,
-                        format!(
-                            "表中没有“{}”（代码 {}）这一行{}；请按模板补上该行并填写本年累计数（{}）",
-                            i.name,
-                            i.code,
-                            if self.from_template { "（模板中的这一行被删除了）" } else { "" },
-                            i.uom
-                        ),
-                    )
-                });
-            }
+        for ind in required.into_iter().filter(|i| !seen.contains_key(i)) {
+            self.missing_row(ind);
         }
+    }
+
+    /// `duplicate_indicator`: one indicator twice with different values;
+    /// neither can be trusted.
+    fn duplicate(&mut self, ind: IndicatorId, first_row: u32, row: &Row) {
+        let indicator = &self.plan.indicators[ind];
+        let shown = |r: u32| {
+            self.table
+                .rows
+                .iter()
+                .find(|x| x.row == r)
+                .map(|x| x.actual.display())
+                .unwrap_or_default()
+        };
+        let message = format!(
+            "“{}”（{}）在第 {} 行和第 {} 行各填了一次，数值不同（“{}”和“{}”）；请只保留正确的一行",
+            indicator.name,
+            indicator.code,
+            first_row + 1,
+            row.row + 1,
+            shown(first_row),
+            row.actual.display()
+        );
+        let cell = self.table.actual_cell(row.row);
+        self.issue(
+            row.row,
+            Some(cell),
+            Some(ind),
+            IssueCode::DuplicateIndicator,
+            message,
+        );
+        self.facts.retain(|f| f.indicator != ind);
+    }
+
+    /// `decreased`: a cumulative figure below the previous period's. Only
+    /// cumulative figures must not fall: a level (a rate, a mean) may go
+    /// down honestly.
+    fn check_decreased(&mut self, row: &Row, ind: IndicatorId, v: f64) {
+        let i = &self.plan.indicators[ind];
+        let cumulative = i.aggregation == Aggregation::Sum && i.profile != Profile::Level;
+        let Some(prev) = self.previous.filter(|_| cumulative) else {
+            return;
+        };
+        let Some(&p) = prev.values.get(&(self.unit, ind)) else {
+            return;
+        };
+        if v < p - 1e-9 * p.abs().max(1.0) {
+            let message = format!(
+                "“{}”的本年累计 {} 低于上期（{}）报送的 {}；本年累计数不应减少，请核实是否填成了当月数",
+                i.name,
+                show(i, v),
+                prev.period,
+                show(i, p)
+            );
+            let cell = self.table.actual_cell(row.row);
+            self.issue(
+                row.row,
+                Some(cell),
+                Some(ind),
+                IssueCode::Decreased,
+                message,
+            );
+        }
+    }
+
+    /// `missing_value`: a required indicator without a row.
+    fn missing_row(&mut self, ind: IndicatorId) {
+        let i = &self.plan.indicators[ind];
+        let message = format!(
+            "表中没有“{}”（代码 {}）这一行{}；请按模板补上该行并填写本年累计数（{}）",
+            i.name,
+            i.code,
+            if self.from_template {
+                "（模板中的这一行被删除了）"
+            } else {
+                ""
+            },
+            i.uom
+        );
+        self.issues.push(Issue {
+            sheet: Some(self.table.sheet.clone()),
+            indicator_code: Some(i.code.clone()),
+            ..Issue::file(
+                self.file,
+                Some(self.plan.unit_ref(self.unit)),
+                IssueCode::MissingValue,
+                message,
+            )
+        });
     }
 
     fn unknown_row(&mut self, row: &Row) {
@@ -618,53 +639,47 @@ impl RowChecker<'_> {
     }
 
     /// The row's valid value, reporting what is wrong with it.
-    fn read_value(&mut self, row: &Row, ind: usize, required: bool) -> Option<f64> {
-        let plan = self.plan;
-        let i = &plan.indicators[ind];
+    fn read_value(&mut self, row: &Row, ind: IndicatorId, required: bool) -> Option<f64> {
+        let value = self.parse_value(row, ind, required)?;
+        let target = self
+            .plan
+            .target(Some(self.unit), ind)
+            .map(|t| t.goal.target);
+        if !self.check_bounds(row, ind, value, target) {
+            return None;
+        }
+        self.check_target_column(row, ind, target);
+        Some(value)
+    }
+
+    /// The number in the row's actual cell (a fraction for a percentage),
+    /// or the issue saying why there is none.
+    fn parse_value(&mut self, row: &Row, ind: IndicatorId, required: bool) -> Option<f64> {
+        let i = &self.plan.indicators[ind];
         let cell = self.table.actual_cell(row.row);
-        let target = plan.target(Some(self.unit), ind).map(|t| t.goal.target);
-        let value = match read_number(&row.actual) {
-            Reading::Missing => {
-                if required {
-                    self.issue(
-                        row.row,
-                        Some(cell),
-                        Some(ind),
-                        IssueCode::MissingValue,
-                        format!(
-                            "“{}”的本年累计为空；请填写本年累计完成数（{}），没有进展请填 0",
-                            i.name, i.uom
-                        ),
-                    );
-                }
-                return None;
-            }
-            Reading::NotANumber(text) => {
-                self.issue(
-                    row.row,
-                    Some(cell.clone()),
-                    Some(ind),
-                    IssueCode::NotANumber,
-                    format!(
-                        "“{text}”不是数字；请在 {cell} 填写“{}”的本年累计完成数（{}），只填数字",
-                        i.name, i.uom
-                    ),
-                );
-                return None;
-            }
-            Reading::FormulaError(e) => {
-                self.issue(
-                    row.row,
-                    Some(cell),
-                    Some(ind),
-                    IssueCode::FormulaError,
-                    format!(
-                        "“{}”的本年累计是公式错误（{e}）；请检查公式，或直接填写数字",
-                        i.name
-                    ),
-                );
-                return None;
-            }
+        let (code, message) = match read_number(&row.actual) {
+            Reading::Missing if !required => return None,
+            Reading::Missing => (
+                IssueCode::MissingValue,
+                format!(
+                    "“{}”的本年累计为空；请填写本年累计完成数（{}），没有进展请填 0",
+                    i.name, i.uom
+                ),
+            ),
+            Reading::NotANumber(text) => (
+                IssueCode::NotANumber,
+                format!(
+                    "“{text}”不是数字；请在 {cell} 填写“{}”的本年累计完成数（{}），只填数字",
+                    i.name, i.uom
+                ),
+            ),
+            Reading::FormulaError(e) => (
+                IssueCode::FormulaError,
+                format!(
+                    "“{}”的本年累计是公式错误（{e}）；请检查公式，或直接填写数字",
+                    i.name
+                ),
+            ),
             Reading::Number {
                 value,
                 percent,
@@ -675,67 +690,93 @@ impl RowChecker<'_> {
                 if let Some(u) = typed
                     && normalize_label(&u) != normalize_label(&i.uom)
                 {
+                    let message = format!(
+                        "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致；请换算为{}后只填数字",
+                        i.name, i.uom, i.uom
+                    );
                     self.issue(
                         row.row,
-                        Some(cell.clone()),
+                        Some(cell),
                         Some(ind),
                         IssueCode::UnitOfMeasure,
-                        format!(
-                            "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致；请换算为{}后只填数字",
-                            i.name, i.uom, i.uom
-                        ),
+                        message,
                     );
                 }
-                if i.is_percent() {
+                return Some(if i.is_percent() {
                     as_fraction(value, percent)
                 } else {
                     value
-                }
+                });
             }
         };
+        self.issue(row.row, Some(cell), Some(ind), code, message);
+        None
+    }
+
+    /// Negative values are refused; values outside the plausible range or
+    /// far over the target are said. False when the value cannot be used.
+    fn check_bounds(
+        &mut self,
+        row: &Row,
+        ind: IndicatorId,
+        value: f64,
+        target: Option<f64>,
+    ) -> bool {
+        let i = &self.plan.indicators[ind];
+        let cell = self.table.actual_cell(row.row);
         let shown = show(i, value);
         if value < 0.0 {
+            let message = format!(
+                "“{}”的本年累计为负数（{shown}）；累计完成数不能小于 0，请改正",
+                i.name
+            );
             self.issue(
                 row.row,
                 Some(cell),
                 Some(ind),
                 IssueCode::NegativeValue,
-                format!(
-                    "“{}”的本年累计为负数（{shown}）；累计完成数不能小于 0，请改正",
-                    i.name
-                ),
+                message,
             );
-            return None;
+            return false;
         }
         if i.min.is_some_and(|m| value < m) || i.max.is_some_and(|m| value > m) {
             let bound = |b: Option<f64>| b.map(|b| show(i, b)).unwrap_or_default();
+            let message = format!(
+                "“{}”的本年累计 {shown} 超出合理范围（{}–{}）；请核实数值和计量单位",
+                i.name,
+                bound(i.min),
+                bound(i.max)
+            );
             self.issue(
                 row.row,
                 Some(cell.clone()),
                 Some(ind),
                 IssueCode::OutOfRange,
-                format!(
-                    "“{}”的本年累计 {shown} 超出合理范围（{}–{}）；请核实数值和计量单位",
-                    i.name,
-                    bound(i.min),
-                    bound(i.max)
-                ),
+                message,
             );
         }
         if let Some(t) = target
-            && i.direction == Direction::Higher
+            && i.direction == crate::model::Direction::Higher
             && t > 0.0
             && value > 1.5 * t
         {
-            self.issue(row.row, Some(cell.clone()), Some(ind), IssueCode::OverTarget, format!(
-                "“{}”的本年累计 {shown} 超过年度目标 {} 的 150%；请核实是否把“元”当成了“万元”等单位", i.name, show(i, t)
-            ));
+            let message = format!(
+                "“{}”的本年累计 {shown} 超过年度目标 {} 的 150%；请核实是否把“元”当成了“万元”等单位",
+                i.name,
+                show(i, t)
+            );
+            self.issue(
+                row.row,
+                Some(cell),
+                Some(ind),
+                IssueCode::OverTarget,
+                message,
+            );
         }
-        self.check_target_column(row, ind, target);
-        Some(value)
+        true
     }
 
-    fn check_target_column(&mut self, row: &Row, ind: usize, planned: Option<f64>) {
+    fn check_target_column(&mut self, row: &Row, ind: IndicatorId, planned: Option<f64>) {
         let (Some(cell_value), Some(col), Some(planned)) =
             (&row.target, self.table.target_col, planned)
         else {
@@ -759,14 +800,14 @@ impl RowChecker<'_> {
     }
 
     /// `missing_explanation`: a task behind expected progress with no note.
-    fn check_explanations(&mut self, period: Period, tolerance: f64) {
+    fn check_explanations(&mut self, period: Period, tolerance: Tolerance) {
         let elapsed = period.elapsed();
-        let value = |ind: usize| self.facts.iter().find(|f| f.indicator == ind);
-        let mut behind: Vec<(usize, u32, f64, f64)> = Vec::new();
+        let value = |ind: IndicatorId| self.facts.iter().find(|f| f.indicator == ind);
+        let mut behind: Vec<(IndicatorId, u32, f64, f64)> = Vec::new();
         for t in self.plan.targets_of(self.unit) {
             let i = &self.plan.indicators[t.indicator];
             let (actual, fact) = match i.ratio_of {
-                Some((n, d)) => match (value(n), value(d)) {
+                Some(r) => match (value(r.numerator), value(r.denominator)) {
                     (Some(n), Some(d)) if d.value > 0.0 => (n.value / d.value, n),
                     _ => continue,
                 },
@@ -779,9 +820,10 @@ impl RowChecker<'_> {
                 continue;
             }
             let has_note = match i.ratio_of {
-                Some((n, d)) => value(n)
+                Some(r) => r
+                    .parts()
                     .into_iter()
-                    .chain(value(d))
+                    .filter_map(value)
                     .any(|f| f.note.is_some()),
                 None => fact.note.is_some(),
             };
@@ -810,7 +852,7 @@ impl RowChecker<'_> {
 }
 
 /// A value with its unit of measure, for messages: `3200 万元`, `72.5%`.
-fn show(i: &Indicator, v: f64) -> String {
+pub fn show(i: &Indicator, v: f64) -> String {
     if i.is_percent() {
         format!("{}%", format_number((v * 1000.0).round() / 10.0))
     } else if i.uom.is_empty() {

@@ -10,15 +10,16 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::ingest::{ProjectRow, ProjectTable};
-use crate::issue::{Issue, IssueCode, a1};
+use crate::model::issue::a1;
+use crate::model::value::{CellValue, Reading, fold, format_number, read_date, read_number};
+use crate::model::{Issue, IssueCode, ProjectId, UnitId};
 use crate::plan::Plan;
-use crate::value::{CellValue, Reading, fold, format_number, read_date, read_number};
 
 /// One reported project, as far as its values could be used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectFact {
-    /// Index into the plan's projects (the unit is the project's).
-    pub project: usize,
+    /// The plan's project (the unit is the project's).
+    pub project: ProjectId,
     /// `None` when 是否开工 was empty or could not be read.
     pub started: Option<bool>,
     pub started_on: Option<NaiveDate>,
@@ -101,7 +102,7 @@ pub fn blocker_text(text: Option<&str>) -> Option<String> {
 /// The checks of one accepted file's project table.
 pub(super) struct ProjectChecker<'a> {
     pub plan: &'a Plan,
-    pub unit: usize,
+    pub unit: UnitId,
     pub file: &'a str,
     /// A start date after this day is in the future: the 填报日期, else
     /// the day of the run.
@@ -111,15 +112,11 @@ pub(super) struct ProjectChecker<'a> {
 }
 
 impl ProjectChecker<'_> {
-    fn unit_name(&self) -> &str {
-        &self.plan.units[self.unit].name
-    }
-
     fn issue(
         &mut self,
         table: &ProjectTable,
         cell: String,
-        project: Option<usize>,
+        project: Option<ProjectId>,
         code: IssueCode,
         message: String,
     ) {
@@ -127,19 +124,24 @@ impl ProjectChecker<'_> {
             sheet: Some(table.sheet.clone()),
             cell: Some(cell),
             project,
-            ..Issue::file(self.file, Some(self.unit_name()), code, message)
+            ..Issue::file(
+                self.file,
+                Some(self.plan.unit_ref(self.unit)),
+                code,
+                message,
+            )
         });
     }
 
     /// `missing_project`: about the table's sheet, or the whole file when
     /// there is no table.
-    fn missing(&mut self, table: Option<&ProjectTable>, p: usize, message: String) {
+    fn missing(&mut self, table: Option<&ProjectTable>, p: ProjectId, message: String) {
         self.issues.push(Issue {
             sheet: table.map(|t| t.sheet.clone()),
             project: Some(p),
             ..Issue::file(
                 self.file,
-                Some(self.unit_name()),
+                Some(self.plan.unit_ref(self.unit)),
                 IssueCode::MissingProject,
                 message,
             )
@@ -159,7 +161,7 @@ impl ProjectChecker<'_> {
             }
             return;
         };
-        let mut seen: HashMap<usize, &ProjectRow> = HashMap::new();
+        let mut seen: HashMap<ProjectId, &ProjectRow> = HashMap::new();
         for row in &table.rows {
             let name_cell = table.cell(row.row, None);
             let Some(p) = self.plan.project_named(&row.name) else {
@@ -207,7 +209,7 @@ impl ProjectChecker<'_> {
         }
     }
 
-    fn read_row(&mut self, table: &ProjectTable, row: &ProjectRow, p: usize) -> ProjectFact {
+    fn read_row(&mut self, table: &ProjectTable, row: &ProjectRow, p: ProjectId) -> ProjectFact {
         let project = &self.plan.projects[p];
         let name = project.name.clone();
         let started_cell = a1(row.row, table.started_col);
@@ -278,7 +280,7 @@ impl ProjectChecker<'_> {
         &mut self,
         table: &ProjectTable,
         row: &ProjectRow,
-        p: usize,
+        p: ProjectId,
         started: bool,
     ) -> Option<f64> {
         let col = table.investment_col?;

@@ -179,8 +179,8 @@ pub fn write_xlsx(path: &Path, sheets: &[Sheet]) {
 /// its planned investment spent at the pace of the year.
 pub fn on_schedule(
     plan: &tally::plan::Plan,
-    u: usize,
-    period: tally::period::Period,
+    u: tally::model::UnitId,
+    period: tally::model::Period,
 ) -> tally::template::Filled {
     let values = plan
         .required(u)

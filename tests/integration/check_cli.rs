@@ -108,3 +108,52 @@ fn inputs_are_never_modified() {
         "nothing written into the inbox"
     );
 }
+
+/// `tally check` on the sample county, with stdout going to `stdout`.
+fn check_samples_to(stdout: std::process::Stdio) -> std::process::Child {
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["check", "--format", "json", "--plan"])
+        .arg(format!("{root}/samples/plan.xlsx"))
+        .arg("--inbox")
+        .arg(format!("{root}/samples/inbox/2022-03"))
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tally starts")
+}
+
+#[test]
+fn a_full_disk_behind_stdout_is_a_failure_with_the_reason() {
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = check_samples_to(full.into()).wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("无法输出结果") && err.contains("磁盘已满"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_exit_0() {
+    // The sample inbox has errors: read whole, the check exits 1.
+    let mut child = check_samples_to(std::process::Stdio::piped());
+    // The reader goes away before tally writes (as `| head -0` would).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::book::{Sheet, n, t, write_xlsx};
 use crate::common::{Workdir, run_samples, tally};
@@ -97,7 +96,7 @@ fn mail(run: &Path, config: &Path, extra: &[&str]) -> (i32, String) {
 }
 
 fn sha(path: &Path) -> String {
-    tally::ingest::hex(&Sha256::digest(std::fs::read(path).unwrap()))
+    tally::files::sha256_hex(&std::fs::read(path).unwrap())
 }
 
 #[test]

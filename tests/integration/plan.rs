@@ -2,18 +2,20 @@
 
 use crate::book::{Sheet, n, t, write_xlsx};
 use crate::common::{Workdir, small_plan, tally};
-use tally::plan::{Aggregation, Direction, Profile, read_plan};
+use tally::model::{Aggregation, Direction, Id, IndicatorId, Profile, UnitId};
+use tally::plan::read_plan;
 
 #[test]
 fn the_small_plan_reads_with_aliases_percent_targets_and_profiles() {
     let w = Workdir::new("plan_ok");
     let plan = read_plan(&w.plan()).expect("plan reads");
     assert_eq!(plan.units.len(), 3);
-    assert_eq!(plan.unit_named("发改局"), Some(2));
+    let u = UnitId::new;
+    assert_eq!(plan.unit_named("发改局"), Some(u(2)));
     let ny01 = plan.indicator_by_code("NY01").unwrap();
     let ind = &plan.indicators[ny01];
     assert_eq!(ind.aggregation, Aggregation::Ratio);
-    let (num, den) = ind.ratio_of.unwrap();
+    let [num, den] = ind.ratio_of.unwrap().parts();
     assert_eq!(
         (
             plan.indicators[num].code.as_str(),
@@ -22,24 +24,24 @@ fn the_small_plan_reads_with_aliases_percent_targets_and_profiles() {
         ("NY02", "NY03")
     );
     // "70%" and 0.7 are the same target; 85 on a % indicator is 0.85.
-    assert_eq!(plan.target(Some(0), ny01).unwrap().goal.target, 0.7);
-    assert_eq!(plan.target(Some(1), ny01).unwrap().goal.target, 0.7);
+    assert_eq!(plan.target(Some(u(0)), ny01).unwrap().goal.target, 0.7);
+    assert_eq!(plan.target(Some(u(1)), ny01).unwrap().goal.target, 0.7);
     let ws01 = plan.indicator_by_code("WS01").unwrap();
-    assert!((plan.target(Some(1), ws01).unwrap().goal.target - 0.85).abs() < 1e-12);
+    assert!((plan.target(Some(u(1)), ws01).unwrap().goal.target - 0.85).abs() < 1e-12);
     let aq = plan.indicator_by_code("AQ01").unwrap();
     assert_eq!(plan.indicators[aq].direction, Direction::Lower);
     let st = plan.indicator_by_code("ST01").unwrap();
     assert_eq!(plan.indicators[st].profile, Profile::Quarterly);
     assert_eq!(
-        plan.target(Some(0), st).unwrap().goal.milestones,
+        plan.target(Some(u(0)), st).unwrap().goal.milestones,
         [Some(0.1), Some(0.2), Some(0.3)]
     );
     // A target row by alias ("大马营") belongs to the unit.
     let fa = plan.indicator_by_code("FA01").unwrap();
-    assert_eq!(plan.target(Some(1), fa).unwrap().goal.target, 800.0);
+    assert_eq!(plan.target(Some(u(1)), fa).unwrap().goal.target, 800.0);
     // The ratio is reported as its parts.
     let required: Vec<&str> = plan
-        .required(1)
+        .required(u(1))
         .iter()
         .map(|&i| plan.indicators[i].code.as_str())
         .collect();
@@ -68,7 +70,10 @@ fn english_sheet_names_and_headers_in_any_order_are_accepted() {
     let plan = read_plan(&p).expect("plan reads");
     assert_eq!(plan.targets.len(), 2);
     assert_eq!(plan.targets[0].unit, None, "全县 is the county");
-    assert_eq!(plan.indicators[0].direction, Direction::Lower);
+    assert_eq!(
+        plan.indicators[IndicatorId::new(0)].direction,
+        Direction::Lower
+    );
 }
 
 #[test]
@@ -164,5 +169,11 @@ fn a_plan_without_its_sheets_or_columns_says_which() {
     assert!(text.contains("缺少工作表“目标”"), "{text}");
     assert!(text.contains("表头缺少“类型”列"), "{text}");
     let missing = read_plan(&w.path("nope.xlsx")).unwrap_err();
-    assert!(missing.to_string().contains("无法读取计划表文件"));
+    assert!(missing.to_string().contains("无法读取计划表"), "{missing}");
+    // The reason is kept as the error's source, said in Chinese at the end.
+    let said = tally::errors::chain(&missing);
+    assert!(
+        said.contains("nope.xlsx") && said.contains("找不到"),
+        "{said}"
+    );
 }

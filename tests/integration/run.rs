@@ -388,7 +388,7 @@ fn the_composite_score_weighs_capped_completion_and_ceilings() {
     let plan_path = agg_inbox(&w);
     let options = tally::validate::CheckOptions {
         period: "2022-03".parse().ok(),
-        tolerance: 0.1,
+        tolerance: tally::model::Tolerance::DEFAULT,
         previous: None,
     };
     let i = tally::pipeline::inspect(
@@ -403,7 +403,7 @@ fn the_composite_score_weighs_capped_completion_and_ceilings() {
         &i.checked.facts,
         &i.checked.projects,
         "2022-03".parse().unwrap(),
-        0.1,
+        tally::model::Tolerance::DEFAULT,
         &Default::default(),
     )
     .unwrap();

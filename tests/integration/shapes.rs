@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use crate::book::{C, Sheet, n, t};
 use crate::common::{Workdir, line, qingquan_clean, standard};
 use tally::ingest::ReadOptions;
-use tally::pipeline::{Inspection, inspect};
+use tally::pipeline::inspect;
 use tally::validate::CheckOptions;
+use tally::validate::Inspection;
 
 fn run(w: &Workdir) -> Inspection {
     run_with(&w.plan(), w)
@@ -18,7 +19,7 @@ fn run(w: &Workdir) -> Inspection {
 fn run_with(plan: &std::path::Path, w: &Workdir) -> Inspection {
     let options = CheckOptions {
         period: "2022-03".parse().ok(),
-        tolerance: 0.1,
+        tolerance: tally::model::Tolerance::DEFAULT,
         previous: None,
     };
     inspect(plan, &w.inbox(), &ReadOptions::default(), &options).expect("inspect")
@@ -216,7 +217,7 @@ fn an_ods_saved_by_libreoffice_reads_the_same_values_as_its_xlsx_original() {
             .map(|f| {
                 (
                     i.plan.indicators[f.indicator].code.clone(),
-                    tally::issue::a1(f.row, 4),
+                    tally::model::issue::a1(f.row, 4),
                     f.value,
                 )
             })
@@ -227,8 +228,8 @@ fn an_ods_saved_by_libreoffice_reads_the_same_values_as_its_xlsx_original() {
     // Both put 本年累计 in column E (index 4), so rows compare as cells.
     let (ods, ods_sub) = read(root.join("tests/fixtures/大马营镇-3月.ods"));
     let (xlsx, xlsx_sub) = read(root.join("samples/inbox/2022-03/大马营镇-3月.xlsx"));
-    assert_eq!(ods_sub.status, tally::validate::SubmissionStatus::Accepted);
-    assert_eq!(ods_sub.unit.as_deref(), Some("大马营镇"));
+    assert_eq!(ods_sub.status, tally::model::SubmissionStatus::Accepted);
+    assert_eq!(ods_sub.unit.map(|u| u.name).as_deref(), Some("大马营镇"));
     assert_eq!(ods_sub.reported_at, xlsx_sub.reported_at);
     assert!(ods.len() >= 12, "{ods:?}");
     assert_eq!(ods, xlsx);

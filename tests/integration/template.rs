@@ -8,6 +8,7 @@ use calamine::{Data, DataType, Reader, open_workbook_auto};
 
 use crate::common::{Workdir, tally};
 use tally::ingest::ReadOptions;
+use tally::model::{IndicatorId, Period, ProjectId, Severity, Tolerance};
 use tally::pipeline::inspect;
 use tally::plan::read_plan;
 use tally::validate::CheckOptions;
@@ -36,8 +37,8 @@ fn templates_for_every_unit_are_prefilled_protected_and_validating() {
         String::from_utf8_lossy(&out.stderr)
     );
     let plan = read_plan(&plan_path).unwrap();
-    let period: tally::period::Period = "2022-03".parse().unwrap();
-    for (u, unit) in plan.units.iter().enumerate() {
+    let period: Period = "2022-03".parse().unwrap();
+    for (u, unit) in plan.units.iter_enumerated() {
         let path = w.path("tpl").join(format!("{}.xlsx", unit.name));
         let mut wb = open_workbook_auto(&path).unwrap();
         let mine = plan.projects_of(u);
@@ -126,16 +127,21 @@ fn templates_for_every_unit_are_prefilled_protected_and_validating() {
 }
 
 /// A reported project: (project, started, started on, investment).
-type ProjectSeen = (usize, Option<bool>, Option<chrono::NaiveDate>, Option<f64>);
+type ProjectSeen = (
+    ProjectId,
+    Option<bool>,
+    Option<chrono::NaiveDate>,
+    Option<f64>,
+);
 
 /// Checks one filled template alone in an inbox; returns (errors, warnings,
 /// values by indicator, projects).
-fn check_filled(file: &Path) -> (usize, usize, Vec<(usize, f64)>, Vec<ProjectSeen>) {
+fn check_filled(file: &Path) -> (usize, usize, Vec<(IndicatorId, f64)>, Vec<ProjectSeen>) {
     let w = Workdir::new("template_round");
     std::fs::copy(file, w.inbox().join("清泉镇.xlsx")).unwrap();
     let options = CheckOptions {
         period: "2022-03".parse().ok(),
-        tolerance: 0.1,
+        tolerance: Tolerance::DEFAULT,
         previous: None,
     };
     let i = inspect(
@@ -152,7 +158,7 @@ fn check_filled(file: &Path) -> (usize, usize, Vec<(usize, f64)>, Vec<ProjectSee
             .filter(|x| x.file.is_some() && x.severity == s)
             .count()
     };
-    let mut values: Vec<(usize, f64)> = i
+    let mut values: Vec<(IndicatorId, f64)> = i
         .checked
         .facts
         .iter()
@@ -166,20 +172,20 @@ fn check_filled(file: &Path) -> (usize, usize, Vec<(usize, f64)>, Vec<ProjectSee
         .map(|p| (p.project, p.started, p.started_on, p.investment))
         .collect();
     (
-        own(tally::issue::Severity::Error),
-        own(tally::issue::Severity::Warning),
+        own(Severity::Error),
+        own(Severity::Warning),
         values,
         projects,
     )
 }
 
 /// What the fixtures were filled with (examples/make_samples.rs, `on_schedule`).
-fn filled() -> (Vec<(usize, f64)>, Vec<ProjectSeen>) {
+fn filled() -> (Vec<(IndicatorId, f64)>, Vec<ProjectSeen>) {
     let plan = read_plan(&root().join("samples/plan.xlsx")).unwrap();
-    let period: tally::period::Period = "2022-03".parse().unwrap();
+    let period: Period = "2022-03".parse().unwrap();
     let u = plan.unit_named("清泉镇").unwrap();
     let filled = crate::book::on_schedule(&plan, u, period);
-    let mut v: Vec<(usize, f64)> = filled.values.into_iter().collect();
+    let mut v: Vec<(IndicatorId, f64)> = filled.values.into_iter().collect();
     v.sort_by_key(|x| x.0);
     let mut p: Vec<ProjectSeen> = filled
         .projects

@@ -9,6 +9,9 @@ use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
+/// Days after a period's end by which units are asked to report it.
+pub const REPORT_DAYS: i64 = 5;
+
 /// A reporting period: a year, a quarter, a month or an ISO week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
@@ -117,6 +120,13 @@ impl Period {
                 }
             }
         }
+    }
+
+    /// The date by which a unit must report the period (and resend a
+    /// corrected file): [`REPORT_DAYS`] after its end. Templates, feedback
+    /// and reminders all quote it.
+    pub fn due_date(&self) -> NaiveDate {
+        self.end_date() + chrono::Duration::days(REPORT_DAYS)
     }
 
     /// How the period is written for people: 2022年3月, 2022年第二季度 ...

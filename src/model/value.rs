@@ -103,7 +103,7 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// # Examples
 ///
 /// ```
-/// use tally::value::{read_number, CellValue, Reading};
+/// use tally::model::value::{read_number, CellValue, Reading};
 ///
 /// let r = read_number(&CellValue::Text("１，２３４．５ 万元".into()));
 /// assert_eq!(
@@ -208,6 +208,25 @@ pub fn read_date(cell: &CellValue) -> Option<NaiveDate> {
     }
 }
 
+/// A header text reduced to what identifies it: full-width folded, spaces
+/// and line breaks removed, a bracketed unit like `（万元）` dropped,
+/// lower-cased.
+pub fn normalize_label(s: &str) -> String {
+    let folded = fold(s);
+    let mut out = String::with_capacity(folded.len());
+    let mut depth = 0u32;
+    for c in folded.chars() {
+        match c {
+            '(' | '[' | '【' | '〔' => depth += 1,
+            ')' | ']' | '】' | '〕' => depth = depth.saturating_sub(1),
+            c if c.is_whitespace() || c == '*' || c == '＊' => {}
+            c if depth == 0 => out.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +241,14 @@ mod tests {
             percent: false,
             trailing_unit: None,
         }
+    }
+
+    #[test]
+    fn labels_normalize() {
+        assert_eq!(normalize_label(" 本年累计\n（万元）"), "本年累计");
+        assert_eq!(normalize_label("指 标 名 称"), "指标名称");
+        assert_eq!(normalize_label("Actual (万元)"), "actual");
+        assert_eq!(normalize_label("*指标代码"), "指标代码");
     }
 
     #[test]

@@ -5,13 +5,35 @@
 //! `missing_explanation`; aggregation uses it for every row.
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
-use crate::period::day_fraction;
-use crate::plan::{Direction, Profile};
+use super::kinds::{Direction, Profile};
+use super::period::day_fraction;
+pub use super::status::Status;
 
-/// The default tolerance below expected progress before a task is `behind`.
-pub const DEFAULT_TOLERANCE: f64 = 0.10;
+/// How far below expected progress a task may be before it is `behind`: a
+/// fraction in `0..1`, the only values that can exist (a setting, section 3).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Tolerance(f64);
+
+impl Tolerance {
+    /// The contract's default, 0.10.
+    pub const DEFAULT: Tolerance = Tolerance(0.10);
+
+    /// The tolerance `value`, if it is a fraction in `0..1`.
+    pub fn new(value: f64) -> Option<Tolerance> {
+        (0.0..1.0).contains(&value).then_some(Tolerance(value))
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance::DEFAULT
+    }
+}
 
 /// What a (unit, indicator) must reach: the annual target and its shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,46 +82,8 @@ impl Goal {
     }
 }
 
-/// Where a task stands at the period's end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Done,
-    OnTrack,
-    Behind,
-    Within,
-    Breach,
-    NoData,
-}
-
-impl Status {
-    /// The contract's code for the status (`on_track` ...).
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Done => "done",
-            Status::OnTrack => "on_track",
-            Status::Behind => "behind",
-            Status::Within => "within",
-            Status::Breach => "breach",
-            Status::NoData => "no_data",
-        }
-    }
-
-    /// The status as the bureau says it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Done => "已完成",
-            Status::OnTrack => "正常推进",
-            Status::Behind => "滞后",
-            Status::Within => "控制在目标内",
-            Status::Breach => "超出控制目标",
-            Status::NoData => "无数据",
-        }
-    }
-}
-
 /// The status of `actual` against `goal` at `elapsed`, with `tolerance`.
-pub fn status(goal: &Goal, actual: Option<f64>, elapsed: f64, tolerance: f64) -> Status {
+pub fn status(goal: &Goal, actual: Option<f64>, elapsed: f64, tolerance: Tolerance) -> Status {
     status_at(
         goal.direction,
         goal.target,
@@ -115,7 +99,7 @@ pub fn status_at(
     target: f64,
     expected: f64,
     actual: Option<f64>,
-    tolerance: f64,
+    tolerance: Tolerance,
 ) -> Status {
     let Some(actual) = actual else {
         return Status::NoData;
@@ -124,7 +108,7 @@ pub fn status_at(
         Direction::Lower if actual <= target => Status::Within,
         Direction::Lower => Status::Breach,
         Direction::Higher if actual >= target => Status::Done,
-        Direction::Higher if actual >= expected * (1.0 - tolerance) => Status::OnTrack,
+        Direction::Higher if actual >= expected * (1.0 - tolerance.get()) => Status::OnTrack,
         Direction::Higher => Status::Behind,
     }
 }
@@ -188,17 +172,26 @@ mod tests {
     #[test]
     fn status_follows_the_contract() {
         let g = goal(Profile::Linear); // expects 30 at a quarter
-        assert_eq!(status(&g, None, 0.25, 0.1), Status::NoData);
-        assert_eq!(status(&g, Some(120.0), 0.25, 0.1), Status::Done);
-        assert_eq!(status(&g, Some(27.0), 0.25, 0.1), Status::OnTrack);
-        assert_eq!(status(&g, Some(26.9), 0.25, 0.1), Status::Behind);
-        assert_eq!(status(&g, Some(26.9), 0.25, 0.2), Status::OnTrack);
+        let (t10, t20) = (Tolerance::DEFAULT, Tolerance::new(0.2).unwrap());
+        assert_eq!(status(&g, None, 0.25, t10), Status::NoData);
+        assert_eq!(status(&g, Some(120.0), 0.25, t10), Status::Done);
+        assert_eq!(status(&g, Some(27.0), 0.25, t10), Status::OnTrack);
+        assert_eq!(status(&g, Some(26.9), 0.25, t10), Status::Behind);
+        assert_eq!(status(&g, Some(26.9), 0.25, t20), Status::OnTrack);
         let lower = Goal {
             direction: Direction::Lower,
             target: 3.0,
             ..g
         };
-        assert_eq!(status(&lower, Some(3.0), 0.25, 0.1), Status::Within);
-        assert_eq!(status(&lower, Some(4.0), 0.25, 0.1), Status::Breach);
+        assert_eq!(status(&lower, Some(3.0), 0.25, t10), Status::Within);
+        assert_eq!(status(&lower, Some(4.0), 0.25, t10), Status::Breach);
+    }
+
+    #[test]
+    fn a_tolerance_is_a_fraction_below_one() {
+        assert_eq!(Tolerance::new(0.0).map(Tolerance::get), Some(0.0));
+        assert!(Tolerance::new(1.0).is_none());
+        assert!(Tolerance::new(-0.1).is_none());
+        assert!(Tolerance::new(f64::NAN).is_none());
     }
 }

@@ -1,0 +1,67 @@
+//! Each unit's rows, files and issues, gathered once for all units: the
+//! feedback workbooks and `run.json` both speak to one unit at a time, and
+//! a county of 10,000 units made per-unit filters quadratic
+//! (bench/run.sh 10000).
+
+use crate::aggregate::{Consolidation, UnitRow};
+use crate::model::{IdVec, Issue, SubmissionStatus, UnitId};
+use crate::plan::Plan;
+use crate::validate::{Checked, Submission};
+
+/// The rows, files and issues of each unit.
+pub struct UnitIndex<'a> {
+    pub rows: IdVec<UnitId, Vec<&'a UnitRow>>,
+    pub files: IdVec<UnitId, Vec<&'a Submission>>,
+    pub issues: IdVec<UnitId, Vec<&'a Issue>>,
+    /// Units with a composite score.
+    pub ranked: usize,
+}
+
+impl<'a> UnitIndex<'a> {
+    pub fn new(plan: &Plan, c: &'a Consolidation, checked: &'a Checked) -> UnitIndex<'a> {
+        fn empty<T>(plan: &Plan) -> IdVec<UnitId, Vec<T>> {
+            plan.units.iter().map(|_| Vec::new()).collect()
+        }
+        let mut index = UnitIndex {
+            rows: empty(plan),
+            files: empty(plan),
+            issues: empty(plan),
+            ranked: c.scores.iter().filter(|r| r.rank.is_some()).count(),
+        };
+        for r in &c.by_unit {
+            index.rows[r.unit].push(r);
+        }
+        for s in &checked.submissions {
+            if let Some(u) = &s.unit {
+                index.files[u.id].push(s);
+            }
+        }
+        for i in &checked.issues {
+            if let Some(u) = &i.unit {
+                index.issues[u.id].push(i);
+            }
+        }
+        index
+    }
+
+    /// The unit's accepted file, if any.
+    pub fn accepted(&self, u: UnitId) -> Option<&'a Submission> {
+        self.files[u]
+            .iter()
+            .copied()
+            .find(|s| s.status == SubmissionStatus::Accepted)
+    }
+
+    /// What became of the unit's report as a whole: accepted when any file
+    /// was, else rejected when any was refused, else missing.
+    pub fn status(&self, u: UnitId) -> SubmissionStatus {
+        let has = |st| self.files[u].iter().any(|s| s.status == st);
+        if has(SubmissionStatus::Accepted) {
+            SubmissionStatus::Accepted
+        } else if has(SubmissionStatus::Rejected) {
+            SubmissionStatus::Rejected
+        } else {
+            SubmissionStatus::Missing
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The long lists: 明细 (every task, for pivot tables), 预警 (warnings,
+//! red first), 报送情况 (every file), 校验问题 (every issue) and 趋势
+//! (county completion per period of the year).
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{Chart, ChartType, Color, Workbook, XlsxError};
+
+use super::{DETAIL, ISSUES, SUBMISSIONS, TREND, WARNINGS, project_state};
+use crate::aggregate::{Consolidation, UnitRow};
+use crate::model::{IndicatorId, SubmissionStatus, UnitId, Warning};
+use crate::plan::Plan;
+use crate::store::TrendPoint;
+use crate::validate::Checked;
+use crate::xlsx::Sheet;
+use crate::xlsx::style::{derived_format, number_format, status_color, warning_color};
+
+/// 明细: the long table, filterable, for pivot tables.
+pub(super) fn detail(
+    wb: &mut Workbook,
+    plan: &Plan,
+    c: &Consolidation,
+    title: &str,
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, DETAIL, title, true)?;
+    s.header_row(
+        0,
+        &[
+            "单位",
+            "指标代码",
+            "指标名称",
+            "计量单位",
+            "年度目标",
+            "本年累计",
+            "完成率",
+            "时间进度应完成",
+            "差额",
+            "状态",
+            "预警",
+            "排名",
+            "备注",
+        ],
+    )?;
+    for (k, r) in c.by_unit.iter().enumerate() {
+        let row = k as u32 + 1;
+        let ind = &plan.indicators[r.indicator];
+        let fmt = number_format(&ind.uom);
+        s.text(row, 0, &plan.units[r.unit].name)?;
+        s.text(row, 1, &ind.code)?;
+        s.text(row, 2, &ind.name)?;
+        s.text(row, 3, &ind.uom)?;
+        s.number(row, 4, Some(r.target), fmt)?;
+        s.number(row, 5, r.actual, fmt)?;
+        s.number(row, 6, r.completion, "0.0%")?;
+        s.number(row, 7, Some(r.expected), derived_format(&ind.uom))?;
+        s.number(row, 8, r.variance, derived_format(&ind.uom))?;
+        s.filled(row, 9, r.status.label(), status_color(r.status))?;
+        match r.warning {
+            Some(w) => s.filled(row, 10, w.label(), warning_color(w))?,
+            None => s.text(row, 10, "")?,
+        }
+        s.number(row, 11, r.rank.map(f64::from), "0")?;
+        s.text(row, 12, r.note.as_deref().unwrap_or(""))?;
+    }
+    s.ws.autofilter(0, 0, c.by_unit.len().max(1) as u32, 12)?;
+    s.finish()
+}
+
+/// 预警: every task behind or in breach, red first.
+pub(super) fn warnings(
+    wb: &mut Workbook,
+    plan: &Plan,
+    c: &Consolidation,
+    title: &str,
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, WARNINGS, title, true)?;
+    s.header_row(
+        0,
+        &[
+            "预警",
+            "单位",
+            "指标代码",
+            "指标名称",
+            "年度目标",
+            "本年累计",
+            "时间进度应完成",
+            "差额",
+            "完成率",
+            "状态",
+            "滞后原因",
+        ],
+    )?;
+    let mut rows: Vec<_> = c.by_unit.iter().filter(|r| r.warning.is_some()).collect();
+    rows.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(r.warning.map(|w| w as u8)),
+            r.unit,
+            r.indicator,
+        )
+    });
+    let reds = rows
+        .iter()
+        .take_while(|r| r.warning == Some(Warning::Red))
+        .count();
+    let mut row = 1;
+    for r in &rows[..reds] {
+        warning_row(&mut s, plan, r, row)?;
+        row += 1;
+    }
+    // Overdue projects are red warnings too, after the red tasks.
+    let mut overdue: Vec<_> = c.projects.rows.iter().filter(|r| r.overdue).collect();
+    overdue.sort_by_key(|r| (plan.projects[r.project].unit, r.project));
+    for r in overdue {
+        let p = &plan.projects[r.project];
+        s.filled(row, 0, Warning::Red.label(), warning_color(Warning::Red))?;
+        s.text(row, 1, &plan.units[p.unit].name)?;
+        s.text(row, 2, "重点项目")?;
+        let by = p.start_by.map(|d| format!("（应于 {d} 前开工）"));
+        s.text(row, 3, &format!("{}{}", p.name, by.unwrap_or_default()))?;
+        s.number(row, 4, p.planned_investment, "#,##0.0")?;
+        s.number(row, 5, r.investment, "#,##0.0")?;
+        s.number(row, 6, None, "#,##0.0")?;
+        s.number(row, 7, None, "#,##0.0")?;
+        s.number(row, 8, r.completion, "0.0%")?;
+        let (state, fill) = project_state(r);
+        s.filled(row, 9, state, fill)?;
+        s.text(row, 10, r.blocker.as_deref().unwrap_or("（未说明）"))?;
+        row += 1;
+    }
+    for r in &rows[reds..] {
+        warning_row(&mut s, plan, r, row)?;
+        row += 1;
+    }
+    s.finish()
+}
+
+fn warning_row(s: &mut Sheet<'_>, plan: &Plan, r: &UnitRow, row: u32) -> Result<(), XlsxError> {
+    let ind = &plan.indicators[r.indicator];
+    let fmt = number_format(&ind.uom);
+    let w = r.warning.expect("rows with a warning");
+    s.filled(row, 0, w.label(), warning_color(w))?;
+    s.text(row, 1, &plan.units[r.unit].name)?;
+    s.text(row, 2, &ind.code)?;
+    s.text(row, 3, &ind.name)?;
+    s.number(row, 4, Some(r.target), fmt)?;
+    s.number(row, 5, r.actual, fmt)?;
+    s.number(row, 6, Some(r.expected), derived_format(&ind.uom))?;
+    s.number(row, 7, r.variance, derived_format(&ind.uom))?;
+    s.number(row, 8, r.completion, "0.0%")?;
+    s.filled(row, 9, r.status.label(), status_color(r.status))?;
+    s.text(row, 10, r.note.as_deref().unwrap_or("（未说明）"))
+}
+
+/// 报送情况: every inbox file and every missing unit.
+pub(super) fn submissions(
+    wb: &mut Workbook,
+    checked: &Checked,
+    changes: &HashMap<UnitId, Vec<String>>,
+    title: &str,
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, SUBMISSIONS, title, true)?;
+    s.header_row(
+        0,
+        &[
+            "文件",
+            "单位",
+            "状态",
+            "填报日期",
+            "错误",
+            "警告",
+            "SHA-256",
+        ],
+    )?;
+    for (k, sub) in checked.submissions.iter().enumerate() {
+        let row = k as u32 + 1;
+        let fill = match sub.status {
+            SubmissionStatus::Accepted => Color::RGB(0xC6EFCE),
+            SubmissionStatus::Superseded => Color::RGB(0xEDEDED),
+            SubmissionStatus::Rejected | SubmissionStatus::Missing => Color::RGB(0xFFC7CE),
+        };
+        s.text(row, 0, sub.file.as_deref().unwrap_or(""))?;
+        s.text(row, 1, sub.unit.as_ref().map_or("", |u| u.name.as_str()))?;
+        s.filled(row, 2, sub.status.label(), fill)?;
+        s.text(
+            row,
+            3,
+            &sub.reported_at.map(|d| d.to_string()).unwrap_or_default(),
+        )?;
+        s.number(row, 4, Some(sub.errors as f64), "0")?;
+        s.number(row, 5, Some(sub.warnings as f64), "0")?;
+        s.text(row, 6, sub.sha256.as_deref().unwrap_or(""))?;
+        let changed = match (
+            sub.status,
+            sub.unit.as_ref().and_then(|u| changes.get(&u.id)),
+        ) {
+            (SubmissionStatus::Accepted | SubmissionStatus::Missing, Some(c)) => c.join("；"),
+            _ => String::new(),
+        };
+        s.text(row, 7, &changed)?;
+    }
+    s.finish()
+}
+
+/// 趋势: each indicator's county completion per period of the year so far,
+/// against time progress, with a line chart.
+pub(super) fn trend(
+    wb: &mut Workbook,
+    plan: &Plan,
+    points: &[TrendPoint],
+    title: &str,
+) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, TREND, title, false)?;
+    let shown: Vec<IndicatorId> = plan
+        .indicators
+        .ids()
+        .filter(|i| {
+            points
+                .iter()
+                .any(|p| p.completion.get(i).copied().flatten().is_some())
+        })
+        .collect();
+    let mut names = vec!["期别".to_string(), "时间进度".to_string()];
+    names.extend(shown.iter().map(|&i| plan.indicators[i].name.clone()));
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    s.header_row(0, &refs)?;
+    for (k, p) in points.iter().enumerate() {
+        let row = k as u32 + 1;
+        s.text(row, 0, &p.label)?;
+        s.number(row, 1, Some(p.elapsed), "0.0%")?;
+        for (j, &i) in shown.iter().enumerate() {
+            s.number(
+                row,
+                j as u16 + 2,
+                p.completion.get(&i).copied().flatten(),
+                "0.0%",
+            )?;
+        }
+    }
+    let last = points.len() as u32;
+    if last > 0 {
+        let mut chart = Chart::new(ChartType::Line);
+        chart.title().set_name("全县完成率与时间进度");
+        for col in 1..(shown.len() as u16 + 2) {
+            chart
+                .add_series()
+                .set_name((TREND, 0, col))
+                .set_categories((TREND, 1, 0, last, 0))
+                .set_values((TREND, 1, col, last, col));
+        }
+        chart.y_axis().set_num_format("0%");
+        chart.set_width(900).set_height(400);
+        s.ws.insert_chart(last + 2, 0, &chart)?;
+    }
+    s.finish()
+}
+
+/// 校验问题: every issue with its file, cell and sentence.
+pub(super) fn issues(wb: &mut Workbook, checked: &Checked, title: &str) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(wb, ISSUES, title, true)?;
+    s.header_row(
+        0,
+        &[
+            "文件",
+            "单位",
+            "工作表",
+            "单元格",
+            "指标代码",
+            "级别",
+            "问题代码",
+            "说明",
+        ],
+    )?;
+    for (k, i) in checked.issues.iter().enumerate() {
+        let row = k as u32 + 1;
+        s.text(row, 0, i.file.as_deref().unwrap_or(""))?;
+        s.text(row, 1, i.unit.as_ref().map_or("", |u| u.name.as_str()))?;
+        s.text(row, 2, i.sheet.as_deref().unwrap_or(""))?;
+        s.text(row, 3, i.cell.as_deref().unwrap_or(""))?;
+        s.text(row, 4, i.indicator_code.as_deref().unwrap_or(""))?;
+        s.text(row, 5, i.severity.label())?;
+        s.text(row, 6, i.code.code())?;
+        s.wrapped(row, 7, &i.message, 60.0)?;
+    }
+    s.ws.autofilter(0, 0, checked.issues.len().max(1) as u32, 7)?;
+    s.finish()
+}

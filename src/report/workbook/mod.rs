@@ -1,0 +1,121 @@
+//! `consolidated.xlsx`: the workbook the bureau prints and presents.
+//!
+//! Eight sheets in Chinese (总览, 分单位, 重点项目, 明细, 预警, 报送情况,
+//! 校验问题, 趋势), each ready to print: A4 landscape, one page wide,
+//! header rows repeated, page numbers. The creation time is the period's
+//! end, so the same inputs give the same bytes. One file a sheet (or a few
+//! list sheets), all built on the [`crate::xlsx`] toolkit.
+
+mod lists;
+mod matrix;
+mod overview;
+mod projects;
+
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{Color, XlsxError};
+
+use crate::aggregate::Consolidation;
+use crate::aggregate::projects::ProjectRow;
+use crate::files::{OutputError, write_atomic};
+use crate::model::{Status, Warning};
+use crate::plan::Plan;
+use crate::store::History;
+use crate::validate::Checked;
+use crate::xlsx::new_workbook;
+use crate::xlsx::style::{status_color, warning_color};
+
+const OVERVIEW: &str = "总览";
+const MATRIX: &str = "分单位";
+const PROJECTS: &str = "重点项目";
+const DETAIL: &str = "明细";
+const WARNINGS: &str = "预警";
+const SUBMISSIONS: &str = "报送情况";
+const ISSUES: &str = "校验问题";
+const TREND: &str = "趋势";
+
+/// Sheet names in order, also used by tests and the README.
+pub const SHEETS: [&str; 8] = [
+    OVERVIEW,
+    MATRIX,
+    PROJECTS,
+    DETAIL,
+    WARNINGS,
+    SUBMISSIONS,
+    ISSUES,
+    TREND,
+];
+
+/// The consolidated workbook's file name in the run folder.
+pub const FILE: &str = "consolidated.xlsx";
+
+/// Builds the consolidated workbook and writes it into the run folder;
+/// returns its path.
+///
+/// # Errors
+///
+/// [`OutputError`] when it cannot be built or written.
+pub fn write(
+    dir: &Path,
+    plan: &Plan,
+    c: &Consolidation,
+    checked: &Checked,
+    history: &History,
+) -> Result<PathBuf, OutputError> {
+    let path = dir.join(FILE);
+    let bytes =
+        consolidated(plan, c, checked, history).map_err(|e| OutputError::other(&path, e))?;
+    write_atomic(&path, &bytes)?;
+    Ok(path)
+}
+
+/// Writes the consolidated workbook to bytes.
+///
+/// # Errors
+///
+/// [`XlsxError`] from rust_xlsxwriter, which valid data does not cause.
+pub fn consolidated(
+    plan: &Plan,
+    c: &Consolidation,
+    checked: &Checked,
+    history: &History,
+) -> Result<Vec<u8>, XlsxError> {
+    let title = format!("{}重点工作任务完成情况汇总", c.period.label());
+    let mut wb = new_workbook(c.period, &title)?;
+    overview::overview(&mut wb, plan, c, checked, &title)?;
+    matrix::matrix(&mut wb, plan, c, &title)?;
+    projects::projects(&mut wb, plan, c, &title)?;
+    lists::detail(&mut wb, plan, c, &title)?;
+    lists::warnings(&mut wb, plan, c, &title)?;
+    lists::submissions(&mut wb, checked, &history.changes, &title)?;
+    lists::issues(&mut wb, checked, &title)?;
+    lists::trend(&mut wb, plan, &history.trend, &title)?;
+    wb.save_to_buffer()
+}
+
+/// A date as `2022-03-31`, empty for none.
+pub(crate) fn date_text(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// 是否开工 as the unit wrote it: 是, 否, or empty when unknown.
+pub(crate) fn started_text(started: Option<bool>) -> &'static str {
+    match started {
+        Some(true) => "是",
+        Some(false) => "否",
+        None => "",
+    }
+}
+
+/// How a project stands, in words and colour, for the sheets that list
+/// projects.
+pub(crate) fn project_state(r: &ProjectRow) -> (&'static str, Color) {
+    match (r.started, r.overdue, r.reported) {
+        (_, true, _) => ("逾期未开工", warning_color(Warning::Red)),
+        (Some(true), _, _) if r.on_time => ("已开工", status_color(Status::Done)),
+        (Some(true), _, _) => ("逾期开工", status_color(Status::Behind)),
+        (Some(false), _, _) => ("未到开工期", status_color(Status::NoData)),
+        (None, _, true) => ("待核实", status_color(Status::Behind)),
+        (None, _, false) => ("未报送", status_color(Status::NoData)),
+    }
+}

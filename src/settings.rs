@@ -1,0 +1,184 @@
+//! What was typed, built once into what the commands run with (the way
+//! ripgrep turns its `LowArgs` into `HiArgs`): the command line and
+//! `tally.toml` combined, every value checked, so that the rest of tally
+//! only ever sees settings that can be used (a [`Tolerance`] in `0..1`,
+//! read options with their limits, the store's folder resolved).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::{CheckArgs, Format, MailArgs, ReadArgs, RunArgs, TemplateArgs};
+use crate::config::{Config, ConfigError, MailSettings, SmtpSettings};
+use crate::ingest::{Isolation, ReadOptions};
+use crate::model::{Period, Tolerance};
+use crate::template::TemplateOptions;
+use crate::validate::CheckOptions;
+
+/// `tally check`, built.
+pub struct CheckSettings {
+    pub plan: PathBuf,
+    pub inbox: PathBuf,
+    pub format: Format,
+    pub read: ReadOptions,
+    pub check: CheckOptions,
+}
+
+impl CheckSettings {
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the settings file or a value is unusable.
+    pub fn build(args: &CheckArgs, config: &Config) -> Result<CheckSettings, ConfigError> {
+        Ok(CheckSettings {
+            plan: args.plan.clone(),
+            inbox: args.inbox.clone(),
+            format: args.format,
+            read: read_options(&args.read),
+            check: CheckOptions {
+                period: args.period,
+                tolerance: config.tolerance(args.tolerance)?,
+                previous: None,
+            },
+        })
+    }
+}
+
+/// `tally run`, built.
+pub struct RunSettings {
+    pub plan: PathBuf,
+    pub inbox: PathBuf,
+    pub out: PathBuf,
+    /// The history store: `--store`, else `store` beside the output folder.
+    pub store: PathBuf,
+    pub period: Period,
+    pub tolerance: Tolerance,
+    pub read: ReadOptions,
+}
+
+impl RunSettings {
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the settings file or a value is unusable.
+    pub fn build(args: &RunArgs, config: &Config) -> Result<RunSettings, ConfigError> {
+        Ok(RunSettings {
+            plan: args.plan.clone(),
+            inbox: args.inbox.clone(),
+            out: args.out.clone(),
+            store: args
+                .store
+                .clone()
+                .unwrap_or_else(|| store_beside(&args.out)),
+            period: args.period,
+            tolerance: config.tolerance(args.tolerance)?,
+            read: read_options(&args.read),
+        })
+    }
+}
+
+/// `store` beside an output folder: out/store for --out out/2022-03.
+fn store_beside(out: &Path) -> PathBuf {
+    out.parent()
+        .map_or_else(|| "store".into(), |p| p.join("store"))
+}
+
+/// `tally template`, built.
+pub struct TemplateSettings {
+    pub plan: PathBuf,
+    pub period: Period,
+    pub out: PathBuf,
+    pub options: TemplateOptions,
+}
+
+impl TemplateSettings {
+    pub fn build(args: &TemplateArgs, config: &Config) -> TemplateSettings {
+        TemplateSettings {
+            plan: args.plan.clone(),
+            period: args.period,
+            out: args.out.clone(),
+            options: TemplateOptions {
+                password: config.template.password.clone(),
+                contact: config.template.contact.clone(),
+            },
+        }
+    }
+}
+
+/// `tally mail`, built.
+pub struct MailCommand {
+    pub run: PathBuf,
+    /// `None`: write `.eml` files instead of sending.
+    pub smtp: Option<SmtpSettings>,
+    pub mail: MailSettings,
+    pub dry_run: bool,
+    pub resend: bool,
+}
+
+/// `tally mail` cannot work without `[mail]`.
+#[derive(Debug, thiserror::Error)]
+pub enum MailSettingsError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "找不到设置文件 tally.toml（在当前文件夹中）；请用 --config 指定设置文件，其中要有 [mail] 部分（from、leaders），示例见 samples/tally.toml"
+    )]
+    NoConfigFile,
+    #[error("设置文件 {0} 缺少 [mail] 部分（from、leaders）；示例见 samples/tally.toml")]
+    NoMailSection(PathBuf),
+}
+
+impl MailCommand {
+    /// # Errors
+    ///
+    /// [`MailSettingsError`] when the settings file has no `[mail]`.
+    pub fn build(args: &MailArgs, config: &Config) -> Result<MailCommand, MailSettingsError> {
+        Ok(MailCommand {
+            run: args.run.clone(),
+            smtp: config.smtp.clone().filter(|_| !args.dry_run),
+            mail: match (&config.mail, &config.path) {
+                (Some(m), _) => m.clone(),
+                (None, Some(path)) => return Err(MailSettingsError::NoMailSection(path.clone())),
+                (None, None) => return Err(MailSettingsError::NoConfigFile),
+            },
+            dry_run: args.dry_run,
+            resend: args.resend,
+        })
+    }
+}
+
+/// Files are read in worker processes of this same binary, so that a
+/// workbook that aborts the reader costs only itself.
+pub fn read_options(args: &ReadArgs) -> ReadOptions {
+    let max_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
+    let count = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let isolation = match std::env::current_exe() {
+        Ok(exe) => Isolation::Workers {
+            exe,
+            args: vec![
+                "__worker".into(),
+                "--max-bytes".into(),
+                max_bytes.to_string(),
+                "--memory-limit".into(),
+                args.worker_memory_mb
+                    .saturating_mul(1024 * 1024)
+                    .to_string(),
+            ],
+            count,
+            timeout: Duration::from_secs(args.file_timeout),
+        },
+        Err(_) => Isolation::InProcess,
+    };
+    // A progress bar only where someone watches it.
+    let progress = std::io::stderr().is_terminal().then(|| {
+        indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template("读取报表 {bar:30} {pos}/{len} {elapsed}")
+                .expect("valid template"),
+        )
+    });
+    ReadOptions {
+        max_bytes,
+        isolation,
+        progress,
+    }
+}

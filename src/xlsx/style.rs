@@ -1,0 +1,70 @@
+//! The look shared by every workbook and mail: the status and warning
+//! palette (one colour per meaning, the same on every sheet, in the
+//! feedback and in the mail), and number formats by unit of measure.
+
+use rust_xlsxwriter::Color;
+
+use crate::model::value::is_percent_unit;
+use crate::model::{Status, Warning};
+
+/// The fill of a status, as 0xRRGGBB.
+pub fn status_rgb(s: Status) -> u32 {
+    match s {
+        Status::Done | Status::Within => 0xC6EFCE,
+        Status::OnTrack => 0xE2F0D9,
+        Status::Behind => 0xFFEB9C,
+        Status::Breach => 0xFFC7CE,
+        Status::NoData => 0xEDEDED,
+    }
+}
+
+/// The fill of a warning, as 0xRRGGBB.
+pub fn warning_rgb(w: Warning) -> u32 {
+    match w {
+        Warning::Blue => 0x9BC2E6,
+        Warning::Yellow => 0xFFD966,
+        Warning::Red => 0xFF7C80,
+    }
+}
+
+pub fn status_color(s: Status) -> Color {
+    Color::RGB(status_rgb(s))
+}
+
+pub fn warning_color(w: Warning) -> Color {
+    Color::RGB(warning_rgb(w))
+}
+
+/// A colour as HTML writes it: `#C6EFCE`.
+pub fn html(rgb: u32) -> String {
+    format!("#{rgb:06X}")
+}
+
+/// Header rows: light blue.
+pub const HEADER_FILL: Color = Color::RGB(0xD9E1F2);
+/// A value that could not be used: light red.
+pub const PROBLEM_FILL: Color = Color::RGB(0xFFC7CE);
+/// Where a unit types: light yellow.
+pub const INPUT_FILL: Color = Color::RGB(0xFFF2CC);
+
+/// Number format for a unit of measure: 万元 one decimal, counts whole,
+/// percentages as percent, anything else two decimals.
+pub fn number_format(uom: &str) -> &'static str {
+    match uom.trim() {
+        "万元" | "亿元" | "元" => "#,##0.0",
+        "个" | "起" | "所" | "人" | "座" | "家" | "户" | "项" | "次" | "辆" | "处" => {
+            "#,##0"
+        }
+        u if is_percent_unit(u) => "0.0%",
+        _ => "#,##0.00",
+    }
+}
+
+/// Format for derived values (expected to date, variance): counts get a
+/// decimal, since a quarter of 1 village is 0.25, not 0.
+pub fn derived_format(uom: &str) -> &'static str {
+    match number_format(uom) {
+        "#,##0" => "#,##0.0",
+        f => f,
+    }
+}
