@@ -463,8 +463,9 @@ type Tgt = (
 
 fn targets() -> Vec<Tgt> {
     let mut v: Vec<Tgt> = vec![
-        // County figures the speech gives.
-        ("全县", "PJ01", 56.0, None, None, None, Some((2022, 3, 31))),
+        // County figures the speech gives. 重点项目开复工 has no county row:
+        // its target is the sum of the units', one per key project of the
+        // register due by 31 March, so the two always agree.
         ("全县", "ST01", 1.21, Some(0.45), Some(1.0), Some(1.1), None),
         (
             "全县",
@@ -480,15 +481,6 @@ fn targets() -> Vec<Tgt> {
         ("全县", "CJ02", 1300.0, None, None, None, None),
         ("全县", "NY01", 0.70, None, None, None, None),
         ("县发展和改革局", "FA01", 60000.0, None, None, None, None),
-        (
-            "县发展和改革局",
-            "PJ01",
-            24.0,
-            None,
-            None,
-            None,
-            Some((2022, 3, 31)),
-        ),
         ("县发展和改革局", "ZS01", 80000.0, None, None, None, None),
         ("县住房和城乡建设局", "CJ01", 30.0, None, None, None, None),
         ("县住房和城乡建设局", "CJ02", 1300.0, None, None, None, None),
@@ -548,15 +540,6 @@ fn targets() -> Vec<Tgt> {
         let s = scale[i];
         v.extend([
             (u, "FA01", (9000.0 * s).round(), None, None, None, None),
-            (
-                u,
-                "PJ01",
-                (4.0 * s).round(),
-                None,
-                None,
-                None,
-                Some((2022, 3, 31)),
-            ),
             (u, "ZS01", (6000.0 * s).round(), None, None, None, None),
             (u, "NY01", 0.70, None, None, None, None),
             (u, "NY04", 0.2, Some(0.05), Some(0.12), Some(0.17), None),
@@ -573,7 +556,38 @@ fn targets() -> Vec<Tgt> {
             v.push((u, "XC01", 1.0, None, None, None, None));
         }
     }
+    // 重点项目开复工: each unit's key projects due by the end of March.
+    let units = TOWNSHIPS
+        .iter()
+        .copied()
+        .chain(DEPARTMENTS.iter().map(|d| d.0));
+    for u in units {
+        let due = projects_due_by_march(u);
+        if due > 0 {
+            v.push((u, "PJ01", due as f64, None, None, None, Some((2022, 3, 31))));
+        }
+    }
     v
+}
+
+/// How many of a unit's key projects must have started by 31 March.
+fn projects_due_by_march(unit: &str) -> usize {
+    PROJECTS
+        .iter()
+        .filter(|p| p.1 == unit && p.5.is_some_and(|by| by <= (3, 31)))
+        .count()
+}
+
+/// How many of a unit's projects due by 31 March its project table below
+/// says are started: what it reports as 重点项目开复工, so the indicator
+/// and the register agree.
+fn projects_started(unit: &str) -> f64 {
+    match unit {
+        "县发展和改革局" => 3.0,     // 绣花庙风电场 not started
+        "县住房和城乡建设局" => 1.0, // 加气站, 停车场 not started
+        "位奇镇" | "霍城镇" => 0.0,
+        _ => projects_due_by_march(unit) as f64,
+    }
 }
 
 fn write_plan(path: &Path) {
@@ -721,7 +735,7 @@ fn value(unit: &str, code: &str, share: f64) -> C {
         "NY03" => n(3000.0),
         "AQ01" => n(0.0),
         "WS01" => n(target * 100.0),
-        "PJ01" => n(target),
+        "PJ01" => n(projects_started(unit)),
         "XC01" => n(0.0),
         _ if q1.is_some() => n((q1.unwrap_or(0.0) * pace * 1000.0).round() / 1000.0),
         _ if ind(code).2 == "个" => n((target * share).round()),
@@ -884,7 +898,7 @@ fn main() {
             let v = match c {
                 "FA01" => t("２，９８０．５"),
                 "ZS01" => t("1,850 万元"),
-                "PJ01" => t("５"),
+                "PJ01" => t("１"),
                 "AQ01" => t("无"),
                 "NY04" => t(" 0.06 "),
                 "WS01" => t("81%"),
@@ -917,7 +931,7 @@ fn main() {
                 "WS01" => C::F("C9/C10".into(), Some("#DIV/0!".into())), // formula error
                 "ST01" => t("0.03亩"),                                   // wrong unit of measure
                 "ST02" => C::E,                                          // left empty
-                "PJ01" => n(12.0),                                       // far over target
+                "PJ01" => n(0.0), // its one project is not started
                 _ => value("霍城镇", c, 0.26),
             };
             (c, v, "")

@@ -1,37 +1,87 @@
-//! The command line as typed (CONTRACT.md section 8). Only parsing lives
-//! here; `main.rs` turns these into built options and calls the library.
+//! The command line as typed (CONTRACT.md section 8), in Chinese like
+//! everything else a bureau clerk reads. Only parsing lives here: what
+//! was typed is built into settings in `settings.rs`. clap's own words
+//! ("Usage", "Options", its error sentences) are replaced: the help by
+//! templates and headings set here, the errors by [`describe_error`].
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::model::Period;
 
-/// Consolidates township and department progress workbooks for a county
-/// statistics bureau.
+/// The help of `tally` itself, with clap's English headings replaced.
+const HELP: &str = "\
+{about-with-newline}
+用法：{usage}
+
+命令：
+{subcommands}
+
+选项：
+{options}{after-help}";
+
+/// The help of a command.
+const COMMAND_HELP: &str = "\
+{about-with-newline}
+用法：{usage}
+
+选项：
+{options}{after-help}";
+
+#[rustfmt::skip]
+/// 汇总乡镇、部门报送的重点工作进展报表：检查每个单位的报表，汇总全县完成情况，生成汇总表、数据文件和各单位的反馈表，并发送邮件。
 #[derive(Debug, Parser)]
-#[command(name = "tally", version, about)]
+#[command(
+    name = "tally",
+    version,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "命令",
+    subcommand_value_name = "命令",
+    next_help_heading = "选项",
+    override_usage = "tally <命令> [选项]",
+    after_help = "每个命令的用法：tally <命令> --help\n\
+                  示例：tally run --plan samples/plan.xlsx --inbox samples/inbox/2022-03 --period 2022-03 --out out/2022-03"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// 显示帮助
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// 显示版本
+    #[arg(short = 'V', long = "version", action = ArgAction::Version)]
+    version: Option<bool>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read every workbook in the inbox and report what is wrong, by file.
+    /// 检查收件文件夹中的每份报表，按文件列出问题（不生成任何文件）
+    #[command(
+        override_usage = "tally check --plan <计划表> --inbox <收件文件夹> [--period <期别>] [选项]"
+    )]
     Check(CheckArgs),
-    /// Check the inbox, consolidate the period and write the consolidated
-    /// workbook and the data files into the output folder.
+    /// 检查并汇总本期报表：生成汇总工作簿、数据文件和各单位的反馈表
+    #[command(
+        override_usage = "tally run --plan <计划表> --inbox <收件文件夹> --period <期别> --out <输出文件夹> [选项]"
+    )]
     Run(RunArgs),
-    /// Write one template workbook per unit of the plan, to send out.
+    /// 为计划中的每个单位生成本期的填报模板，下发各单位
+    #[command(
+        override_usage = "tally template --plan <计划表> --period <期别> --out <文件夹> [选项]"
+    )]
     Template(TemplateArgs),
-    /// Mail the run's results: the consolidated workbook to the leaders,
-    /// each unit its feedback.
+    /// 发送汇总结果：汇总表发给领导，反馈表发给各单位
+    #[command(override_usage = "tally mail --run <运行结果文件夹> [选项]")]
     Mail(MailArgs),
-    /// List the periods kept in a history store.
+    /// 列出历史数据目录中已汇总的各期
+    #[command(override_usage = "tally history --store <历史数据目录>")]
     History {
-        /// The store folder (see `run --store`).
-        #[arg(long)]
+        /// 历史数据目录（见 run 的 --store）
+        #[arg(long, value_name = "历史数据目录")]
         store: PathBuf,
     },
     /// Internal: read workbooks for a supervising tally process.
@@ -51,88 +101,100 @@ pub enum Format {
     Json,
 }
 
+/// The period as the bureau writes it: 2022-03, 2022年3月, 2022年第二季度 ...
+fn period(s: &str) -> Result<Period, crate::model::period::PeriodError> {
+    s.parse()
+}
+
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The plan workbook (目标任务分解表).
-    #[arg(long)]
+    /// 计划表（目标任务分解表）
+    #[arg(long, value_name = "计划表")]
     pub plan: PathBuf,
-    /// The folder holding the submitted workbooks.
-    #[arg(long)]
+    /// 存放各单位报表的收件文件夹
+    #[arg(long, value_name = "收件文件夹")]
     pub inbox: PathBuf,
-    /// The reporting period: 2022, 2022-Q2, 2022-06 or 2022-W23. Needed for
-    /// the expected-progress checks (滞后原因).
-    #[arg(long)]
+    /// 期别，如 2022-03、2022年3月、2022-Q2、2022年第二季度、2022-W23、2022年第23周；
+    /// 给出期别才检查滞后原因
+    #[arg(long, value_name = "期别", value_parser = period)]
     pub period: Option<Period>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// 输出格式：text（文字，默认）或 json（供程序读取）
+    #[arg(long, value_enum, value_name = "格式", default_value_t = Format::Text, hide_default_value = true, hide_possible_values = true)]
     pub format: Format,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// How far below expected progress a task may be before it is behind
-    /// (default: `[run] tolerance` of the settings file, else 0.10).
-    #[arg(long)]
+    /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
+    #[arg(long, value_name = "小数")]
     pub tolerance: Option<f64>,
-    /// Settings file (default: tally.toml in the working folder, if any).
-    #[arg(long)]
+    /// 设置文件（默认：当前文件夹中的 tally.toml，如有）
+    #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The plan workbook (目标任务分解表).
-    #[arg(long)]
+    /// 计划表（目标任务分解表）
+    #[arg(long, value_name = "计划表")]
     pub plan: PathBuf,
-    /// The folder holding the submitted workbooks.
-    #[arg(long)]
+    /// 存放各单位报表的收件文件夹
+    #[arg(long, value_name = "收件文件夹")]
     pub inbox: PathBuf,
-    /// The reporting period: 2022, 2022-Q2, 2022-06 or 2022-W23.
-    #[arg(long)]
+    /// 期别，如 2022-03、2022年3月、2022-Q2、2022年第二季度、2022-W23、2022年第23周
+    #[arg(long, value_name = "期别", value_parser = period)]
     pub period: Period,
-    /// Where the outputs go (created if needed).
-    #[arg(long)]
+    /// 输出文件夹（不存在则新建）
+    #[arg(long, value_name = "输出文件夹")]
     pub out: PathBuf,
-    /// The history of earlier runs (default: `store` beside the output
-    /// folder, e.g. out/store for --out out/2022-03).
-    #[arg(long)]
+    /// 历史数据目录（默认：输出文件夹旁的 store，如 --out out/2022-03 时为 out/store）
+    #[arg(long, value_name = "历史数据目录")]
     pub store: Option<PathBuf>,
+    /// 一份报表也没有采用时仍然生成结果并记入历史（默认拒绝：多半是文件夹或期别选错了）
+    #[arg(long)]
+    pub allow_empty: bool,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// How far below expected progress a task may be before it is behind
-    /// (default: `[run] tolerance` of the settings file, else 0.10).
-    #[arg(long)]
+    /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
+    #[arg(long, value_name = "小数")]
     pub tolerance: Option<f64>,
-    /// Settings file (default: tally.toml in the working folder, if any).
-    #[arg(long)]
+    /// 设置文件（默认：当前文件夹中的 tally.toml，如有）
+    #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct TemplateArgs {
-    /// The plan workbook (目标任务分解表).
-    #[arg(long)]
+    /// 计划表（目标任务分解表）
+    #[arg(long, value_name = "计划表")]
     pub plan: PathBuf,
-    /// The reporting period the templates are for.
-    #[arg(long)]
+    /// 模板所属的期别，如 2022-03、2022年3月
+    #[arg(long, value_name = "期别", value_parser = period)]
     pub period: Period,
-    /// Where the templates go (created if needed).
-    #[arg(long)]
+    /// 模板存放的文件夹（不存在则新建）
+    #[arg(long, value_name = "文件夹")]
     pub out: PathBuf,
-    /// Settings file (`[template] contact`, `password`; default: tally.toml).
-    #[arg(long)]
+    /// 设置文件（[org] name、[template] contact、password；默认：tally.toml）
+    #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct MailArgs {
-    /// The output folder of `tally run`.
-    #[arg(long)]
+    /// tally run 的输出文件夹
+    #[arg(long, value_name = "运行结果文件夹")]
     pub run: PathBuf,
-    /// Settings file with [smtp] and [mail] (default: tally.toml).
-    #[arg(long)]
+    /// 设置文件，含 [smtp] 和 [mail]（默认：tally.toml）
+    #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
-    /// Write every message to RUN/outbox/*.eml and send nothing.
+    /// 各单位模板所在的文件夹：给未报送的单位附上模板（默认取设置文件 [template] out）
+    #[arg(long, value_name = "文件夹")]
+    pub templates: Option<PathBuf>,
+    /// 只发给这些单位（可重复）
+    #[arg(long = "unit", value_name = "单位")]
+    pub units: Vec<String>,
+    /// 不发送，把每封邮件写成 .eml 文件放到 运行结果文件夹/outbox/
     #[arg(long)]
     pub dry_run: bool,
-    /// Send again messages already delivered.
+    /// 已发送过的邮件也再发一次
     #[arg(long)]
     pub resend: bool,
 }
@@ -140,17 +202,89 @@ pub struct MailArgs {
 /// How inbox files are read.
 #[derive(Debug, clap::Args)]
 pub struct ReadArgs {
-    /// Files larger than this many MB are refused unread.
-    #[arg(long, default_value_t = 50)]
+    /// 大于此大小（MB）的文件不读取（1 到 10240，默认 50）
+    #[arg(long, value_name = "MB", default_value_t = 50, hide_default_value = true,
+          value_parser = clap::value_parser!(u64).range(1..=10240))]
     pub max_file_mb: u64,
-    /// Worker processes reading files (default: one per CPU).
-    #[arg(long)]
-    pub jobs: Option<usize>,
-    /// Seconds a single file may take to read before it is given up.
-    #[arg(long, default_value_t = 60)]
+    /// 同时读取文件的进程数（默认：每个 CPU 一个；1 到 256）
+    #[arg(long, value_name = "个数", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+    /// 单个文件最多读取多少秒，超时视为损坏（1 到 3600，默认 60）
+    #[arg(long, value_name = "秒", default_value_t = 60, hide_default_value = true,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub file_timeout: u64,
-    /// Memory (MB) a reading worker may use before the file it reads is
-    /// given up as damaged.
-    #[arg(long, default_value_t = 2048)]
+    /// 读取进程最多使用的内存（MB），超出视为文件损坏（64 到 65536，默认 2048）
+    #[arg(long, value_name = "MB", default_value_t = 2048, hide_default_value = true,
+          value_parser = clap::value_parser!(u64).range(64..=65536))]
     pub worker_memory_mb: u64,
+}
+
+/// The command line with Chinese help on every command.
+pub fn command() -> clap::Command {
+    Cli::command()
+        .help_template(HELP)
+        .mut_subcommands(|c| c.help_template(COMMAND_HELP))
+}
+
+/// Parses the process's arguments.
+///
+/// # Errors
+///
+/// clap's error, to be said with [`describe_error`] (help and version are
+/// "errors" too: print them as they are).
+pub fn parse() -> Result<Cli, clap::Error> {
+    let matches = command().try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// A command-line error in Chinese, with where to look for the right use.
+pub fn describe_error(e: &clap::Error) -> String {
+    let context = |kind: ContextKind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let arg = context(ContextKind::InvalidArg);
+    let value = context(ContextKind::InvalidValue);
+    let what = match e.kind() {
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e)
+                .map(|s| format!("：{s}"))
+                .unwrap_or_default();
+            format!("参数 {arg} 的值“{value}”无效{why}")
+        }
+        ErrorKind::InvalidValue => {
+            let valid = context(ContextKind::ValidValue);
+            if value.is_empty() {
+                format!("参数 {arg} 后面缺少值")
+            } else if valid.is_empty() {
+                format!("参数 {arg} 的值“{value}”无效")
+            } else {
+                format!("参数 {arg} 的值“{value}”无效；可以写 {valid}")
+            }
+        }
+        ErrorKind::MissingRequiredArgument => format!("缺少必须给出的参数：{arg}"),
+        ErrorKind::UnknownArgument => {
+            let hint = context(ContextKind::SuggestedArg);
+            let hint = if hint.is_empty() {
+                String::new()
+            } else {
+                format!("，是不是 {hint}？")
+            };
+            format!("不认识的参数“{arg}”{hint}")
+        }
+        ErrorKind::InvalidSubcommand => {
+            format!("没有“{value}”这个命令；可用的命令：check、run、template、mail、history")
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "缺少命令：check、run、template、mail 或 history".to_string()
+        }
+        ErrorKind::ArgumentConflict => format!("参数 {arg} 不能和 {value} 同时使用"),
+        ErrorKind::TooManyValues => {
+            format!("参数 {arg} 给了多次或多个值")
+        }
+        _ => "命令行参数有误".to_string(),
+    };
+    format!("{what}\n用法见：tally --help，或 tally <命令> --help")
 }

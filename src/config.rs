@@ -2,12 +2,16 @@
 //! bureau sets once rather than on every command line.
 //!
 //! ```toml
+//! [org]
+//! name = "某某县统计局"   # who speaks in titles, mails, notes and templates
+//!
 //! [run]
 //! tolerance = 0.10   # how far below expected progress before a task is behind
 //!
 //! [template]
 //! contact = "县统计局 张敏 0936-1234567"   # printed on every template
 //! password = "tjj"                         # sheet protection (optional)
+//! out = "forms/2022-03"                    # where templates go (tally mail attaches them)
 //! ```
 //!
 //! `[smtp]` and `[mail]` are `tally mail`'s. What is read here is
@@ -26,6 +30,8 @@ pub const DEFAULT_FILE: &str = "tally.toml";
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Config {
     #[serde(default)]
+    pub org: OrgSection,
+    #[serde(default)]
     pub run: RunSection,
     #[serde(default)]
     pub template: TemplateSection,
@@ -38,6 +44,16 @@ pub struct Config {
     pub path: Option<PathBuf>,
 }
 
+/// `[org]`: who speaks in everything tally writes for people.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OrgSection {
+    /// The bureau's name, e.g. 某某县统计局.
+    pub name: Option<String>,
+}
+
+/// The name used when `[org] name` is not set.
+pub const DEFAULT_ORG: &str = "县统计局";
+
 /// `[template]`: settings of `tally template`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct TemplateSection {
@@ -45,6 +61,9 @@ pub struct TemplateSection {
     pub password: Option<String>,
     /// Who townships should ask, printed on the instructions sheet.
     pub contact: Option<String>,
+    /// Where `tally template` writes by custom; `tally mail` attaches a
+    /// missing unit's template from there.
+    pub out: Option<PathBuf>,
 }
 
 /// `[run]`: settings of `check` and `run`.
@@ -125,6 +144,15 @@ impl Config {
         })?;
         config.path = Some(path);
         Ok(config)
+    }
+
+    /// The bureau's name (`[org] name`), or 县统计局.
+    pub fn org(&self) -> String {
+        self.org
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_ORG.to_string())
     }
 
     /// The tolerance: the flag if given, else the file's, else the default.

@@ -2,11 +2,16 @@
 //!
 //! Reads the run folder alone (`run.json`, `consolidated.xlsx`,
 //! `feedback/`): one message to the leaders with the consolidated
-//! workbook, one to each unit with an 邮箱 with its feedback. Bodies are
-//! rendered from `templates/` (HTML with a plain-text alternative). Every
-//! message is recorded in `mail-ledger.json`, so a rerun sends only what
-//! has not been delivered; `--dry-run` (or no `[smtp]`) writes `.eml` files
-//! to `outbox/` instead.
+//! workbook, one to each unit with an 邮箱 with its feedback (and, for a
+//! unit that sent nothing, its template when the templates folder is
+//! known). Bodies are rendered from `templates/` (HTML with a plain-text
+//! alternative), signed by the bureau. Every message is recorded in
+//! `mail-ledger.json` with what it was about (the unit's submission, or
+//! all of them for the leaders), so a rerun mails only those whose
+//! submission changed: a first report as usual, a replaced file as a
+//! correction （更正）, the leaders an update （更新）. A ledger that cannot
+//! be read stops the command before anything is sent. `--dry-run` (or no
+//! `[smtp]`) writes `.eml` files to `outbox/` instead.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,8 +25,9 @@ use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{MailSettings, Security, SmtpSettings};
-use crate::files::{OutputError, safe_file_stem, sha256_hex, write_atomic};
+use crate::files::{OutputError, safe_file_stem, write_atomic};
 use crate::model::Status;
+use crate::model::SubmissionStatus;
 use crate::model::codes::codes;
 use crate::report::manifest::{self, RunManifest, UnitLine};
 use crate::settings::MailCommand;
@@ -63,6 +69,18 @@ pub enum MailError {
     Render(#[source] minijinja::Error),
     #[error("邮件无法组装")]
     Build(#[source] lettre::error::Error),
+    #[error(
+        "发送记录 {path} 已损坏，无法读取；为免重复发送，本次未发送任何邮件。请从备份恢复该文件，或确认后删除它（删除后所有邮件会重新发送）"
+    )]
+    Ledger {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("运行结果中没有单位“{0}”；请检查 --unit 的名称")]
+    UnknownUnit(String),
+    #[error("模板文件夹中没有 {0}；请先运行 tally template，或检查 --templates / [template] out")]
+    NoTemplate(PathBuf),
     #[error(transparent)]
     Output(#[from] OutputError),
 }
@@ -77,14 +95,16 @@ codes! {
 
 /// One message ready to go.
 pub struct Outgoing {
-    /// Stable name in the ledger: who, and which attachment content.
+    /// Its place in the ledger: `leaders`, or `unit:` and the unit's name.
     pub key: String,
+    /// What it is about: the unit's submission, or all of them.
+    pub about: Option<String>,
     pub recipients: Vec<String>,
     pub subject: String,
     pub message: Message,
 }
 
-/// A ledger line.
+/// A ledger line: the last attempt for one recipient.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Delivery {
     pub recipients: Vec<String>,
@@ -93,6 +113,9 @@ pub struct Delivery {
     pub time: String,
     pub status: DeliveryStatus,
     pub error: Option<String>,
+    /// What the last delivered message was about; none before any was.
+    #[serde(default)]
+    pub about: Option<String>,
 }
 
 /// What a mail run did.
@@ -102,6 +125,29 @@ pub struct MailReport {
     pub skipped: Vec<String>,
     pub failed: Vec<(String, String)>,
     pub outbox: Vec<PathBuf>,
+}
+
+/// Whether and how to mail a recipient, from the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Send {
+    /// Already delivered about the same thing.
+    Skip,
+    /// The first message (or a retry of one that failed).
+    First,
+    /// A message about something new: 更正 for a unit, 更新 for leaders.
+    Again,
+}
+
+fn decide(entry: Option<&Delivery>, about: Option<&str>, resend: bool) -> Send {
+    let Some(d) = entry else {
+        return Send::First;
+    };
+    let last = d.about.as_deref();
+    match (d.status, last) {
+        (DeliveryStatus::Delivered, l) if l == about && !resend => Send::Skip,
+        (_, Some(l)) if about.is_some_and(|a| a != l) => Send::Again,
+        _ => Send::First,
+    }
 }
 
 fn mailbox(text: &str) -> Result<Mailbox, MailError> {
@@ -152,14 +198,14 @@ fn render(env: &Environment<'_>, name: &str, ctx: &minijinja::Value) -> Result<S
         .map_err(MailError::Render)
 }
 
-/// A message with a plain and an HTML body and one workbook attached.
+/// A message with a plain and an HTML body and its workbooks attached.
 struct Draft<'a> {
     to: &'a [Mailbox],
     subject: &'a str,
     text: String,
     html: String,
-    file: &'a str,
-    bytes: Vec<u8>,
+    /// (file name, bytes)
+    files: Vec<(String, Vec<u8>)>,
 }
 
 impl Draft<'_> {
@@ -172,12 +218,12 @@ impl Draft<'_> {
             b = b.to(m.clone());
         }
         let ctype = ContentType::parse(XLSX).expect("valid content type");
-        b.multipart(
-            MultiPart::mixed()
-                .multipart(MultiPart::alternative_plain_html(self.text, self.html))
-                .singlepart(Attachment::new(self.file.to_string()).body(self.bytes, ctype)),
-        )
-        .map_err(MailError::Build)
+        let mut body =
+            MultiPart::mixed().multipart(MultiPart::alternative_plain_html(self.text, self.html));
+        for (name, bytes) in self.files {
+            body = body.singlepart(Attachment::new(name).body(bytes, ctype.clone()));
+        }
+        b.multipart(body).map_err(MailError::Build)
     }
 }
 
@@ -188,37 +234,77 @@ fn read(path: &Path) -> Result<Vec<u8>, MailError> {
     })
 }
 
-/// Builds every message of a run folder.
+/// Reads `run.json` of a run folder.
 ///
 /// # Errors
 ///
-/// [`MailError`] when the run folder is incomplete or an address is invalid.
-pub fn messages(run_dir: &Path, settings: &MailSettings) -> Result<Vec<Outgoing>, MailError> {
+/// [`MailError`] when the folder holds no readable run.
+pub fn read_run(run_dir: &Path) -> Result<RunManifest, MailError> {
     let path = run_dir.join(manifest::FILE);
     if !path.is_file() {
         return Err(MailError::NoRun(run_dir.to_path_buf()));
     }
-    let run: RunManifest =
-        serde_json::from_slice(&read(&path)?).map_err(|source| MailError::Json {
-            path: path.clone(),
+    serde_json::from_slice(&read(&path)?).map_err(|source| MailError::Json { path, source })
+}
+
+/// Reads the ledger; none yet is an empty one.
+///
+/// # Errors
+///
+/// [`MailError::Ledger`] when a ledger exists and cannot be read: nothing
+/// may be sent then, or mail would go twice.
+fn load_ledger(path: &Path) -> Result<BTreeMap<String, Delivery>, MailError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| MailError::Ledger {
+            path: path.to_path_buf(),
             source,
-        })?;
-    let from = mailbox(&settings.from)?;
-    let env = environment();
-    let mut out = Vec::new();
-    let leaders: Vec<Mailbox> = settings
-        .leaders
-        .iter()
-        .map(|l| mailbox(l))
-        .collect::<Result<_, _>>()?;
-    if !leaders.is_empty() {
-        out.push(leaders_message(
-            run_dir, &run, &env, &from, &leaders, settings,
-        )?);
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(source) => Err(MailError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
-    for unit in &run.units {
-        if let Some(email) = &unit.email {
-            out.push(unit_message(run_dir, &run, &env, &from, unit, email)?);
+}
+
+/// Everything a message is built from.
+struct Context<'a> {
+    run_dir: &'a Path,
+    run: &'a RunManifest,
+    env: Environment<'static>,
+    from: Mailbox,
+    templates: Option<&'a Path>,
+}
+
+/// Builds the messages that are due: each recipient's, unless the ledger
+/// says it was already delivered about the same thing.
+fn due_messages(
+    ctx: &Context<'_>,
+    command: &MailCommand,
+    ledger: &BTreeMap<String, Delivery>,
+    report: &mut MailReport,
+) -> Result<Vec<Outgoing>, MailError> {
+    let run = ctx.run;
+    for name in &command.units {
+        if !run.units.iter().any(|u| &u.name == name) {
+            return Err(MailError::UnknownUnit(name.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    if command.units.is_empty() && !command.mail.leaders.is_empty() {
+        let about = Some(run.inputs.as_str());
+        match decide(ledger.get("leaders"), about, command.resend) {
+            Send::Skip => report.skipped.push("leaders".into()),
+            send => out.push(leaders_message(ctx, &command.mail, send)?),
+        }
+    }
+    let chosen = |u: &UnitLine| command.units.is_empty() || command.units.contains(&u.name);
+    for unit in run.units.iter().filter(|u| chosen(u)) {
+        let Some(email) = &unit.email else { continue };
+        let key = format!("unit:{}", unit.name);
+        match decide(ledger.get(&key), unit.submission.as_deref(), command.resend) {
+            Send::Skip => report.skipped.push(key),
+            send => out.push(unit_message(ctx, unit, email, send)?),
         }
     }
     Ok(out)
@@ -227,16 +313,21 @@ pub fn messages(run_dir: &Path, settings: &MailSettings) -> Result<Vec<Outgoing>
 /// The leaders' message: the county's figures, the red and yellow tasks,
 /// the key projects, and the consolidated workbook.
 fn leaders_message(
-    run_dir: &Path,
-    run: &RunManifest,
-    env: &Environment<'_>,
-    from: &Mailbox,
-    leaders: &[Mailbox],
+    ctx: &Context<'_>,
     settings: &MailSettings,
+    send: Send,
 ) -> Result<Outgoing, MailError> {
-    let book = read(&run_dir.join("consolidated.xlsx"))?;
+    let run = ctx.run;
+    let leaders: Vec<Mailbox> = settings
+        .leaders
+        .iter()
+        .map(|l| mailbox(l))
+        .collect::<Result<_, _>>()?;
+    let book = read(&ctx.run_dir.join("consolidated.xlsx"))?;
     let attachment = format!("{}重点工作任务完成情况汇总.xlsx", run.period_label);
-    let ctx = context! {
+    let values = context! {
+        org => run.org,
+        update => send == Send::Again,
         period_label => run.period_label,
         attachment => attachment,
         progress => pct(Some(run.elapsed)),
@@ -258,35 +349,37 @@ fn leaders_message(
             blockers => p.blockers.iter().map(|(k, n)| format!("{k} {n} 个")).collect::<Vec<_>>().join("、"),
         }),
     };
-    let subject = format!("{}重点工作任务完成情况汇总", run.period_label);
-    let key = format!("leaders:{}", &sha256_hex(&book)[..16]);
-    let message = Draft {
-        to: leaders,
-        subject: &subject,
-        text: render(env, "leaders.txt", &ctx)?,
-        html: render(env, "leaders.html", &ctx)?,
-        file: &attachment,
-        bytes: book,
+    let mut subject = format!("{}重点工作任务完成情况汇总", run.period_label);
+    if send == Send::Again {
+        subject.push_str("（更新）");
     }
-    .build(from)?;
+    let message = Draft {
+        to: &leaders,
+        subject: &subject,
+        text: render(&ctx.env, "leaders.txt", &values)?,
+        html: render(&ctx.env, "leaders.html", &values)?,
+        files: vec![(attachment, book)],
+    }
+    .build(&ctx.from)?;
     Ok(Outgoing {
-        key,
+        key: "leaders".into(),
+        about: Some(run.inputs.clone()),
         recipients: settings.leaders.clone(),
         subject,
         message,
     })
 }
 
-/// A unit's message: what became of its report, its issues, and its
-/// feedback workbook.
+/// A unit's message: what to do (the errors to fix and the date to resend
+/// by, or what to send), how it stands, its feedback workbook, and for a
+/// unit that sent nothing its template.
 fn unit_message(
-    run_dir: &Path,
-    run: &RunManifest,
-    env: &Environment<'_>,
-    from: &Mailbox,
+    ctx: &Context<'_>,
     unit: &UnitLine,
     email: &str,
+    send: Send,
 ) -> Result<Outgoing, MailError> {
+    let run = ctx.run;
     let address = email.parse().map_err(|source| MailError::Address {
         address: email.to_string(),
         source,
@@ -294,31 +387,58 @@ fn unit_message(
     // The display name is encoded by lettre; nothing in it can end the header.
     let name = unit.name.replace(['\r', '\n'], " ");
     let to = Mailbox::new(Some(name.clone()), address);
-    let bytes = read(&run_dir.join(&unit.feedback))?;
     let attachment = format!(
         "{}{}报表反馈.xlsx",
         safe_file_stem(&unit.name),
         run.period_label
     );
-    let ctx = context! {
-        unit => unit.name, period_label => run.period_label, status => unit.status,
-        score => unit.score.map(|s| pct(Some(s))), rank => unit.rank, ranked => unit.ranked,
-        behind => unit.behind, overdue_projects => unit.overdue_projects,
-        issues => unit.issues, attachment => attachment,
+    let mut files = vec![(attachment.clone(), read(&ctx.run_dir.join(&unit.feedback))?)];
+    let template = match (unit.status, ctx.templates) {
+        (SubmissionStatus::Missing, Some(dir)) => {
+            let path = dir.join(&unit.template);
+            if !path.is_file() {
+                return Err(MailError::NoTemplate(path));
+            }
+            files.push((unit.template.clone(), read(&path)?));
+            Some(unit.template.clone())
+        }
+        _ => None,
     };
-    let subject = format!("{name}{}报表反馈", run.period_label);
-    let key = format!("unit:{}:{}", unit.name, &sha256_hex(&bytes)[..16]);
+    let score_line = match (unit.score, unit.rank) {
+        (Some(s), Some(r)) => Some(format!(
+            "综合得分 {}，在 {} 个{}中排第 {r} 名。",
+            pct(Some(s)),
+            unit.ranked,
+            unit.kind.label()
+        )),
+        _ => None,
+    };
+    let values = context! {
+        org => run.org, unit => unit.name, period_label => run.period_label,
+        due => run.due, resend_by => unit.resend_by, status => unit.status,
+        correction => send == Send::Again,
+        errors => unit.errors, notices => unit.notices, score_line => score_line,
+        behind => unit.behind, overdue_projects => unit.overdue_projects,
+        attachment => attachment, template => template,
+    };
+    let subject = match (unit.status, send) {
+        (SubmissionStatus::Missing, _) => {
+            format!("{name}：请于 {} 前报送{}报表", run.due, run.period_label)
+        }
+        (_, Send::Again) => format!("{name}{}报表反馈（更正）", run.period_label),
+        _ => format!("{name}{}报表反馈", run.period_label),
+    };
     let message = Draft {
         to: &[to],
         subject: &subject,
-        text: render(env, "unit.txt", &ctx)?,
-        html: render(env, "unit.html", &ctx)?,
-        file: &attachment,
-        bytes,
+        text: render(&ctx.env, "unit.txt", &values)?,
+        html: render(&ctx.env, "unit.html", &values)?,
+        files,
     }
-    .build(from)?;
+    .build(&ctx.from)?;
     Ok(Outgoing {
-        key,
+        key: format!("unit:{}", unit.name),
+        about: unit.submission.clone(),
         recipients: vec![email.to_string()],
         subject,
         message,
@@ -345,16 +465,12 @@ fn transport(smtp: &SmtpSettings) -> Result<SmtpTransport, MailError> {
     Ok(builder.build())
 }
 
-fn load_ledger(path: &Path) -> BTreeMap<String, Delivery> {
-    std::fs::read(path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
-}
-
-/// Writes every message to `RUN/outbox/*.eml` instead of sending it.
-fn write_outbox(run_dir: &Path, outgoing: &[Outgoing]) -> Result<MailReport, MailError> {
-    let mut report = MailReport::default();
+/// Writes the messages to `RUN/outbox/*.eml` instead of sending them.
+fn write_outbox(
+    run_dir: &Path,
+    outgoing: &[Outgoing],
+    report: &mut MailReport,
+) -> Result<(), MailError> {
     let outbox = run_dir.join("outbox");
     for m in outgoing {
         let name = format!("{}.eml", safe_file_stem(&m.key.replace(':', "-")));
@@ -362,35 +478,38 @@ fn write_outbox(run_dir: &Path, outgoing: &[Outgoing]) -> Result<MailReport, Mai
         write_atomic(&path, &m.message.formatted())?;
         report.outbox.push(path);
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Sends (or, without `[smtp]` or with `--dry-run`, writes to `outbox/`)
-/// every message of the run folder not yet delivered; `--resend` sends
-/// them all.
+/// every message that is due (see the module docs); `--resend` sends them
+/// all again.
 ///
 /// # Errors
 ///
-/// [`MailError`] when nothing could be attempted; failed messages are in
-/// the report and the ledger, not errors.
+/// [`MailError`] when nothing could be attempted (no run, an unreadable
+/// ledger, a bad address or settings); a message the server refuses is in
+/// the report and the ledger, and the others still go.
 pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
     let run_dir = &command.run;
-    let outgoing = messages(run_dir, &command.mail)?;
+    let run = read_run(run_dir)?;
+    let ledger_path = run_dir.join(LEDGER);
+    let mut ledger = load_ledger(&ledger_path)?;
+    let ctx = Context {
+        run_dir,
+        run: &run,
+        env: environment(),
+        from: mailbox(&command.mail.from)?,
+        templates: command.templates.as_deref(),
+    };
+    let mut report = MailReport::default();
+    let outgoing = due_messages(&ctx, command, &ledger, &mut report)?;
     let Some(smtp) = command.smtp.as_ref().filter(|_| !command.dry_run) else {
-        return write_outbox(run_dir, &outgoing);
+        write_outbox(run_dir, &outgoing, &mut report)?;
+        return Ok(report);
     };
     let transport = transport(smtp)?;
-    let ledger_path = run_dir.join(LEDGER);
-    let mut ledger = load_ledger(&ledger_path);
-    let mut report = MailReport::default();
     for m in outgoing {
-        let delivered = ledger
-            .get(&m.key)
-            .is_some_and(|d| d.status == DeliveryStatus::Delivered);
-        if !command.resend && delivered {
-            report.skipped.push(m.key);
-            continue;
-        }
         let message_id = m
             .message
             .headers()
@@ -398,9 +517,10 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
             .unwrap_or_default()
             .to_string();
         let error = transport.send(&m.message).err().map(|e| e.to_string());
-        let status = match error {
-            None => DeliveryStatus::Delivered,
-            Some(_) => DeliveryStatus::Failed,
+        let previous = ledger.get(&m.key).and_then(|d| d.about.clone());
+        let (status, about) = match error {
+            None => (DeliveryStatus::Delivered, m.about.clone()),
+            Some(_) => (DeliveryStatus::Failed, previous),
         };
         ledger.insert(
             m.key.clone(),
@@ -408,9 +528,10 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
                 recipients: m.recipients.clone(),
                 subject: m.subject.clone(),
                 message_id,
-                time: chrono::Local::now().to_rfc3339(),
+                time: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
                 status,
                 error: error.clone(),
+                about,
             },
         );
         // Written after every message, so a crash loses nothing sent.

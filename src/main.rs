@@ -6,9 +6,9 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::Parser;
+use clap::error::ErrorKind;
 
-use tally::cli::{Cli, Command, Format};
+use tally::cli::{Command, Format};
 use tally::config::Config;
 use tally::model::{Severity, SubmissionStatus};
 use tally::pipeline::{TallyError, inspect};
@@ -38,7 +38,10 @@ impl From<TallyError> for Failed {
 
 fn main() -> ExitCode {
     let started = Instant::now();
-    let cli = Cli::parse();
+    let cli = match tally::cli::parse() {
+        Ok(cli) => cli,
+        Err(e) => return command_line_error(&e),
+    };
     let outcome = match cli.command {
         Command::Check(args) => Config::load(args.config.as_deref())
             .and_then(|c| CheckSettings::build(&args, &c))
@@ -73,11 +76,30 @@ fn main() -> ExitCode {
         Ok(Done::Clean) => ExitCode::SUCCESS,
         Ok(Done::Problems) => ExitCode::from(1),
         Err(Failed::Tally(e)) => {
-            eprintln!("tally: {}", tally::errors::chain(&e));
+            eprintln!("tally：{}", tally::errors::chain(&e));
             ExitCode::from(2)
         }
         Err(Failed::Stdout(e)) => {
-            eprintln!("tally: 无法输出结果：{}", tally::errors::describe_io(&e));
+            eprintln!("tally：无法输出结果：{}", tally::errors::describe_io(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Help and version go to stdout (exit 0); a wrong command line is said in
+/// Chinese on stderr (exit 2).
+fn command_line_error(e: &clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            eprintln!("tally：{}", tally::cli::describe_error(e));
             ExitCode::from(2)
         }
     }
@@ -209,7 +231,10 @@ fn mail(command: &MailCommand) -> Result<Done, TallyError> {
 /// `tally history`: one line per stored period.
 fn history(store: &std::path::Path) -> Result<Done, Failed> {
     if !store.join("periods").is_dir() {
-        eprintln!("tally: {} 不是 tally 的历史数据目录", store.display());
+        eprintln!(
+            "tally：{} 不是历史数据目录（其中没有 periods 文件夹）",
+            store.display()
+        );
         return Ok(Done::Problems);
     }
     let periods = tally::store::Store::read_only(store).periods();
@@ -221,7 +246,7 @@ fn history(store: &std::path::Path) -> Result<Done, Failed> {
                 out,
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 m.period,
-                m.run_at,
+                tally::store::local_time(&m.run_at),
                 m.accepted,
                 m.missing,
                 m.errors,

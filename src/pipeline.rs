@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::aggregate::{self, AggregateError, Consolidation};
 use crate::files::{self, OutputError};
 use crate::ingest::{self, ReadOptions};
+use crate::model::SubmissionStatus;
 use crate::plan::{Plan, PlanError, read_plan};
 use crate::report::{data, feedback, manifest, workbook};
 use crate::settings::RunSettings;
@@ -35,6 +36,14 @@ pub enum TallyError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Aggregate(#[from] AggregateError),
+    #[error(
+        "收件文件夹 {inbox} 中没有一份可以采用的{period}报表（{files} 个文件），未生成结果、未记入历史；请检查收件文件夹和期别是否选对。确实要生成空的汇总，请加 --allow-empty"
+    )]
+    NothingAccepted {
+        inbox: PathBuf,
+        period: String,
+        files: usize,
+    },
     #[error("无法读取收件文件夹 {path}")]
     Inbox {
         path: PathBuf,
@@ -113,6 +122,18 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
         previous: previous.as_ref().map(|p| p.previous.clone()),
     };
     let inspection = inspect_with(plan, &settings.inbox, &settings.read, &check)?;
+    let accepted = inspection
+        .checked
+        .submissions
+        .iter()
+        .any(|s| s.status == SubmissionStatus::Accepted);
+    if !accepted && !settings.allow_empty {
+        return Err(TallyError::NothingAccepted {
+            inbox: settings.inbox.clone(),
+            period: settings.period.label(),
+            files: inspection.files.len(),
+        });
+    }
     let plan = &inspection.plan;
     let consolidation = aggregate::consolidate(
         plan,
@@ -123,7 +144,7 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
         &previous.map(|p| p.warnings).unwrap_or_default(),
     )?;
     let history = History::new(&store, plan, &consolidation, earlier.as_ref());
-    let files_written = write_outputs(&settings.out, &inspection, &consolidation, &history)?;
+    let files_written = write_outputs(settings, &inspection, &consolidation, &history)?;
     // Last, the history: the commit point of the run.
     store.record(plan, &inspection.files, &inspection.checked, &consolidation)?;
     Ok(RunOutcome {
@@ -135,14 +156,15 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
 
 /// Writes every output of a run; returns the paths written.
 fn write_outputs(
-    out: &Path,
+    settings: &RunSettings,
     inspection: &Inspection,
     c: &Consolidation,
     history: &History,
 ) -> Result<Vec<PathBuf>, OutputError> {
+    let (out, org) = (settings.out.as_path(), settings.org.as_str());
     let (plan, checked) = (&inspection.plan, &inspection.checked);
     let write_data = || data::write_all(out, plan, c, checked);
-    let write_book = || workbook::write(out, plan, c, checked, history);
+    let write_book = || workbook::write(out, plan, c, checked, history, org);
     // The workbook takes most of the writing time, so it is built while the
     // data files are written; for a very large county the two would hold
     // their tables in memory at once, so they take turns (bench/run.sh:
@@ -155,7 +177,7 @@ fn write_outputs(
     };
     let mut files_written = vec![book?];
     files_written.extend(written?);
-    files_written.extend(feedback::write_all(out, plan, c, checked)?);
-    files_written.push(manifest::write(out, plan, c, checked)?);
+    files_written.extend(feedback::write_all(out, plan, c, checked, org)?);
+    files_written.push(manifest::write(out, plan, c, checked, org)?);
     Ok(files_written)
 }

@@ -53,6 +53,10 @@ pub struct RunSettings {
     pub period: Period,
     pub tolerance: Tolerance,
     pub read: ReadOptions,
+    /// Write and record a run in which no submission was accepted.
+    pub allow_empty: bool,
+    /// Who speaks in the workbooks (`[org] name`).
+    pub org: String,
 }
 
 impl RunSettings {
@@ -71,6 +75,8 @@ impl RunSettings {
             period: args.period,
             tolerance: config.tolerance(args.tolerance)?,
             read: read_options(&args.read),
+            allow_empty: args.allow_empty,
+            org: config.org(),
         })
     }
 }
@@ -98,6 +104,7 @@ impl TemplateSettings {
             options: TemplateOptions {
                 password: config.template.password.clone(),
                 contact: config.template.contact.clone(),
+                org: config.org(),
             },
         }
     }
@@ -109,6 +116,11 @@ pub struct MailCommand {
     /// `None`: write `.eml` files instead of sending.
     pub smtp: Option<SmtpSettings>,
     pub mail: MailSettings,
+    /// Where each unit's template is, to attach to a missing unit's
+    /// reminder: `--templates`, else `[template] out`.
+    pub templates: Option<PathBuf>,
+    /// Mail only these units (and not the leaders); empty: everyone.
+    pub units: Vec<String>,
     pub dry_run: bool,
     pub resend: bool,
 }
@@ -139,6 +151,8 @@ impl MailCommand {
                 (None, Some(path)) => return Err(MailSettingsError::NoMailSection(path.clone())),
                 (None, None) => return Err(MailSettingsError::NoConfigFile),
             },
+            templates: args.templates.clone().or(config.template.out.clone()),
+            units: args.units.clone(),
             dry_run: args.dry_run,
             resend: args.resend,
         })
@@ -149,9 +163,10 @@ impl MailCommand {
 /// workbook that aborts the reader costs only itself.
 pub fn read_options(args: &ReadArgs) -> ReadOptions {
     let max_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
-    let count = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let count = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get()),
+        usize::from,
+    );
     let isolation = match std::env::current_exe() {
         Ok(exe) => Isolation::Workers {
             exe,

@@ -100,6 +100,17 @@ pub struct PeriodManifest {
     pub elapsed: f64,
 }
 
+/// A stored run time as people read it: local time, to the second.
+pub fn local_time(run_at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(run_at)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| run_at.to_string())
+}
+
 /// A stored by-unit row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredRow {
@@ -376,7 +387,8 @@ impl Store {
                 self.archive(path, sha)?;
             }
         }
-        self.save(plan, c, checked, &chrono::Local::now().to_rfc3339())
+        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        self.save(plan, c, checked, &now)
     }
 
     /// Records a period's run, replacing any earlier run of the period.

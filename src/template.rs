@@ -19,6 +19,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::files::{OutputError, prepare_dir, sha256_file, write_atomic};
+use crate::model::period::{date_cn, span_cn};
 use crate::model::vocabulary::{
     ACTUAL_WORDS, BLOCKER_HEADER, CODE_WORDS, DATE_LABEL, EXPECTED_HEADER, INVESTMENT_HEADER,
     NAME_WORDS, NOTE_HEADER, PROJECT_NAME_HEADER, STARTED_HEADER, STARTED_ON_HEADER, TARGET_WORDS,
@@ -27,15 +28,27 @@ use crate::model::vocabulary::{
 use crate::model::{IndicatorId, Period, ProjectId, UnitId};
 use crate::plan::{Plan, read_plan};
 use crate::xlsx::style::{HEADER_FILL, INPUT_FILL, derived_format, number_format};
-use crate::xlsx::{excel_date, new_workbook, print_a4_landscape};
+use crate::xlsx::{excel_date, new_workbook, print_a4_landscape, text};
 
 /// Settings of `tally template`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TemplateOptions {
     /// Protect the sheet with this password (none: protected without one).
     pub password: Option<String>,
     /// Who to ask, printed on the instructions sheet.
     pub contact: Option<String>,
+    /// Who sends the template (`[org] name`).
+    pub org: String,
+}
+
+impl Default for TemplateOptions {
+    fn default() -> Self {
+        TemplateOptions {
+            password: None,
+            contact: None,
+            org: crate::config::DEFAULT_ORG.to_string(),
+        }
+    }
 }
 
 /// Values put into a template the way a unit fills it: used by the tests
@@ -107,7 +120,7 @@ pub fn unit_template(
 ) -> Result<Vec<u8>, XlsxError> {
     let unit = &plan.units[u].name;
     let title = format!("{unit}{}重点工作任务完成情况", period.label());
-    let mut wb = new_workbook(period, &title)?;
+    let mut wb = new_workbook(period, &title, &options.org)?;
     let t = ForUnit {
         plan,
         period,
@@ -143,41 +156,71 @@ fn instructions(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
         options,
         ..
     } = *t;
-    let end = period.end_date();
     let help = wb.add_worksheet();
     help.set_name("填报说明")?;
-    help.set_column_width(0, 100)?;
-    let bold = Format::new().set_bold().set_font_size(14);
+    help.set_column_width(0, HELP_WIDTH)?;
+    let bold = Format::new().set_bold().set_font_size(14).set_text_wrap();
     help.write_string_with_format(0, 0, format!("{title} 填报说明"), &bold)?;
+    help.set_row_height(0, 24)?;
     let contact = options
         .contact
         .clone()
-        .unwrap_or_else(|| "县统计局".to_string());
+        .unwrap_or_else(|| options.org.clone());
     let mut lines = vec![
         format!(
-            "1. 请在“报表”工作表中填写 {} 1月1日至{}的累计数（本年累计），不是当月数。",
-            end.year(),
-            end
+            "1. 请在“报表”工作表中填写{}的累计数（本年累计），不是当月数。",
+            span_cn(period.year_start(), period.end_date())
         ),
-        "2. 只能填写黄色单元格：本年累计、备注/滞后原因、填报日期；其他单元格已锁定。".to_string(),
+        "2. 只能填写黄色单元格：本年累计、备注/滞后原因、填报日期、填表人和联系电话；其他单元格已锁定。".to_string(),
         "3. 本年累计只填数字，单位见“计量单位”列；没有进展请填 0。百分比可填 72% 或 72。"
             .to_string(),
         "4. 本年累计低于“时间进度应完成”的任务，请在“备注/滞后原因”中写明原因。".to_string(),
         "5. 不要增删行、修改指标代码或年度目标；年度目标以县里下达的计划为准。".to_string(),
         format!(
             "6. 请于 {} 前报送本文件（可另存为 .xlsx、.xls 或 .ods，不要改成图片或 PDF）。",
-            period.due_date()
+            date_cn(period.due_date())
         ),
         format!("7. 如有疑问请联系：{contact}。"),
     ];
     if !plan.projects_of(u).is_empty() {
         lines.push("8. “重点项目”工作表：逐个项目填写是否开工（是/否）、开工日期、本年完成投资（万元）；未开工或进度滞后的，请在“存在问题”中写明原因（如土地、环评、资金）。".to_string());
     }
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for (k, l) in lines.iter().enumerate() {
-        help.write_string(k as u32 + 2, 0, l)?;
+        let row = k as u32 + 2;
+        help.write_string_with_format(row, 0, l, &wrap)?;
+        help.set_row_height(row, text::row_height(text::wrapped_lines(l, HELP_WIDTH)))?;
     }
+    help.write_string(lines.len() as u32 + 3, 0, &options.org)?;
+    // Everything on one page.
+    print_a4_landscape(help);
+    help.set_print_fit_to_pages(1, 1);
     Ok(())
 }
+
+/// The width of the instructions' one column: a landscape page.
+const HELP_WIDTH: f64 = 110.0;
+
+/// The header row at `head` as tall as its longest wrapped header.
+fn header_row(
+    ws: &mut Worksheet,
+    head: u32,
+    names: &[&str],
+    widths: &[f64],
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let mut lines = 1;
+    for (c, (n, w)) in names.iter().zip(widths).enumerate() {
+        ws.write_string_with_format(head, c as u16, *n, &f.header)?;
+        ws.set_column_width(c as u16, *w)?;
+        lines = lines.max(text::wrapped_lines(n, *w));
+    }
+    ws.set_row_height(head, text::row_height(lines))?;
+    Ok(())
+}
+
+/// Column widths of the 报表 sheet.
+const REPORT_WIDTHS: [f64; 7] = [10.0, 36.0, 10.0, 12.0, 14.0, 14.0, 36.0];
 
 /// The indicator table's headers, in the submission format's words.
 fn report_headers() -> [&'static str; 7] {
@@ -204,7 +247,6 @@ fn report_sheet(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
         ..
     } = *t;
     let unit = &plan.units[u].name;
-    let end = period.end_date();
     let ws = wb.add_worksheet();
     ws.set_name("报表")?;
     ws.set_active(true);
@@ -217,28 +259,26 @@ fn report_sheet(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
         2,
         0,
         format!(
-            "期别：{}（{period}），填写1月1日至{end}的累计数；时间进度 {:.1}%",
+            "期别：{}（{period}），填写{}的累计数；时间进度 {:.1}%",
             period.label(),
+            span_cn(period.year_start(), period.end_date()),
             period.elapsed() * 100.0
         ),
     )?;
     let head = 3;
-    for (c, n) in report_headers().iter().enumerate() {
-        ws.write_string_with_format(head, c as u16, *n, &f.header)?;
-    }
+    header_row(ws, head, &report_headers(), &REPORT_WIDTHS, &f)?;
     let required = plan.required(u);
     for (row, &i) in (head + 1..).zip(&required) {
         indicator_row(ws, t, i, row, &f)?;
+        // Room to write a reason by hand on a printed form.
+        ws.set_row_height(row, 22)?;
     }
     let last = head + required.len() as u32;
+    // Who filled it in, and how to reach them: typed by the unit.
     ws.write_string(last + 2, 0, "填表人：")?;
+    ws.write_blank(last + 2, 1, &f.input)?;
     ws.write_string(last + 2, 3, "联系电话：")?;
-    for (c, w) in [10.0, 36.0, 10.0, 12.0, 14.0, 14.0, 36.0]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(c as u16, *w)?;
-    }
+    ws.write_blank(last + 2, 4, &f.input)?;
     ws.set_freeze_panes(head + 1, 0)?;
     print_and_protect(ws, head, options)
 }
@@ -352,14 +392,17 @@ fn identity_sheet(
 const PROJECT_HEADERS: [&str; 9] = [
     PROJECT_NAME_HEADER,
     "项目类型",
-    "总投资（万元）",
-    "年度计划投资（万元）",
+    "总投资\n（万元）",
+    "年度计划投资\n（万元）",
     "计划开工日期",
     STARTED_HEADER,
     STARTED_ON_HEADER,
     INVESTMENT_HEADER,
     BLOCKER_HEADER,
 ];
+
+/// Column widths of the 重点项目 sheet.
+const PROJECT_WIDTHS: [f64; 9] = [30.0, 8.0, 12.0, 12.0, 12.0, 8.0, 12.0, 12.0, 36.0];
 
 /// The 重点项目 sheet: one row per project of the unit, the plan's columns
 /// locked, the four the unit reports open and validated.
@@ -390,9 +433,7 @@ fn project_sheet(wb: &mut Workbook, t: &ForUnit<'_>) -> Result<(), XlsxError> {
         "是否开工填“是”或“否”；已开工的填写开工日期和本年完成投资（万元）；未开工或滞后的请在“存在问题”中写明原因（土地、环评、资金等）。",
     )?;
     let head = 3;
-    for (c, n) in PROJECT_HEADERS.iter().enumerate() {
-        ws.write_string_with_format(head, c as u16, *n, &f.header)?;
-    }
+    header_row(ws, head, &PROJECT_HEADERS, &PROJECT_WIDTHS, &f)?;
     let mine = plan.projects_of(u);
     for (row, &p) in (head + 1..).zip(mine) {
         project_row(
@@ -406,12 +447,6 @@ fn project_sheet(wb: &mut Workbook, t: &ForUnit<'_>) -> Result<(), XlsxError> {
     }
     if !mine.is_empty() {
         project_validations(ws, period, head + 1, head + mine.len() as u32)?;
-    }
-    for (c, w) in [30.0, 8.0, 12.0, 12.0, 12.0, 8.0, 12.0, 12.0, 36.0]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(c as u16, *w)?;
     }
     ws.set_freeze_panes(head + 1, 1)?;
     print_and_protect(ws, head, options)
@@ -517,6 +552,7 @@ impl Formats {
                 .set_bold()
                 .set_background_color(HEADER_FILL)
                 .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter)
                 .set_text_wrap(),
             input: border
                 .clone()

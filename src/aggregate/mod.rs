@@ -17,7 +17,7 @@ use polars::prelude::*;
 use crate::model::progress;
 use crate::model::{
     Aggregation, Direction, Goal, IndicatorId, Period, Profile, Status, TaskKey, Tolerance, UnitId,
-    Warning,
+    UnitKind, Warning,
 };
 use crate::plan::{Plan, Target};
 use crate::validate::{Fact, ProjectFact};
@@ -69,14 +69,20 @@ impl CountyRow {
     }
 }
 
-/// A unit's composite score (综合得分) and its place.
+/// A unit's composite score (综合得分) and its place among the units of
+/// its kind (CONTRACT.md section 3).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreRow {
     pub unit: UnitId,
-    /// Weighted mean of min(completion, 1) (`higher`) and 1/0
-    /// (`lower`: within/breach) over its tasks with data; `None` without data.
+    pub kind: UnitKind,
+    /// Σ weight × task score / Σ weight over the unit's tasks, a task
+    /// without a valid value scoring 0; `None` only for a unit without
+    /// tasks (or whose tasks all weigh 0), which is not ranked.
     pub score: Option<f64>,
+    /// 1 is best among the units of its kind; equal scores share a rank.
     pub rank: Option<u32>,
+    /// Units of this kind with a score (what `rank` is out of).
+    pub ranked: u32,
     pub tasks_with_data: u32,
     pub tasks: u32,
 }
@@ -163,7 +169,7 @@ pub fn consolidate(
     let unit_tasks: Vec<&Target> = plan.targets.iter().filter(|t| t.unit.is_some()).collect();
     let frames = Frames::new(plan, facts, &unit_tasks)?;
     let tasks = task_table(&frames)?.cache();
-    let scores = score_table(tasks.clone())?;
+    let scores = score_table(tasks.clone(), units_frame(plan)?)?;
     let tasks = tasks.collect()?;
     let by_unit = unit_rows(
         plan,
@@ -271,37 +277,58 @@ fn score_part() -> Expr {
         .alias("part")
 }
 
-/// Per unit: the weighted score over its tasks with data, how many tasks
-/// it has and how many with data, and its rank by score.
-fn score_table(tasks: LazyFrame) -> PolarsResult<DataFrame> {
-    tasks
+/// One row per unit of the plan: its id and its kind (0 township, 1
+/// department), for ranking within kinds.
+fn units_frame(plan: &Plan) -> PolarsResult<LazyFrame> {
+    Ok(df!(
+        "u" => plan.units.ids().map(UnitId::as_u32).collect::<Vec<_>>(),
+        "kind" => plan.units.iter().map(|u| u.kind as u32).collect::<Vec<_>>(),
+    )?
+    .lazy())
+}
+
+/// Per unit of the plan: the weighted score over its tasks (a task
+/// without a valid value scores 0), how many tasks it has and how many with
+/// data, its rank within its kind and how many of its kind are ranked.
+fn score_table(tasks: LazyFrame, units: LazyFrame) -> PolarsResult<DataFrame> {
+    // A `higher` task with target 0 has nothing to complete: not a task.
+    let counted = tasks
+        .filter(col("lower").or(col("target").neq(lit(0.0))))
         .group_by([col("u")])
         .agg([
-            when(col("part").count().gt(lit(0)))
-                .then(
-                    (col("part") * col("weight")).sum()
-                        / col("weight").filter(col("part").is_not_null()).sum(),
-                )
+            when(col("weight").sum().gt(lit(0.0)))
+                .then((col("part").fill_null(lit(0.0)) * col("weight")).sum() / col("weight").sum())
                 .otherwise(lit(NULL))
-                // Rounded before ranking: equal scores must tie, whatever
-                // order polars added them in (see `stable`).
-                .round(12, RoundMode::HalfToEven)
                 .alias("score"),
             col("part").count().alias("with_data"),
             len().alias("tasks"),
-        ])
-        .with_column(
-            col("score")
-                .rank(
-                    RankOptions {
-                        method: RankMethod::Min,
-                        descending: true,
-                    },
-                    None,
-                )
-                .cast(DataType::UInt32)
-                .alias("score_rank"),
+        ]);
+    let by_kind = |e: Expr| e.over([col("kind")]);
+    units
+        .join(
+            counted,
+            [col("u")],
+            [col("u")],
+            JoinArgs::new(JoinType::Left),
         )
+        // Rounded before ranking: equal scores must tie, whatever order
+        // polars added them in (see `stable`).
+        .with_column(col("score").round(12, RoundMode::HalfToEven))
+        .with_columns([
+            by_kind(col("score").rank(
+                RankOptions {
+                    method: RankMethod::Min,
+                    descending: true,
+                },
+                None,
+            ))?
+            .cast(DataType::UInt32)
+            .alias("score_rank"),
+            by_kind(col("score").count())?
+                .cast(DataType::UInt32)
+                .alias("ranked"),
+        ])
+        .sort(["u"], SortMultipleOptions::default())
         .collect()
 }
 
@@ -593,28 +620,23 @@ fn county_rows(
 
 fn score_rows(plan: &Plan, df: &DataFrame) -> PolarsResult<Vec<ScoreRow>> {
     let (u, score, rank) = (u32s(df, "u")?, f64s(df, "score")?, u32s(df, "score_rank")?);
-    let (with_data, tasks) = (u32s(df, "with_data")?, u32s(df, "tasks")?);
-    let mut rows: Vec<ScoreRow> = (0..df.height())
-        .map(|k| ScoreRow {
-            unit: UnitId::from_u32(u[k].unwrap_or(0)),
-            score: score[k],
-            rank: rank[k],
-            tasks_with_data: with_data[k].unwrap_or(0),
-            tasks: tasks[k].unwrap_or(0),
-        })
-        .collect();
-    // Units without any task still appear, without a score.
-    for unit in plan.units.ids() {
-        if !rows.iter().any(|r| r.unit == unit) {
-            rows.push(ScoreRow {
+    let (with_data, tasks, ranked) = (
+        u32s(df, "with_data")?,
+        u32s(df, "tasks")?,
+        u32s(df, "ranked")?,
+    );
+    Ok((0..df.height())
+        .map(|k| {
+            let unit = UnitId::from_u32(u[k].unwrap_or(0));
+            ScoreRow {
                 unit,
-                score: None,
-                rank: None,
-                tasks_with_data: 0,
-                tasks: 0,
-            });
-        }
-    }
-    rows.sort_by_key(|r| r.unit);
-    Ok(rows)
+                kind: plan.units[unit].kind,
+                score: score[k],
+                rank: rank[k],
+                ranked: ranked[k].unwrap_or(0),
+                tasks_with_data: with_data[k].unwrap_or(0),
+                tasks: tasks[k].unwrap_or(0),
+            }
+        })
+        .collect())
 }

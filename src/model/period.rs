@@ -6,8 +6,12 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate, Weekday};
+use regex::Regex;
+
+use super::value::fold;
 
 /// Days after a period's end by which units are asked to report it.
 pub const REPORT_DAYS: i64 = 5;
@@ -27,16 +31,49 @@ pub enum Period {
 
 /// Why a period could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("“{0}”不是有效的期别；请写成 2022、2022-Q2、2022-06 或 2022-W23")]
+#[error(
+    "“{0}”不是有效的期别；请写成 2022-03（或 2022年3月）、2022-Q2（或 2022年第二季度）、2022-W23（或 2022年第23周）或 2022"
+)]
 pub struct PeriodError(pub String);
+
+/// `2022年3月`, `2022年第二季度`, `2022年二季度`, `2022年第23周`, `2022年`.
+static CHINESE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{4})年(?:(\d{1,2})月|第?([一二三四1-4])季度|第(\d{1,2})周)?$")
+        .expect("valid regex")
+});
+
+/// A period written the Chinese way, as its code (`2022-03`).
+fn from_chinese(s: &str) -> Option<String> {
+    let folded: String = fold(s).chars().filter(|c| !c.is_whitespace()).collect();
+    let caps = CHINESE.captures(&folded)?;
+    let year = &caps[1];
+    Some(if let Some(m) = caps.get(2) {
+        format!("{year}-{}", m.as_str())
+    } else if let Some(q) = caps.get(3) {
+        let q = match q.as_str() {
+            "一" => "1",
+            "二" => "2",
+            "三" => "3",
+            "四" => "4",
+            digit => digit,
+        };
+        format!("{year}-Q{q}")
+    } else if let Some(w) = caps.get(4) {
+        format!("{year}-W{}", w.as_str())
+    } else {
+        year.to_string()
+    })
+}
 
 impl FromStr for Period {
     type Err = PeriodError;
 
-    /// Parses `2022`, `2022-Q2`, `2022-06` or `2022-W23` (case-insensitive).
+    /// Parses `2022`, `2022-Q2`, `2022-06` or `2022-W23` (case-insensitive),
+    /// and the same written the Chinese way: `2022年`, `2022年第二季度`,
+    /// `2022年3月`, `2022年第23周`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || PeriodError(s.to_string());
-        let t = s.trim().to_ascii_uppercase();
+        let t = from_chinese(s).unwrap_or_else(|| s.trim().to_ascii_uppercase());
         let (year, rest) = match t.split_once('-') {
             Some((y, r)) => (y, Some(r)),
             None => (t.as_str(), None),
@@ -129,6 +166,11 @@ impl Period {
         self.end_date() + chrono::Duration::days(REPORT_DAYS)
     }
 
+    /// The first day of the period's year: every report counts from it.
+    pub fn year_start(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year(), 1, 1).expect("valid year")
+    }
+
     /// How the period is written for people: 2022年3月, 2022年第二季度 ...
     pub fn label(&self) -> String {
         const QUARTERS: [&str; 4] = ["一", "二", "三", "四"];
@@ -138,6 +180,20 @@ impl Period {
             Period::Month(y, m) => format!("{y}年{m}月"),
             Period::Week(y, w) => format!("{y}年第{w}周"),
         }
+    }
+}
+
+/// A date as people write it: `2022年4月5日`.
+pub fn date_cn(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// A span within one year as people write it: `2022年1月1日至3月31日`.
+pub fn span_cn(from: NaiveDate, to: NaiveDate) -> String {
+    if from.year() == to.year() {
+        format!("{}至{}月{}日", date_cn(from), to.month(), to.day())
+    } else {
+        format!("{}至{}", date_cn(from), date_cn(to))
     }
 }
 
@@ -166,6 +222,20 @@ mod tests {
         }
         assert_eq!(p("2022-q3"), Period::Quarter(2022, 3));
         assert_eq!(p(" 2022-3 "), Period::Month(2022, 3));
+    }
+
+    #[test]
+    fn chinese_spellings_are_the_same_periods() {
+        assert_eq!(p("2022年3月"), p("2022-03"));
+        assert_eq!(p("２０２２年１２月"), p("2022-12"));
+        assert_eq!(p("2022年第二季度"), p("2022-Q2"));
+        assert_eq!(p("2022年二季度"), p("2022-Q2"));
+        assert_eq!(p("2022年第4季度"), p("2022-Q4"));
+        assert_eq!(p("2022年第23周"), p("2022-W23"));
+        assert_eq!(p("2022年"), p("2022"));
+        for bad in ["2022年13月", "2022年第五季度", "2022年第54周", "22年3月"] {
+            assert!(bad.parse::<Period>().is_err(), "{bad} should be refused");
+        }
     }
 
     #[test]
@@ -204,6 +274,16 @@ mod tests {
         assert!((p("2024-W01").elapsed() - 7.0 / 366.0).abs() < 1e-12);
         // 2020-W53 ends on 3 January 2021: the whole of 2020 is behind us.
         assert_eq!(p("2020-W53").elapsed(), 1.0);
+    }
+
+    #[test]
+    fn dates_are_written_the_chinese_way() {
+        let p = p("2022-03");
+        assert_eq!(
+            span_cn(p.year_start(), p.end_date()),
+            "2022年1月1日至3月31日"
+        );
+        assert_eq!(date_cn(p.due_date()), "2022年4月5日");
     }
 
     #[test]

@@ -60,6 +60,37 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
+/// A number for programs (CSV): every digit needed to read it back, no
+/// exponent, no thousands separator.
+pub fn format_plain(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A number rounded for people: one decimal from 100 up, two from 1 up,
+/// three significant digits below 1 (0.0733, never 0.073333), trailing
+/// zeros dropped.
+pub fn format_for_people(n: f64) -> String {
+    let a = n.abs();
+    let decimals = if a >= 100.0 {
+        1
+    } else if a >= 1.0 || a == 0.0 {
+        2
+    } else {
+        (2 - a.log10().floor() as i32).clamp(2, 8)
+    };
+    let scale = 10f64.powi(decimals);
+    let rounded = (n * scale).round() / scale;
+    if rounded == 0.0 {
+        "0".to_string()
+    } else {
+        format_number(rounded)
+    }
+}
+
 /// Folds full-width ASCII (`１２３，．％`) to half-width and every kind of
 /// space (ideographic, no-break) to a plain space.
 pub fn fold(s: &str) -> String {
@@ -261,6 +292,17 @@ mod tests {
         assert_eq!(text("\u{3000}８８\u{3000}"), num(88.0));
         assert_eq!(text("-3"), num(-3.0));
         assert_eq!(text("1e3"), num(1000.0));
+    }
+
+    #[test]
+    fn numbers_for_people_are_rounded() {
+        assert_eq!(format_for_people(0.073333), "0.0733");
+        assert_eq!(format_for_people(0.04), "0.04");
+        assert_eq!(format_for_people(5.4321), "5.43");
+        assert_eq!(format_for_people(12345.678), "12345.7");
+        assert_eq!(format_for_people(2400.0), "2400");
+        assert_eq!(format_for_people(-0.0001), "-0.0001");
+        assert_eq!(format_for_people(0.0), "0");
     }
 
     #[test]

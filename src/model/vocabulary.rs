@@ -126,7 +126,7 @@ pub enum ProjectColumn {
 pub const PROJECT_NAME_HEADER: &str = "项目名称";
 pub const STARTED_HEADER: &str = "是否开工";
 pub const STARTED_ON_HEADER: &str = "开工日期";
-pub const INVESTMENT_HEADER: &str = "本年完成投资（万元）";
+pub const INVESTMENT_HEADER: &str = "本年完成投资\n（万元）";
 pub const BLOCKER_HEADER: &str = "存在问题";
 
 /// Which project column a normalized header label names.

@@ -12,7 +12,7 @@ use polars::prelude::*;
 use crate::aggregate::Consolidation;
 use crate::files::{OutputError, write_atomic};
 use crate::model::UnitRef;
-use crate::model::value::format_number;
+use crate::model::value::format_plain;
 use crate::plan::Plan;
 use crate::validate::Checked;
 
@@ -79,7 +79,7 @@ impl DataTable {
         for row in &self.rows {
             w.write_record(row.iter().map(|v| match v {
                 Value::Text(s) => s.clone(),
-                Value::Number(n) => format_number(*n),
+                Value::Number(n) => format_plain(*n),
                 Value::Integer(i) => i.to_string(),
                 Value::Bool(b) => b.to_string(),
                 Value::Empty => String::new(),
@@ -339,6 +339,39 @@ pub fn projects(plan: &Plan, c: &Consolidation) -> DataTable {
     }
 }
 
+/// `scores.csv`: one row per unit of the plan, its composite score and
+/// rank within its kind (CONTRACT.md sections 3 and 9).
+pub fn scores(plan: &Plan, c: &Consolidation) -> DataTable {
+    use Kind::*;
+    DataTable {
+        name: "scores",
+        columns: vec![
+            ("unit", Text),
+            ("kind", Text),
+            ("score", Number),
+            ("rank", Integer),
+            ("ranked", Integer),
+            ("tasks", Integer),
+            ("tasks_with_data", Integer),
+        ],
+        rows: c
+            .scores
+            .iter()
+            .map(|r| {
+                vec![
+                    plan.units[r.unit].name.as_str().into(),
+                    r.kind.label().into(),
+                    r.score.into(),
+                    r.rank.map_or(Value::Empty, int),
+                    int(r.ranked),
+                    int(r.tasks),
+                    int(r.tasks_with_data),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// Writes one table as `DIR/data/NAME.csv` and `DIR/data/NAME.parquet`;
 /// returns both paths.
 ///
@@ -370,11 +403,12 @@ pub fn write_all(
     c: &Consolidation,
     checked: &Checked,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let tables: [&dyn Fn() -> DataTable; 5] = [
+    let tables: [&dyn Fn() -> DataTable; 6] = [
         &|| summary(plan, c),
         &|| by_unit(plan, c),
         &|| issues(checked),
         &|| submissions(checked),
+        &|| scores(plan, c),
         &|| projects(plan, c),
     ];
     let mut written = Vec::new();

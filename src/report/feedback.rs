@@ -11,20 +11,21 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use rust_xlsxwriter::{Format, FormatBorder, Note, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Note, Workbook, XlsxError};
 
 use crate::aggregate::Consolidation;
 use crate::aggregate::projects::ProjectRow;
 use crate::files::{OutputError, write_atomic};
+use crate::model::period::date_cn;
 use crate::model::{Id, Issue, Severity, SubmissionStatus, UnitId};
 use crate::plan::Plan;
 use crate::report::index::UnitIndex;
 use crate::report::workbook::{date_text, project_state, started_text};
 use crate::validate::{Checked, Submission};
 use crate::xlsx::style::{
-    PROBLEM_FILL, derived_format, number_format, status_color, warning_color,
+    NOTICE_FILL, PROBLEM_FILL, derived_format, number_format, status_color, warning_color,
 };
-use crate::xlsx::{Sheet, new_workbook};
+use crate::xlsx::{Sheet, new_workbook, text};
 
 /// Writes `DIR/feedback/<unit>.xlsx` for every unit; returns the paths.
 ///
@@ -36,6 +37,7 @@ pub fn write_all(
     plan: &Plan,
     c: &Consolidation,
     checked: &Checked,
+    org: &str,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let folder = dir.join("feedback");
     let names = plan.unit_file_names();
@@ -46,7 +48,7 @@ pub fn write_all(
         .par_iter()
         .map(|&(u, name)| {
             let path = folder.join(name);
-            let bytes = unit_workbook(plan, c, &index, u, name)
+            let bytes = unit_workbook(plan, c, &index, u, name, org)
                 .map_err(|e| OutputError::other(&path, e))?;
             write_atomic(&path, &bytes)?;
             Ok(path)
@@ -65,27 +67,36 @@ pub fn unit_workbook(
     index: &UnitIndex<'_>,
     u: UnitId,
     file_name: &str,
+    org: &str,
 ) -> Result<Vec<u8>, XlsxError> {
     let unit = &plan.units[u].name;
     let title = format!("{}{}报表反馈", unit, c.period.label());
-    let mut wb = new_workbook(c.period, &title)?;
+    let mut wb = new_workbook(c.period, &title, org)?;
     let own = &index.issues[u];
     let projects: Vec<&ProjectRow> = plan
         .projects_of(u)
         .iter()
         .map(|&p| &c.projects.rows[p])
         .collect();
-    let lines = summary_lines(c, index, u, file_name, &projects);
-    indicator_sheet(&mut wb, plan, index, u, &title, &lines)?;
+    let mut lines = summary_lines(c, index, u, file_name, &projects);
+    lines.push(format!(
+        "{org}　　数据截至 {}",
+        date_cn(c.period.end_date())
+    ));
+    indicator_sheet(&mut wb, plan, index, u, &title, &lines, org)?;
     if !projects.is_empty() {
-        project_sheet(&mut wb, plan, own, &projects, &title)?;
+        project_sheet(&mut wb, plan, own, &projects, &title, org)?;
     }
-    issue_list(&mut wb, own, &title)?;
+    // Errors first: what must be fixed before what should be looked at.
+    let mut by_severity = own.clone();
+    by_severity.sort_by_key(|i| i.severity);
+    issue_list(&mut wb, &by_severity, &title)?;
     wb.save_to_buffer()
 }
 
-/// The sentences above the unit's table: what became of its file, its
-/// score and rank, its errors or what to send, its key projects.
+/// The sentences above the unit's table, what to do first: the errors to
+/// fix and the date to resend by (or what to send), then what became of
+/// its file, its score and rank within its kind, its key projects.
 fn summary_lines(
     c: &Consolidation,
     index: &UnitIndex<'_>,
@@ -93,54 +104,51 @@ fn summary_lines(
     file_name: &str,
     projects: &[&ProjectRow],
 ) -> Vec<String> {
+    let count = |s: Severity| index.issues[u].iter().filter(|i| i.severity == s).count();
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
     let mut lines: Vec<String> = Vec::new();
-    match index.accepted(u) {
-        Some(a) => {
+    match (index.accepted(u), index.status(u)) {
+        (Some(a), _) => {
+            let when = resend_by(c, a.reported_at);
+            lines.push(if errors == 0 {
+                "本期报表没有错误，不需要重新报送。".to_string()
+            } else {
+                format!(
+                    "请改正“问题清单”中的 {errors} 处错误（表中红色单元格，相关数值未计入汇总）；{when}。"
+                )
+            });
+            if warnings > 0 {
+                lines.push(format!(
+                    "另有 {warnings} 条警告（橙色单元格），请核实；需要说明的，写在“备注/滞后原因”一栏。"
+                ));
+            }
             lines.push(format!(
                 "已采用您报送的“{}”（填报日期 {}）。",
                 a.file.as_deref().unwrap_or(""),
-                a.reported_at
-                    .map_or("未填写".to_string(), |d| d.to_string())
+                a.reported_at.map_or("未填写".to_string(), date_cn)
             ));
-            if let Some(score) = c.scores.get(u.index()).filter(|r| r.score.is_some()) {
-                lines.push(format!(
-                    "综合得分 {:.1}%，在 {} 个有数据的单位中排第 {} 名；时间进度 {:.1}%。",
-                    score.score.unwrap_or(0.0) * 100.0,
-                    index.ranked,
-                    score.rank.unwrap_or(0),
-                    c.elapsed * 100.0
-                ));
-            }
-            let errors = index.issues[u]
-                .iter()
-                .filter(|i| i.severity == Severity::Error)
-                .count();
-            lines.push(if errors == 0 {
-                "数据无错误；请关注下表中的滞后任务和提示。".to_string()
-            } else {
-                format!("有 {errors} 处错误，相关数值未计入汇总；请按“问题清单”改正后重新报送。")
-            });
         }
-        None => {
+        (None, SubmissionStatus::Rejected) => {
             let rejected: Vec<String> = index.files[u]
                 .iter()
                 .filter(|s| s.status == SubmissionStatus::Rejected)
                 .filter_map(|s| Some(format!("“{}”", s.file.as_deref()?)))
                 .collect();
-            if rejected.is_empty() {
-                lines.push(format!("尚未收到本单位{}的报表。", c.period.label()));
-            } else {
-                lines.push(format!(
-                    "您报送的 {} 未能采用，原因见“问题清单”。",
-                    rejected.join("、")
-                ));
-            }
+            let latest = index.files[u].iter().filter_map(|s| s.reported_at).max();
             lines.push(format!(
-                "请使用统计局下发的模板“{}”（tally template 生成）填写本年累计数，于 {} 前报送。",
-                file_name,
-                c.period.due_date()
+                "您报送的 {} 未能采用（原因见“问题清单”），请改正；{}。",
+                rejected.join("、"),
+                resend_by(c, latest)
             ));
         }
+        (None, _) => lines.push(format!(
+            "尚未收到本单位{}的报表；请用统计局下发的模板“{file_name}”填写本年累计数，于 {} 前报送。",
+            c.period.label(),
+            date_cn(c.period.due_date())
+        )),
+    }
+    if let Some(line) = score_line(c, u) {
+        lines.push(line);
     }
     if !projects.is_empty() {
         let started = projects.iter().filter(|r| r.started == Some(true)).count();
@@ -154,6 +162,29 @@ fn summary_lines(
     lines
 }
 
+/// By when to resend: the period's due date, or, for a file that came
+/// after it, as soon as possible (the due date is past).
+pub fn resend_by(c: &Consolidation, reported_at: Option<chrono::NaiveDate>) -> String {
+    let due = c.period.due_date();
+    match reported_at {
+        Some(d) if d >= due => format!("本期报送截止日期（{}）已过，请尽快重新报送", date_cn(due)),
+        _ => format!("请于 {} 前重新报送", date_cn(due)),
+    }
+}
+
+/// `综合得分 62.3%，在 8 个乡镇中排第 3 名；时间进度 25.0%。`
+pub fn score_line(c: &Consolidation, u: UnitId) -> Option<String> {
+    let s = c.scores.get(u.index())?;
+    let (score, rank) = (s.score?, s.rank?);
+    Some(format!(
+        "综合得分 {:.1}%，在 {} 个{}中排第 {rank} 名；时间进度 {:.1}%。",
+        score * 100.0,
+        s.ranked,
+        s.kind.label(),
+        c.elapsed * 100.0
+    ))
+}
+
 /// 反馈: the summary lines, then the unit's rows as tally took them, each
 /// problem value highlighted with the issue sentences in a note.
 fn indicator_sheet(
@@ -163,12 +194,25 @@ fn indicator_sheet(
     u: UnitId,
     title: &str,
     lines: &[String],
+    org: &str,
 ) -> Result<(), XlsxError> {
     let mut s = Sheet::new(wb, "反馈", title, false)?;
     let big = Format::new().set_bold().set_font_size(16);
     s.ws.write_string_with_format(0, 0, title, &big)?;
+    s.ws.set_row_height(0, 24)?;
+    // The sentences span the table's width, wrapped, each row as tall as
+    // its text; the first (what to do) in bold.
+    let first = Format::new()
+        .set_text_wrap()
+        .set_bold()
+        .set_align(FormatAlign::Top);
+    let rest = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for (k, line) in lines.iter().enumerate() {
-        s.ws.write_string(1 + k as u32, 0, line)?;
+        let row = 1 + k as u32;
+        let f = if k == 0 { &first } else { &rest };
+        s.ws.merge_range(row, 0, row, 11, line, f)?;
+        let lines = text::wrapped_lines(line, 140.0);
+        s.ws.set_row_height(row, text::row_height(lines))?;
     }
     let head = 2 + lines.len() as u32;
     s.header_row(
@@ -189,9 +233,6 @@ fn indicator_sheet(
         ],
     )?;
     let by_code = issues_by_code(index.accepted(u), &index.issues[u]);
-    let problem = Format::new()
-        .set_background_color(PROBLEM_FILL)
-        .set_border(FormatBorder::Thin);
     for (row, r) in (head + 1..).zip(&index.rows[u]) {
         let ind = &plan.indicators[r.indicator];
         let fmt = number_format(&ind.uom);
@@ -207,7 +248,8 @@ fn indicator_sheet(
             Some(w) => s.filled(row, 8, w.label(), warning_color(w))?,
             None => s.text(row, 8, "")?,
         }
-        s.number(row, 9, r.rank.map(f64::from), "0")?;
+        let rank = r.rank.map(|k| format!("{k}/{}", index.ranked(r.indicator)));
+        s.text(row, 9, &rank.unwrap_or_default())?;
         s.text(row, 10, r.note.as_deref().unwrap_or(""))?;
         // A ratio's problems sit on its parts' rows.
         let mut codes: Vec<&str> = ind
@@ -221,17 +263,36 @@ fn indicator_sheet(
             .collect();
         s.text(row, 11, &cells_of(&issues))?;
         if !issues.is_empty() {
-            // Highlight the value tally used (or could not use) and say why.
-            match r.actual {
-                Some(v) => {
-                    s.ws.write_number_with_format(row, 4, v, &problem.clone().set_num_format(fmt))?
-                }
-                None => s.ws.write_string_with_format(row, 4, "未采用", &problem)?,
-            };
-            s.ws.insert_note(row, 4, &note_of(&issues))?;
+            mark(&mut s, row, r.actual, fmt, &issues, org)?;
         }
     }
     s.finish()
+}
+
+/// Highlights the value tally used (or could not use) and says why in a
+/// note: red for an error, orange for a warning.
+fn mark(
+    s: &mut Sheet<'_>,
+    row: u32,
+    actual: Option<f64>,
+    fmt: &str,
+    issues: &[&Issue],
+    org: &str,
+) -> Result<(), XlsxError> {
+    let errors = issues.iter().any(|i| i.severity == Severity::Error);
+    let fill = Format::new()
+        .set_background_color(if errors { PROBLEM_FILL } else { NOTICE_FILL })
+        .set_border(FormatBorder::Thin);
+    match actual {
+        Some(v) => {
+            s.ws.write_number_with_format(row, 4, v, &fill.set_num_format(fmt))?
+        }
+        None => {
+            s.ws.write_string_with_format(row, 4, "未采用", &fill.set_align(FormatAlign::Center))?
+        }
+    };
+    s.ws.insert_note(row, 4, &note_of(issues, org))?;
+    Ok(())
 }
 
 /// The issues of each indicator code in the unit's accepted file.
@@ -290,15 +351,16 @@ fn cells_of(issues: &[&Issue]) -> String {
         .join("、")
 }
 
-/// A cell note holding the issue sentences, one per line.
-fn note_of(issues: &[&Issue]) -> Note {
+/// A cell note holding the issue sentences, one per line, signed by the
+/// bureau.
+fn note_of(issues: &[&Issue], org: &str) -> Note {
     let text = issues
         .iter()
         .map(|i| format!("{}：{}", i.severity.label(), i.message))
         .collect::<Vec<_>>()
         .join("\n");
     Note::new(text)
-        .set_author("tally")
+        .set_author(org)
         .add_author_prefix(false)
         .set_width(420)
         .set_height(160)
@@ -312,6 +374,7 @@ fn project_sheet(
     own: &[&Issue],
     rows: &[&ProjectRow],
     title: &str,
+    org: &str,
 ) -> Result<(), XlsxError> {
     let mut s = Sheet::new(wb, "重点项目", title, false)?;
     s.header_row(
@@ -359,7 +422,7 @@ fn project_sheet(
         s.text(row, 11, &cells_of(&issues))?;
         if !issues.is_empty() {
             s.ws.write_string_with_format(row, 0, &p.name, &problem)?;
-            s.ws.insert_note(row, 0, &note_of(&issues))?;
+            s.ws.insert_note(row, 0, &note_of(&issues, org))?;
         }
     }
     s.finish()

@@ -3,8 +3,10 @@
 //! a county of 10,000 units made per-unit filters quadratic
 //! (bench/run.sh 10000).
 
+use std::collections::HashMap;
+
 use crate::aggregate::{Consolidation, UnitRow};
-use crate::model::{IdVec, Issue, SubmissionStatus, UnitId};
+use crate::model::{IdVec, IndicatorId, Issue, SubmissionStatus, UnitId};
 use crate::plan::Plan;
 use crate::validate::{Checked, Submission};
 
@@ -13,8 +15,8 @@ pub struct UnitIndex<'a> {
     pub rows: IdVec<UnitId, Vec<&'a UnitRow>>,
     pub files: IdVec<UnitId, Vec<&'a Submission>>,
     pub issues: IdVec<UnitId, Vec<&'a Issue>>,
-    /// Units with a composite score.
-    pub ranked: usize,
+    /// Per indicator, the units ranked on it (those with a value).
+    ranked: HashMap<IndicatorId, u32>,
 }
 
 impl<'a> UnitIndex<'a> {
@@ -26,10 +28,13 @@ impl<'a> UnitIndex<'a> {
             rows: empty(plan),
             files: empty(plan),
             issues: empty(plan),
-            ranked: c.scores.iter().filter(|r| r.rank.is_some()).count(),
+            ranked: HashMap::new(),
         };
         for r in &c.by_unit {
             index.rows[r.unit].push(r);
+            if r.rank.is_some() {
+                *index.ranked.entry(r.indicator).or_default() += 1;
+            }
         }
         for s in &checked.submissions {
             if let Some(u) = &s.unit {
@@ -42,6 +47,11 @@ impl<'a> UnitIndex<'a> {
             }
         }
         index
+    }
+
+    /// How many units are ranked on an indicator (what a rank is out of).
+    pub fn ranked(&self, indicator: IndicatorId) -> u32 {
+        self.ranked.get(&indicator).copied().unwrap_or(0)
     }
 
     /// The unit's accepted file, if any.

@@ -9,9 +9,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Consolidation;
-use crate::files::{OutputError, write_atomic};
-use crate::model::{Id, Severity, Status, SubmissionStatus, UnitId, Warning};
+use crate::files::{OutputError, sha256_hex, write_atomic};
+use crate::model::period::date_cn;
+use crate::model::{Id, Severity, Status, SubmissionStatus, UnitId, UnitKind, Warning};
 use crate::plan::Plan;
+use crate::report::alerts::{Subject, alerts};
+use crate::report::feedback::resend_by;
 use crate::report::index::UnitIndex;
 use crate::validate::Checked;
 
@@ -31,7 +34,7 @@ pub struct IndicatorLine {
     pub status_label: Option<String>,
 }
 
-/// A task with a red or yellow warning.
+/// A task (or key project) with a red or yellow warning.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WarningLine {
     pub unit: String,
@@ -56,31 +59,51 @@ pub struct ProjectsLine {
     pub blockers: Vec<(String, usize)>,
 }
 
-/// One unit: where its feedback is and how it stands.
+/// One unit: where its feedback is, how it stands, and what it must do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitLine {
     pub name: String,
+    pub kind: UnitKind,
     pub email: Option<String>,
     /// Relative to the run folder.
     pub feedback: String,
+    /// The unit's file name in a folder of templates (`tally template`).
+    pub template: String,
     /// `accepted`, `rejected` or `missing`.
     pub status: SubmissionStatus,
+    /// SHA-256 of the file the feedback is about (the accepted one, else
+    /// the refused ones); none for a unit that sent nothing. A unit is
+    /// mailed again only when this changes (CONTRACT.md section 10).
+    pub submission: Option<String>,
     pub score: Option<f64>,
     pub rank: Option<u32>,
-    pub ranked: usize,
+    /// Units of its kind that are ranked.
+    pub ranked: u32,
     pub behind: usize,
     /// Its key projects not started by their date.
-    #[serde(default)]
     pub overdue_projects: usize,
-    pub issues: Vec<String>,
+    /// By when to resend a corrected file: `于 2022年4月5日 前`, or, for a
+    /// file that came after the due date, that it is past and to hurry.
+    pub resend_by: String,
+    /// Errors to fix, each with its cell: `Sheet1!E8：…`.
+    pub errors: Vec<String>,
+    /// Warnings to look at.
+    pub notices: Vec<String>,
 }
 
 /// Everything `run.json` holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunManifest {
+    /// Who speaks (`[org] name`).
+    pub org: String,
     pub period: String,
     pub period_label: String,
+    /// The date to report (and resend corrections) by, as people write it.
+    pub due: String,
     pub elapsed: f64,
+    /// SHA-256 over every submission's: the leaders are mailed again only
+    /// when it changes.
+    pub inputs: String,
     pub units_reported: usize,
     pub units_total: usize,
     pub indicators: Vec<IndicatorLine>,
@@ -91,18 +114,20 @@ pub struct RunManifest {
     pub units: Vec<UnitLine>,
 }
 
-/// Builds the manifest of a run; `feedback` holds each unit's feedback
-/// file name.
-pub fn build(
-    plan: &Plan,
-    c: &Consolidation,
-    checked: &Checked,
-    feedback: &[String],
-) -> RunManifest {
+/// Builds the manifest of a run.
+pub fn build(plan: &Plan, c: &Consolidation, checked: &Checked, org: &str) -> RunManifest {
+    let inputs: Vec<&str> = checked
+        .submissions
+        .iter()
+        .filter_map(|s| s.sha256.as_deref())
+        .collect();
     RunManifest {
+        org: org.to_string(),
         period: c.period.to_string(),
         period_label: c.period.label(),
+        due: date_cn(c.period.due_date()),
         elapsed: c.elapsed,
+        inputs: sha256_hex(inputs.join("\n").as_bytes()),
         units_reported: checked
             .submissions
             .iter()
@@ -112,7 +137,7 @@ pub fn build(
         indicators: indicator_lines(plan, c),
         warnings: warning_lines(plan, c),
         projects: projects_line(c),
-        units: unit_lines(plan, c, checked, feedback),
+        units: unit_lines(plan, c, checked),
     }
 }
 
@@ -126,9 +151,9 @@ pub fn write(
     plan: &Plan,
     c: &Consolidation,
     checked: &Checked,
+    org: &str,
 ) -> Result<PathBuf, OutputError> {
-    let names: Vec<String> = plan.unit_file_names().into_iter().collect();
-    let run = build(plan, c, checked, &names);
+    let run = build(plan, c, checked, org);
     let path = dir.join(FILE);
     let json = serde_json::to_vec_pretty(&run).map_err(|e| OutputError::other(&path, e))?;
     write_atomic(&path, &json)?;
@@ -154,49 +179,19 @@ fn indicator_lines(plan: &Plan, c: &Consolidation) -> Vec<IndicatorLine> {
         .collect()
 }
 
-/// Red and yellow tasks, red first; overdue projects are red warnings,
-/// after the red tasks and before the yellow ones.
+/// Red and yellow warnings in reading order (see [`alerts`]).
 fn warning_lines(plan: &Plan, c: &Consolidation) -> Vec<WarningLine> {
-    let mut tasks: Vec<_> = c
-        .by_unit
-        .iter()
-        .filter(|r| matches!(r.warning, Some(Warning::Red | Warning::Yellow)))
-        .collect();
-    tasks.sort_by_key(|r| (std::cmp::Reverse(r.warning), r.unit, r.indicator));
-    let mut lines: Vec<WarningLine> = tasks
+    alerts(plan, c, Warning::Yellow)
         .into_iter()
-        .filter_map(|r| {
-            let w = r.warning?;
-            Some(WarningLine {
-                unit: plan.units[r.unit].name.clone(),
-                indicator: plan.indicators[r.indicator].name.clone(),
-                warning: w,
-                label: w.label().to_string(),
-                completion: r.completion,
-                note: r.note.clone(),
-            })
+        .map(|a| WarningLine {
+            unit: plan.units[a.unit].name.clone(),
+            indicator: a.what(plan),
+            warning: a.warning,
+            label: a.warning.label().to_string(),
+            completion: a.completion(),
+            note: a.reason().map(str::to_string),
         })
-        .collect();
-    let reds = lines.iter().filter(|w| w.warning == Warning::Red).count();
-    let overdue: Vec<WarningLine> = c
-        .projects
-        .rows
-        .iter()
-        .filter(|r| r.overdue)
-        .map(|r| {
-            let p = &plan.projects[r.project];
-            WarningLine {
-                unit: plan.units[p.unit].name.clone(),
-                indicator: format!("重点项目“{}”逾期未开工", p.name),
-                warning: Warning::Red,
-                label: Warning::Red.label().to_string(),
-                completion: r.completion,
-                note: r.blocker.clone(),
-            }
-        })
-        .collect();
-    lines.splice(reds..reds, overdue);
-    lines
+        .collect()
 }
 
 fn projects_line(c: &Consolidation) -> Option<ProjectsLine> {
@@ -217,46 +212,58 @@ fn projects_line(c: &Consolidation) -> Option<ProjectsLine> {
     })
 }
 
-fn unit_lines(
-    plan: &Plan,
-    c: &Consolidation,
-    checked: &Checked,
-    feedback: &[String],
-) -> Vec<UnitLine> {
-    let ranked = c.scores.iter().filter(|s| s.rank.is_some()).count();
+fn unit_lines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<UnitLine> {
+    let names = plan.unit_file_names();
     let mut overdue_projects: Vec<usize> = vec![0; plan.units.len()];
-    for r in c.projects.rows.iter().filter(|r| r.overdue) {
-        overdue_projects[plan.projects[r.project].unit.index()] += 1;
+    for a in alerts(plan, c, Warning::Red) {
+        if let Subject::Project(_) = a.subject {
+            overdue_projects[a.unit.index()] += 1;
+        }
     }
     let index = UnitIndex::new(plan, c, checked);
     plan.units
         .iter_enumerated()
         .map(|(u, unit): (UnitId, _)| {
-            let issues = index.issues[u]
+            let said = |severity: Severity| -> Vec<String> {
+                index.issues[u]
+                    .iter()
+                    .filter(|i| i.severity == severity)
+                    .map(|i| match i.place() {
+                        Some(place) if i.cell.is_some() => format!("{place}：{}", i.message),
+                        _ => i.message.clone(),
+                    })
+                    .collect()
+            };
+            let status = index.status(u);
+            let mut shas: Vec<&str> = index.files[u]
                 .iter()
-                .filter(|i| i.severity != Severity::Info)
-                .map(|i| match (&i.sheet, &i.cell) {
-                    (Some(_), Some(_)) => {
-                        format!("{}：{}", i.place().unwrap_or_default(), i.message)
-                    }
-                    _ => i.message.clone(),
+                .filter(|s| match status {
+                    SubmissionStatus::Accepted => s.status == SubmissionStatus::Accepted,
+                    _ => s.status == SubmissionStatus::Rejected,
                 })
+                .filter_map(|s| s.sha256.as_deref())
                 .collect();
-            let score = c.scores.get(u.index());
+            shas.sort_unstable();
+            let score = &c.scores[u.index()];
             UnitLine {
                 name: unit.name.clone(),
+                kind: unit.kind,
                 email: unit.email.clone(),
-                feedback: format!("feedback/{}", feedback[u.index()]),
-                status: index.status(u),
-                score: score.and_then(|s| s.score),
-                rank: score.and_then(|s| s.rank),
-                ranked,
+                feedback: format!("feedback/{}", names[u]),
+                template: names[u].clone(),
+                status,
+                submission: (!shas.is_empty()).then(|| shas.join("+")),
+                score: score.score,
+                rank: score.rank,
+                ranked: score.ranked,
                 behind: index.rows[u]
                     .iter()
                     .filter(|r| r.status == Status::Behind)
                     .count(),
                 overdue_projects: overdue_projects[u.index()],
-                issues,
+                resend_by: resend_by(c, index.files[u].iter().filter_map(|s| s.reported_at).max()),
+                errors: said(Severity::Error),
+                notices: said(Severity::Warning),
             }
         })
         .collect()

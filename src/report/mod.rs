@@ -4,8 +4,10 @@
 //! `workbook` (consolidated.xlsx), `feedback` (one workbook per unit),
 //! `data` (CSV and Parquet), `manifest` (run.json, for `tally mail`) and
 //! `check` (what `tally check` prints); `index` groups each unit's rows,
-//! files and issues once for the writers that speak to one unit.
+//! files and issues once for the writers that speak to one unit, and
+//! `alerts` puts the warnings in the order people read them.
 
+pub mod alerts;
 pub mod check;
 pub mod data;
 pub mod feedback;

@@ -18,7 +18,9 @@ use serde::Serialize;
 use crate::ingest::{Extract, FileRead, Inbox, InboxFile, Row, Table};
 use crate::model::issue::a1;
 use crate::model::progress;
-use crate::model::value::{Reading, as_fraction, format_number, normalize_label, read_number};
+use crate::model::value::{
+    Reading, as_fraction, format_for_people, format_number, normalize_label, read_number,
+};
 use crate::model::{
     Aggregation, IdVec, IndicatorId, Issue, IssueCode, Period, Profile, Severity, Status,
     SubmissionStatus, TaskKey, Tolerance, UnitId, UnitRef,
@@ -174,15 +176,17 @@ pub fn check(plan: &Plan, received: &[Received<'_>], options: &CheckOptions) -> 
 /// file.
 fn missing(plan: &Plan, u: UnitId, rejected: &[String], period: Option<Period>, out: &mut Checked) {
     let name = &plan.units[u].name;
-    let period = period
-        .map(|p| format!(" {} 的", p.label()))
-        .unwrap_or_default();
+    let period = period.map(|p| p.label()).unwrap_or_default();
     let message = if rejected.is_empty() {
-        format!("{name} 未报送{period}报表；请按模板填写后报送")
+        format!("{name}未报送{period}报表；请按模板填写后报送")
     } else {
         format!(
-            "{name} 没有可用的{period}报表（收到的 {} 被拒收，原因见该文件）；请改正后重新报送",
-            rejected.join("、")
+            "{name}没有可用的{period}报表（收到的{}被拒收，原因见该文件）；请改正后重新报送",
+            rejected
+                .iter()
+                .map(|f| format!("“{f}”"))
+                .collect::<Vec<_>>()
+                .join("、")
         )
     };
     out.issues.push(Issue::file(
@@ -636,6 +640,11 @@ impl RowChecker<'_> {
                 if self.from_template { "（模板中没有这一行：是后加的，或指标代码被改动）" } else { "" }
             ),
         );
+        // The code as written, so that programs can filter these rows
+        // (CONTRACT.md section 9).
+        if let Some(issue) = self.issues.last_mut() {
+            issue.indicator_code = row.code.clone();
+        }
     }
 
     /// The row's valid value, reporting what is wrong with it.
@@ -760,8 +769,14 @@ impl RowChecker<'_> {
             && t > 0.0
             && value > 1.5 * t
         {
+            // Only a sum of money invites the 元-for-万元 slip.
+            let check = if i.uom.contains('元') {
+                "请核实是否把“元”当成了“万元”"
+            } else {
+                "请核实数值是否填错（如多填了一位或填成了其他指标的数）"
+            };
             let message = format!(
-                "“{}”的本年累计 {shown} 超过年度目标 {} 的 150%；请核实是否把“元”当成了“万元”等单位",
+                "“{}”的本年累计 {shown} 超过年度目标 {} 的 150%；{check}",
                 i.name,
                 show(i, t)
             );
@@ -837,27 +852,33 @@ impl RowChecker<'_> {
                 .plan
                 .target(Some(self.unit), ind)
                 .map_or(0.0, |t| t.goal.target);
-            let done = if target > 0.0 {
-                format!("，完成年度目标的 {:.1}%", actual / target * 100.0)
-            } else {
-                String::new()
+            // Shares of the year's target: what is done, and what this
+            // indicator's profile expects by now (not the calendar's share:
+            // a quarterly task may expect 37.2% at the end of March).
+            let share = |v: f64| {
+                if target > 0.0 && !i.is_percent() {
+                    format!("（年度目标的 {:.1}%）", v / target * 100.0)
+                } else {
+                    String::new()
+                }
             };
             let note_cell = self.table.note_cell(row);
             self.issue(row, Some(note_cell.clone()), Some(ind), IssueCode::MissingExplanation, format!(
-                "“{}”本年累计 {}{done}，低于时间进度应完成的 {}（时间进度 {:.1}%），但没有说明滞后原因；请在 {note_cell} 填写滞后原因",
-                i.name, show(i, actual), show(i, expected), period.elapsed() * 100.0
+                "“{}”本年累计 {}{}，低于按时间进度应完成的 {}{}，但没有说明滞后原因；请在 {note_cell} 填写滞后原因",
+                i.name, show(i, actual), share(actual), show(i, expected), share(expected)
             ));
         }
     }
 }
 
-/// A value with its unit of measure, for messages: `3200 万元`, `72.5%`.
+/// A value with its unit of measure, rounded for people: `3200 万元`,
+/// `0.0733 万亩`, `72.5%`.
 pub fn show(i: &Indicator, v: f64) -> String {
     if i.is_percent() {
         format!("{}%", format_number((v * 1000.0).round() / 10.0))
     } else if i.uom.is_empty() {
-        format_number(v)
+        format_for_people(v)
     } else {
-        format!("{} {}", format_number(v), i.uom)
+        format!("{} {}", format_for_people(v), i.uom)
     }
 }

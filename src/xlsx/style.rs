@@ -9,9 +9,11 @@ use crate::model::{Status, Warning};
 
 /// The fill of a status, as 0xRRGGBB.
 pub fn status_rgb(s: Status) -> u32 {
+    // Done and on track are both green, told apart by depth; behind is
+    // yellow, over a ceiling red, no data grey.
     match s {
-        Status::Done | Status::Within => 0xC6EFCE,
-        Status::OnTrack => 0xE2F0D9,
+        Status::Done | Status::Within => 0xA9D08E,
+        Status::OnTrack => 0xE2EFDA,
         Status::Behind => 0xFFEB9C,
         Status::Breach => 0xFFC7CE,
         Status::NoData => 0xEDEDED,
@@ -42,8 +44,10 @@ pub fn html(rgb: u32) -> String {
 
 /// Header rows: light blue.
 pub const HEADER_FILL: Color = Color::RGB(0xD9E1F2);
-/// A value that could not be used: light red.
+/// A value with an error, not used: light red.
 pub const PROBLEM_FILL: Color = Color::RGB(0xFFC7CE);
+/// A value used, with a warning to look at: light orange.
+pub const NOTICE_FILL: Color = Color::RGB(0xFCE4D6);
 /// Where a unit types: light yellow.
 pub const INPUT_FILL: Color = Color::RGB(0xFFF2CC);
 
@@ -60,11 +64,11 @@ pub fn number_format(uom: &str) -> &'static str {
     }
 }
 
-/// Format for derived values (expected to date, variance): counts get a
-/// decimal, since a quarter of 1 village is 0.25, not 0.
+/// Format for derived values (expected to date, variance): counts get two
+/// decimals, since a quarter of 1 village is 0.25, not 0 (nor 0.3).
 pub fn derived_format(uom: &str) -> &'static str {
     match number_format(uom) {
-        "#,##0" => "#,##0.0",
+        "#,##0" => "#,##0.00",
         f => f,
     }
 }

@@ -62,6 +62,23 @@ impl Workdir {
         ])
     }
 
+    /// Runs `tally run` for 2022-03 into `out` with extra arguments.
+    pub fn run_with(&self, plan: &Path, out: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "run".to_string(),
+            "--plan".into(),
+            plan.display().to_string(),
+            "--inbox".into(),
+            self.inbox().display().to_string(),
+            "--period".into(),
+            "2022-03".into(),
+            "--out".into(),
+            self.path(out).display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        tally(&args)
+    }
+
     /// Runs `tally check --format json` on the inbox.
     pub fn check_json(&self, plan: &Path, extra: &[&str]) -> (Value, i32) {
         let mut args = vec![
@@ -310,4 +327,42 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
                 .collect()
         })
         .collect()
+}
+
+/// The worksheet XML of the `k`-th sheet (1-based, as rust_xlsxwriter
+/// numbers them).
+pub fn sheet_xml(path: &Path, k: usize) -> String {
+    xml_parts(path, &format!("xl/worksheets/sheet{k}.xml"))
+}
+
+/// The style of cell `cell` in the `k`-th sheet: its `<xf>` element and
+/// its `<fill>`, as XML text (for what calamine does not read: fills,
+/// locking).
+pub fn cell_style(path: &Path, k: usize, cell: &str) -> Option<(String, String)> {
+    use regex::Regex;
+    let sheet = sheet_xml(path, k);
+    let style: usize = Regex::new(&format!(r#"<c r="{cell}" s="(\d+)""#))
+        .unwrap()
+        .captures(&sheet)?[1]
+        .parse()
+        .ok()?;
+    let styles = xml_parts(path, "xl/styles.xml");
+    let xfs = &styles[styles.find("<cellXfs")?..];
+    let xf = Regex::new(r"<xf [^>]*?(/>|>.*?</xf>)")
+        .unwrap()
+        .find_iter(xfs)
+        .nth(style)?
+        .as_str()
+        .to_string();
+    let fill_id: usize = Regex::new(r#"fillId="(\d+)""#).unwrap().captures(&xf)?[1]
+        .parse()
+        .ok()?;
+    let fills = &styles[styles.find("<fills")?..];
+    let fill = Regex::new(r"<fill>.*?</fill>")
+        .unwrap()
+        .find_iter(fills)
+        .nth(fill_id)?
+        .as_str()
+        .to_string();
+    Some((xf, fill))
 }

@@ -74,7 +74,11 @@ fn value_issues_name_their_cells() {
     );
     assert_eq!(places(&json, "unit_of_measure"), [p("Sheet1!E9", "AQ01")]);
     assert_eq!(places(&json, "target_changed"), [p("Sheet1!D10", "WS01")]);
-    assert_eq!(places(&json, "unknown_indicator"), [p("Sheet1!A11", "")]);
+    // The code as written, for programs to filter on (contract section 9).
+    assert_eq!(
+        places(&json, "unknown_indicator"),
+        [p("Sheet1!A11", "QT09")]
+    );
     assert_eq!(places(&json, "out_of_range"), [p("Sheet1!E4", "FA01")]);
     assert_eq!(places(&json, "over_target"), [p("Sheet1!E4", "FA01")]);
     assert_eq!(
@@ -210,11 +214,9 @@ fn file_issues_reject_the_file_and_say_why() {
 #[test]
 fn a_file_over_the_size_limit_is_refused_unread() {
     let w = Workdir::new("issues_size");
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
-    );
-    let (json, _) = w.check_json(&w.plan(), &["--max-file-mb", "0"]);
+    // Just over the smallest limit: refused on its size, before any reading.
+    std::fs::write(w.inbox().join("清泉镇.xlsx"), vec![b'x'; 1024 * 1024 + 1]).unwrap();
+    let (json, _) = w.check_json(&w.plan(), &["--max-file-mb", "1"]);
     let i = issues_with(&json, "unreadable_file");
     assert_eq!(i.len(), 1);
     assert!(
@@ -241,4 +243,61 @@ fn a_password_protected_workbook_is_reported_as_such() {
         i[0]["unit"], "清泉镇",
         "the file name still tells whose it is"
     );
+}
+
+#[test]
+fn messages_fit_the_profile_the_unit_of_measure_and_the_reader() {
+    let w = Workdir::new("issues_words");
+    let plan = w.path("plan.xlsx");
+    crate::book::write_xlsx(
+        &plan,
+        &[
+            Sheet::new("单位")
+                .texts(&["单位名称", "类型"])
+                .texts(&["甲镇", "乡镇"]),
+            Sheet::new("指标")
+                .texts(&["指标代码", "指标名称", "计量单位", "进度"])
+                .texts(&["Q1", "人工造林", "万亩", "季度"])
+                .texts(&["C1", "示范村", "个", ""])
+                .texts(&["M1", "招商引资", "万元", ""]),
+            Sheet::new("目标")
+                .texts(&["单位名称", "指标代码", "年度目标", "一季度"])
+                .row(vec![t("甲镇"), t("Q1"), n(1.0), n(0.372)])
+                .row(vec![t("甲镇"), t("C1"), n(4.0)])
+                .row(vec![t("甲镇"), t("M1"), n(100.0)]),
+        ],
+    );
+    let rows = vec![
+        line("Q1", n(0.073333), ""),
+        line("C1", n(12.0), ""),
+        line("M1", n(200.0), ""),
+    ];
+    w.submit("甲镇.xlsx", &[standard("甲镇", "2022-04-05", rows)]);
+    let (json, _) = w.check_json(&plan, &["--period", "2022-03"]);
+    let message = |code: &str, ind: &str| {
+        issues_with(&json, code)
+            .iter()
+            .find(|i| i["indicator_code"] == ind)
+            .unwrap_or_else(|| panic!("no {code} on {ind}: {json:#}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The quarterly task expects its first milestone, 37.2% of the year's
+    // target, not the calendar's 25%; numbers are rounded for people.
+    let behind = message("missing_explanation", "Q1");
+    assert!(
+        behind.contains("0.0733 万亩（年度目标的 7.3%）")
+            && behind.contains("0.372 万亩（年度目标的 37.2%）"),
+        "{behind}"
+    );
+    assert!(
+        !behind.contains("25.0%") && !behind.contains("0.073333"),
+        "{behind}"
+    );
+    // Only a sum of money invites the 元-for-万元 question.
+    let count = message("over_target", "C1");
+    assert!(!count.contains('元'), "{count}");
+    let money = message("over_target", "M1");
+    assert!(money.contains("“元”当成了“万元”"), "{money}");
 }

@@ -160,8 +160,8 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
     );
     let lao = got
         .iter()
-        .find(|m| m["subject"] == "老军乡2022年3月报表反馈")
-        .unwrap();
+        .find(|m| m["subject"] == "老军乡：请于 2022年4月5日 前报送2022年3月报表")
+        .expect("the reminder says what to send by when");
     assert!(lao["text"].as_str().unwrap().contains("尚未收到"));
     assert!(
         lao["text"]
@@ -220,7 +220,7 @@ fn two_unit_run(w: &Workdir) -> PathBuf {
         ],
     );
     let out = w.path("out");
-    let o = w.run(&plan, "out");
+    let o = w.run_with(&plan, "out", &["--allow-empty"]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -308,4 +308,160 @@ fn mail_without_a_run_or_settings_exits_2() {
     let (code, err) = mail(&out, &w.path("empty.toml"), &[]);
     assert_eq!(code, 2);
     assert!(err.contains("[mail]"), "{err}");
+}
+
+/// The sample inbox copied into `w`'s inbox, without `leave_out`.
+fn sample_inbox(w: &Workdir, leave_out: &[&str]) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/inbox/2022-03");
+    for e in std::fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !leave_out.contains(&name.as_str()) {
+            std::fs::copy(e.path(), w.inbox().join(&name)).unwrap();
+        }
+    }
+}
+
+fn run_sample_plan(w: &Workdir) {
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/plan.xlsx");
+    let out = w.run(&plan, "out");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_rerun_mails_only_the_units_whose_own_submission_changed() {
+    let w = Workdir::new("mail_rerun");
+    let server = SmtpServer::start(w.path("received"));
+    // 李桥乡's file comes late.
+    sample_inbox(&w, &["李桥乡.xlsx"]);
+    run_sample_plan(&w);
+    let out = w.path("out");
+    let cfg = config(&w, Some(server.port));
+    assert_eq!(mail(&out, &cfg, &[]).0, 0);
+    assert_eq!(server.messages().len(), 14);
+    // A unit's mail starts with what to do and by when.
+    let huo = server
+        .messages()
+        .into_iter()
+        .find(|m| m["rcpt_tos"][0] == "town4@example.org")
+        .unwrap();
+    let body = huo["text"].as_str().unwrap().to_string();
+    let first = body.lines().nth(2).unwrap();
+    assert!(
+        first.contains("处错误")
+            && first.contains("本期报送截止日期（2022年4月5日）已过，请尽快重新报送"),
+        "{body}"
+    );
+    assert!(body.contains("在 8 个乡镇中排第"), "{body}");
+    assert!(!body.contains("tally"), "{body}");
+
+    // 李桥乡 reports; 林草局 sends a corrected file; everyone else is as before.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/inbox/2022-03");
+    std::fs::copy(src.join("李桥乡.xlsx"), w.inbox().join("李桥乡.xlsx")).unwrap();
+    write_xlsx(
+        &w.inbox().join("林草局.xlsx"),
+        &[crate::common::standard(
+            "县林业和草原局",
+            "2022-04-06",
+            vec![
+                crate::common::line("ST01", n(0.2), ""),
+                crate::common::line("ST02", n(2.0), ""),
+                crate::common::line("ST03", n(1.0), ""),
+            ],
+        )],
+    );
+    run_sample_plan(&w);
+    let (code, err) = mail(&out, &cfg, &[]);
+    assert_eq!(code, 0, "{err}");
+    let got = server.messages();
+    let new: Vec<&str> = got[14..]
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(new.len(), 3, "{new:?}");
+    assert!(
+        new.contains(&"2022年3月重点工作任务完成情况汇总（更新）"),
+        "{new:?}"
+    );
+    assert!(new.contains(&"李桥乡2022年3月报表反馈"), "{new:?}");
+    assert!(
+        new.contains(&"县林业和草原局2022年3月报表反馈（更正）"),
+        "{new:?}"
+    );
+    assert!(err.contains("跳过 11 封"), "{err}");
+
+    // --unit mails just that unit, whatever the ledger says with --resend.
+    let (code, _) = mail(&out, &cfg, &["--unit", "霍城镇", "--resend"]);
+    assert_eq!(code, 0);
+    let got = server.messages();
+    assert_eq!(got.len(), 18);
+    assert_eq!(got[17]["rcpt_tos"][0], "town4@example.org");
+    assert_eq!(mail(&out, &cfg, &["--unit", "无此单位"]).0, 2);
+
+    // A ledger that cannot be read stops everything before sending.
+    let ledger = out.join("mail-ledger.json");
+    let bytes = std::fs::read(&ledger).unwrap();
+    std::fs::write(&ledger, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, err) = mail(&out, &cfg, &["--resend"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("发送记录") && err.contains("未发送任何邮件"),
+        "{err}"
+    );
+    assert_eq!(server.messages().len(), 18);
+}
+
+#[test]
+fn a_missing_units_reminder_carries_its_template_and_the_deadline() {
+    let w = Workdir::new("mail_template");
+    let server = SmtpServer::start(w.path("received"));
+    sample_inbox(&w, &[]);
+    run_sample_plan(&w);
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/plan.xlsx");
+    let forms = w.path("forms");
+    let made = tally(&[
+        "template",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--period",
+        "2022年3月",
+        "--out",
+        forms.to_str().unwrap(),
+    ]);
+    assert_eq!(made.status.code(), Some(0));
+    let cfg = config(&w, Some(server.port));
+    let (code, err) = mail(
+        &w.path("out"),
+        &cfg,
+        &["--unit", "老军乡", "--templates", forms.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let got = server.messages();
+    assert_eq!(got.len(), 1);
+    let lao = &got[0];
+    assert_eq!(
+        lao["subject"],
+        "老军乡：请于 2022年4月5日 前报送2022年3月报表"
+    );
+    let names: Vec<&str> = lao["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["老军乡2022年3月报表反馈.xlsx", "老军乡.xlsx"]);
+    assert_eq!(
+        lao["attachments"][1]["sha256"],
+        sha(&forms.join("老军乡.xlsx"))
+    );
+    let text = lao["text"].as_str().unwrap();
+    assert!(
+        text.contains("用附件中的模板“老军乡.xlsx”填写本年累计数，于 2022年4月5日 前报送"),
+        "{text}"
+    );
 }

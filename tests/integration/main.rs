@@ -10,6 +10,7 @@ mod corpus;
 mod history;
 mod issues;
 mod mail;
+mod pages;
 mod plan;
 mod projects;
 mod run;

@@ -422,11 +422,13 @@ fn the_composite_score_weighs_capped_completion_and_ceilings() {
     close(s("甲镇").score, Some(jia), "甲 score");
     close(s("乙镇").score, Some(yi), "乙 score");
     assert_eq!((s("乙镇").rank, s("甲镇").rank), (Some(1), Some(2)));
+    // A department is ranked among departments: 丙局 sent nothing, scores
+    // 0, and is still ranked (first of one).
     assert_eq!(
-        (s("丙局").score, s("丙局").rank),
-        (None, None),
-        "no data, no score"
+        (s("丙局").score, s("丙局").rank, s("丙局").ranked),
+        (Some(0.0), Some(1), 1)
     );
+    assert_eq!(s("甲镇").ranked, 2);
     assert_eq!((s("甲镇").tasks_with_data, s("甲镇").tasks), (8, 8));
 }
 
@@ -457,10 +459,12 @@ fn the_workbook_holds_the_same_numbers_as_the_csv_files() {
     // 总览: header on row 4, columns 指标代码 B, 年度目标 E .. 差额 I.
     let overview = sheet(&book, "总览");
     assert!(overview[0][0].to_string().contains("2022年3月"));
+    // The story first: who reported, in a sentence.
     assert!(
-        overview[1][0].to_string().contains("已报 2/3"),
-        "{}",
-        overview[1][0]
+        overview.iter().any(|r| r[0]
+            .to_string()
+            .contains("应报 3 个单位，已报 2 个；未报送：丙局")),
+        "{overview:?}"
     );
     let summary = read_csv(&w.path("out/data/summary.csv"));
     for r in &summary {
@@ -525,11 +529,12 @@ fn the_workbook_holds_the_same_numbers_as_the_csv_files() {
         sheet(&book, "校验问题").len(),
         read_csv(&w.path("out/data/issues.csv")).len() + 1
     );
-    // 分单位: the composite score column, 乙镇 ranked first.
+    // 分单位: the rank within its kind, 乙镇 first of the two townships,
+    // and first in the list.
     let matrix = sheet(&book, "分单位");
     let rank_col = matrix[0].len() - 1;
-    let yi = matrix.iter().find(|r| r[0] == "乙镇").unwrap();
-    assert_eq!(cell_f64(&yi[rank_col]), Some(1.0));
+    assert_eq!(matrix[1][0], "乙镇");
+    assert_eq!(matrix[1][rank_col].to_string(), "1/2");
 }
 
 #[test]
@@ -572,7 +577,7 @@ fn the_same_inputs_give_byte_identical_outputs_including_parquet() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left.len(), 10, "{left:?}");
+    assert_eq!(left.len(), 12, "{left:?}");
 }
 
 #[test]
@@ -675,11 +680,18 @@ fn tolerance_comes_from_the_flag_else_the_settings_file() {
 }
 
 #[test]
-fn an_empty_inbox_still_writes_every_output_with_every_unit_missing() {
+fn an_empty_inbox_is_refused_unless_allowed_then_writes_every_unit_missing() {
     let w = Workdir::new("run_empty");
     let plan = w.path("plan.xlsx");
     agg_plan(&plan);
+    // Most likely the wrong folder or period: nothing written or recorded.
     let out = run(&w, &plan, "out");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--allow-empty"), "{err}");
+    assert!(!w.path("out/consolidated.xlsx").exists());
+    assert!(!w.path("store/periods/2022-03.json").exists());
+    let out = w.run_with(&plan, "out", &["--allow-empty"]);
     assert_eq!(out.status.code(), Some(0));
     let summary = read_csv(&w.path("out/data/summary.csv"));
     assert!(
@@ -724,14 +736,28 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
     let own = issues.iter().filter(|i| i["unit"] == "霍城镇").count();
     assert_eq!(sheet(&huo, "问题清单").len(), own + 1);
 
-    // A clean unit: no notes at all.
-    assert!(crate::common::xml_parts(&dir.join("县住房和城乡建设局.xlsx"), "comments").is_empty());
+    // A clean unit: no notes at all, and nothing to resend.
+    assert!(crate::common::xml_parts(&dir.join("清泉镇.xlsx"), "comments").is_empty());
+    let qing = sheet(&dir.join("清泉镇.xlsx"), "反馈");
+    assert!(
+        qing[1][0].to_string().contains("不需要重新报送"),
+        "{}",
+        qing[1][0]
+    );
     // The missing unit: a reminder with the deadline and the template.
     let lao = sheet(&dir.join("老军乡.xlsx"), "反馈");
     let text: String = lao.iter().take(4).map(|r| r[0].to_string()).collect();
     assert!(
-        text.contains("尚未收到") && text.contains("2022-04-05") && text.contains("老军乡.xlsx"),
+        text.contains("尚未收到") && text.contains("2022年4月5日") && text.contains("老军乡.xlsx"),
         "{text}"
+    );
+    // What to do comes first: 霍城镇 reads its errors and by when first;
+    // its file came on 7 April, after the due date, so: as soon as possible.
+    let first = sheet(&huo, "反馈")[1][0].to_string();
+    assert!(
+        first.starts_with("请改正")
+            && first.contains("本期报送截止日期（2022年4月5日）已过，请尽快重新报送"),
+        "{first}"
     );
 }
 
@@ -755,7 +781,8 @@ fn feedback_file_names_never_leave_the_output_folder() {
                 .row(vec![t("CON"), t("X1"), n(1.0)]),
         ],
     );
-    assert_eq!(run(&w, &plan, "out").status.code(), Some(0));
+    let out = w.run_with(&plan, "out", &["--allow-empty"]);
+    assert_eq!(out.status.code(), Some(0));
     let mut names: Vec<String> = std::fs::read_dir(w.path("out/feedback"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -199,7 +199,7 @@ fn an_xls_saved_by_libreoffice_reads_like_the_xlsx_it_came_from() {
     assert_no_file_issues(&i);
     let required = i.plan.required(i.plan.unit_named("陈户镇").unwrap()).len();
     assert_eq!(i.checked.facts.len(), required);
-    assert_eq!(fact(&i, "陈户镇", "PJ01"), Some(4.0));
+    assert_eq!(fact(&i, "陈户镇", "FA01"), Some(2574.0));
     assert_eq!(fact(&i, "陈户镇", "NY03"), Some(3000.0));
 }
 

@@ -110,6 +110,41 @@ fn templates_for_every_unit_are_prefilled_protected_and_validating() {
         crate::common::xml_parts(&qq, "styles.xml").contains(r#"locked="0""#),
         "input cells are unlocked"
     );
+    // 填表人 and 联系电话 are typed by the unit: open (unlocked) cells beside
+    // their labels; the labels themselves are locked.
+    let table: Vec<Vec<Data>> = open_workbook_auto(&qq)
+        .unwrap()
+        .worksheet_range("报表")
+        .unwrap()
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    let footer = table.iter().position(|r| r[0] == "填表人：").unwrap() as u32;
+    let locked = |col: u16| {
+        let cell = rust_xlsxwriter::utility::row_col_to_cell(footer, col);
+        // A cell without a style is locked, as every cell is by default.
+        crate::common::cell_style(&qq, 2, &cell).is_none_or(|(xf, _)| !xf.contains(r#"locked="0""#))
+    };
+    assert_eq!(table[footer as usize][3], "联系电话：");
+    assert!(!locked(1) && !locked(4), "name and phone are input cells");
+    assert!(locked(3), "the label is not");
+    // Dates are written the Chinese way.
+    assert!(
+        table[2][0]
+            .to_string()
+            .contains("填写2022年1月1日至3月31日的累计数"),
+        "{}",
+        table[2][0]
+    );
+    let help: String = open_workbook_auto(&qq)
+        .unwrap()
+        .worksheet_range("填报说明")
+        .unwrap()
+        .rows()
+        .map(|r| r[0].to_string())
+        .collect();
+    assert!(help.contains("请于 2022年4月5日 前报送"), "{help}");
+    assert!(!help.contains("tally"), "{help}");
     assert!(crate::common::xml_parts(&qq, "workbook.xml").contains(r#"state="veryHidden""#));
     let projects = crate::common::xml_parts(&qq, "worksheets/sheet3.xml");
     assert!(

@@ -7,9 +7,12 @@ use std::collections::HashMap;
 use rust_xlsxwriter::{Chart, ChartType, Color, Workbook, XlsxError};
 
 use super::{DETAIL, ISSUES, SUBMISSIONS, TREND, WARNINGS, project_state};
+use crate::aggregate::projects::ProjectRow;
 use crate::aggregate::{Consolidation, UnitRow};
+use crate::model::period::date_cn;
 use crate::model::{IndicatorId, SubmissionStatus, UnitId, Warning};
 use crate::plan::Plan;
+use crate::report::alerts::{Subject, alerts};
 use crate::store::TrendPoint;
 use crate::validate::Checked;
 use crate::xlsx::Sheet;
@@ -66,7 +69,8 @@ pub(super) fn detail(
     s.finish()
 }
 
-/// 预警: every task behind or in breach, red first.
+/// 预警: every warning (blue ones too) in reading order: red tasks,
+/// overdue key projects, yellow, blue.
 pub(super) fn warnings(
     wb: &mut Workbook,
     plan: &Plan,
@@ -79,76 +83,63 @@ pub(super) fn warnings(
         &[
             "预警",
             "单位",
-            "指标代码",
-            "指标名称",
+            "指标或项目",
+            "计量单位",
             "年度目标",
             "本年累计",
             "时间进度应完成",
             "差额",
             "完成率",
             "状态",
-            "滞后原因",
+            "滞后原因或存在问题",
         ],
     )?;
-    let mut rows: Vec<_> = c.by_unit.iter().filter(|r| r.warning.is_some()).collect();
-    rows.sort_by_key(|r| {
-        (
-            std::cmp::Reverse(r.warning.map(|w| w as u8)),
-            r.unit,
-            r.indicator,
-        )
-    });
-    let reds = rows
-        .iter()
-        .take_while(|r| r.warning == Some(Warning::Red))
-        .count();
-    let mut row = 1;
-    for r in &rows[..reds] {
-        warning_row(&mut s, plan, r, row)?;
-        row += 1;
-    }
-    // Overdue projects are red warnings too, after the red tasks.
-    let mut overdue: Vec<_> = c.projects.rows.iter().filter(|r| r.overdue).collect();
-    overdue.sort_by_key(|r| (plan.projects[r.project].unit, r.project));
-    for r in overdue {
-        let p = &plan.projects[r.project];
-        s.filled(row, 0, Warning::Red.label(), warning_color(Warning::Red))?;
-        s.text(row, 1, &plan.units[p.unit].name)?;
-        s.text(row, 2, "重点项目")?;
-        let by = p.start_by.map(|d| format!("（应于 {d} 前开工）"));
-        s.text(row, 3, &format!("{}{}", p.name, by.unwrap_or_default()))?;
-        s.number(row, 4, p.planned_investment, "#,##0.0")?;
-        s.number(row, 5, r.investment, "#,##0.0")?;
-        s.number(row, 6, None, "#,##0.0")?;
-        s.number(row, 7, None, "#,##0.0")?;
-        s.number(row, 8, r.completion, "0.0%")?;
-        let (state, fill) = project_state(r);
-        s.filled(row, 9, state, fill)?;
-        s.text(row, 10, r.blocker.as_deref().unwrap_or("（未说明）"))?;
-        row += 1;
-    }
-    for r in &rows[reds..] {
-        warning_row(&mut s, plan, r, row)?;
-        row += 1;
+    for (row, a) in (1..).zip(alerts(plan, c, Warning::Blue)) {
+        s.filled(row, 0, a.warning.label(), warning_color(a.warning))?;
+        s.text(row, 1, &plan.units[a.unit].name)?;
+        match a.subject {
+            Subject::Task(r) => task_values(&mut s, plan, r, row)?,
+            Subject::Project(r) => project_values(&mut s, plan, r, row)?,
+        }
+        s.wrapped(row, 10, a.reason().unwrap_or("（未说明）"), 32.0)?;
     }
     s.finish()
 }
 
-fn warning_row(s: &mut Sheet<'_>, plan: &Plan, r: &UnitRow, row: u32) -> Result<(), XlsxError> {
+fn task_values(s: &mut Sheet<'_>, plan: &Plan, r: &UnitRow, row: u32) -> Result<(), XlsxError> {
     let ind = &plan.indicators[r.indicator];
     let fmt = number_format(&ind.uom);
-    let w = r.warning.expect("rows with a warning");
-    s.filled(row, 0, w.label(), warning_color(w))?;
-    s.text(row, 1, &plan.units[r.unit].name)?;
-    s.text(row, 2, &ind.code)?;
-    s.text(row, 3, &ind.name)?;
+    s.wrapped(row, 2, &ind.name, 24.0)?;
+    s.text(row, 3, &ind.uom)?;
     s.number(row, 4, Some(r.target), fmt)?;
     s.number(row, 5, r.actual, fmt)?;
     s.number(row, 6, Some(r.expected), derived_format(&ind.uom))?;
     s.number(row, 7, r.variance, derived_format(&ind.uom))?;
     s.number(row, 8, r.completion, "0.0%")?;
-    s.filled(row, 9, r.status.label(), status_color(r.status))?;
-    s.text(row, 10, r.note.as_deref().unwrap_or("（未说明）"))
+    s.filled(row, 9, r.status.label(), status_color(r.status))
+}
+
+/// An overdue project: its planned and completed investment.
+fn project_values(
+    s: &mut Sheet<'_>,
+    plan: &Plan,
+    r: &ProjectRow,
+    row: u32,
+) -> Result<(), XlsxError> {
+    let p = &plan.projects[r.project];
+    let by = p
+        .start_by
+        .map(|d| format!("（应于 {} 前开工）", date_cn(d)));
+    let what = format!("重点项目“{}”逾期未开工{}", p.name, by.unwrap_or_default());
+    s.wrapped(row, 2, &what, 24.0)?;
+    s.text(row, 3, "万元")?;
+    s.number(row, 4, p.planned_investment, "#,##0.0")?;
+    s.number(row, 5, r.investment, "#,##0.0")?;
+    s.number(row, 6, None, "#,##0.0")?;
+    s.number(row, 7, None, "#,##0.0")?;
+    s.number(row, 8, r.completion, "0.0%")?;
+    let (state, fill) = project_state(r);
+    s.filled(row, 9, state, fill)
 }
 
 /// 报送情况: every inbox file and every missing unit.
@@ -168,7 +159,8 @@ pub(super) fn submissions(
             "填报日期",
             "错误",
             "警告",
-            "SHA-256",
+            "SHA-256（文件指纹）",
+            "与本期上次汇总相比的变化",
         ],
     )?;
     for (k, sub) in checked.submissions.iter().enumerate() {
@@ -196,8 +188,10 @@ pub(super) fn submissions(
             (SubmissionStatus::Accepted | SubmissionStatus::Missing, Some(c)) => c.join("；"),
             _ => String::new(),
         };
-        s.text(row, 7, &changed)?;
+        s.wrapped(row, 7, &changed, 40.0)?;
     }
+    // A fingerprint is 64 characters: its column holds it whole.
+    s.fit(6, 72.0);
     s.finish()
 }
 
@@ -237,7 +231,14 @@ pub(super) fn trend(
         }
     }
     let last = points.len() as u32;
-    if last > 0 {
+    if last < 2 {
+        // A line needs two points: say when it will appear.
+        s.ws.write_string(
+            last + 2,
+            0,
+            "本年只有一期数据，从第二期起这里显示全县完成率与时间进度的趋势图。",
+        )?;
+    } else {
         let mut chart = Chart::new(ChartType::Line);
         chart.title().set_name("全县完成率与时间进度");
         for col in 1..(shown.len() as u16 + 2) {

@@ -1,17 +1,30 @@
-//! 分单位: units × indicators completion, the composite score and its rank.
+//! 分单位: every unit's completion of each of its tasks, coloured by the
+//! task's status against time progress (the palette and words of the 状态
+//! column, never a unit's place in a column), then its composite score and
+//! its rank among the units of its kind. Townships first, then
+//! departments, each best first.
 
-use rust_xlsxwriter::{Color, ConditionalFormat3ColorScale, Workbook, XlsxError};
-
-use crate::aggregate::Consolidation;
 use std::collections::HashMap;
 
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
 use super::MATRIX;
-use crate::model::{Direction, Id, IndicatorId, TaskKey};
+use crate::aggregate::{Consolidation, UnitRow};
+use crate::model::{Id, IndicatorId, Status, TaskKey, UnitId};
 use crate::plan::Plan;
 use crate::xlsx::Sheet;
+use crate::xlsx::style::status_color;
 
-/// 分单位: units × indicators completion with heat colouring, the
-/// composite score and its rank.
+/// The statuses of the legend, in the order people read them.
+const LEGEND: [Status; 6] = [
+    Status::Done,
+    Status::Within,
+    Status::OnTrack,
+    Status::Behind,
+    Status::Breach,
+    Status::NoData,
+];
+
 pub(super) fn matrix(
     wb: &mut Workbook,
     plan: &Plan,
@@ -30,43 +43,84 @@ pub(super) fn matrix(
             .iter()
             .map(|&i| format!("{}\n{}", plan.indicators[i].code, plan.indicators[i].name)),
     );
-    names.extend(["综合得分".to_string(), "排名".to_string()]);
+    names.extend(["综合得分".to_string(), "同类排名".to_string()]);
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     s.header_row(0, &refs)?;
-    s.ws.set_row_height(0, 45)?;
+    s.ws.set_row_height(0, 60)?;
     s.ws.set_freeze_panes(1, 1)?;
-    let completion: HashMap<TaskKey, Option<f64>> = c
+    let rows: HashMap<TaskKey, &UnitRow> = c
         .by_unit
         .iter()
-        .map(|r| ((r.unit, r.indicator), r.completion))
+        .map(|r| ((r.unit, r.indicator), r))
         .collect();
-    for ((u, unit), row) in plan.units.iter_enumerated().zip(1..) {
+    let score_col = shown.len() as u16 + 2;
+    for (row, u) in (1..).zip(ranked_order(plan, c)) {
+        let unit = &plan.units[u];
         s.text(row, 0, &unit.name)?;
         s.text(row, 1, unit.kind.label())?;
         for (k, &i) in shown.iter().enumerate() {
-            let value = completion.get(&(u, i)).copied().flatten();
-            s.number(row, k as u16 + 2, value, "0.0%")?;
-        }
-        // Scores come one per unit, in unit order.
-        let score = c.scores.get(u.index());
-        let col = shown.len() as u16 + 2;
-        s.number(row, col, score.and_then(|r| r.score), "0.0%")?;
-        s.number(row, col + 1, score.and_then(|r| r.rank).map(f64::from), "0")?;
-    }
-    let last = plan.units.len() as u32;
-    if last > 0 {
-        for (k, &i) in shown.iter().enumerate() {
-            let (low, high) = match plan.indicators[i].direction {
-                Direction::Higher => (Color::RGB(0xF8696B), Color::RGB(0x63BE7B)),
-                Direction::Lower => (Color::RGB(0x63BE7B), Color::RGB(0xF8696B)),
-            };
-            let scale = ConditionalFormat3ColorScale::new()
-                .set_minimum_color(low)
-                .set_midpoint_color(Color::RGB(0xFFEB84))
-                .set_maximum_color(high);
             let col = k as u16 + 2;
-            s.ws.add_conditional_format(1, col, last, col, &scale)?;
+            match rows.get(&(u, i)) {
+                Some(r) => task_cell(&mut s, row, col, r)?,
+                None => s.text(row, col, "")?,
+            }
         }
+        let score = &c.scores[u.index()];
+        s.number(row, score_col, score.score, "0.0%")?;
+        let rank = score
+            .rank
+            .map(|r| format!("{r}/{}", score.ranked))
+            .unwrap_or_default();
+        s.text(row, score_col + 1, &rank)?;
+    }
+    legend(&mut s, plan.units.len() as u32 + 2)?;
+    // Percentages need little room; the headers wrap over three lines.
+    for k in 0..shown.len() as u16 {
+        s.fit(k + 2, 9.5);
     }
     s.finish()
+}
+
+/// Townships, then departments, each by rank (unranked last), then plan
+/// order.
+fn ranked_order(plan: &Plan, c: &Consolidation) -> Vec<UnitId> {
+    let mut order: Vec<UnitId> = plan.units.ids().collect();
+    order.sort_by_key(|&u| {
+        let s = &c.scores[u.index()];
+        (s.kind, s.rank.unwrap_or(u32::MAX), u)
+    });
+    order
+}
+
+/// A task's completion filled with its status colour; no data says so.
+fn task_cell(s: &mut Sheet<'_>, row: u32, col: u16, r: &UnitRow) -> Result<(), XlsxError> {
+    let fill = status_color(r.status);
+    match r.completion {
+        Some(v) => {
+            let f = s
+                .cell
+                .clone()
+                .set_background_color(fill)
+                .set_num_format("0.0%");
+            s.ws.write_number_with_format(row, col, v, &f)?;
+            s.widen(col, 8.0);
+            Ok(())
+        }
+        None => s.filled(row, col, r.status.label(), fill),
+    }
+}
+
+/// What the colours mean, under the table.
+fn legend(s: &mut Sheet<'_>, row: u32) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    s.ws.write_string_with_format(row, 0, "颜色：", &bold)?;
+    for (k, st) in LEGEND.iter().enumerate() {
+        s.filled(row, k as u16 + 1, st.label(), status_color(*st))?;
+    }
+    s.ws.write_string(
+        row + 1,
+        0,
+        "单元格为完成率（本年累计 ÷ 年度目标），颜色为对照时间进度的状态；综合得分中未报、被退回或有错误的任务按 0 计。",
+    )?;
+    Ok(())
 }

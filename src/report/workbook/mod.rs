@@ -1,8 +1,10 @@
 //! `consolidated.xlsx`: the workbook the bureau prints and presents.
 //!
-//! Eight sheets in Chinese (总览, 分单位, 重点项目, 明细, 预警, 报送情况,
-//! 校验问题, 趋势), each ready to print: A4 landscape, one page wide,
-//! header rows repeated, page numbers. The creation time is the period's
+//! Eight sheets in Chinese, in reading order (总览 tells the story, 预警
+//! who is behind, 分单位 how every unit stands, 重点项目, 趋势, then the
+//! clerk's sheets 报送情况 and 校验问题, and the long 明细 last), each ready
+//! to print: A4 landscape, one page wide, header rows repeated, page
+//! numbers. The creation time is the period's
 //! end, so the same inputs give the same bytes. One file a sheet (or a few
 //! list sheets), all built on the [`crate::xlsx`] toolkit.
 
@@ -37,13 +39,13 @@ const TREND: &str = "趋势";
 /// Sheet names in order, also used by tests and the README.
 pub const SHEETS: [&str; 8] = [
     OVERVIEW,
+    WARNINGS,
     MATRIX,
     PROJECTS,
-    DETAIL,
-    WARNINGS,
+    TREND,
     SUBMISSIONS,
     ISSUES,
-    TREND,
+    DETAIL,
 ];
 
 /// The consolidated workbook's file name in the run folder.
@@ -61,10 +63,11 @@ pub fn write(
     c: &Consolidation,
     checked: &Checked,
     history: &History,
+    org: &str,
 ) -> Result<PathBuf, OutputError> {
     let path = dir.join(FILE);
     let bytes =
-        consolidated(plan, c, checked, history).map_err(|e| OutputError::other(&path, e))?;
+        consolidated(plan, c, checked, history, org).map_err(|e| OutputError::other(&path, e))?;
     write_atomic(&path, &bytes)?;
     Ok(path)
 }
@@ -79,17 +82,18 @@ pub fn consolidated(
     c: &Consolidation,
     checked: &Checked,
     history: &History,
+    org: &str,
 ) -> Result<Vec<u8>, XlsxError> {
     let title = format!("{}重点工作任务完成情况汇总", c.period.label());
-    let mut wb = new_workbook(c.period, &title)?;
-    overview::overview(&mut wb, plan, c, checked, &title)?;
+    let mut wb = new_workbook(c.period, &title, org)?;
+    overview::overview(&mut wb, plan, c, checked, &title, org)?;
+    lists::warnings(&mut wb, plan, c, &title)?;
     matrix::matrix(&mut wb, plan, c, &title)?;
     projects::projects(&mut wb, plan, c, &title)?;
-    lists::detail(&mut wb, plan, c, &title)?;
-    lists::warnings(&mut wb, plan, c, &title)?;
+    lists::trend(&mut wb, plan, &history.trend, &title)?;
     lists::submissions(&mut wb, checked, &history.changes, &title)?;
     lists::issues(&mut wb, checked, &title)?;
-    lists::trend(&mut wb, plan, &history.trend, &title)?;
+    lists::detail(&mut wb, plan, c, &title)?;
     wb.save_to_buffer()
 }
 

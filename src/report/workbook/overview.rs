@@ -1,51 +1,59 @@
-//! 总览: the county per indicator, grouped by category, with a chart of
-//! completion against time progress.
+//! 总览: the first page, the one a county leader reads. It tells the story
+//! in sentences first (time progress, who reported and who did not, how
+//! many indicators are behind, red and yellow warnings, the key
+//! projects), then the county per indicator, then the red and yellow
+//! tasks with how far behind and the stated reason, then a chart.
 
 use rust_xlsxwriter::{Chart, ChartType, Color, Format, FormatAlign, Workbook, XlsxError};
 
 use super::OVERVIEW;
 use crate::aggregate::Consolidation;
-use crate::model::SubmissionStatus;
+use crate::model::period::{date_cn, span_cn};
+use crate::model::value::format_for_people;
+use crate::model::{Status, SubmissionStatus, Warning};
 use crate::plan::Plan;
+use crate::report::alerts::{Alert, Subject, alerts};
 use crate::validate::Checked;
-use crate::xlsx::style::{derived_format, number_format, status_color};
-use crate::xlsx::{Sheet, text_width};
+use crate::xlsx::style::{derived_format, number_format, status_color, warning_color};
+use crate::xlsx::{Sheet, text, text_width};
 
-/// Units whose submission was accepted.
-fn units_reported(checked: &Checked) -> usize {
-    checked
-        .submissions
-        .iter()
-        .filter(|s| s.status == SubmissionStatus::Accepted)
-        .count()
-}
+/// The columns the page spans (A..L).
+const LAST_COL: u16 = 11;
+/// Their width in column units, for wrapping the sentences.
+const PAGE_WIDTH: f64 = 150.0;
 
-/// 总览: the county per indicator, grouped by category, with a chart of
-/// completion against time progress.
 pub(super) fn overview(
     wb: &mut Workbook,
     plan: &Plan,
     c: &Consolidation,
     checked: &Checked,
     title: &str,
+    org: &str,
 ) -> Result<(), XlsxError> {
     let mut s = Sheet::new(wb, OVERVIEW, title, false)?;
-    title_lines(&mut s, plan, c, checked, title)?;
-    let head = 3;
+    title_lines(&mut s, c, title, org)?;
+    let mut row = 2;
+    for line in headlines(plan, c, checked) {
+        sentence(&mut s, row, &line)?;
+        row += 1;
+    }
+    let head = row + 1;
     let last = indicator_table(&mut s, plan, c, head)?;
+    let after = warning_table(&mut s, plan, c, last + 2)?;
     if last > head {
-        completion_chart(&mut s, head, last)?;
+        // The chart starts a page of its own rather than break across two.
+        s.ws.set_page_breaks(&[after + 1])?;
+        completion_chart(&mut s, head, last, after + 1)?;
     }
     s.finish()
 }
 
-/// The title and the line under it: time progress, units reported, date.
+/// The title and the line under it: who speaks, and the date of the figures.
 fn title_lines(
     s: &mut Sheet<'_>,
-    plan: &Plan,
     c: &Consolidation,
-    checked: &Checked,
     title: &str,
+    org: &str,
 ) -> Result<(), XlsxError> {
     let big = Format::new()
         .set_bold()
@@ -54,17 +62,171 @@ fn title_lines(
     let sub = Format::new()
         .set_align(FormatAlign::Center)
         .set_font_color(Color::RGB(0x404040));
-    s.ws.merge_range(0, 0, 0, 10, title, &big)?;
+    s.ws.merge_range(0, 0, 0, LAST_COL, title, &big)?;
     s.ws.set_row_height(0, 32)?;
-    let line = format!(
-        "时间进度 {:.1}%　　已报 {}/{} 个单位　　统计截至 {}",
-        c.elapsed * 100.0,
-        units_reported(checked),
-        plan.units.len(),
-        c.period.end_date()
-    );
-    s.ws.merge_range(1, 0, 1, 10, &line, &sub)?;
+    let line = format!("{org}　　数据截至 {}", date_cn(c.period.end_date()));
+    s.ws.merge_range(1, 0, 1, LAST_COL, &line, &sub)?;
     Ok(())
+}
+
+/// One sentence across the page, wrapped, its row as tall as it needs.
+fn sentence(s: &mut Sheet<'_>, row: u32, line: &str) -> Result<(), XlsxError> {
+    let f = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_font_size(12);
+    s.ws.merge_range(row, 0, row, LAST_COL, line, &f)?;
+    let lines = text::wrapped_lines(line, PAGE_WIDTH * 11.0 / 12.0);
+    s.ws.set_row_height(row, text::row_height(lines) * 12.0 / 11.0)
+        .map(|_| ())
+}
+
+/// The story of the period in five sentences or fewer.
+pub(super) fn headlines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<String> {
+    let mut lines = vec![format!(
+        "一、时间进度 {:.1}%（{}）。",
+        c.elapsed * 100.0,
+        span_cn(c.period.year_start(), c.period.end_date())
+    )];
+    lines.push(reporting_line(plan, checked));
+    lines.push(indicators_line(plan, c));
+    lines.push(warnings_line(plan, c));
+    if let Some(t) = c.projects.rollup.last() {
+        let share = |a: f64, b: f64| if b > 0.0 { a / b * 100.0 } else { 0.0 };
+        lines.push(format!(
+            "五、重点项目 {} 个：已开工 {} 个（按期 {} 个），逾期未开工 {} 个；本年完成投资 {} 万元，为年度计划 {} 万元的 {:.1}%。",
+            t.planned,
+            t.started,
+            t.on_time,
+            t.overdue,
+            format_for_people(t.investment),
+            format_for_people(t.planned_investment),
+            share(t.investment, t.planned_investment)
+        ));
+    }
+    lines
+}
+
+/// Who reported, naming every unit that sent nothing or was refused.
+fn reporting_line(plan: &Plan, checked: &Checked) -> String {
+    let total = plan.units.len();
+    let accepted = checked
+        .submissions
+        .iter()
+        .filter(|s| s.status == SubmissionStatus::Accepted)
+        .count();
+    let names = |st: SubmissionStatus| -> Vec<String> {
+        let mut v: Vec<String> = checked
+            .submissions
+            .iter()
+            .filter(|s| s.status == st)
+            .filter_map(|s| s.unit.as_ref().map(|u| u.name.clone()))
+            .collect();
+        v.dedup();
+        v
+    };
+    let missing = names(SubmissionStatus::Missing);
+    // A unit whose every file was refused shows as missing too; say why.
+    let refused: Vec<String> = names(SubmissionStatus::Rejected)
+        .into_iter()
+        .filter(|u| missing.contains(u))
+        .collect();
+    let silent: Vec<String> = missing
+        .iter()
+        .filter(|u| !refused.contains(u))
+        .cloned()
+        .collect();
+    let mut line = format!("二、应报 {total} 个单位，已报 {accepted} 个");
+    // Accepted, but with values refused: the leader should know.
+    let with_errors: Vec<String> = checked
+        .submissions
+        .iter()
+        .filter(|s| s.status == SubmissionStatus::Accepted && s.errors > 0)
+        .filter_map(|s| Some(format!("{}（{} 处）", s.unit.as_ref()?.name, s.errors)))
+        .collect();
+    let errors_said = if with_errors.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "；{} 的报表有错误，出错的数值未计入汇总，已要求改正",
+            with_errors.join("、")
+        )
+    };
+    if silent.is_empty() && refused.is_empty() {
+        line.push_str(&format!("，全部报送{errors_said}。"));
+        return line;
+    }
+    if !silent.is_empty() {
+        line.push_str(&format!("；未报送：{}", silent.join("、")));
+    }
+    if !refused.is_empty() {
+        line.push_str(&format!(
+            "；报表被退回：{}（原因见“校验问题”）",
+            refused.join("、")
+        ));
+    }
+    line.push_str(&errors_said);
+    line.push('。');
+    line
+}
+
+/// How the indicators stand, naming those behind or over their ceiling.
+fn indicators_line(plan: &Plan, c: &Consolidation) -> String {
+    let with = |st: Status| -> Vec<&str> {
+        c.county
+            .iter()
+            .filter(|r| r.status == Some(st))
+            .map(|r| plan.indicators[r.indicator].name.as_str())
+            .collect()
+    };
+    let counted = c.county.iter().filter(|r| r.status.is_some()).count();
+    let (done, on_track) = (
+        with(Status::Done).len() + with(Status::Within).len(),
+        with(Status::OnTrack).len(),
+    );
+    let (behind, breach) = (with(Status::Behind), with(Status::Breach));
+    let mut line = format!(
+        "三、{counted} 项考核指标中，已完成 {done} 项，正常推进 {on_track} 项，滞后 {} 项",
+        behind.len()
+    );
+    if !behind.is_empty() {
+        line.push_str(&format!("（{}）", behind.join("、")));
+    }
+    if !breach.is_empty() {
+        line.push_str(&format!(
+            "，超出控制目标 {} 项（{}）",
+            breach.len(),
+            breach.join("、")
+        ));
+    }
+    line.push('。');
+    line
+}
+
+/// Red, yellow and blue counts.
+fn warnings_line(plan: &Plan, c: &Consolidation) -> String {
+    let all = alerts(plan, c, Warning::Blue);
+    let count = |w: Warning| all.iter().filter(|a| a.warning == w).count();
+    let projects = all
+        .iter()
+        .filter(|a| matches!(a.subject, Subject::Project(_)))
+        .count();
+    let (red, yellow, blue) = (
+        count(Warning::Red),
+        count(Warning::Yellow),
+        count(Warning::Blue),
+    );
+    if red + yellow + blue == 0 {
+        return "四、本期没有预警。".to_string();
+    }
+    let of_which = if projects > 0 {
+        format!("（其中重点项目逾期未开工 {projects} 个）")
+    } else {
+        String::new()
+    };
+    format!(
+        "四、预警：红色 {red} 项{of_which}，黄色 {yellow} 项，蓝色 {blue} 项；红色、黄色预警列在下表，全部预警见“预警”工作表。（蓝色：本期首次滞后；黄色：连续两期滞后或过了截止日期仍滞后；红色：黄色后仍滞后、超出控制目标或重点项目逾期未开工。）"
+    )
 }
 
 /// The county per indicator, grouped by category, under a header at row
@@ -75,7 +237,7 @@ fn indicator_table(
     c: &Consolidation,
     head: u32,
 ) -> Result<u32, XlsxError> {
-    s.header_row(
+    s.header_cells(
         head,
         &[
             "类别",
@@ -89,11 +251,10 @@ fn indicator_table(
             "差额",
             "状态",
             "已报单位",
-            "时间进度",
+            "应完成比例",
         ],
     )?;
     // Categories in the order they first appear in the plan.
-    let mut order: Vec<usize> = (0..c.county.len()).collect();
     let category = |k: usize| {
         plan.indicators[c.county[k].indicator]
             .category
@@ -101,19 +262,20 @@ fn indicator_table(
             .unwrap_or_default()
     };
     let mut seen: Vec<String> = Vec::new();
-    for &k in &order {
+    for k in 0..c.county.len() {
         if !seen.contains(&category(k)) {
             seen.push(category(k));
         }
     }
+    let mut order: Vec<usize> = (0..c.county.len()).collect();
     order.sort_by_key(|&k| seen.iter().position(|x| *x == category(k)));
+    let centered = s.cell.clone().set_align(FormatAlign::Center);
     let mut row = head + 1;
     let mut group_start = row;
     for (n, &k) in order.iter().enumerate() {
         let r = &c.county[k];
         let ind = &plan.indicators[r.indicator];
         let fmt = number_format(&ind.uom);
-        let centered = s.cell.clone().set_align(FormatAlign::Center);
         s.ws.write_string_with_format(row, 0, category(k), &centered)?;
         s.widen(0, text_width(&category(k)) + 2.0);
         s.text(row, 1, &ind.code)?;
@@ -128,11 +290,13 @@ fn indicator_table(
             Some(st) => s.filled(row, 9, st.label(), status_color(st))?,
             None => s.text(row, 9, "无目标")?,
         }
-        s.text(
-            row,
-            10,
-            &format!("{}/{}", r.units_reporting, r.units_planned),
-        )?;
+        // A ratio's parts have no targets of their own: no "7/0".
+        let reporting = if r.units_planned > 0 {
+            format!("{}/{}", r.units_reporting, r.units_planned)
+        } else {
+            r.units_reporting.to_string()
+        };
+        s.text(row, 10, &reporting)?;
         s.number(row, 11, r.progress(ind.direction), "0.0%")?;
         let last_of_group = order
             .get(n + 1)
@@ -148,25 +312,99 @@ fn indicator_table(
     Ok(row - 1)
 }
 
-/// Completion per indicator as columns, time progress as a line.
-fn completion_chart(s: &mut Sheet<'_>, head: u32, last: u32) -> Result<(), XlsxError> {
-    {
-        let mut chart = Chart::new(ChartType::Column);
-        chart.title().set_name("各指标完成率与时间进度");
-        chart
-            .add_series()
-            .set_name("完成率")
-            .set_categories((OVERVIEW, head + 1, 2, last, 2))
-            .set_values((OVERVIEW, head + 1, 6, last, 6));
-        let mut line = Chart::new(ChartType::Line);
-        line.add_series()
-            .set_name("时间进度")
-            .set_categories((OVERVIEW, head + 1, 2, last, 2))
-            .set_values((OVERVIEW, head + 1, 11, last, 11));
-        chart.combine(&line);
-        chart.y_axis().set_num_format("0%");
-        chart.set_width(900).set_height(360);
-        s.ws.insert_chart(last + 2, 0, &chart)?;
+/// The red and yellow warnings from row `head`: unit, what, how far behind,
+/// the stated reason. Returns the last row written.
+fn warning_table(
+    s: &mut Sheet<'_>,
+    plan: &Plan,
+    c: &Consolidation,
+    head: u32,
+) -> Result<u32, XlsxError> {
+    let list = alerts(plan, c, Warning::Yellow);
+    let bold = Format::new().set_bold().set_font_size(12);
+    s.ws.write_string_with_format(head, 0, "红色、黄色预警", &bold)?;
+    if list.is_empty() {
+        s.ws.write_string(head + 1, 0, "本期没有红色或黄色预警。")?;
+        return Ok(head + 1);
     }
+    let header = head + 1;
+    s.header_cells(
+        header,
+        &[
+            "预警",
+            "单位",
+            "指标或项目",
+            "",
+            "",
+            "本年累计",
+            "完成率",
+            "时间进度应完成",
+            "差额",
+            "滞后原因或存在问题",
+            "",
+            "",
+        ],
+    )?;
+    let h = s.header.clone();
+    s.ws.merge_range(header, 2, header, 4, "指标或项目", &h)?;
+    s.ws.merge_range(header, 9, header, LAST_COL, "滞后原因或存在问题", &h)?;
+    let mut row = header;
+    for a in &list {
+        row += 1;
+        alert_row(s, plan, a, row)?;
+    }
+    Ok(row)
+}
+
+fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<(), XlsxError> {
+    s.filled(row, 0, a.warning.label(), warning_color(a.warning))?;
+    s.text(row, 1, &plan.units[a.unit].name)?;
+    let wrap = s.cell.clone().set_text_wrap().set_indent(1);
+    let what = a.what(plan);
+    s.ws.merge_range(row, 2, row, 4, &what, &wrap)?;
+    match a.subject {
+        Subject::Task(r) => {
+            let uom = &plan.indicators[r.indicator].uom;
+            s.number(row, 5, r.actual, number_format(uom))?;
+            s.number(row, 6, r.completion, "0.0%")?;
+            s.number(row, 7, Some(r.expected), derived_format(uom))?;
+            s.number(row, 8, r.variance, derived_format(uom))?;
+        }
+        // A project's figures are investment, not the task's columns:
+        // the sentence in 指标或项目 says what is wrong.
+        Subject::Project(_) => {
+            for col in 5..=8 {
+                s.text(row, col, "")?;
+            }
+        }
+    }
+    let reason = a.reason().unwrap_or("（未说明）");
+    s.ws.merge_range(row, 9, row, LAST_COL, reason, &wrap)?;
+    // The merged cells are about 30 and 45 units wide.
+    let lines = text::wrapped_lines(&what, 30.0).max(text::wrapped_lines(reason, 45.0));
+    if lines > 1 {
+        s.ws.set_row_height(row, text::row_height(lines))?;
+    }
+    Ok(())
+}
+
+/// Completion per indicator as columns, time progress as a line.
+fn completion_chart(s: &mut Sheet<'_>, head: u32, last: u32, at: u32) -> Result<(), XlsxError> {
+    let mut chart = Chart::new(ChartType::Column);
+    chart.title().set_name("各指标完成率与时间进度");
+    chart
+        .add_series()
+        .set_name("完成率")
+        .set_categories((OVERVIEW, head + 1, 2, last, 2))
+        .set_values((OVERVIEW, head + 1, 6, last, 6));
+    let mut line = Chart::new(ChartType::Line);
+    line.add_series()
+        .set_name("时间进度")
+        .set_categories((OVERVIEW, head + 1, 2, last, 2))
+        .set_values((OVERVIEW, head + 1, 11, last, 11));
+    chart.combine(&line);
+    chart.y_axis().set_num_format("0%");
+    chart.set_width(900).set_height(360);
+    s.ws.insert_chart(at + 1, 0, &chart)?;
     Ok(())
 }

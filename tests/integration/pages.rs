@@ -1,0 +1,354 @@
+//! What leaders and clerks read (issue 12): scores and ranks within kinds,
+//! colours that mean status, rows tall enough for their text, the first
+//! page's story, Chinese on the command line.
+
+use std::path::Path;
+
+use calamine::{Data, Reader, open_workbook_auto};
+use regex::Regex;
+
+use crate::book::{C, Sheet, n, t, write_xlsx};
+use crate::common::{
+    Workdir, cell_style, line, read_csv, run_samples, sheet_xml, standard, tally, xml_parts,
+};
+
+/// The sheet's rows as calamine reads them.
+fn rows(path: &Path, sheet: &str) -> Vec<Vec<Data>> {
+    let mut wb = open_workbook_auto(path).unwrap();
+    let range = wb.worksheet_range(sheet).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+/// The fill colour (RRGGBB) of cell `cell` in the `k`-th sheet.
+fn fill(path: &Path, k: usize, cell: &str) -> Option<String> {
+    let (_, fill) = cell_style(path, k, cell)?;
+    let rgb = Regex::new(r#"fgColor rgb="FF([0-9A-F]{6})""#)
+        .unwrap()
+        .captures(&fill)?;
+    Some(rgb[1].to_string())
+}
+
+/// The height in points of row `row` (1-based) of the `k`-th sheet, if set.
+fn row_height(path: &Path, k: usize, row: usize) -> Option<f64> {
+    let sheet = sheet_xml(path, k);
+    Regex::new(&format!(r#"<row r="{row}"[^>]* ht="([0-9.]+)""#))
+        .unwrap()
+        .captures(&sheet)
+        .map(|c| c[1].parse().unwrap())
+}
+
+/// Two townships with the same progress, one of whose values is refused,
+/// and a department: (plan, inbox) in `w`.
+fn fair_county(w: &Workdir) -> std::path::PathBuf {
+    let plan = w.path("plan.xlsx");
+    write_xlsx(
+        &plan,
+        &[
+            Sheet::new("单位")
+                .texts(&["单位名称", "类型"])
+                .texts(&["甲镇", "乡镇"])
+                .texts(&["乙镇", "乡镇"])
+                .texts(&["丙镇", "乡镇"])
+                .texts(&["丁局", "部门"]),
+            Sheet::new("指标")
+                .texts(&["指标代码", "指标名称", "计量单位", "权重"])
+                .texts(&["A1", "投资", "万元", "2"])
+                .texts(&["B1", "项目", "个", "1"]),
+            Sheet::new("目标")
+                .texts(&["单位名称", "指标代码", "年度目标"])
+                .row(vec![t("甲镇"), t("A1"), n(100.0)])
+                .row(vec![t("甲镇"), t("B1"), n(4.0)])
+                .row(vec![t("乙镇"), t("A1"), n(100.0)])
+                .row(vec![t("乙镇"), t("B1"), n(4.0)])
+                .row(vec![t("丙镇"), t("A1"), n(100.0)])
+                .row(vec![t("丙镇"), t("B1"), n(4.0)])
+                .row(vec![t("丁局"), t("A1"), n(100.0)]),
+        ],
+    );
+    let rows = |a: C, b: C| vec![line("A1", a, ""), line("B1", b, "")];
+    // 甲 and 乙 report the same progress; 乙's B1 is refused (not a number).
+    w.submit(
+        "甲镇.xlsx",
+        &[standard("甲镇", "2022-04-05", rows(n(30.0), n(1.0)))],
+    );
+    w.submit(
+        "乙镇.xlsx",
+        &[standard("乙镇", "2022-04-05", rows(n(30.0), t("一个")))],
+    );
+    // 丙 sent nothing. 丁局 is ahead of every township.
+    w.submit(
+        "丁局.xlsx",
+        &[standard(
+            "丁局",
+            "2022-04-05",
+            vec![line("A1", n(90.0), "")],
+        )],
+    );
+    plan
+}
+
+#[test]
+fn a_unit_with_errors_ranks_below_a_clean_one_and_kinds_are_ranked_apart() {
+    let w = Workdir::new("pages_fair");
+    let plan = fair_county(&w);
+    let out = w.run(&plan, "out");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scores = read_csv(&w.path("out/data/scores.csv"));
+    let row = |u: &str| scores.iter().find(|r| r["unit"] == u).unwrap().clone();
+    // 甲: (2 × 0.3 + 1 × 0.25) / 3; 乙: B1 refused counts 0: (2 × 0.3) / 3;
+    // 丙: nothing sent, 0; 丁局: 0.9, first of the one department.
+    let score = |u: &str| row(u)["score"].parse::<f64>().unwrap();
+    assert!(
+        (score("甲镇") - 0.85 / 3.0).abs() < 1e-9,
+        "{:?}",
+        row("甲镇")
+    );
+    assert!(
+        (score("乙镇") - 0.6 / 3.0).abs() < 1e-9,
+        "{:?}",
+        row("乙镇")
+    );
+    assert_eq!(score("丙镇"), 0.0);
+    assert!((score("丁局") - 0.9).abs() < 1e-9);
+    let place = |u: &str| {
+        (
+            row(u)["rank"].clone(),
+            row(u)["ranked"].clone(),
+            row(u)["kind"].clone(),
+        )
+    };
+    assert_eq!(place("甲镇"), ("1".into(), "3".into(), "乡镇".into()));
+    assert_eq!(place("乙镇"), ("2".into(), "3".into(), "乡镇".into()));
+    assert_eq!(place("丙镇"), ("3".into(), "3".into(), "乡镇".into()));
+    assert_eq!(place("丁局"), ("1".into(), "1".into(), "部门".into()));
+    assert_eq!(row("乙镇")["tasks_with_data"], "1");
+    assert_eq!(row("乙镇")["tasks"], "2");
+    // The feedback says it the same way.
+    let fb = rows(&w.path("out/feedback/乙镇.xlsx"), "反馈");
+    let said: String = fb.iter().take(6).map(|r| r[0].to_string()).collect();
+    assert!(said.contains("在 3 个乡镇中排第 2 名"), "{said}");
+}
+
+#[test]
+fn matrix_cells_are_coloured_by_status_and_wrapped_rows_are_tall_enough() {
+    let w = Workdir::new("pages_colours");
+    let out = w.path("out");
+    assert_eq!(run_samples(&out).status.code(), Some(0));
+    let book = out.join("consolidated.xlsx");
+    let sheets = open_workbook_auto(&book).unwrap().sheet_names();
+    let k = |name: &str| sheets.iter().position(|s| s == name).unwrap() + 1;
+    let matrix = rows(&book, "分单位");
+    let col = |code: &str| {
+        matrix[0]
+            .iter()
+            .position(|h| h.to_string().starts_with(code))
+            .unwrap()
+    };
+    let cell = |unit: &str, code: &str| {
+        let r = matrix.iter().position(|r| r[0] == unit).unwrap();
+        rust_xlsxwriter::utility::row_col_to_cell(r as u32, col(code) as u16)
+    };
+    let by_unit = read_csv(&out.join("data/by_unit.csv"));
+    let status = |unit: &str, code: &str| {
+        by_unit
+            .iter()
+            .find(|r| r["unit"] == unit && r["indicator_code"] == code)
+            .unwrap()["status"]
+            .clone()
+    };
+    // Each cell has its task's status colour, whatever its neighbours.
+    for (unit, code, expect, rgb) in [
+        ("霍城镇", "FA01", "behind", "FFEB9C"),
+        ("大马营镇", "PJ01", "done", "A9D08E"),
+        ("县应急管理局", "AQ01", "breach", "FFC7CE"),
+        ("老军乡", "FA01", "no_data", "EDEDED"),
+        ("清泉镇", "ZS01", "on_track", "E2EFDA"),
+    ] {
+        assert_eq!(status(unit, code), expect, "{unit} {code}");
+        assert_eq!(
+            fill(&book, k("分单位"), &cell(unit, code)).as_deref(),
+            Some(rgb),
+            "{unit} {code}"
+        );
+    }
+    // 校验问题: a row whose sentence wraps is tall enough for its lines.
+    let issues = rows(&book, "校验问题");
+    let (r, longest) = issues
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(r, row)| (r, row[7].to_string()))
+        .max_by_key(|(_, m)| m.chars().count())
+        .unwrap();
+    let lines = tally::xlsx::text::wrapped_lines(&longest, 60.0);
+    assert!(lines >= 2, "{longest}");
+    let height = row_height(&book, k("校验问题"), r + 1).expect("a set height");
+    assert!(
+        height >= f64::from(lines) * 15.0,
+        "{height} for {lines} lines"
+    );
+    // The same in the clerk's 问题清单.
+    let fb = out.join("feedback/霍城镇.xlsx");
+    let fb_sheets = open_workbook_auto(&fb).unwrap().sheet_names();
+    let list = fb_sheets.iter().position(|s| s == "问题清单").unwrap() + 1;
+    let issues = rows(&fb, "问题清单");
+    for (r, row) in issues.iter().enumerate().skip(1) {
+        let lines = tally::xlsx::text::wrapped_lines(&row[5].to_string(), 60.0);
+        if lines > 1 {
+            let h = row_height(&fb, list, r + 1).expect("a set height");
+            assert!(
+                h >= f64::from(lines) * 15.0,
+                "row {r}: {h} for {lines} lines"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_first_page_tells_the_story_and_the_figures_agree() {
+    let w = Workdir::new("pages_story");
+    let out = w.path("out");
+    assert_eq!(run_samples(&out).status.code(), Some(0));
+    let book = out.join("consolidated.xlsx");
+    let sheets = open_workbook_auto(&book).unwrap().sheet_names();
+    assert_eq!(
+        sheets,
+        [
+            "总览",
+            "预警",
+            "分单位",
+            "重点项目",
+            "趋势",
+            "报送情况",
+            "校验问题",
+            "明细"
+        ]
+    );
+    let page: Vec<String> = rows(&book, "总览")
+        .iter()
+        .map(|r| r[0].to_string())
+        .collect();
+    let said = |s: &str| page.iter().any(|l| l.contains(s));
+    assert!(said("县统计局"), "{page:?}");
+    assert!(said("时间进度 25.0%（2022年1月1日至3月31日）"), "{page:?}");
+    assert!(
+        said("应报 13 个单位，已报 12 个；未报送：老军乡"),
+        "{page:?}"
+    );
+    assert!(
+        said("预警：红色 7 项（其中重点项目逾期未开工 6 个）"),
+        "{page:?}"
+    );
+    assert!(said("重点项目 18 个：已开工 9 个"), "{page:?}");
+    // 重点项目开复工 agrees with the project register: 15 due by March,
+    // 9 started (as the units' own project tables say).
+    let summary = read_csv(&out.join("data/summary.csv"));
+    let pj = summary
+        .iter()
+        .find(|r| r["indicator_code"] == "PJ01")
+        .unwrap();
+    assert_eq!((pj["target"].as_str(), pj["actual"].as_str()), ("15", "9"));
+    assert_eq!(pj["status"], "behind");
+    // The red and yellow tasks follow the indicators on the same page.
+    let red = page
+        .iter()
+        .position(|l| l == "红色、黄色预警")
+        .expect("the warnings");
+    let indicators = page
+        .iter()
+        .position(|l| l == "类别")
+        .expect("the indicators");
+    assert!(red > indicators);
+    // Nothing a recipient reads names the program.
+    for f in ["consolidated.xlsx", "feedback/老军乡.xlsx"] {
+        for part in ["sharedStrings", "comments", "docProps/core"] {
+            let text = xml_parts(&out.join(f), part);
+            assert!(!text.contains("tally"), "{f} {part}");
+        }
+    }
+}
+
+#[test]
+fn the_command_line_speaks_chinese_and_takes_chinese_periods() {
+    let help = tally(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("用法：") && text.contains("命令：") && text.contains("显示帮助"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Usage") && !text.contains("Print help"),
+        "{text}"
+    );
+    let run_help = String::from_utf8_lossy(&tally(&["run", "--help"]).stdout).into_owned();
+    assert!(
+        run_help.contains("期别") && run_help.contains("选项："),
+        "{run_help}"
+    );
+    assert!(!run_help.contains("[default"), "{run_help}");
+    // A wrong value is said in Chinese, exit 2.
+    let bad = tally(&[
+        "check",
+        "--plan",
+        "p.xlsx",
+        "--inbox",
+        ".",
+        "--period",
+        "2022年13月",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("参数 --period") && err.contains("不是有效的期别"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("error:") && !err.contains("For more information"),
+        "{err}"
+    );
+    let missing = tally(&["run", "--plan", "p.xlsx"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("缺少必须给出的参数"));
+    // A system error is said in Chinese too.
+    let gone = tally(&["check", "--plan", "/nonexistent/plan.xlsx", "--inbox", "."]);
+    assert_eq!(gone.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("找不到该文件或文件夹"));
+
+    // 2022年3月 is the same period as 2022-03.
+    let w = Workdir::new("pages_period");
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            crate::common::qingquan_clean(),
+        )],
+    );
+    let plan = w.plan();
+    let (a, _) = w.check_json(&plan, &["--period", "2022年3月"]);
+    let (b, _) = w.check_json(&plan, &["--period", "2022-03"]);
+    assert_eq!(a, b);
+    let out = tally(&[
+        "run",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--inbox",
+        w.inbox().to_str().unwrap(),
+        "--period",
+        "2022年第一季度",
+        "--out",
+        w.path("q1").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(w.path("store/periods/2022-Q1.json").is_file());
+}
