@@ -8,7 +8,7 @@
 //! periods/2022-03.json         the period's manifest: the commit point
 //! tables/<sha256>.parquet      by-unit rows of a run (content-addressed)
 //! archive/ab/<sha256>.<ext>    every submitted file, as received
-//! .lock                        held by the run using the store
+//! .lock                        locked (by the operating system) by the run using the store
 //! ```
 //!
 //! A run writes its table and archive files first and its manifest last
@@ -26,7 +26,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Consolidation;
-use crate::files::{sha256_hex, write_atomic};
+use crate::files::{Access, sha256_hex, write_atomic_with};
 use crate::ingest::InboxFile;
 use crate::model::{IndicatorId, Period, Severity, SubmissionStatus, TaskKey, UnitId, Warning};
 use crate::plan::Plan;
@@ -35,9 +35,7 @@ use crate::validate::{Checked, Previous};
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "历史数据目录 {0} 正被另一个 tally run 使用（锁文件 {1}）；请等它结束。如确认没有在运行，请删除该锁文件"
-    )]
+    #[error("历史数据目录 {0} 正被另一次汇总使用（锁文件 {1}）；请等它结束后再运行")]
     Locked(PathBuf, PathBuf),
     #[error("历史数据目录中的 {path} 无法读写")]
     Io {
@@ -123,15 +121,26 @@ pub struct StoredRow {
 /// An open store, locked for this run until dropped.
 pub struct Store {
     root: PathBuf,
-    lock: Option<PathBuf>,
+    /// The open lock file: the operating system holds the lock while it is
+    /// open and lets go when the process ends, however it ends.
+    _lock: Option<std::fs::File>,
 }
 
-impl Drop for Store {
-    fn drop(&mut self) {
-        if let Some(lock) = &self.lock {
-            let _ = std::fs::remove_file(lock);
-        }
+/// Makes `dir` (and its parents), readable by its owner only.
+fn private_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir).map_err(StoreError::io(dir))?;
+        // A folder made by an earlier version may be open to all.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(StoreError::io(dir))
     }
+    #[cfg(not(unix))]
+    builder.create(dir).map_err(StoreError::io(dir))
 }
 
 impl Store {
@@ -141,33 +150,28 @@ impl Store {
     ///
     /// [`StoreError::Locked`] when another run holds it, or an I/O error.
     pub fn open(root: &Path) -> Result<Store, StoreError> {
+        private_dir(root)?;
         for sub in ["periods", "tables", "archive"] {
-            let dir = root.join(sub);
-            std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+            private_dir(&root.join(sub))?;
         }
-        let lock = root.join(".lock");
-        match std::fs::File::options()
+        let path = root.join(".lock");
+        let lock = std::fs::File::options()
+            .read(true)
             .write(true)
-            .create_new(true)
-            .open(&lock)
-        {
-            Ok(mut f) => {
-                use std::io::Write;
-                let _ = writeln!(f, "{}", std::process::id());
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(StoreError::io(&path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked(root.to_path_buf(), path));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                // A run that was killed leaves its lock behind; a lock whose
-                // process is gone is taken over, once.
-                if holder_is_gone(&lock) && std::fs::remove_file(&lock).is_ok() {
-                    return Store::open(root);
-                }
-                return Err(StoreError::Locked(root.to_path_buf(), lock));
-            }
-            Err(e) => return Err(StoreError::io(&lock)(e)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&path)(e)),
         }
         Ok(Store {
             root: root.to_path_buf(),
-            lock: Some(lock),
+            _lock: Some(lock),
         })
     }
 
@@ -175,7 +179,7 @@ impl Store {
     pub fn read_only(root: &Path) -> Store {
         Store {
             root: root.to_path_buf(),
-            lock: None,
+            _lock: None,
         }
     }
 
@@ -257,7 +261,7 @@ impl Store {
         let name = format!("{}.parquet", sha256_hex(&bytes));
         let path = self.root.join("tables").join(&name);
         if !path.exists() {
-            write_atomic(&path, &bytes)?;
+            write_atomic_with(&path, &bytes, Access::Private)?;
         }
         Ok(name)
     }
@@ -358,7 +362,9 @@ impl Store {
             return Ok(());
         }
         let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
-        write_atomic(&target, &bytes)?;
+        private_dir(target.parent().unwrap_or(&self.root))?;
+        // A copy of a unit's submission is no more readable than needed.
+        write_atomic_with(&target, &bytes, Access::Private)?;
         Ok(())
     }
 
@@ -433,7 +439,7 @@ impl Store {
         let manifest = PeriodManifest::new(plan, c, checked, run_at, table, facts);
         let json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
         let path = self.root.join("periods").join(format!("{}.json", c.period));
-        write_atomic(&path, &json)?;
+        write_atomic_with(&path, &json, Access::Private)?;
         Ok(())
     }
 }
@@ -499,19 +505,6 @@ pub struct PreviousRun {
     pub previous: Arc<Previous>,
     /// Its warnings, for escalation (section 7).
     pub warnings: HashMap<TaskKey, Warning>,
-}
-
-/// Whether the process named in a lock file no longer exists. Where that
-/// cannot be known (no /proc, unreadable lock), the lock is respected.
-fn holder_is_gone(lock: &Path) -> bool {
-    let Some(pid) = std::fs::read_to_string(lock)
-        .ok()
-        .and_then(|s| s.trim().parse::<u32>().ok())
-    else {
-        return false;
-    };
-    let proc = Path::new("/proc");
-    proc.is_dir() && !proc.join(pid.to_string()).exists()
 }
 
 /// Stored rows keyed by the current plan's (unit, indicator); rows of

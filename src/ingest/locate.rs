@@ -416,6 +416,28 @@ fn labelled(grid: &Grid, label: &Regex, end: u32) -> Option<(CellValue, String)>
     None
 }
 
+/// The text above row `end` that is no 填报单位/填报日期 line (and no
+/// other date): the table's title, where a period is usually named.
+pub fn find_title(grid: &Grid, end: u32) -> Option<String> {
+    let words: Vec<String> = grid
+        .rows()
+        .take_while(|(r, _)| *r < end)
+        .flat_map(|(_, cells)| cells.iter())
+        .filter_map(|(_, v)| match v {
+            CellValue::Text(t) => Some(fold(t)),
+            _ => None,
+        })
+        .filter(|t| {
+            !UNIT_LINE.is_match(t)
+                && !DATE_LINE.is_match(t)
+                && !t.contains("日期")
+                && !t.contains("填表")
+        })
+        .collect();
+    let title: String = words.join(" ").chars().take(200).collect();
+    (!title.trim().is_empty()).then_some(title)
+}
+
 /// `填报单位：NAME` above row `end`.
 pub fn find_unit_label(grid: &Grid, end: u32) -> Option<Label> {
     let (v, cell) = labelled(grid, &UNIT_LINE, end)?;

@@ -42,6 +42,10 @@ pub struct Extract {
     pub projects: Option<ProjectTable>,
     /// Present when the workbook is one of tally's own templates.
     pub template: Option<TemplateMeta>,
+    /// The words above the indicator table (its title), where a file says
+    /// which period it is for.
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 /// The identity `tally template` records in its hidden `_tally` sheet.
@@ -238,6 +242,7 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
             out.date_label = Some(label);
         }
         if let Some(mut table) = table {
+            out.title = locate::find_title(&grid, table.header.0);
             mark_uncached_formulas(&mut book, &mut table);
             out.table = Some(table);
         }
@@ -275,13 +280,26 @@ fn mark_uncached_formulas(book: &mut Book<'_>, table: &mut Table) {
     }
 }
 
+/// Opens a file for reading without following a symbolic link: an inbox
+/// entry swapped for a link after it was listed is refused, not followed.
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::File::options();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
 /// Reads one file: size check, hash, then [`extract`] with panics caught.
 pub fn read_file(path: &Path, max_bytes: u64) -> FileRead {
     let not_read = |failure| FileRead {
         sha256: String::new(),
         result: Err(failure),
     };
-    let bytes = match std::fs::File::open(path).and_then(|f| {
+    let bytes = match open_no_follow(path).and_then(|f| {
         let len = f.metadata()?.len();
         if len > max_bytes {
             return Ok(Err(len));
@@ -369,9 +387,14 @@ pub fn read_inbox(dir: &Path, options: &ReadOptions) -> std::io::Result<Inbox> {
     let mut workbooks = read_all(&workbook_paths, options).into_iter();
     let reads = files
         .iter()
-        .map(|f| match f.claimed {
-            Some(_) => workbooks.next().expect("one read per workbook"),
-            None => FileRead {
+        .map(|f| match (f.claimed, f.special) {
+            (Some(_), _) => workbooks.next().expect("one read per workbook"),
+            // Never opened: a link's target may be anyone's file.
+            (None, Some(_)) => FileRead {
+                sha256: String::new(),
+                result: Err(ReadFailure::NotAWorkbook),
+            },
+            (None, None) => FileRead {
                 sha256: hash_small_file(&f.path, options.max_bytes),
                 result: Err(ReadFailure::NotAWorkbook),
             },
@@ -389,6 +412,58 @@ fn hash_small_file(path: &Path, limit: u64) -> String {
     }
 }
 
+/// What an entry of the inbox folder is, when it is no regular file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    Symlink,
+    Folder,
+    Pipe,
+    Socket,
+    Device,
+    Other,
+}
+
+impl Special {
+    /// What it is, for the clerk.
+    pub fn label(self) -> &'static str {
+        match self {
+            Special::Symlink => "符号链接（快捷方式）",
+            Special::Folder => "文件夹",
+            Special::Pipe => "管道",
+            Special::Socket => "套接字",
+            Special::Device => "设备文件",
+            Special::Other => "特殊文件",
+        }
+    }
+
+    /// `None` for a regular file; never follows a link.
+    fn of(t: std::fs::FileType) -> Option<Special> {
+        if t.is_file() {
+            return None;
+        }
+        if t.is_symlink() {
+            return Some(Special::Symlink);
+        }
+        if t.is_dir() {
+            return Some(Special::Folder);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if t.is_fifo() {
+                return Some(Special::Pipe);
+            }
+            if t.is_socket() {
+                return Some(Special::Socket);
+            }
+            if t.is_block_device() || t.is_char_device() {
+                return Some(Special::Device);
+            }
+        }
+        Some(Special::Other)
+    }
+}
+
 /// What an inbox file is.
 #[derive(Debug, Clone)]
 pub struct InboxFile {
@@ -396,11 +471,16 @@ pub struct InboxFile {
     pub name: String,
     pub path: PathBuf,
     pub modified: Option<SystemTime>,
-    /// The spreadsheet format its ending claims; `None` for any other file.
+    /// The spreadsheet format its ending claims; `None` for any other file
+    /// (and for an entry that is no regular file).
     pub claimed: Option<Format>,
+    /// Set for an entry that is no regular file: it is reported, and never
+    /// opened or followed (CONTRACT.md section 5).
+    pub special: Option<Special>,
 }
 
-/// Every regular file in `dir`, sorted by name. Sub-folders are not entered.
+/// Every entry of `dir`, sorted by name: regular files to read, and the
+/// rest (links, folders, pipes ...) to be reported, never opened.
 ///
 /// # Errors
 ///
@@ -410,16 +490,16 @@ pub fn list_inbox(dir: &Path) -> std::io::Result<Vec<InboxFile>> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if !meta.is_file() {
-            continue;
-        }
         let name = entry.file_name().to_string_lossy().into_owned();
+        // The entry itself, not what a link points at.
+        let meta = std::fs::symlink_metadata(&path).ok();
+        let special = match &meta {
+            Some(m) => Special::of(m.file_type()),
+            None => Some(Special::Other),
+        };
         // Excel's lock files (~$name.xlsx) carry a spreadsheet ending but
         // hold only the name of whoever has the workbook open.
-        let claimed = if name.starts_with("~$") {
+        let claimed = if name.starts_with("~$") || special.is_some() {
             None
         } else {
             path.extension()
@@ -429,8 +509,9 @@ pub fn list_inbox(dir: &Path) -> std::io::Result<Vec<InboxFile>> {
         files.push(InboxFile {
             name,
             path,
-            modified: meta.modified().ok(),
+            modified: meta.and_then(|m| m.modified().ok()),
             claimed,
+            special,
         });
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));

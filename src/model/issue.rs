@@ -42,6 +42,8 @@ codes! {
         MissingExplanation = "missing_explanation" / "缺少滞后原因",
         UnknownProject = "unknown_project" / "未知项目",
         MissingProject = "missing_project" / "缺少项目",
+        PeriodMismatch = "period_mismatch" / "期别不符",
+        TooLarge = "too_large" / "文件过大",
     }
 }
 
@@ -50,12 +52,16 @@ impl IssueCode {
     pub fn severity(self) -> Severity {
         use IssueCode::*;
         match self {
+            // A period named in a title is a warning; a template's own
+            // period, which is certain, makes the issue an error.
             NotAWorkbook | UnknownIndicator | OutOfRange | UnitOfMeasure | Decreased
-            | TargetChanged | MissingExplanation | UnknownProject => Severity::Warning,
+            | TargetChanged | MissingExplanation | UnknownProject | PeriodMismatch => {
+                Severity::Warning
+            }
             Superseded | OverTarget => Severity::Info,
             UnreadableFile | UnknownUnit | UnitMismatch | MissingSubmission | NoIndicatorTable
             | DuplicateIndicator | MissingValue | NotANumber | FormulaError | NegativeValue
-            | MissingProject => Severity::Error,
+            | MissingProject | TooLarge => Severity::Error,
         }
     }
 
@@ -64,7 +70,12 @@ impl IssueCode {
         use IssueCode::*;
         matches!(
             self,
-            UnreadableFile | NotAWorkbook | UnknownUnit | UnitMismatch | NoIndicatorTable
+            UnreadableFile
+                | NotAWorkbook
+                | UnknownUnit
+                | UnitMismatch
+                | NoIndicatorTable
+                | TooLarge
         )
     }
 }

@@ -183,6 +183,58 @@ impl Period {
     }
 }
 
+/// The month a text names as the end of what it covers: `2022年3月`,
+/// `1-3月` (a range: its last month), `2022-03`, `一季度`/`第三季度` (its
+/// last month), `3月`; with the year when the text gives it. What a title
+/// or a file name says a workbook is for (CONTRACT.md section 5).
+pub fn named_month(text: &str) -> Option<(Option<i32>, u32)> {
+    static PATTERNS: LazyLock<[Regex; 6]> = LazyLock::new(|| {
+        [
+            r"(\d{4})年\s*\d{1,2}\s*[-—~至到]\s*(\d{1,2})\s*月",
+            r"(\d{4})\s*年\s*(\d{1,2})\s*月",
+            r"(\d{4})\s*[-./_]\s*(\d{1,2})(?:[^\d./-]|$)",
+            r"()\d{1,2}\s*[-—~至到]\s*(\d{1,2})\s*月",
+            r"(\d{4})?\s*年?\s*第?([一二三四1-4])\s*季度",
+            r"()(\d{1,2})\s*月",
+        ]
+        .map(|p| Regex::new(p).expect("valid regex"))
+    });
+    let folded = fold(text);
+    for (k, re) in PATTERNS.iter().enumerate() {
+        let Some(caps) = re.captures(&folded) else {
+            continue;
+        };
+        let year = caps.get(1).and_then(|y| y.as_str().parse().ok());
+        let n = match &caps[2] {
+            "一" => 1,
+            "二" => 2,
+            "三" => 3,
+            "四" => 4,
+            d => d.parse().ok()?,
+        };
+        let month = if k == 4 { n * 3 } else { n };
+        if (1..=12).contains(&month) {
+            return Some((year, month));
+        }
+    }
+    None
+}
+
+impl Period {
+    /// Whether a file naming `(year, last month)` may be for this period:
+    /// its last month is the period's (a week is never contradicted).
+    pub fn agrees_with(&self, named: (Option<i32>, u32)) -> bool {
+        let (year, month) = named;
+        let last = match *self {
+            Period::Year(_) => 12,
+            Period::Quarter(_, q) => q * 3,
+            Period::Month(_, m) => m,
+            Period::Week(..) => return true,
+        };
+        month == last && year.is_none_or(|y| y == self.year())
+    }
+}
+
 /// A date as people write it: `2022年4月5日`.
 pub fn date_cn(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
@@ -274,6 +326,31 @@ mod tests {
         assert!((p("2024-W01").elapsed() - 7.0 / 366.0).abs() < 1e-12);
         // 2020-W53 ends on 3 January 2021: the whole of 2020 is behind us.
         assert_eq!(p("2020-W53").elapsed(), 1.0);
+    }
+
+    #[test]
+    fn the_period_a_title_names() {
+        assert_eq!(
+            named_month("2022年3月重点工作任务完成情况"),
+            Some((Some(2022), 3))
+        );
+        assert_eq!(
+            named_month("位奇镇重点工作进展情况（2022年1-3月）"),
+            Some((Some(2022), 3))
+        );
+        assert_eq!(
+            named_month("李桥乡2022年一季度重点任务推进情况"),
+            Some((Some(2022), 3))
+        );
+        assert_eq!(named_month("第三季度"), Some((None, 9)));
+        assert_eq!(named_month("发改局3月报表"), Some((None, 3)));
+        assert_eq!(named_month("大马营镇-3月"), Some((None, 3)));
+        assert_eq!(named_month("报表 2022-03"), Some((Some(2022), 3)));
+        assert_eq!(named_month("清泉镇"), None);
+        assert!(p("2022-03").agrees_with((Some(2022), 3)));
+        assert!(p("2022-Q1").agrees_with((None, 3)));
+        assert!(!p("2022-04").agrees_with((None, 3)));
+        assert!(!p("2022-03").agrees_with((Some(2021), 3)));
     }
 
     #[test]

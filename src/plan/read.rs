@@ -14,7 +14,7 @@ use super::{COUNTY, Indicator, Plan, Project, Ratio, Target, Unit};
 use crate::model::codes::Coded;
 use crate::model::issue::a1;
 use crate::model::value::{
-    CellValue, Reading, as_fraction, fold, normalize_label, read_date, read_number,
+    CellValue, Reading, as_fraction, fold, format_plain, normalize_label, read_date, read_number,
 };
 use crate::model::{
     Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, UnitId,
@@ -516,7 +516,7 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<P
 fn read_units(t: &Table<'_>, problems: &mut Problems) -> IdVec<UnitId, Unit> {
     let sheet = &t.grid.name;
     let mut units: IdVec<UnitId, Unit> = IdVec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<String, (String, String)> = HashMap::new();
     for r in t.rows() {
         let name = t.text(r, "name");
         let cell = t.cell(r, "name").map(|(_, c)| c);
@@ -539,12 +539,20 @@ fn read_units(t: &Table<'_>, problems: &mut Problems) -> IdVec<UnitId, Unit> {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect();
+        // Names are matched as people type them (full-width folded, spaces
+        // dropped): two that match alike would send one unit's figures to
+        // the other, so they must differ after that too.
         for n in std::iter::once(&name).chain(&aliases) {
-            if let Some(prev) = seen.insert(n.clone(), cell.clone().unwrap_or_default()) {
+            let here = cell.clone().unwrap_or_default();
+            if let Some((prev_name, prev)) =
+                seen.insert(super::unit_key(n), (n.clone(), here.clone()))
+            {
                 problems.at(
                     sheet,
                     cell.clone(),
-                    format!("名称或别名“{n}”与 {prev} 重复；每个单位名称和别名只能出现一次"),
+                    format!(
+                        "名称或别名“{n}”（{here}）与“{prev_name}”（{prev}）相同或只差空格、全角半角；每个单位名称和别名必须能区分开"
+                    ),
                 );
             }
         }
@@ -561,8 +569,10 @@ fn read_units(t: &Table<'_>, problems: &mut Problems) -> IdVec<UnitId, Unit> {
             }
         };
         let email = Some(t.text(r, "email")).filter(|e| !e.is_empty());
+        // Checked as the mail is sent, so that a bad address is fixed in
+        // the plan rather than found when nothing can be mailed.
         if let Some(e) = &email
-            && (!e.contains('@') || e.contains(['\r', '\n', '<', '>', ',', ';']))
+            && e.parse::<lettre::Address>().is_err()
         {
             problems.at(
                 sheet,
@@ -644,6 +654,7 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
     let sheet = &t.grid.name;
     let mut indicators: IdVec<IndicatorId, Indicator> = IdVec::new();
     let mut ratio_parts: Vec<RatioParts> = Vec::new();
+    let mut names: HashMap<String, (String, String)> = HashMap::new();
     for r in t.rows() {
         let code = t.text(r, "code");
         let code_cell = t.cell(r, "code").map(|(_, c)| c);
@@ -655,18 +666,39 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
             );
             continue;
         }
-        if indicators
+        // Codes are matched case-insensitively, full-width folded: two
+        // that match alike are one code.
+        if let Some(first) = indicators
             .iter()
-            .any(|i| i.code.eq_ignore_ascii_case(&code))
+            .find(|i| normalize_label(&i.code) == normalize_label(&code))
         {
             problems.at(
                 sheet,
                 code_cell,
-                format!("指标代码“{code}”重复；每个代码只能出现一次"),
+                format!(
+                    "指标代码“{code}”与已有的“{}”重复（大小写、全角半角不作区分）；每个代码只能出现一次",
+                    first.code
+                ),
             );
             continue;
         }
         let indicator = read_indicator(t, r, code, problems);
+        // Rows without a code are found by name: names must differ too.
+        let name_cell = t.cell(r, "name").map(|(_, c)| c).unwrap_or_default();
+        let key = normalize_label(&indicator.name);
+        if !key.is_empty()
+            && let Some((first, at)) =
+                names.insert(key, (indicator.name.clone(), name_cell.clone()))
+        {
+            problems.at(
+                sheet,
+                Some(name_cell),
+                format!(
+                    "指标名称“{}”与 {at} 的“{first}”相同（空格、全角半角、括号中的单位不作区分）；每个指标名称必须能区分开",
+                    indicator.name
+                ),
+            );
+        }
         let is_ratio = indicator.aggregation == Aggregation::Ratio;
         let id = indicators.push(indicator);
         if is_ratio {
@@ -681,6 +713,14 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
     for parts in ratio_parts {
         resolve_ratio(t, &mut indicators, parts, problems);
     }
+    // Scores divide by the weights (CONTRACT.md section 3).
+    if !indicators.is_empty() && indicators.iter().all(|i| i.weight <= 0.0) {
+        problems.at(
+            sheet,
+            t.cols.get("weight").map(|&c| a1(t.header_row, c)),
+            "所有指标的权重都是 0，综合得分无法计算；请至少给一个指标大于 0 的权重".into(),
+        );
+    }
     indicators
 }
 
@@ -692,6 +732,28 @@ fn read_indicator(t: &Table<'_>, r: u32, code: String, problems: &mut Problems) 
     let min = optional_number(t, r, problems, "min", "最小值");
     let max = optional_number(t, r, problems, "max", "最大值");
     let weight = optional_number(t, r, problems, "weight", "权重");
+    let cell_of = |key: &str| t.cell(r, key).map(|(_, c)| c);
+    if weight.is_some_and(|w| w < 0.0) {
+        problems.at(
+            &t.grid.name,
+            cell_of("weight"),
+            "权重不能是负数；请填写不小于 0 的数字（不计入综合得分的指标填 0）".into(),
+        );
+    }
+    if let (Some(lo), Some(hi)) = (min, max)
+        && lo > hi
+    {
+        problems.at(
+            &t.grid.name,
+            cell_of("min"),
+            format!(
+                "最小值 {} 大于最大值 {}（{}）；请改正，使最小值不大于最大值",
+                format_plain(lo),
+                format_plain(hi),
+                cell_of("max").unwrap_or_default()
+            ),
+        );
+    }
     let mut indicator = Indicator {
         code,
         name: t.text(r, "name"),
@@ -763,6 +825,56 @@ fn resolve_ratio(
     }
 }
 
+/// The annual target and the quarterly milestones of a 目标 row, in the
+/// indicator's terms (a percentage as a fraction); each must be a number
+/// not below 0, the target present.
+fn target_values(
+    t: &Table<'_>,
+    r: u32,
+    indicator: &Indicator,
+    problems: &mut Problems,
+) -> (Option<f64>, [Option<f64>; 3]) {
+    let sheet = &t.grid.name;
+    let mut number = |key: &str, label: &str, required: bool| -> Option<f64> {
+        let (v, cell) = t.cell(r, key)?;
+        let value = match read_number(v) {
+            Reading::Number { value, percent, .. } if indicator.is_percent() => {
+                as_fraction(value, percent)
+            }
+            Reading::Number { value, .. } => value,
+            Reading::Missing if !required => return None,
+            Reading::Missing => {
+                problems.at(sheet, Some(cell), format!("{label}为空；请填写数字"));
+                return None;
+            }
+            _ => {
+                problems.at(
+                    sheet,
+                    Some(cell),
+                    format!("{label}“{}”不是数字；请填写数字", v.display()),
+                );
+                return None;
+            }
+        };
+        // A negative target gives a negative completion that reads as done.
+        if value < 0.0 {
+            problems.at(
+                sheet,
+                Some(cell),
+                format!("{label}不能是负数；请填写不小于 0 的数字"),
+            );
+        }
+        Some(value)
+    };
+    let target = number("target", "年度目标", true);
+    let milestones = [
+        number("q1", "一季度目标", false),
+        number("q2", "二季度目标", false),
+        number("q3", "三季度目标", false),
+    ];
+    (target, milestones)
+}
+
 fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Target> {
     let sheet = &t.grid.name;
     let mut targets: Vec<Target> = Vec::new();
@@ -792,34 +904,7 @@ fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Targ
             continue;
         };
         let indicator = &plan.indicators[ind];
-        let mut number = |key: &str, label: &str, required: bool| -> Option<f64> {
-            let (v, cell) = t.cell(r, key)?;
-            match read_number(v) {
-                Reading::Number { value, percent, .. } if indicator.is_percent() => {
-                    Some(as_fraction(value, percent))
-                }
-                Reading::Number { value, .. } => Some(value),
-                Reading::Missing if !required => None,
-                Reading::Missing => {
-                    problems.at(sheet, Some(cell), format!("{label}为空；请填写数字"));
-                    None
-                }
-                _ => {
-                    problems.at(
-                        sheet,
-                        Some(cell),
-                        format!("{label}“{}”不是数字；请填写数字", v.display()),
-                    );
-                    None
-                }
-            }
-        };
-        let target = number("target", "年度目标", true);
-        let milestones = [
-            number("q1", "一季度目标", false),
-            number("q2", "二季度目标", false),
-            number("q3", "三季度目标", false),
-        ];
+        let (target, milestones) = target_values(t, r, indicator, problems);
         let deadline: Option<NaiveDate> = t.cell(r, "deadline").and_then(|(v, cell)| {
             let d = read_date(v);
             if d.is_none() && !v.is_blank() {

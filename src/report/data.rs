@@ -78,7 +78,7 @@ impl DataTable {
             .expect(record_err);
         for row in &self.rows {
             w.write_record(row.iter().map(|v| match v {
-                Value::Text(s) => s.clone(),
+                Value::Text(s) => defused(s),
                 Value::Number(n) => format_plain(*n),
                 Value::Integer(i) => i.to_string(),
                 Value::Bool(b) => b.to_string(),
@@ -134,6 +134,18 @@ impl DataTable {
         let mut buf = Cursor::new(Vec::new());
         ParquetWriter::new(&mut buf).finish(&mut df)?;
         Ok(buf.into_inner())
+    }
+}
+
+/// A text as a spreadsheet opening the CSV must show it: one that begins
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`,
+/// so that it is read as text and never run as a formula (CONTRACT.md
+/// section 9). Numbers are never text here, so they are never changed.
+pub fn defused(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
     }
 }
 
@@ -438,6 +450,26 @@ mod tests {
         };
         let csv = String::from_utf8(t.to_csv()).unwrap();
         assert_eq!(csv, "a,b,c\n\"清泉镇, 东\",1234567.5,3\n,0.25,\n");
+        let hostile = DataTable {
+            name: "t",
+            columns: vec![("a", Kind::Text), ("b", Kind::Number)],
+            rows: ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "a=b"]
+                .into_iter()
+                .map(|s| vec![s.into(), Value::Number(-3.0)])
+                .collect(),
+        };
+        let csv = String::from_utf8(hostile.to_csv()).unwrap();
+        let firsts: Vec<&str> = csv.lines().skip(1).collect();
+        assert_eq!(firsts[0], "'=HYPERLINK(1),-3");
+        assert_eq!(firsts[1], "'+1,-3");
+        assert_eq!(firsts[2], "'-2,-3");
+        assert_eq!(firsts[3], "'@SUM(A1),-3");
+        assert!(firsts[4].starts_with("'\tx"));
+        assert_eq!(
+            firsts.last(),
+            Some(&"a=b,-3"),
+            "numbers and inner = untouched"
+        );
         let df = t.to_frame().unwrap();
         assert_eq!(df.shape(), (2, 3));
         assert_eq!(df.column("b").unwrap().f64().unwrap().get(1), Some(0.25));

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::ingest::{Extract, FileRead, Inbox, InboxFile, Row, Table};
 use crate::model::issue::a1;
+use crate::model::period::named_month;
 use crate::model::progress;
 use crate::model::value::{
     Reading, as_fraction, format_for_people, format_number, normalize_label, read_number,
@@ -264,7 +265,12 @@ fn workbook_of<'r>(plan: &Plan, r: &'r Received<'_>, outcome: &mut Outcome) -> O
     let read = match r.file.claimed {
         Some(_) => r.read,
         None => {
-            let message = if name.starts_with("~$") {
+            let message = if let Some(special) = r.file.special {
+                format!(
+                    "“{name}”是一个{}，不是报表文件，未打开也未读取；请把报表文件本身（.xlsx 等）放进收件文件夹",
+                    special.label()
+                )
+            } else if name.starts_with("~$") {
                 "这是 Excel 打开文件时留下的临时锁定文件，不是报表，未读取；可以删除".to_string()
             } else {
                 format!(
@@ -326,12 +332,79 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
     let Some(unit) = unit else {
         return outcome;
     };
-    if outcome.issues.iter().any(|i| i.code.rejects_file()) {
+    let agrees = match options.period {
+        Some(period) => check_period(plan, unit, &name, extract, period, &mut outcome.issues),
+        None => true,
+    };
+    let rejected = outcome.issues.iter().any(|i| {
+        i.code.rejects_file()
+            || i.code == IssueCode::PeriodMismatch && i.severity == Severity::Error
+    });
+    if rejected {
         return outcome;
     }
     outcome.status = SubmissionStatus::Accepted;
-    check_accepted(plan, unit, &name, extract, options, &mut outcome);
+    // Expected progress is the period's: not for a file of another one.
+    let options = CheckOptions {
+        period: options.period.filter(|_| agrees),
+        ..options.clone()
+    };
+    check_accepted(plan, unit, &name, extract, &options, &mut outcome);
     outcome
+}
+
+/// `period_mismatch`: a template records its period for certain (an
+/// error: the file is not used); a title or the file name only says it (a
+/// warning). True when nothing says another period.
+fn check_period(
+    plan: &Plan,
+    unit: UnitId,
+    name: &str,
+    extract: &Extract,
+    period: Period,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    let ours = period.label();
+    let template = extract
+        .template
+        .as_ref()
+        .and_then(|t| t.period.parse::<Period>().ok());
+    if let Some(p) = template.filter(|p| *p != period) {
+        issues.push(Issue {
+            severity: Severity::Error,
+            ..Issue::file(
+                name,
+                Some(plan.unit_ref(unit)),
+                IssueCode::PeriodMismatch,
+                format!(
+                    "这是{}的模板（模板中记录的期别），不是本期（{ours}）的报表，数值未采用；请用本期模板填写后重新报送，或检查汇总的期别是否选对",
+                    p.label()
+                ),
+            )
+        });
+        return false;
+    }
+    let said = [
+        ("标题", extract.title.as_deref()),
+        ("文件名", Some(file_stem(name))),
+    ]
+    .into_iter()
+    .find_map(|(place, text)| Some((place, text?, named_month(text?)?)));
+    match said {
+        Some((place, text, named)) if template.is_none() && !period.agrees_with(named) => {
+            issues.push(Issue::file(
+                name,
+                Some(plan.unit_ref(unit)),
+                IssueCode::PeriodMismatch,
+                format!(
+                    "{place}“{}”写的期别与本次汇总的期别（{ours}）不一致；请确认报送的是{ours}的报表（本年1月1日以来的累计数）",
+                    text.trim()
+                ),
+            ));
+            false
+        }
+        _ => true,
+    }
 }
 
 /// The value and project checks of a file accepted as `unit`'s.

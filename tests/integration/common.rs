@@ -366,3 +366,11 @@ pub fn cell_style(path: &Path, k: usize, cell: &str) -> Option<(String, String)>
         .to_string();
     Some((xf, fill))
 }
+
+/// A sheet of an xlsx as rows of cells, read back with calamine.
+pub fn sheet_rows(path: &Path, name: &str) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let range = wb.worksheet_range(name).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}

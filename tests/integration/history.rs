@@ -231,7 +231,10 @@ fn a_run_killed_before_its_manifest_leaves_the_store_as_it_was() {
         before,
         "the period's record is untouched"
     );
-    assert!(!w.path("out/store/.lock").exists(), "the lock is released");
+    // The lock file stays; the operating system released the lock.
+    let lock = std::fs::File::open(w.path("out/store/.lock")).unwrap();
+    assert!(lock.try_lock().is_ok(), "the lock is released");
+    drop(lock);
     // Later runs read the store without error: April escalates from March.
     let april = submit(&w, 4, [40.0, 400.0, 400.0, 2.0]);
     let out = run(&w, &p, 4, &april);
@@ -242,27 +245,4 @@ fn a_run_killed_before_its_manifest_leaves_the_store_as_it_was() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(warnings(&w, 4)["A1"], "red");
-}
-
-#[test]
-fn a_store_in_use_is_refused_and_a_dead_runs_lock_is_taken_over() {
-    let w = Workdir::new("history_lock");
-    let p = plan(&w);
-    std::fs::create_dir_all(w.path("out/store")).unwrap();
-    // Held by a live process (this test).
-    std::fs::write(w.path("out/store/.lock"), std::process::id().to_string()).unwrap();
-    let inbox = submit(&w, 1, [10.0, 10.0, 10.0, 0.0]);
-    let out = run(&w, &p, 1, &inbox);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("正被另一个 tally run 使用"));
-    // Left behind by a run that was killed: taken over.
-    std::fs::write(w.path("out/store/.lock"), "4294967290").unwrap();
-    let out = run(&w, &p, 1, &inbox);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!w.path("out/store/.lock").exists());
 }

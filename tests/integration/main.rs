@@ -8,6 +8,7 @@ mod check_cli;
 mod common;
 mod corpus;
 mod history;
+mod hostile;
 mod issues;
 mod mail;
 mod pages;

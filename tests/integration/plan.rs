@@ -103,7 +103,7 @@ fn a_broken_plan_is_refused_with_every_problem_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     for expected in [
-        "指标!A10：指标代码“FA01”重复",
+        "指标!A10：指标代码“FA01”与已有的“FA01”重复",
         "比率指标“R9”需要分子和分母",
         "目标!C15：年度目标“待定”不是数字",
         "目标!A16：单位“柳河乡”不在“单位”表中",

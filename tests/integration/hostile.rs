@@ -1,0 +1,392 @@
+//! Hostile and damaged input (issue 13): every case here was found by a
+//! probe and got a wrong or silent answer before its fix.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::book::{Sheet, n, t, write_xlsx};
+use crate::common::{Workdir, line, read_csv, small_plan, standard, tally};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `tally check` on a plan alone: its exit code and what it said.
+fn check_plan(w: &Workdir, plan: &Path) -> (i32, String) {
+    let out = tally(&[
+        "check",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--inbox",
+        w.inbox().to_str().unwrap(),
+    ]);
+    (out.status.code().unwrap(), stderr(&out))
+}
+
+#[test]
+fn plan_values_that_would_give_wrong_results_are_refused_with_their_cells() {
+    let w = Workdir::new("hostile_plan");
+    let mut sheets = small_plan();
+    // small_plan's 指标 has no 权重 column: add one, with a negative weight,
+    // and min > max; a negative target; a unit that matches another once
+    // spaces are dropped; addresses that only look like addresses.
+    let mut inds = Sheet::new("指标").texts(&[
+        "指标代码",
+        "指标名称",
+        "计量单位",
+        "最小值",
+        "最大值",
+        "权重",
+    ]);
+    inds = inds
+        .texts(&["FA01", "固定资产投资", "万元", "10", "5", "-5"])
+        .texts(&["PJ01", "重点项目开复工", "个", "", "", "1"]);
+    sheets[1] = inds;
+    sheets[2] = Sheet::new("目标")
+        .texts(&["单位名称", "指标代码", "年度目标"])
+        .row(vec![t("清泉镇"), t("FA01"), n(-100.0)])
+        .row(vec![t("大马营镇"), t("PJ01"), n(2.0)]);
+    sheets[0] = Sheet::new("单位")
+        .texts(&["单位名称", "别名", "类型", "邮箱"])
+        .texts(&["清泉镇", "", "乡镇", "a@"])
+        .texts(&["清泉 镇", "", "乡镇", "x y@example.org"])
+        .texts(&["大马营镇", "", "乡镇", "a@b@example.org"]);
+    let plan = w.path("plan.xlsx");
+    write_xlsx(&plan, &sheets);
+    let (code, err) = check_plan(&w, &plan);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "指标!F2：权重不能是负数",
+        "指标!D2：最小值 10 大于最大值 5（E2）",
+        "目标!C2：年度目标不能是负数",
+        "单位!A3：名称或别名“清泉 镇”（A3）与“清泉镇”（A2）相同",
+        "单位!D2：邮箱“a@”不是有效的邮件地址",
+        "单位!D3：邮箱“x y@example.org”不是有效的邮件地址",
+        "单位!D4：邮箱“a@b@example.org”不是有效的邮件地址",
+    ] {
+        assert!(err.contains(expected), "missing “{expected}” in:\n{err}");
+    }
+    // Every weight 0: no score can be computed.
+    let mut sheets = small_plan();
+    sheets[1] = Sheet::new("指标")
+        .texts(&["指标代码", "指标名称", "计量单位", "权重"])
+        .texts(&["FA01", "固定资产投资", "万元", "0"])
+        .texts(&["PJ01", "重点项目开复工", "个", "0"]);
+    sheets[2] = Sheet::new("目标")
+        .texts(&["单位名称", "指标代码", "年度目标"])
+        .row(vec![t("清泉镇"), t("FA01"), n(100.0)]);
+    write_xlsx(&plan, &sheets);
+    let (code, err) = check_plan(&w, &plan);
+    assert_eq!(code, 2);
+    assert!(err.contains("指标!D1：所有指标的权重都是 0"), "{err}");
+}
+
+#[test]
+fn text_that_a_spreadsheet_would_run_is_written_as_text_in_csv() {
+    let w = Workdir::new("hostile_csv");
+    let plan = w.path("plan.xlsx");
+    let mut sheets = small_plan();
+    sheets[0] = Sheet::new("单位")
+        .texts(&["单位名称", "类型"])
+        .texts(&["=HYPERLINK(\"http://x\",\"点我\")", "乡镇"])
+        .texts(&["清泉镇", "乡镇"]);
+    sheets[2] = Sheet::new("目标")
+        .texts(&["单位名称", "指标代码", "年度目标"])
+        .row(vec![t("清泉镇"), t("FA01"), n(100.0)])
+        .row(vec![
+            t("=HYPERLINK(\"http://x\",\"点我\")"),
+            t("FA01"),
+            n(100.0),
+        ]);
+    write_xlsx(&plan, &sheets);
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            vec![line("FA01", n(20.0), "@SUM(1+1)")],
+        )],
+    );
+    let out = w.run(&plan, "out");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let raw = std::fs::read_to_string(w.path("out/data/by_unit.csv")).unwrap();
+    assert!(raw.contains("\"'=HYPERLINK("), "{raw}");
+    assert!(
+        !raw.lines()
+            .any(|l| l.starts_with("=") || l.starts_with("\"=")),
+        "{raw}"
+    );
+    let scores = read_csv(&w.path("out/data/scores.csv"));
+    assert!(scores.iter().any(|r| r["unit"].starts_with("'=HYPERLINK")));
+    // Numbers are never changed: a negative variance stays a number.
+    let by_unit = read_csv(&w.path("out/data/by_unit.csv"));
+    let qq = by_unit.iter().find(|r| r["unit"] == "清泉镇").unwrap();
+    assert!(qq["variance"].starts_with('-') && qq["variance"].parse::<f64>().is_ok());
+}
+
+#[test]
+fn units_whose_names_look_alike_get_their_own_files_and_mail() {
+    let w = Workdir::new("hostile_names");
+    let plan = w.path("plan.xlsx");
+    let names = ["甲_乙-16", "甲/乙", "甲_乙"];
+    let mut units = Sheet::new("单位").texts(&["单位名称", "类型", "邮箱"]);
+    let mut targets = Sheet::new("目标").texts(&["单位名称", "指标代码", "年度目标"]);
+    for (k, name) in names.iter().enumerate() {
+        units = units.texts(&[name, "乡镇", &format!("u{k}@example.org")]);
+        targets = targets.row(vec![t(name), t("X1"), n(10.0 + k as f64)]);
+    }
+    let inds = Sheet::new("指标")
+        .texts(&["指标代码", "指标名称", "计量单位"])
+        .texts(&["X1", "项目", "个"]);
+    write_xlsx(&plan, &[units, inds, targets]);
+    let out = w.run_with(&plan, "out", &["--allow-empty"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let run: Value =
+        serde_json::from_slice(&std::fs::read(w.path("out/run.json")).unwrap()).unwrap();
+    let feedback: Vec<String> = run["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["feedback"].as_str().unwrap().to_string())
+        .collect();
+    let distinct: std::collections::HashSet<&String> = feedback.iter().collect();
+    assert_eq!(distinct.len(), 3, "{feedback:?}");
+    // Each file is its own unit's: its title names it.
+    for (u, f) in run["units"].as_array().unwrap().iter().zip(&feedback) {
+        let rows = crate::common::sheet_rows(&w.path("out").join(f), "反馈");
+        assert!(
+            rows[0][0]
+                .to_string()
+                .starts_with(u["name"].as_str().unwrap()),
+            "{f}"
+        );
+    }
+    // The templates: three units, three files.
+    let made = tally(&[
+        "template",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--out",
+        w.path("forms").to_str().unwrap(),
+    ]);
+    assert_eq!(made.status.code(), Some(0));
+    assert_eq!(std::fs::read_dir(w.path("forms")).unwrap().count(), 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_folders_and_pipes_in_the_inbox_are_reported_and_never_opened() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workdir::new("hostile_entries");
+    let plan = w.plan();
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            crate::common::qingquan_clean(),
+        )],
+    );
+    // A private workbook elsewhere, and a link to it in the inbox.
+    let secret = w.path("secret.xlsx");
+    write_xlsx(
+        &secret,
+        &[standard(
+            "大马营镇",
+            "2022-04-05",
+            vec![line("FA01", n(200.0), "")],
+        )],
+    );
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink(&secret, w.inbox().join("大马营镇.xlsx")).unwrap();
+    std::os::unix::fs::symlink(w.path("nowhere.xlsx"), w.inbox().join("断链.xlsx")).unwrap();
+    std::fs::create_dir(w.inbox().join("旧报表.xlsx")).unwrap();
+    let fifo = w.inbox().join("管道.xlsx");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A pipe opened for reading would block for ever: the run must end.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["run", "--plan"])
+        .arg(&plan)
+        .arg("--inbox")
+        .arg(w.inbox())
+        .args(["--period", "2022-03", "--out"])
+        .arg(w.path("out"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waited = 0;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        waited += 1;
+        if waited > 600 {
+            let _ = child.kill();
+            panic!("tally run hung on the inbox's special entries");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(0));
+    let subs = read_csv(&w.path("out/data/submissions.csv"));
+    let issues = read_csv(&w.path("out/data/issues.csv"));
+    for (file, what) in [
+        ("大马营镇.xlsx", "符号链接"),
+        ("断链.xlsx", "符号链接"),
+        ("旧报表.xlsx", "文件夹"),
+        ("管道.xlsx", "管道"),
+    ] {
+        let s = subs
+            .iter()
+            .find(|s| s["file"] == file)
+            .unwrap_or_else(|| panic!("{file} listed"));
+        assert_eq!(s["status"], "rejected", "{file}");
+        let i = issues.iter().find(|i| i["file"] == file).unwrap();
+        assert_eq!(i["code"], "not_a_workbook");
+        assert!(i["message"].contains(what), "{file}: {}", i["message"]);
+    }
+    // The linked workbook was not taken as 大马营镇's, nor archived.
+    let daying = subs.iter().find(|s| s["unit"] == "大马营镇").unwrap();
+    assert_eq!(daying["status"], "missing");
+    let secret_sha = tally::files::sha256_hex(&std::fs::read(&secret).unwrap());
+    let archived: Vec<String> = walk(&w.path("store/archive"));
+    assert!(
+        !archived.iter().any(|p| p.contains(&secret_sha)),
+        "{archived:?}"
+    );
+    // What the store keeps is private to its owner.
+    assert!(!archived.is_empty());
+    for p in &archived {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let expected = if Path::new(p).is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, expected, "{p}");
+    }
+    for dir in ["store", "store/tables", "store/periods"] {
+        let mode = std::fs::metadata(w.path(dir)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{dir}");
+    }
+    for e in std::fs::read_dir(w.path("store/tables")).unwrap() {
+        let mode = e.unwrap().metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+/// Every path below `dir`, folders included.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        out.push(p.display().to_string());
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+#[test]
+fn the_store_is_locked_by_the_system_and_freed_when_its_holder_dies() {
+    let w = Workdir::new("hostile_lock");
+    let plan = w.plan();
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            crate::common::qingquan_clean(),
+        )],
+    );
+    assert_eq!(w.run(&plan, "out").status.code(), Some(0));
+    // Another process holds the store's lock (flock(2), as tally takes it).
+    let mut holder = std::process::Command::new("flock")
+        .args(["-x", "-o"])
+        .arg(w.path("store/.lock"))
+        .args(["sleep", "60"])
+        .spawn()
+        .expect("flock(1) runs");
+    let mut out = w.run(&plan, "out");
+    for _ in 0..50 {
+        if out.status.code() == Some(2) {
+            break;
+        }
+        // flock may not have taken the lock yet.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        out = w.run(&plan, "out");
+    }
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("正被另一次汇总使用"),
+        "{}",
+        stderr(&out)
+    );
+    // Killed outright, the holder leaves a lock file but no lock.
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(w.path("store/.lock").exists());
+    let out = w.run(&plan, "out");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_file_for_another_period_says_so_instead_of_false_explanations() {
+    let w = Workdir::new("hostile_period");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for f in ["清泉镇.xlsx", "李桥乡.xlsx", "大马营镇-3月.xlsx"] {
+        std::fs::copy(
+            root.join("samples/inbox/2022-03").join(f),
+            w.inbox().join(f),
+        )
+        .unwrap();
+    }
+    // A template of March, filled (its hidden sheet says 2022-03).
+    std::fs::copy(
+        root.join("tests/fixtures/清泉镇-模板已填.xlsx"),
+        w.inbox().join("已填模板.xlsx"),
+    )
+    .unwrap();
+    let plan = root.join("samples/plan.xlsx");
+    let (april, _) = w.check_json(&plan, &["--period", "2022-04"]);
+    let mismatch = crate::common::issues_with(&april, "period_mismatch");
+    let by_file = |f: &str| {
+        mismatch
+            .iter()
+            .find(|i| i["file"] == f)
+            .unwrap_or_else(|| panic!("no period_mismatch for {f}: {april:#}"))
+    };
+    // The template's period is certain: an error, the file not used.
+    let tpl = by_file("已填模板.xlsx");
+    assert_eq!(tpl["severity"], "error");
+    assert!(tpl["message"].as_str().unwrap().contains("2022年3月的模板"));
+    assert_eq!(
+        crate::common::submission(&april, "已填模板.xlsx")["status"],
+        "rejected"
+    );
+    // A title says it: a warning, naming what it says.
+    for f in ["清泉镇.xlsx", "李桥乡.xlsx", "大马营镇-3月.xlsx"] {
+        assert_eq!(by_file(f)["severity"], "warning");
+        assert_eq!(crate::common::submission(&april, f)["status"], "accepted");
+    }
+    assert!(
+        by_file("李桥乡.xlsx")["message"]
+            .as_str()
+            .unwrap()
+            .contains("一季度")
+    );
+    // No expected-progress warnings computed for the wrong period.
+    assert!(crate::common::issues_with(&april, "missing_explanation").is_empty());
+    // For March, nothing of the kind.
+    let (march, _) = w.check_json(&plan, &["--period", "2022-03"]);
+    assert!(
+        crate::common::issues_with(&march, "period_mismatch").is_empty(),
+        "{march:#}"
+    );
+}
