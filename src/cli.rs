@@ -77,13 +77,11 @@ pub enum Command {
     /// 发送汇总结果：汇总表发给领导，反馈表发给各单位
     #[command(override_usage = "tally mail --run <运行结果文件夹> [选项]")]
     Mail(MailArgs),
-    /// 列出历史数据目录中已汇总的各期
-    #[command(override_usage = "tally history --store <历史数据目录>")]
-    History {
-        /// 历史数据目录（见 run 的 --store）
-        #[arg(long, value_name = "历史数据目录")]
-        store: PathBuf,
-    },
+    /// 列出历史数据目录中已汇总的各期；检查它是否完好；取回某期存档的报表
+    #[command(
+        override_usage = "tally history --store <历史数据目录> [--verify | --restore <期别> --into <文件夹>]"
+    )]
+    History(HistoryArgs),
     /// Internal: read workbooks for a supervising tally process.
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -91,7 +89,25 @@ pub enum Command {
         max_bytes: u64,
         #[arg(long)]
         memory_limit: u64,
+        #[arg(long)]
+        timeout: u64,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// 历史数据目录（见 run 的 --store）
+    #[arg(long, value_name = "历史数据目录")]
+    pub store: PathBuf,
+    /// 逐一核对每期的记录、数据表和存档的报表（SHA-256），列出损坏或缺失的文件
+    #[arg(long, conflicts_with = "restore")]
+    pub verify: bool,
+    /// 把这一期存档的报表按原文件名取回到 --into 文件夹，以便重新汇总该期
+    #[arg(long, value_name = "期别", value_parser = period, requires = "into")]
+    pub restore: Option<Period>,
+    /// 取回的报表放在这里（不存在则新建；不会覆盖已有文件）
+    #[arg(long, value_name = "文件夹")]
+    pub into: Option<PathBuf>,
 }
 
 /// Output format of `check`.
@@ -213,6 +229,10 @@ pub struct ReadArgs {
     #[arg(long, value_name = "秒", default_value_t = 60, hide_default_value = true,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub file_timeout: u64,
+    /// 本次读取全部报表最多用多少秒，用完后其余文件不再读取并列出（10 到 86400，默认 600）
+    #[arg(long, value_name = "秒", default_value_t = 600, hide_default_value = true,
+          value_parser = clap::value_parser!(u64).range(10..=86400))]
+    pub read_budget: u64,
     /// 读取进程最多使用的内存（MB），超出视为文件损坏（64 到 65536，默认 2048）
     #[arg(long, value_name = "MB", default_value_t = 2048, hide_default_value = true,
           value_parser = clap::value_parser!(u64).range(64..=65536))]

@@ -85,13 +85,28 @@ pub fn inspect_with(
         source,
     })?;
     let checked = validate::check(&plan, &Received::all(&read_inbox), check);
+    let details = read_inbox
+        .files
+        .iter()
+        .zip(&read_inbox.reads)
+        .filter_map(|(f, r)| {
+            Some((
+                f.name.clone(),
+                r.result.as_ref().err()?.detail()?.to_string(),
+            ))
+        })
+        .collect();
     Ok(Inspection {
         plan,
         files: read_inbox.files,
         checked,
         seconds: started.elapsed().as_secs_f64(),
+        details,
     })
 }
+
+/// The run folder's log of what the reader said about unreadable files.
+pub const READ_LOG: &str = "read-errors.log";
 
 /// What `tally run` produced.
 pub struct RunOutcome {
@@ -143,7 +158,7 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
         settings.tolerance,
         &previous.map(|p| p.warnings).unwrap_or_default(),
     )?;
-    let history = History::new(&store, plan, &consolidation, earlier.as_ref());
+    let history = History::new(&store, plan, &consolidation, earlier.as_ref())?;
     let files_written = write_outputs(settings, &inspection, &consolidation, &history)?;
     // Last, the history: the commit point of the run.
     store.record(plan, &inspection.files, &inspection.checked, &consolidation)?;
@@ -179,5 +194,17 @@ fn write_outputs(
     files_written.extend(written?);
     files_written.extend(feedback::write_all(out, plan, c, checked, org)?);
     files_written.push(manifest::write(out, plan, c, checked, org)?);
+    // The reader's own words about files it could not read: for whoever
+    // looks into them, not in anything a clerk is sent.
+    if !inspection.details.is_empty() {
+        let log: String = inspection
+            .details
+            .iter()
+            .map(|(file, detail)| format!("{file}\t{detail}\n"))
+            .collect();
+        let path = out.join(READ_LOG);
+        files::write_atomic(&path, log.as_bytes())?;
+        files_written.push(path);
+    }
     Ok(files_written)
 }

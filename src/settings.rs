@@ -178,9 +178,12 @@ pub fn read_options(args: &ReadArgs) -> ReadOptions {
                 args.worker_memory_mb
                     .saturating_mul(1024 * 1024)
                     .to_string(),
+                "--timeout".into(),
+                args.file_timeout.to_string(),
             ],
             count,
             timeout: Duration::from_secs(args.file_timeout),
+            budget: Duration::from_secs(args.read_budget),
         },
         Err(_) => Isolation::InProcess,
     };

@@ -29,6 +29,9 @@ pub struct Grid {
     rows: BTreeMap<u32, Vec<(u32, CellValue)>>,
     merges: Vec<Dimensions>,
     cells: usize,
+    /// The sheet had more cells than the limit it was read with: what is
+    /// here is not all of it.
+    pub truncated: bool,
 }
 
 static EMPTY: CellValue = CellValue::Empty;
@@ -49,6 +52,20 @@ impl Grid {
             self.rows.entry(row).or_default().push((col, value));
             self.cells += 1;
         }
+    }
+
+    /// Sets a cell while the sheet holds fewer than `limit` cells; false
+    /// (and the grid marked truncated) when a cell is past the limit.
+    fn put(&mut self, row: u32, col: u32, value: CellValue, limit: usize) -> bool {
+        if value.is_blank() {
+            return true;
+        }
+        if self.cells >= limit {
+            self.truncated = true;
+            return false;
+        }
+        self.set(row, col, value);
+        true
     }
 
     fn finish(&mut self) {
@@ -126,6 +143,9 @@ pub enum OpenError {
     Corrupt(String),
     /// A workbook with no worksheet at all.
     NoSheets,
+    /// A sheet with more cells than a submission may have: it was not read
+    /// whole, so nothing in it can be trusted.
+    TooManyCells { sheet: String, limit: usize },
 }
 
 /// The container a file really is, from its first bytes.
@@ -270,8 +290,7 @@ impl<'a> Book<'a> {
                         (v, Some(f)) if v.is_blank() => CellValue::UncachedFormula(formula_text(f)),
                         (v, _) => v,
                     };
-                    grid.set(rec.pos.0, rec.pos.1, value);
-                    if grid.len() >= limit {
+                    if !grid.put(rec.pos.0, rec.pos.1, value, limit) {
                         break;
                     }
                 }
@@ -280,8 +299,7 @@ impl<'a> Book<'a> {
                 let mut cells = b.worksheet_cells_reader(name)?;
                 while let Some(cell) = cells.next_cell()? {
                     let (r, c) = cell.get_position();
-                    grid.set(r, c, convert_ref(cell.get_value()));
-                    if grid.len() >= limit {
+                    if !grid.put(r, c, convert_ref(cell.get_value()), limit) {
                         break;
                     }
                 }
@@ -330,8 +348,10 @@ fn formula_text(f: calamine::XlsxFormulaMetadata) -> String {
 
 fn fill_from_range(grid: &mut Grid, limit: usize, range: calamine::Range<Data>) {
     let (r0, c0) = range.start().unwrap_or((0, 0));
-    for (r, c, v) in range.used_cells().take(limit) {
-        grid.set(r0 + r as u32, c0 + c as u32, convert(v));
+    for (r, c, v) in range.used_cells() {
+        if !grid.put(r0 + r as u32, c0 + c as u32, convert(v), limit) {
+            break;
+        }
     }
 }
 

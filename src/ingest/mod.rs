@@ -5,6 +5,7 @@
 //! at the plan, so the reading can run in worker processes (see
 //! [`workers`]) that a hostile file may crash without taking the run down.
 
+pub mod limits;
 pub mod locate;
 pub mod workers;
 
@@ -82,15 +83,20 @@ pub enum ReadFailure {
         limit: u64,
     },
     Io(String),
+    /// Reading it would cost too much (a zip bomb, millions of cells).
+    Excess(limits::Excess),
     /// The reader failed inside (a panic, an abort, a crash of the worker).
     Crashed(String),
     TimedOut(u64),
+    /// The run's time for reading was used up before this file's turn.
+    OutOfTime(u64),
     /// Not read: the file has no spreadsheet ending.
     NotAWorkbook,
 }
 
 impl ReadFailure {
-    /// What went wrong and what to do, for the township clerk.
+    /// What went wrong and what to do, for the township clerk: never the
+    /// reader's own words (see [`ReadFailure::detail`]).
     pub fn message(&self) -> String {
         match self {
             ReadFailure::Open(OpenError::Password) => {
@@ -100,25 +106,55 @@ impl ReadFailure {
             ReadFailure::Open(OpenError::NoSheets) => {
                 "文件中没有工作表；请使用下发的模板填报".into()
             }
-            ReadFailure::Open(OpenError::Corrupt(detail)) => format!(
-                "文件已损坏或不是 Excel/WPS 表格，无法打开（{detail}）；请用 Excel 或 WPS 另存为 .xlsx 后重新报送"
+            ReadFailure::Open(OpenError::Corrupt(_)) => {
+                "文件已损坏或不是 Excel/WPS 表格，无法打开；请用 Excel 或 WPS 另存为 .xlsx 后重新报送".into()
+            }
+            ReadFailure::Open(OpenError::TooManyCells { sheet, limit }) => format!(
+                "工作表“{sheet}”超过 {limit} 个单元格，没有完整读取，数值都未采用；请删除多余的行列后另存再报送"
             ),
             ReadFailure::TooLarge { bytes, limit } => format!(
-                "文件过大（{:.1} MB，上限 {:.0} MB），未读取；请删除多余的工作表和图片后重新报送",
+                "文件过大（{:.1} MB，上限 {:.0} MB），未读取；请删除多余的工作表和图片后重新报送（统计局可用 --max-file-mb 放宽上限）",
                 *bytes as f64 / 1048576.0,
                 *limit as f64 / 1048576.0
             ),
-            ReadFailure::Io(e) => format!("无法读取文件（{e}）；请检查文件是否仍在复制中"),
-            ReadFailure::Crashed(detail) => format!(
-                "文件内容异常，读取时出错（{detail}）；请用 Excel 或 WPS 另存为 .xlsx 后重新报送"
-            ),
+            ReadFailure::Excess(e) => e.message(),
+            ReadFailure::Io(_) => {
+                "无法读取文件；请检查文件是否仍在复制中，或是否有读取权限".into()
+            }
+            ReadFailure::Crashed(_) => {
+                "文件内容异常，读取时出错；请用 Excel 或 WPS 另存为 .xlsx 后重新报送".into()
+            }
             ReadFailure::TimedOut(secs) => format!(
                 "文件读取超过 {secs} 秒仍未完成，可能已损坏；请用 Excel 或 WPS 另存为 .xlsx 后重新报送"
+            ),
+            ReadFailure::OutOfTime(secs) => format!(
+                "本次汇总读取报表的总时间（{secs} 秒）已用完，此文件未读取；请检查收件文件夹中是否有异常文件，或用 --read-budget 放宽后重新运行"
             ),
             ReadFailure::NotAWorkbook => {
                 "不是 Excel/WPS 表格（.xlsx .xlsm .xls .xlsb .ods），未读取".into()
             }
         }
+    }
+
+    /// The reader's own words, for the bureau's log, never for a clerk.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            ReadFailure::Open(OpenError::Corrupt(d))
+            | ReadFailure::Io(d)
+            | ReadFailure::Crashed(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Whether the file failed a size limit (`too_large`) rather than
+    /// being unreadable.
+    pub fn too_large(&self) -> bool {
+        matches!(
+            self,
+            ReadFailure::TooLarge { .. }
+                | ReadFailure::Excess(_)
+                | ReadFailure::Open(OpenError::TooManyCells { .. })
+        )
     }
 }
 
@@ -141,7 +177,10 @@ pub enum Isolation {
         exe: PathBuf,
         args: Vec<String>,
         count: usize,
+        /// At most this long for one file.
         timeout: Duration,
+        /// At most this long for all files of the run.
+        budget: Duration,
     },
 }
 
@@ -203,6 +242,14 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
             }
         };
         read_any = true;
+        // A sheet not read whole is never half used: rows past the cap
+        // would be reported missing when they are only unread.
+        if grid.truncated {
+            return Err(OpenError::TooManyCells {
+                sheet: name.clone(),
+                limit: crate::sheet::MAX_CELLS_PER_SHEET,
+            });
+        }
         let mut projects = if out.projects.is_none() {
             locate::find_project_table(&grid)
         } else {
@@ -318,6 +365,12 @@ pub fn read_file(path: &Path, max_bytes: u64) -> FileRead {
         Err(e) => return not_read(ReadFailure::Io(e.to_string())),
     };
     let sha256 = sha256_hex(&bytes);
+    if let Err(excess) = limits::check(&bytes) {
+        return FileRead {
+            sha256,
+            result: Err(ReadFailure::Excess(excess)),
+        };
+    }
     let claimed = path
         .extension()
         .and_then(|e| e.to_str())
@@ -359,7 +412,18 @@ pub fn read_all(paths: &[PathBuf], options: &ReadOptions) -> Vec<FileRead> {
             args,
             count,
             timeout,
-        } => workers::read_supervised(paths, exe, args, *count, *timeout, options.max_bytes, &tick),
+            budget,
+        } => {
+            let how = workers::Supervision {
+                exe,
+                args,
+                count: *count,
+                timeout: *timeout,
+                budget: *budget,
+                max_bytes: options.max_bytes,
+            };
+            workers::read_supervised(paths, &how, &tick)
+        }
     }
 }
 

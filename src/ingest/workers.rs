@@ -14,7 +14,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{FileRead, ReadFailure, read_file};
 use crate::files::{hex, sha256_file};
@@ -148,27 +148,88 @@ fn decode_path(line: &str) -> Option<PathBuf> {
 /// # Errors
 ///
 /// An I/O error when stdin or stdout fails (the parent went away).
-pub fn serve(max_bytes: u64, memory_limit: u64) -> std::io::Result<()> {
+pub fn serve(max_bytes: u64, memory_limit: u64, timeout: Duration) -> std::io::Result<()> {
+    die_with_parent();
     limit_memory(memory_limit);
     // Panics are caught per file and reported in the answer; the default
     // hook would only add noise on a stderr nobody reads.
     std::panic::set_hook(Box::new(|_| {}));
+    let reading = watchdog(timeout);
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
     for line in stdin.lock().lines() {
         let line = line?;
+        *reading.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         let read = match decode_path(&line) {
-            Some(path) => read_file(&path, max_bytes),
+            Some(path) => {
+                slow_down_for_tests();
+                read_file(&path, max_bytes)
+            }
             None => FileRead {
                 sha256: String::new(),
                 result: Err(ReadFailure::Io("bad path from parent".into())),
             },
         };
+        *reading.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let json = serde_json::to_string(&read).map_err(std::io::Error::other)?;
         writeln!(out, "{json}")?;
         out.flush()?;
     }
     Ok(())
+}
+
+/// Asks the system to kill this worker when its parent dies (Linux): a
+/// reader stuck in a loop must not outlive a run that was killed.
+fn die_with_parent() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with PR_SET_PDEATHSIG only sets a flag of this
+        // process; getppid has no preconditions.
+        unsafe {
+            let parent = libc::getppid();
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // The parent may have died before the call: then die now.
+            if libc::getppid() != parent {
+                std::process::exit(3);
+            }
+        }
+    }
+}
+
+/// A thread that ends the worker when one file has been read for longer
+/// than `timeout` (and a grace period): the worker enforces its own limit,
+/// also where the parent cannot (a killed parent on a system without
+/// parent-death signals). Returns when the current file started.
+fn watchdog(timeout: Duration) -> std::sync::Arc<Mutex<Option<Instant>>> {
+    let reading = std::sync::Arc::new(Mutex::new(None::<Instant>));
+    let seen = reading.clone();
+    let limit = timeout + Duration::from_secs(2);
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(200));
+            let since = *seen.lock().unwrap_or_else(|e| e.into_inner());
+            if since.is_some_and(|t| t.elapsed() > limit) {
+                std::process::exit(3);
+            }
+        }
+    });
+    reading
+}
+
+/// Test hook: `TALLY_TEST_READ_SPIN_MS` makes every read spin the CPU that
+/// long first, as a reader caught in a loop would (tests/integration).
+fn slow_down_for_tests() {
+    let Some(ms) = std::env::var("TALLY_TEST_READ_SPIN_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    let start = Instant::now();
+    let mut n: u64 = 0;
+    while start.elapsed() < Duration::from_millis(ms) {
+        n = std::hint::black_box(n.wrapping_add(1));
+    }
 }
 
 /// Caps this process's address space, so that a workbook that makes the
@@ -192,17 +253,35 @@ fn limit_memory(bytes: u64) {
     let _ = bytes;
 }
 
-/// Reads `paths` with `count` supervised workers running `exe args`.
-/// If no worker can be started, files are read in this process instead.
+/// How workers are run: `exe args`, `count` at a time, each file given at
+/// most `timeout`, all files together at most `budget`.
+pub struct Supervision<'a> {
+    pub exe: &'a Path,
+    pub args: &'a [String],
+    pub count: usize,
+    pub timeout: Duration,
+    pub budget: Duration,
+    pub max_bytes: u64,
+}
+
+/// Reads `paths` with supervised workers. If no worker can be started,
+/// files are read in this process instead. Once the budget is spent, the
+/// files not yet read are reported as such: N hostile files cannot cost
+/// N times the file timeout.
 pub fn read_supervised(
     paths: &[PathBuf],
-    exe: &Path,
-    args: &[String],
-    count: usize,
-    timeout: Duration,
-    max_bytes: u64,
+    how: &Supervision<'_>,
     on_read: &(dyn Fn() + Sync),
 ) -> Vec<FileRead> {
+    let Supervision {
+        exe,
+        args,
+        count,
+        timeout,
+        budget,
+        max_bytes,
+    } = *how;
+    let deadline = Instant::now() + budget;
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<FileRead>>> = paths.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
@@ -212,13 +291,30 @@ pub fn read_supervised(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        let out_of_time = ReadFailure::OutOfTime(budget.as_secs());
+                        *results[i].lock().expect("no poisoning") = Some(FileRead {
+                            sha256: String::new(),
+                            result: Err(out_of_time),
+                        });
+                        on_read();
+                        continue;
+                    }
                     if worker.is_none() {
                         worker = Worker::spawn(exe, args).ok();
                     }
                     let read = match worker.as_mut() {
                         None => read_file(path, max_bytes),
-                        Some(w) => w.ask(path, timeout).unwrap_or_else(|failure| {
+                        Some(w) => w.ask(path, timeout.min(left)).unwrap_or_else(|failure| {
                             worker = None;
+                            // Cut short by the run's budget, not its own time.
+                            let failure = match failure {
+                                ReadFailure::TimedOut(_) if left < timeout => {
+                                    ReadFailure::OutOfTime(budget.as_secs())
+                                }
+                                f => f,
+                            };
                             FileRead {
                                 sha256: sha256_file(path).unwrap_or_default(),
                                 result: Err(failure),

@@ -103,6 +103,9 @@ pub struct Inspection {
     pub checked: Checked,
     /// Seconds from listing the inbox to the end of the check.
     pub seconds: f64,
+    /// What the reader said about files it could not read (file, its
+    /// words): for the bureau's log, never for a clerk.
+    pub details: Vec<(String, String)>,
 }
 
 /// An inbox file and what reading it gave.
@@ -287,7 +290,12 @@ fn workbook_of<'r>(plan: &Plan, r: &'r Received<'_>, outcome: &mut Outcome) -> O
         Err(failure) => {
             outcome.unit = plan.unit_in(file_stem(name));
             let unit = outcome.unit.map(|u| plan.unit_ref(u));
-            let issue = Issue::file(name, unit, IssueCode::UnreadableFile, failure.message());
+            let code = if failure.too_large() {
+                IssueCode::TooLarge
+            } else {
+                IssueCode::UnreadableFile
+            };
+            let issue = Issue::file(name, unit, code, failure.message());
             outcome.issues.push(issue);
             None
         }

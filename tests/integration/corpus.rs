@@ -16,7 +16,8 @@ pub fn corpus_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
 }
 
-const FILE_CODES: [&str; 5] = [
+const FILE_CODES: [&str; 6] = [
+    "too_large",
     "unreadable_file",
     "not_a_workbook",
     "unknown_unit",

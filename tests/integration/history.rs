@@ -246,3 +246,92 @@ fn a_run_killed_before_its_manifest_leaves_the_store_as_it_was() {
     );
     assert_eq!(warnings(&w, 4)["A1"], "red");
 }
+
+fn history(args: &[&str]) -> std::process::Output {
+    tally(&[&["history"][..], args].concat())
+}
+
+#[test]
+fn a_damaged_store_stops_the_run_and_says_how_to_recover() {
+    let w = Workdir::new("history_damaged");
+    let p = three_months(&w);
+    let march = warnings(&w, 3);
+    let store = w.path("out/store");
+    let s = store.to_str().unwrap();
+    let inbox = w.path("in03");
+    // A truncated manifest: silently leaving February out changed March's
+    // warnings; now the run stops and names the file.
+    let feb = store.join("periods/2022-02.json");
+    let good = std::fs::read(&feb).unwrap();
+    std::fs::write(&feb, &good[..good.len() / 2]).unwrap();
+    let out = run(&w, &p, 3, &inbox);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("2022-02") && err.contains("2022-02.json") && err.contains("备份"),
+        "{err}"
+    );
+    let listed = history(&["--store", s]);
+    assert_eq!(
+        listed.status.code(),
+        Some(2),
+        "history does not leave it out"
+    );
+    let verify = history(&["--store", s, "--verify"]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("2022-02.json"));
+    std::fs::write(&feb, &good).unwrap();
+
+    // A table gone: the run stops, and the period is rebuilt from its
+    // archived submissions.
+    let m: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    let table = store.join("tables").join(m["by_unit"].as_str().unwrap());
+    std::fs::remove_file(&table).unwrap();
+    let out = run(&w, &p, 3, &inbox);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("数据表") && err.contains("--restore 2022-02"),
+        "{err}"
+    );
+    let verify = history(&["--store", s, "--verify"]);
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("不见了"));
+    // A changed byte is found too.
+    let facts = store.join("tables").join(m["facts"].as_str().unwrap());
+    let mut bytes = std::fs::read(&facts).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&facts, &bytes).unwrap();
+    let verify = history(&["--store", s, "--verify"]);
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("校验值"));
+    // Restore February's submissions under their names and run it again.
+    let back = w.path("restored");
+    let restored = history(&[
+        "--store",
+        s,
+        "--restore",
+        "2022-02",
+        "--into",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        restored.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    assert_eq!(
+        std::fs::read(back.join("甲镇.xlsx")).unwrap(),
+        std::fs::read(w.path("in02/甲镇.xlsx")).unwrap()
+    );
+    assert_eq!(run(&w, &p, 2, &back).status.code(), Some(0));
+    let verify = history(&["--store", s, "--verify"]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    assert_eq!(run(&w, &p, 3, &inbox).status.code(), Some(0));
+    assert_eq!(warnings(&w, 3), march, "March as it was");
+}

@@ -390,3 +390,286 @@ fn a_file_for_another_period_says_so_instead_of_false_explanations() {
         "{march:#}"
     );
 }
+
+/// A zip archive holding `parts`.
+fn zip_with(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut out);
+    for (name, bytes) in parts {
+        z.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(bytes).unwrap();
+    }
+    z.finish().unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn files_that_would_cost_too_much_are_too_large_and_nothing_is_cut_silently() {
+    let w = Workdir::new("hostile_limits");
+    let plan = w.plan();
+    // A zip bomb: 256 MB of zeros in a file of a few hundred KB.
+    let zeros = vec![0u8; 256 << 20];
+    let bomb = zip_with(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("xl/worksheets/sheet1.xml", &zeros),
+    ]);
+    drop(zeros);
+    std::fs::write(w.inbox().join("清泉镇.xlsx"), &bomb).unwrap();
+    // An ODS of a few hundred bytes declaring 50 million cells.
+    let row = r#"<table:table-row table:number-rows-repeated="10000"><table:table-cell table:number-columns-repeated="5000" office:value-type="float" office:value="1"/></table:table-row>"#;
+    let content = format!(
+        r#"<?xml version="1.0"?><office:document-content><office:body><office:spreadsheet><table:table table:name="表1">{row}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let ods = zip_with(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("content.xml", content.as_bytes()),
+    ]);
+    std::fs::write(w.inbox().join("大马营镇.ods"), &ods).unwrap();
+    // A real table on a sheet past the cell cap: its rows are not missing,
+    // the sheet is too large.
+    let mut big = crate::common::standard(
+        "县发展和改革局",
+        "2022-04-05",
+        vec![line("FA01", n(1.0), "")],
+    );
+    for r in 0..40_001u32 {
+        big.rows
+            .push(vec![t("填充"), n(f64::from(r)), n(1.0), n(2.0), n(3.0)]);
+    }
+    w.submit("发改局.xlsx", &[big]);
+    let (json, code) = w.check_json(&plan, &["--period", "2022-03"]);
+    assert_eq!(code, 1);
+    let too_large = crate::common::issues_with(&json, "too_large");
+    let said = |f: &str| {
+        too_large
+            .iter()
+            .find(|i| i["file"] == f)
+            .unwrap_or_else(|| panic!("{f} not too_large: {json:#}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        said("清泉镇.xlsx").contains("解压后"),
+        "{}",
+        said("清泉镇.xlsx")
+    );
+    assert!(
+        said("大马营镇.ods").contains("50000000"),
+        "{}",
+        said("大马营镇.ods")
+    );
+    assert!(
+        said("发改局.xlsx").contains("200000"),
+        "{}",
+        said("发改局.xlsx")
+    );
+    assert!(
+        crate::common::issues_with(&json, "missing_value")
+            .iter()
+            .all(|i| i["file"] != "发改局.xlsx"),
+        "an unread sheet's rows are never called missing"
+    );
+    // A flag that does not fit is refused, not wrapped to 0.
+    let out = tally(&[
+        "check",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--inbox",
+        w.inbox().to_str().unwrap(),
+        "--max-file-mb",
+        "18446744073709551615",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--max-file-mb"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_readers_own_words_go_to_a_log_never_to_a_clerk() {
+    let w = Workdir::new("hostile_panic");
+    let corpus = crate::corpus::corpus_dir();
+    // calamine panics on this file ("no entry found for key").
+    std::fs::copy(
+        corpus.join("apache_poi/Simple.xlsb"),
+        w.inbox().join("清泉镇.xlsb"),
+    )
+    .unwrap();
+    w.submit(
+        "大马营镇.xlsx",
+        &[standard(
+            "大马营镇",
+            "2022-04-05",
+            vec![line("FA01", n(200.0), "")],
+        )],
+    );
+    let out = w.run(&w.plan(), "out");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let issues = read_csv(&w.path("out/data/issues.csv"));
+    let mine = issues.iter().find(|i| i["file"] == "清泉镇.xlsb").unwrap();
+    assert_eq!(mine["code"], "unreadable_file");
+    assert!(!mine["message"].contains("entry") && mine["message"].contains("另存为"));
+    let log = std::fs::read_to_string(w.path("out/read-errors.log")).unwrap();
+    assert!(
+        log.contains("清泉镇.xlsb") && log.contains("no entry found for key"),
+        "{log}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn readers_die_with_a_killed_run_and_keep_their_own_time() {
+    let w = Workdir::new("hostile_workers");
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            crate::common::qingquan_clean(),
+        )],
+    );
+    let plan = w.plan();
+    // Every read spins for 60 s, as a reader caught in a loop would.
+    let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["run", "--plan"])
+        .arg(&plan)
+        .arg("--inbox")
+        .arg(w.inbox())
+        .args(["--period", "2022-03", "--out"])
+        .arg(w.path("out"))
+        .env("TALLY_TEST_READ_SPIN_MS", "60000")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Readers are started from the run's threads: each task lists its own.
+    let workers = |parent: u32| -> Vec<u32> {
+        std::fs::read_dir(format!("/proc/{parent}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|t| {
+                std::fs::read_to_string(t.path().join("children"))
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect::<Vec<u32>>()
+            })
+            .collect()
+    };
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = workers(run.id());
+        if !found.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!found.is_empty(), "the run started a reader");
+    run.kill().unwrap(); // SIGKILL: no chance to clean up
+    run.wait().unwrap();
+    let alive = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+    };
+    for _ in 0..50 {
+        if !found.iter().any(|&p| alive(p)) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!found.iter().any(|&p| alive(p)), "readers outlived the run");
+
+    // Alone, a reader gives up a file after its own limit.
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args([
+            "__worker",
+            "--max-bytes",
+            "1000000",
+            "--memory-limit",
+            "2000000000",
+            "--timeout",
+            "1",
+        ])
+        .env("TALLY_TEST_READ_SPIN_MS", "60000")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let path = w.inbox().join("清泉镇.xlsx");
+    let hex: String = path
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    writeln!(worker.stdin.as_mut().unwrap(), "{hex}").unwrap();
+    let mut ended = None;
+    for _ in 0..150 {
+        if let Some(status) = worker.try_wait().unwrap() {
+            ended = Some(status);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = worker.kill();
+    assert!(
+        ended.is_some_and(|s| !s.success()),
+        "the reader ended itself"
+    );
+}
+
+#[test]
+fn hostile_files_cannot_cost_more_than_the_runs_reading_budget() {
+    let w = Workdir::new("hostile_budget");
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            crate::common::qingquan_clean(),
+        )],
+    );
+    w.submit(
+        "大马营镇.xlsx",
+        &[standard(
+            "大马营镇",
+            "2022-04-05",
+            vec![line("FA01", n(200.0), "")],
+        )],
+    );
+    // Each read would spin 30 s within a 60 s file timeout: the run's
+    // 10 s budget ends both, the second unread.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+            "--read-budget",
+            "10",
+            "--plan",
+        ])
+        .arg(w.plan())
+        .arg("--inbox")
+        .arg(w.inbox())
+        .env("TALLY_TEST_READ_SPIN_MS", "30000")
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unreadable = crate::common::issues_with(&json, "unreadable_file");
+    assert_eq!(unreadable.len(), 2, "{json:#}");
+    for i in unreadable {
+        assert!(
+            i["message"]
+                .as_str()
+                .unwrap()
+                .contains("总时间（10 秒）已用完"),
+            "{i}"
+        );
+    }
+}

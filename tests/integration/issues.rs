@@ -217,7 +217,7 @@ fn a_file_over_the_size_limit_is_refused_unread() {
     // Just over the smallest limit: refused on its size, before any reading.
     std::fs::write(w.inbox().join("清泉镇.xlsx"), vec![b'x'; 1024 * 1024 + 1]).unwrap();
     let (json, _) = w.check_json(&w.plan(), &["--max-file-mb", "1"]);
-    let i = issues_with(&json, "unreadable_file");
+    let i = issues_with(&json, "too_large");
     assert_eq!(i.len(), 1);
     assert!(
         i[0]["message"].as_str().unwrap().contains("文件过大"),

@@ -17,6 +17,10 @@
 //! replaces its manifest; nothing is ever overwritten in `tables/` or
 //! `archive/`.
 
+mod integrity;
+
+pub use integrity::Finding;
+
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -44,13 +48,39 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error("历史数据表 {path} 无法读写")]
-    Table {
+    Polars {
         path: PathBuf,
         #[source]
         source: PolarsError,
     },
     #[error("无法写入历史数据目录")]
     Output(#[from] crate::files::OutputError),
+    #[error(
+        "历史数据目录中 {period} 期的记录 {path} 已损坏，无法读取；汇总已停止，以免用错的历史算出错的预警。请从备份恢复该文件；没有备份时，删除该文件，再用 {period} 期的收件文件夹重新运行 tally run --period {period}"
+    )]
+    Manifest {
+        path: PathBuf,
+        period: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("历史数据目录中没有 {0} 期的记录")]
+    NotStored(String),
+    #[error("存档的报表“{file}”（{path}）{why}，无法取回；请从备份恢复该文件")]
+    Archive {
+        path: PathBuf,
+        file: String,
+        why: &'static str,
+    },
+    #[error(
+        "历史数据目录中 {period} 期的数据表 {path} {why}；汇总已停止，以免用错的历史算出错的预警。请从备份恢复该文件，或运行 tally history --store {store} --restore {period} --into <文件夹> 取回该期的报表，再对该文件夹重新运行 tally run --period {period}"
+    )]
+    Table {
+        period: String,
+        path: PathBuf,
+        store: PathBuf,
+        why: &'static str,
+    },
 }
 
 impl StoreError {
@@ -62,7 +92,7 @@ impl StoreError {
     }
 
     fn table(path: &Path) -> impl Fn(PolarsError) -> StoreError + '_ {
-        move |source| StoreError::Table {
+        move |source| StoreError::Polars {
             path: path.to_path_buf(),
             source,
         }
@@ -183,39 +213,80 @@ impl Store {
         }
     }
 
-    /// Every stored period's manifest, in period order. Unreadable
-    /// manifests are skipped.
-    pub fn periods(&self) -> Vec<PeriodManifest> {
-        let Ok(dir) = std::fs::read_dir(self.root.join("periods")) else {
-            return Vec::new();
+    /// Every stored period's manifest, in period order.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Manifest`] when any manifest cannot be read: results
+    /// built on a store with a hole in it would be silently wrong.
+    pub fn periods(&self) -> Result<Vec<PeriodManifest>, StoreError> {
+        let dir = self.root.join("periods");
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::io(&dir)(e)),
         };
-        let mut out: Vec<(Period, PeriodManifest)> = dir
-            .filter_map(|e| {
-                let path = e.ok()?.path();
-                if path.extension()? != "json" {
-                    return None;
-                }
-                let m: PeriodManifest = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-                Some((m.period.parse().ok()?, m))
-            })
-            .collect();
+        let mut out: Vec<(Period, PeriodManifest)> = Vec::new();
+        for e in entries {
+            let path = e.map_err(StoreError::io(&dir))?.path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let m = read_manifest(&path)?;
+            if let Ok(p) = m.period.parse() {
+                out.push((p, m));
+            }
+        }
         out.sort_by_key(|(p, _)| *p);
-        out.into_iter().map(|(_, m)| m).collect()
+        Ok(out.into_iter().map(|(_, m)| m).collect())
     }
 
     /// The manifest of one period, if stored.
-    pub fn manifest(&self, period: Period) -> Option<PeriodManifest> {
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Manifest`] when it is there but cannot be read.
+    pub fn manifest(&self, period: Period) -> Result<Option<PeriodManifest>, StoreError> {
         let path = self.root.join("periods").join(format!("{period}.json"));
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_manifest(&path).map(Some)
     }
 
     /// The latest stored period of the same year before `period`.
-    pub fn previous(&self, period: Period) -> Option<PeriodManifest> {
-        self.periods().into_iter().rev().find(|m| {
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when a manifest cannot be read.
+    pub fn previous(&self, period: Period) -> Result<Option<PeriodManifest>, StoreError> {
+        Ok(self.periods()?.into_iter().rev().find(|m| {
             m.period
                 .parse::<Period>()
                 .is_ok_and(|p| p.year() == period.year() && p.end_date() < period.end_date())
-        })
+        }))
+    }
+
+    /// A stored table of `m`, checked against the hash its name is.
+    fn table(&self, m: &PeriodManifest, name: &str) -> Result<DataFrame, StoreError> {
+        let path = self.root.join("tables").join(name);
+        let damaged = |why| StoreError::Table {
+            period: m.period.clone(),
+            path: path.clone(),
+            store: self.root.clone(),
+            why,
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(damaged("不见了")),
+            Err(e) => return Err(StoreError::io(&path)(e)),
+        };
+        if name.strip_suffix(".parquet") != Some(sha256_hex(&bytes).as_str()) {
+            return Err(damaged("与记录的校验值（SHA-256）不符，已被改动或损坏"));
+        }
+        ParquetReader::new(Cursor::new(bytes))
+            .finish()
+            .map_err(|_| damaged("无法读取"))
     }
 
     /// The by-unit rows of a stored period.
@@ -226,7 +297,7 @@ impl Store {
     pub fn rows(&self, m: &PeriodManifest) -> Result<Vec<StoredRow>, StoreError> {
         let path = self.root.join("tables").join(&m.by_unit);
         let table = StoreError::table(&path);
-        let df = read_table(&path)?;
+        let df = self.table(m, &m.by_unit)?;
         let text = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
             let c = df.column(name).map_err(&table)?;
             let ca = c.str().map_err(&table)?;
@@ -260,7 +331,9 @@ impl Store {
         let bytes = buf.into_inner();
         let name = format!("{}.parquet", sha256_hex(&bytes));
         let path = self.root.join("tables").join(&name);
-        if !path.exists() {
+        // Content-addressed: written once, unless what is there was damaged.
+        let intact = std::fs::read(&path).is_ok_and(|old| old == bytes);
+        if !intact {
             write_atomic_with(&path, &bytes, Access::Private)?;
         }
         Ok(name)
@@ -279,7 +352,7 @@ impl Store {
     ) -> Result<HashMap<TaskKey, f64>, StoreError> {
         let path = self.root.join("tables").join(&m.facts);
         let table = StoreError::table(&path);
-        let df = read_table(&path)?;
+        let df = self.table(m, &m.facts)?;
         let col = |name: &str| df.column(name).map_err(&table);
         let (unit, code, value) = (col("unit")?, col("code")?, col("value")?);
         let (unit, code) = (unit.str().map_err(&table)?, code.str().map_err(&table)?);
@@ -305,7 +378,7 @@ impl Store {
         plan: &Plan,
         period: Period,
     ) -> Result<Option<PreviousRun>, StoreError> {
-        let Some(m) = self.previous(period) else {
+        let Some(m) = self.previous(period)? else {
             return Ok(None);
         };
         let values = self.facts(plan, &m)?;
@@ -333,10 +406,25 @@ impl Store {
         plan: &Plan,
         period: Period,
     ) -> Result<Option<HashMap<TaskKey, StoredRow>>, StoreError> {
-        match self.manifest(period) {
-            Some(m) => Ok(Some(by_plan_index(plan, &self.rows(&m)?))),
+        match self.manifest(period)? {
+            // This run replaces that record: a damaged table of it only
+            // costs the list of changes, and rerunning is how it is mended.
+            Some(m) => Ok(self.rows(&m).ok().map(|rows| by_plan_index(plan, &rows))),
             None => Ok(None),
         }
+    }
+
+    /// Where the archive keeps a file of this name and hash.
+    fn archived(&self, sha256: &str, name: &Path) -> PathBuf {
+        let ext = name
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("bin")
+            .to_ascii_lowercase();
+        self.root
+            .join("archive")
+            .join(sha256.get(..2).unwrap_or("00"))
+            .join(format!("{sha256}.{ext}"))
     }
 
     /// Copies a submitted file into the archive under its hash, once.
@@ -348,17 +436,8 @@ impl Store {
         if sha256.len() < 2 {
             return Ok(());
         }
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("bin")
-            .to_ascii_lowercase();
-        let target = self
-            .root
-            .join("archive")
-            .join(&sha256[..2])
-            .join(format!("{sha256}.{ext}"));
-        if target.exists() {
+        let target = self.archived(sha256, path);
+        if std::fs::read(&target).is_ok_and(|b| sha256_hex(&b) == sha256) {
             return Ok(());
         }
         let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
@@ -490,12 +569,17 @@ impl PeriodManifest {
     }
 }
 
-/// A stored table, read whole.
-fn read_table(path: &Path) -> Result<DataFrame, StoreError> {
-    let file = std::fs::File::open(path).map_err(StoreError::io(path))?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(StoreError::table(path))
+/// A period's manifest.
+fn read_manifest(path: &Path) -> Result<PeriodManifest, StoreError> {
+    let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
+    serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest {
+        path: path.to_path_buf(),
+        period: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        source,
+    })
 }
 
 /// What the previous stored period of the year left for this run.
@@ -541,23 +625,27 @@ pub struct History {
 impl History {
     /// The trend of the year, and the changes since `earlier`, the last run
     /// of the same period (if any).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when a stored period cannot be read.
     pub fn new(
         store: &Store,
         plan: &Plan,
         c: &Consolidation,
         earlier: Option<&HashMap<TaskKey, StoredRow>>,
-    ) -> History {
-        History {
-            trend: trend(store, plan, c),
+    ) -> Result<History, StoreError> {
+        Ok(History {
+            trend: trend(store, plan, c)?,
             changes: earlier.map(|old| changes(plan, old, c)).unwrap_or_default(),
-        }
+        })
     }
 }
 
 /// The trend of the year up to the consolidated period.
-pub fn trend(store: &Store, plan: &Plan, c: &Consolidation) -> Vec<TrendPoint> {
+pub fn trend(store: &Store, plan: &Plan, c: &Consolidation) -> Result<Vec<TrendPoint>, StoreError> {
     let mut points: Vec<TrendPoint> = store
-        .periods()
+        .periods()?
         .into_iter()
         .filter_map(|m| {
             let p: Period = m.period.parse().ok()?;
@@ -583,7 +671,7 @@ pub fn trend(store: &Store, plan: &Plan, c: &Consolidation) -> Vec<TrendPoint> {
             .map(|r| (r.indicator, r.completion))
             .collect(),
     });
-    points
+    Ok(points)
 }
 
 /// What each unit's values changed from the earlier run of the same period.
