@@ -143,6 +143,7 @@ fn main() {
     );
     let options = ReadOptions {
         max_bytes: 50 << 20,
+        words: Default::default(),
         isolation: Isolation::Workers {
             exe,
             args: [
@@ -187,7 +188,8 @@ fn main() {
         }
         let result = std::panic::catch_unwind(|| {
             let read = read_inbox(inbox.path(), &options).expect("inbox lists");
-            let checked = check(&plan, &Received::all(&read), &check_options);
+            let checked =
+                check(&plan, &Received::all(&read), &check_options).expect("rules evaluate");
             (read.files.len(), checked)
         });
         match result {

@@ -1,8 +1,10 @@
 //! Writes a synthetic county for the benchmark: a plan with N units and 40
 //! indicators, and an inbox with one submission per unit.
 //!
-//! `cargo run --release --example make_bench_inbox -- N DIR` writes
-//! `DIR/plan.xlsx` and `DIR/inbox/`. Used by `bench/run.sh`.
+//! `cargo run --release --example make_bench_inbox -- N DIR [RULES]`
+//! writes `DIR/plan.xlsx` and `DIR/inbox/`; with RULES, also
+//! `DIR/plan-rules.xlsx`, the same plan with that many validation rules
+//! (规则). Used by `bench/run.sh` and `bench/rules.sh`.
 
 #[path = "../tests/integration/book.rs"]
 mod book;
@@ -20,6 +22,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .expect("usage: make_bench_inbox N DIR");
     let dir = PathBuf::from(args.next().expect("usage: make_bench_inbox N DIR"));
+    let rules: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
     let inbox = dir.join("inbox");
     std::fs::create_dir_all(&inbox).expect("create inbox");
 
@@ -40,10 +43,12 @@ fn main() {
             target_sheet = target_sheet.row(vec![t(&name(u)), t(&code(i)), n(1000.0 + i as f64)]);
         }
     }
-    write_xlsx(
-        &dir.join("plan.xlsx"),
-        &[unit_sheet, ind_sheet, target_sheet],
-    );
+    let mut plan = vec![unit_sheet, ind_sheet, target_sheet];
+    write_xlsx(&dir.join("plan.xlsx"), &plan);
+    if rules > 0 {
+        plan.push(rule_sheet(rules));
+        write_xlsx(&dir.join("plan-rules.xlsx"), &plan);
+    }
 
     for u in 0..units {
         let rows: Vec<Vec<C>> = (0..INDICATORS)
@@ -77,4 +82,25 @@ fn main() {
         "{units} submissions × {INDICATORS} indicators in {}",
         dir.display()
     );
+}
+
+/// `n` rules over the indicators, every operator, arithmetic, functions
+/// and scope `全部`; some hold and some do not for the synthetic values.
+fn rule_sheet(n: usize) -> Sheet {
+    let code = |i: usize| format!("K{:02}", i % INDICATORS);
+    let mut s =
+        Sheet::new("规则").texts(&["规则编号", "规则说明", "左边", "运算符", "右边", "级别"]);
+    for k in 0..n {
+        let (a, b, c) = (code(k), code(k + 1), code(k + 7));
+        let (left, op, right) = match k % 5 {
+            0 => (a, "<=", format!("{b} * 2")),
+            1 => (format!("{a} + {b}"), ">=", format!("{c} + 100")),
+            2 => (format!("abs({a} - {b})"), "<", "120".to_string()),
+            3 => (format!("max({a}, {b})"), "!=", c),
+            _ => (format!("{a} / {b}"), "<=", "1.5".to_string()),
+        };
+        let id = format!("R{k:02}");
+        s = s.texts(&[&id, &format!("规则{k:02}"), &left, op, &right, "警告"]);
+    }
+    s
 }

@@ -659,8 +659,66 @@ fn write_plan(path: &Path) {
             by.map_or(C::E, |(m, d)| C::D(2022, m, d)),
         ]);
     }
-    write_xlsx(path, &[units, inds, tg, pj]);
+    let mut rules = Sheet::new("规则").texts(&[
+        "规则编号",
+        "规则说明",
+        "左边",
+        "运算符",
+        "右边",
+        "级别",
+        "范围",
+        "容差",
+    ]);
+    for r in RULES {
+        rules = rules.texts(&r);
+    }
+    write_xlsx(path, &[units, inds, tg, pj, rules]);
 }
+
+/// The bureau's validation rules (CONTRACT.md section 12): id,
+/// description, left, operator, right, severity, scope, tolerance.
+const RULES: [[&str; 8]; 4] = [
+    [
+        "R01",
+        "特色产业增加值不能大于农业增加值",
+        "NY02",
+        "<=",
+        "NY03",
+        "错误",
+        "全部",
+        "",
+    ],
+    [
+        "R02",
+        "部门招商引资到位资金应不少于本部门固定资产投资的一半",
+        "ZS01",
+        ">=",
+        "FA01 * 0.5",
+        "警告",
+        "部门",
+        "",
+    ],
+    [
+        "R03",
+        "人工造林、封山育林、人工种草合计不能超过林草局全年任务 7.21 万亩",
+        "ST01 + ST02 + ST03",
+        "<=",
+        "7.21",
+        "错误",
+        "县林业和草原局",
+        "",
+    ],
+    [
+        "R04",
+        "全县招商引资到位资金应不少于固定资产投资的 85%",
+        "ZS01",
+        ">=",
+        "FA01 * 85%",
+        "警告",
+        "全县",
+        "",
+    ],
+];
 
 fn ind(code: &str) -> Ind {
     *INDICATORS.iter().find(|i| i.0 == code).expect("known code")
@@ -973,16 +1031,14 @@ fn main() {
     );
     write_xlsx(&inbox.join("霍城镇.xlsx"), &[s]);
 
-    // 陈户镇: saved by LibreOffice as .xls (see the module docs).
+    // 陈户镇: saved by LibreOffice as .xls (see the module docs). Its
+    // 特色产业增加值 is typed larger than its 农业增加值, against rule R01.
     let xlsx = std::env::temp_dir().join("陈户镇.xlsx");
-    write_xlsx(
-        &xlsx,
-        &[standard(
-            "陈户镇",
-            "2022-04-05",
-            &standard_values("陈户镇", 0.26),
-        )],
-    );
+    let mut values = standard_values("陈户镇", 0.26);
+    for v in values.iter_mut().filter(|v| v.0 == "NY02") {
+        v.1 = n(3200.0);
+    }
+    write_xlsx(&xlsx, &[standard("陈户镇", "2022-04-05", &values)]);
     let converted = Command::new("soffice")
         .args(["--headless", "--convert-to", "xls", "--outdir"])
         .arg(&inbox)

@@ -91,6 +91,9 @@ pub enum Command {
         memory_limit: u64,
         #[arg(long)]
         timeout: u64,
+        /// The bureau's `[words]`, as JSON.
+        #[arg(long)]
+        words: Option<String>,
     },
 }
 
@@ -137,6 +140,10 @@ pub struct CheckArgs {
     /// 输出格式：text（文字，默认）或 json（供程序读取）
     #[arg(long, value_enum, value_name = "格式", default_value_t = Format::Text, hide_default_value = true, hide_possible_values = true)]
     pub format: Format,
+    /// 历史数据目录（run 写入的 store）：给出它和期别，才与上一期比较
+    /// （累计数减少、规则中的 prev()）；只读，不会写入
+    #[arg(long, value_name = "历史数据目录", requires = "period")]
+    pub store: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::model::Tolerance;
+use crate::model::vocabulary::Words;
 
 /// The default settings file, looked for in the working folder.
 pub const DEFAULT_FILE: &str = "tally.toml";
@@ -39,6 +40,9 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// `[mail]`: sender and leaders.
     pub mail: Option<MailSettings>,
+    /// `[words]`: the bureau's own header words.
+    #[serde(default)]
+    pub words: Words,
     /// Where the settings were read from, for messages (none: defaults).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -119,6 +123,8 @@ pub enum ConfigError {
     },
     #[error("容差 tolerance = {0} 无效：请填写 0 到 1 之间的小数，如 0.10")]
     Tolerance(f64),
+    #[error("设置文件 {path}：{problem}")]
+    Words { path: PathBuf, problem: String },
 }
 
 impl Config {
@@ -142,6 +148,9 @@ impl Config {
             path: path.clone(),
             source,
         })?;
+        if let Some(problem) = config.words.problem() {
+            return Err(ConfigError::Words { path, problem });
+        }
         config.path = Some(path);
         Ok(config)
     }

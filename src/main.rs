@@ -11,7 +11,7 @@ use clap::error::ErrorKind;
 use tally::cli::{Command, Format};
 use tally::config::Config;
 use tally::model::{Severity, SubmissionStatus};
-use tally::pipeline::{TallyError, inspect};
+use tally::pipeline::{TallyError, inspect_with};
 use tally::report;
 use tally::settings::{CheckSettings, MailCommand, RunSettings, TemplateSettings};
 
@@ -66,9 +66,14 @@ fn main() -> ExitCode {
             max_bytes,
             memory_limit,
             timeout,
+            words,
         } => {
             let timeout = std::time::Duration::from_secs(timeout);
-            return match tally::ingest::workers::serve(max_bytes, memory_limit, timeout) {
+            let words = match words.map(|w| serde_json::from_str(&w)).transpose() {
+                Ok(w) => tally::model::vocabulary::Vocabulary::new(w.unwrap_or_default()),
+                Err(_) => return ExitCode::from(2),
+            };
+            return match tally::ingest::workers::serve(max_bytes, memory_limit, timeout, &words) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(_) => ExitCode::from(2),
             };
@@ -120,12 +125,19 @@ fn printed(written: std::io::Result<()>, done: Done) -> Result<Done, Failed> {
 
 /// `tally check`: clean when no errors were found.
 fn check(settings: &CheckSettings) -> Result<Done, Failed> {
-    let inspection = inspect(
-        &settings.plan,
-        &settings.inbox,
-        &settings.read,
-        &settings.check,
-    )?;
+    let plan = tally::plan::read_plan(&settings.plan).map_err(TallyError::from)?;
+    let mut options = settings.check.clone();
+    if let (Some(dir), Some(period)) = (&settings.store, options.period) {
+        if !dir.join("periods").is_dir() {
+            return Err(TallyError::NotAStore { path: dir.clone() }.into());
+        }
+        let store = tally::store::Store::read_only(dir);
+        let previous = store
+            .previous_run(&plan, period)
+            .map_err(TallyError::from)?;
+        options.previous = previous.map(|p| p.previous);
+    }
+    let inspection = inspect_with(plan, &settings.inbox, &settings.read, &options)?;
     let written = match settings.format {
         Format::Json => {
             let mut out = std::io::stdout().lock();

@@ -36,6 +36,8 @@ pub enum TallyError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Aggregate(#[from] AggregateError),
+    #[error(transparent)]
+    Rules(#[from] validate::RuleError),
     #[error(
         "收件文件夹 {inbox} 中没有一份可以采用的{period}报表（{files} 个文件），未生成结果、未记入历史；请检查收件文件夹和期别是否选对。确实要生成空的汇总，请加 --allow-empty"
     )]
@@ -44,6 +46,8 @@ pub enum TallyError {
         period: String,
         files: usize,
     },
+    #[error("{} 不是历史数据目录（其中没有 periods 文件夹）；请给出 tally run 写入的 store 目录", path.display())]
+    NotAStore { path: PathBuf },
     #[error("无法读取收件文件夹 {path}")]
     Inbox {
         path: PathBuf,
@@ -84,7 +88,7 @@ pub fn inspect_with(
         path: inbox.to_path_buf(),
         source,
     })?;
-    let checked = validate::check(&plan, &Received::all(&read_inbox), check);
+    let checked = validate::check(&plan, &Received::all(&read_inbox), check)?;
     let details = read_inbox
         .files
         .iter()
@@ -149,6 +153,7 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
             files: inspection.files.len(),
         });
     }
+    let mut inspection = inspection;
     let plan = &inspection.plan;
     let consolidation = aggregate::consolidate(
         plan,
@@ -156,8 +161,21 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
         &inspection.checked.projects,
         settings.period,
         settings.tolerance,
-        &previous.map(|p| p.warnings).unwrap_or_default(),
+        &previous
+            .as_ref()
+            .map(|p| p.warnings.clone())
+            .unwrap_or_default(),
     )?;
+    // The `全县` rules need the county values: checked once they exist.
+    let county = consolidation
+        .county
+        .iter()
+        .filter_map(|r| Some((r.indicator, r.actual?)))
+        .collect();
+    let county_issues =
+        validate::rules::county_issues(plan, county, previous.as_ref().map(|p| &*p.previous))?;
+    inspection.checked.issues.extend(county_issues);
+    let plan = &inspection.plan;
     let history = History::new(&store, plan, &consolidation, earlier.as_ref())?;
     let files_written = write_outputs(settings, &inspection, &consolidation, &history)?;
     // Last, the history: the commit point of the run.

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::cli::{CheckArgs, Format, MailArgs, ReadArgs, RunArgs, TemplateArgs};
 use crate::config::{Config, ConfigError, MailSettings, SmtpSettings};
 use crate::ingest::{Isolation, ReadOptions};
+use crate::model::vocabulary::{Vocabulary, Words};
 use crate::model::{Period, Tolerance};
 use crate::template::TemplateOptions;
 use crate::validate::CheckOptions;
@@ -19,6 +20,8 @@ use crate::validate::CheckOptions;
 pub struct CheckSettings {
     pub plan: PathBuf,
     pub inbox: PathBuf,
+    /// A history store to compare with its previous period, read only.
+    pub store: Option<PathBuf>,
     pub format: Format,
     pub read: ReadOptions,
     pub check: CheckOptions,
@@ -32,8 +35,9 @@ impl CheckSettings {
         Ok(CheckSettings {
             plan: args.plan.clone(),
             inbox: args.inbox.clone(),
+            store: args.store.clone(),
             format: args.format,
-            read: read_options(&args.read),
+            read: read_options(&args.read, &config.words),
             check: CheckOptions {
                 period: args.period,
                 tolerance: config.tolerance(args.tolerance)?,
@@ -74,7 +78,7 @@ impl RunSettings {
                 .unwrap_or_else(|| store_beside(&args.out)),
             period: args.period,
             tolerance: config.tolerance(args.tolerance)?,
-            read: read_options(&args.read),
+            read: read_options(&args.read, &config.words),
             allow_empty: args.allow_empty,
             org: config.org(),
         })
@@ -105,6 +109,7 @@ impl TemplateSettings {
                 password: config.template.password.clone(),
                 contact: config.template.contact.clone(),
                 org: config.org(),
+                words: Vocabulary::new(config.words.clone()),
             },
         }
     }
@@ -161,7 +166,7 @@ impl MailCommand {
 
 /// Files are read in worker processes of this same binary, so that a
 /// workbook that aborts the reader costs only itself.
-pub fn read_options(args: &ReadArgs) -> ReadOptions {
+pub fn read_options(args: &ReadArgs, words: &Words) -> ReadOptions {
     let max_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
     let count = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -180,7 +185,18 @@ pub fn read_options(args: &ReadArgs) -> ReadOptions {
                     .to_string(),
                 "--timeout".into(),
                 args.file_timeout.to_string(),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                (!words.is_empty())
+                    .then(|| {
+                        let json = serde_json::to_string(words).expect("words serialize");
+                        ["--words".to_string(), json]
+                    })
+                    .into_iter()
+                    .flatten(),
+            )
+            .collect(),
             count,
             timeout: Duration::from_secs(args.file_timeout),
             budget: Duration::from_secs(args.read_budget),
@@ -196,6 +212,7 @@ pub fn read_options(args: &ReadArgs) -> ReadOptions {
     });
     ReadOptions {
         max_bytes,
+        words: std::sync::Arc::new(Vocabulary::new(words.clone())),
         isolation,
         progress,
     }

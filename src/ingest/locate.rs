@@ -14,9 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::issue::a1;
 use crate::model::value::{CellValue, fold, normalize_label, read_date};
-use crate::model::vocabulary::{
-    Column, DATE_LABEL, ProjectColumn, UNIT_LABEL, column, project_column,
-};
+use crate::model::vocabulary::{Column, ProjectColumn, Vocabulary, project_column};
 use crate::sheet::Grid;
 
 /// How far down a sheet the header may start.
@@ -77,27 +75,33 @@ pub struct Label {
 struct Columns {
     code: Option<u32>,
     name: Option<u32>,
+    uom: Option<u32>,
     actual: Option<u32>,
     note: Option<u32>,
     target: Option<u32>,
 }
 
 impl Columns {
-    fn from_labels<'a>(labels: impl Iterator<Item = (u32, Vec<String>)> + 'a) -> Columns {
+    fn from_labels<'a>(
+        labels: impl Iterator<Item = (u32, Vec<String>)> + 'a,
+        words: &Vocabulary,
+    ) -> Columns {
         let mut cols = Columns {
             code: None,
             name: None,
+            uom: None,
             actual: None,
             note: None,
             target: None,
         };
         for (c, candidates) in labels {
-            let Some(r) = candidates.iter().find_map(|l| column(l)) else {
+            let Some(r) = candidates.iter().find_map(|l| words.column(l)) else {
                 continue;
             };
             let slot = match r {
                 Column::Code => &mut cols.code,
                 Column::Name => &mut cols.name,
+                Column::Uom => &mut cols.uom,
                 Column::Actual => &mut cols.actual,
                 Column::Note => &mut cols.note,
                 Column::Target => &mut cols.target,
@@ -113,13 +117,13 @@ impl Columns {
 }
 
 /// The header rows and columns, if `grid` holds an indicator table.
-fn find_header(grid: &Grid) -> Option<((u32, u32), Columns)> {
+fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)> {
     let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).display());
     for (r, cells) in grid.rows().take(HEADER_SEARCH_ROWS) {
         if cells.len() < 2 {
             continue;
         }
-        let one = Columns::from_labels(cells.iter().map(|(c, _)| (*c, vec![label(r, *c)])));
+        let one = Columns::from_labels(cells.iter().map(|(c, _)| (*c, vec![label(r, *c)])), words);
         if one.complete() {
             return Some(((r, r), one));
         }
@@ -127,7 +131,11 @@ fn find_header(grid: &Grid) -> Option<((u32, u32), Columns)> {
         // column's own label below ("本年累计"); either may name the role.
         let below = r + 1;
         let next = grid.row(below);
-        if Columns::from_labels(next.iter().map(|(c, _)| (*c, vec![label(below, *c)]))).complete() {
+        let alone = Columns::from_labels(
+            next.iter().map(|(c, _)| (*c, vec![label(below, *c)])),
+            words,
+        );
+        if alone.complete() {
             // The next row is a header by itself: this one is a title.
             continue;
         }
@@ -138,11 +146,14 @@ fn find_header(grid: &Grid) -> Option<((u32, u32), Columns)> {
             .collect();
         cols.sort_unstable();
         cols.dedup();
-        let two = Columns::from_labels(cols.into_iter().map(|c| {
-            let (top, bottom) = (label(r, c), label(below, c));
-            let joined = format!("{top}{bottom}");
-            (c, vec![bottom, top, joined])
-        }));
+        let two = Columns::from_labels(
+            cols.into_iter().map(|c| {
+                let (top, bottom) = (label(r, c), label(below, c));
+                let joined = format!("{top}{bottom}");
+                (c, vec![bottom, top, joined])
+            }),
+            words,
+        );
         if two.complete() {
             return Some(((r, below), two));
         }
@@ -197,8 +208,8 @@ fn raw_text(grid: &Grid, row: u32, col: Option<u32>) -> Option<String> {
 /// Finds the indicator table in `grid`, if it holds one. When `end` is
 /// below its header, rows from `end` on belong to something else (the
 /// project table below it).
-pub fn find_table(grid: &Grid, end: u32) -> Option<Table> {
-    let (header, cols) = find_header(grid)?;
+pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
+    let (header, cols) = find_header(grid, words)?;
     let actual_col = cols.actual?;
     let end = if end > header.1 { end } else { u32::MAX };
     let rows = grid
@@ -370,34 +381,15 @@ pub fn find_project_table(grid: &Grid) -> Option<ProjectTable> {
     })
 }
 
-/// `填报单位`, spaced or not, an optional remark such as `（盖章）`, the
-/// colon, and the value (text is folded to half-width before matching).
-static UNIT_LINE: LazyLock<Regex> = LazyLock::new(|| label_regex(UNIT_LABEL, r"(\S*)"));
-static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| label_regex(DATE_LABEL, r"(.*)"));
-
-/// A label whose characters may be spaced out, then the value as `value`
-/// captures it.
-fn label_regex(label: &str, value: &str) -> Regex {
-    let spaced: Vec<String> = label
-        .chars()
-        .map(|c| regex::escape(&c.to_string()))
-        .collect();
-    Regex::new(&format!(
-        r"{}\s*(?:\([^)]*\))?\s*:?\s*{value}",
-        spaced.join(r"\s*")
-    ))
-    .expect("valid regex")
-}
-
 /// The value after `label` in the first cell of rows `..end` that holds
 /// it, or in the next non-empty cell of that row when the label cell ends
 /// with the colon. Returns the value and its cell.
-fn labelled(grid: &Grid, label: &Regex, end: u32) -> Option<(CellValue, String)> {
+fn labelled(grid: &Grid, labels: &[Regex], end: u32) -> Option<(CellValue, String)> {
     for (r, cells) in grid.rows().take_while(|(r, _)| *r < end) {
         for (i, (c, v)) in cells.iter().enumerate() {
             let CellValue::Text(t) = v else { continue };
             let folded = fold(t);
-            let Some(caps) = label.captures(&folded) else {
+            let Some(caps) = labels.iter().find_map(|l| l.captures(&folded)) else {
                 continue;
             };
             let value = caps[1].trim();
@@ -405,9 +397,11 @@ fn labelled(grid: &Grid, label: &Regex, end: u32) -> Option<(CellValue, String)>
                 return Some((CellValue::Text(value.to_string()), a1(r, *c)));
             }
             // Otherwise the value is the next cell, unless that is another
-            // label ("填报日期：") and this one was left empty.
+            // label ("填报日期：", "帮扶单位（盖章）") and this one was left
+            // empty.
             if let Some((c2, v2)) = cells[i + 1..].iter().find(|(_, v)| !v.is_blank())
                 && !fold(&v2.display()).contains(':')
+                && !v2.display().contains("盖章")
             {
                 return Some((v2.clone(), a1(r, *c2)));
             }
@@ -418,7 +412,11 @@ fn labelled(grid: &Grid, label: &Regex, end: u32) -> Option<(CellValue, String)>
 
 /// The text above row `end` that is no 填报单位/填报日期 line (and no
 /// other date): the table's title, where a period is usually named.
-pub fn find_title(grid: &Grid, end: u32) -> Option<String> {
+pub fn find_title(grid: &Grid, end: u32, words: &Vocabulary) -> Option<String> {
+    let is_label = |t: &str| {
+        let lines = words.unit_lines().iter().chain(words.date_lines());
+        lines.into_iter().any(|l| l.is_match(t))
+    };
     let words: Vec<String> = grid
         .rows()
         .take_while(|(r, _)| *r < end)
@@ -427,20 +425,15 @@ pub fn find_title(grid: &Grid, end: u32) -> Option<String> {
             CellValue::Text(t) => Some(fold(t)),
             _ => None,
         })
-        .filter(|t| {
-            !UNIT_LINE.is_match(t)
-                && !DATE_LINE.is_match(t)
-                && !t.contains("日期")
-                && !t.contains("填表")
-        })
+        .filter(|t| !is_label(t) && !t.contains("日期") && !t.contains("填表"))
         .collect();
     let title: String = words.join(" ").chars().take(200).collect();
     (!title.trim().is_empty()).then_some(title)
 }
 
 /// `填报单位：NAME` above row `end`.
-pub fn find_unit_label(grid: &Grid, end: u32) -> Option<Label> {
-    let (v, cell) = labelled(grid, &UNIT_LINE, end)?;
+pub fn find_unit_label(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Label> {
+    let (v, cell) = labelled(grid, words.unit_lines(), end)?;
     Some(Label {
         text: v.display(),
         sheet: grid.name.clone(),
@@ -449,8 +442,12 @@ pub fn find_unit_label(grid: &Grid, end: u32) -> Option<Label> {
 }
 
 /// `填报日期：DATE` above row `end`: the date, if it can be read, and the label.
-pub fn find_date_label(grid: &Grid, end: u32) -> Option<(Option<NaiveDate>, Label)> {
-    let (v, cell) = labelled(grid, &DATE_LINE, end)?;
+pub fn find_date_label(
+    grid: &Grid,
+    end: u32,
+    words: &Vocabulary,
+) -> Option<(Option<NaiveDate>, Label)> {
+    let (v, cell) = labelled(grid, words.date_lines(), end)?;
     Some((
         read_date(&v),
         Label {
@@ -488,7 +485,7 @@ mod tests {
             &["", "合计", "3200", ""],
             &["填表人：张三"],
         ]);
-        let t = find_table(&g, u32::MAX).unwrap();
+        let t = find_table(&g, u32::MAX, Vocabulary::standard()).unwrap();
         assert_eq!(t.header, (2, 2));
         assert_eq!(
             (t.code_col, t.name_col, t.actual_col, t.note_col),
@@ -497,9 +494,9 @@ mod tests {
         assert_eq!(t.rows.len(), 1);
         assert_eq!(t.rows[0].code.as_deref(), Some("FA01"));
         assert_eq!(t.actual_cell(4), "C5");
-        let unit = find_unit_label(&g, 2).unwrap();
+        let unit = find_unit_label(&g, 2, Vocabulary::standard()).unwrap();
         assert_eq!((unit.text.as_str(), unit.cell.as_str()), ("清泉镇", "A2"));
-        let (date, label) = find_date_label(&g, 2).unwrap();
+        let (date, label) = find_date_label(&g, 2, Vocabulary::standard()).unwrap();
         assert_eq!(date, NaiveDate::from_ymd_opt(2022, 4, 5));
         assert_eq!(label.cell, "C2");
     }
@@ -511,7 +508,7 @@ mod tests {
             &["", "", "", "本年累计", "完成率"],
             &["固定资产投资", "万元", "12000", "3200", "26.7%"],
         ]);
-        let t = find_table(&g, u32::MAX).unwrap();
+        let t = find_table(&g, u32::MAX, Vocabulary::standard()).unwrap();
         assert_eq!(t.header, (0, 1));
         assert_eq!(
             (t.code_col, t.name_col, t.actual_col, t.target_col),
@@ -526,16 +523,22 @@ mod tests {
             &["填报单位（盖章）：", "", "清泉镇人民政府"],
             &["填 报 日 期:", "2022/7/5"],
         ]);
-        assert_eq!(find_unit_label(&g, 5).unwrap().text, "清泉镇人民政府");
+        assert_eq!(
+            find_unit_label(&g, 5, Vocabulary::standard()).unwrap().text,
+            "清泉镇人民政府"
+        );
         // Spaced-out labels are still labels.
         assert_eq!(
-            find_date_label(&g, 5).unwrap().0,
+            find_date_label(&g, 5, Vocabulary::standard()).unwrap().0,
             NaiveDate::from_ymd_opt(2022, 7, 5)
         );
         let g = grid(&[&["填报单位：大马营镇   填报日期：2022 年 7 月 5 日"]]);
-        assert_eq!(find_unit_label(&g, 5).unwrap().text, "大马营镇");
         assert_eq!(
-            find_date_label(&g, 5).unwrap().0,
+            find_unit_label(&g, 5, Vocabulary::standard()).unwrap().text,
+            "大马营镇"
+        );
+        assert_eq!(
+            find_date_label(&g, 5, Vocabulary::standard()).unwrap().0,
             NaiveDate::from_ymd_opt(2022, 7, 5)
         );
     }
@@ -560,7 +563,7 @@ mod tests {
         ]);
         let mut p = find_project_table(&g).unwrap();
         assert_eq!(p.header, (5, 5));
-        let t = find_table(&g, p.header.0).unwrap();
+        let t = find_table(&g, p.header.0, Vocabulary::standard()).unwrap();
         assert_eq!(
             t.rows.len(),
             1,
@@ -594,12 +597,12 @@ mod tests {
         assert_eq!((p.investment_col, p.blocker_col), (Some(3), Some(4)));
         assert_eq!(p.rows[0].investment, CellValue::Text("1200".into()));
         // No indicator table in it.
-        assert!(find_table(&g, u32::MAX).is_none());
+        assert!(find_table(&g, u32::MAX, Vocabulary::standard()).is_none());
     }
 
     #[test]
     fn a_sheet_without_the_words_has_no_table() {
         let g = grid(&[&["填报说明"], &["1. 请填写本年累计数"], &["名称", "数量"]]);
-        assert!(find_table(&g, u32::MAX).is_none());
+        assert!(find_table(&g, u32::MAX, Vocabulary::standard()).is_none());
     }
 }

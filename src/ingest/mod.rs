@@ -21,7 +21,7 @@ pub use locate::{Label, ProjectRow, ProjectTable, Row, Table};
 
 use crate::files::sha256_hex;
 use crate::model::value::CellValue;
-use crate::model::vocabulary::meta;
+use crate::model::vocabulary::{Vocabulary, meta};
 use crate::sheet::{Book, Format, OpenError};
 
 /// Files larger than this are refused unread unless the limit is raised.
@@ -188,6 +188,8 @@ pub enum Isolation {
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
     pub max_bytes: u64,
+    /// The header words to know: the standard ones and the bureau's.
+    pub words: std::sync::Arc<Vocabulary>,
     pub isolation: Isolation,
     /// Advanced once per file read, when set.
     pub progress: Option<indicatif::ProgressBar>,
@@ -197,6 +199,7 @@ impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_bytes: DEFAULT_MAX_BYTES,
+            words: std::sync::Arc::new(Vocabulary::default()),
             isolation: Isolation::InProcess,
             progress: None,
         }
@@ -214,7 +217,11 @@ impl Default for ReadOptions {
 ///
 /// [`OpenError`] when the bytes are no workbook calamine can open, or when
 /// no sheet at all can be read.
-pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenError> {
+pub fn extract(
+    bytes: &[u8],
+    claimed: Option<Format>,
+    words: &Vocabulary,
+) -> Result<Extract, OpenError> {
     let mut book = Book::open(bytes, claimed)?;
     let sheets = book.sheet_names();
     if sheets.is_empty() {
@@ -258,14 +265,14 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
         let mut table = None;
         if out.table.is_none() {
             let end = projects.as_ref().map_or(u32::MAX, |p| p.header.0);
-            table = locate::find_table(&grid, end);
+            table = locate::find_table(&grid, end, words);
             if table.is_none() && !grid.is_empty() {
                 // Only a header whose labels sit in covered parts of merged
                 // ranges needs the merges; loading them costs a second pass.
                 let merges = book.merges(name);
                 if !merges.is_empty() {
                     grid.set_merges(merges);
-                    table = locate::find_table(&grid, end);
+                    table = locate::find_table(&grid, end, words);
                 }
             }
         }
@@ -278,18 +285,18 @@ pub fn extract(bytes: &[u8], claimed: Option<Format>) -> Result<Extract, OpenErr
             .or(projects.as_ref().map(|p| p.header.0))
             .unwrap_or(u32::MAX);
         if (table.is_some() || out.unit_label.is_none())
-            && let Some(label) = locate::find_unit_label(&grid, end)
+            && let Some(label) = locate::find_unit_label(&grid, end, words)
         {
             out.unit_label = Some(label);
         }
         if (table.is_some() || out.date_label.is_none())
-            && let Some((date, label)) = locate::find_date_label(&grid, end)
+            && let Some((date, label)) = locate::find_date_label(&grid, end, words)
         {
             out.reported_at = date;
             out.date_label = Some(label);
         }
         if let Some(mut table) = table {
-            out.title = locate::find_title(&grid, table.header.0);
+            out.title = locate::find_title(&grid, table.header.0, words);
             mark_uncached_formulas(&mut book, &mut table);
             out.table = Some(table);
         }
@@ -341,7 +348,7 @@ fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// Reads one file: size check, hash, then [`extract`] with panics caught.
-pub fn read_file(path: &Path, max_bytes: u64) -> FileRead {
+pub fn read_file(path: &Path, max_bytes: u64, words: &Vocabulary) -> FileRead {
     let not_read = |failure| FileRead {
         sha256: String::new(),
         result: Err(failure),
@@ -375,7 +382,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> FileRead {
         .extension()
         .and_then(|e| e.to_str())
         .and_then(Format::from_extension);
-    let result = std::panic::catch_unwind(|| extract(&bytes, claimed))
+    let result = std::panic::catch_unwind(|| extract(&bytes, claimed, words))
         .map_err(|p| ReadFailure::Crashed(panic_text(&p)))
         .and_then(|r| r.map_err(ReadFailure::Open));
     FileRead { sha256, result }
@@ -402,7 +409,7 @@ pub fn read_all(paths: &[PathBuf], options: &ReadOptions) -> Vec<FileRead> {
         Isolation::InProcess => paths
             .par_iter()
             .map(|p| {
-                let read = read_file(p, options.max_bytes);
+                let read = read_file(p, options.max_bytes, &options.words);
                 tick();
                 read
             })
@@ -421,6 +428,7 @@ pub fn read_all(paths: &[PathBuf], options: &ReadOptions) -> Vec<FileRead> {
                 timeout: *timeout,
                 budget: *budget,
                 max_bytes: options.max_bytes,
+                words: &options.words,
             };
             workers::read_supervised(paths, &how, &tick)
         }

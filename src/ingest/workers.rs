@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::{FileRead, ReadFailure, read_file};
 use crate::files::{hex, sha256_file};
+use crate::model::vocabulary::Vocabulary;
 
 /// One worker process and the lines it answers with.
 struct Worker {
@@ -148,7 +149,12 @@ fn decode_path(line: &str) -> Option<PathBuf> {
 /// # Errors
 ///
 /// An I/O error when stdin or stdout fails (the parent went away).
-pub fn serve(max_bytes: u64, memory_limit: u64, timeout: Duration) -> std::io::Result<()> {
+pub fn serve(
+    max_bytes: u64,
+    memory_limit: u64,
+    timeout: Duration,
+    words: &Vocabulary,
+) -> std::io::Result<()> {
     die_with_parent();
     limit_memory(memory_limit);
     // Panics are caught per file and reported in the answer; the default
@@ -163,7 +169,7 @@ pub fn serve(max_bytes: u64, memory_limit: u64, timeout: Duration) -> std::io::R
         let read = match decode_path(&line) {
             Some(path) => {
                 slow_down_for_tests();
-                read_file(&path, max_bytes)
+                read_file(&path, max_bytes, words)
             }
             None => FileRead {
                 sha256: String::new(),
@@ -262,6 +268,9 @@ pub struct Supervision<'a> {
     pub timeout: Duration,
     pub budget: Duration,
     pub max_bytes: u64,
+    /// For the files read here when no worker starts (the workers are
+    /// told the same words in `args`).
+    pub words: &'a Vocabulary,
 }
 
 /// Reads `paths` with supervised workers. If no worker can be started,
@@ -280,6 +289,7 @@ pub fn read_supervised(
         timeout,
         budget,
         max_bytes,
+        words,
     } = *how;
     let deadline = Instant::now() + budget;
     let next = AtomicUsize::new(0);
@@ -305,7 +315,7 @@ pub fn read_supervised(
                         worker = Worker::spawn(exe, args).ok();
                     }
                     let read = match worker.as_mut() {
-                        None => read_file(path, max_bytes),
+                        None => read_file(path, max_bytes, words),
                         Some(w) => w.ask(path, timeout.min(left)).unwrap_or_else(|failure| {
                             worker = None;
                             // Cut short by the run's budget, not its own time.
@@ -336,7 +346,7 @@ pub fn read_supervised(
             r.into_inner()
                 .ok()
                 .flatten()
-                .unwrap_or_else(|| read_file(p, max_bytes))
+                .unwrap_or_else(|| read_file(p, max_bytes, words))
         })
         .collect()
 }

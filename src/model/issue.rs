@@ -44,20 +44,21 @@ codes! {
         MissingProject = "missing_project" / "缺少项目",
         PeriodMismatch = "period_mismatch" / "期别不符",
         TooLarge = "too_large" / "文件过大",
+        RuleViolated = "rule_violated" / "不符合校验规则",
     }
 }
 
 impl IssueCode {
-    /// The severity the contract gives the code.
+    /// The severity the contract gives the code (`rule_violated` takes the
+    /// rule's own; warning is its default).
     pub fn severity(self) -> Severity {
         use IssueCode::*;
         match self {
             // A period named in a title is a warning; a template's own
             // period, which is certain, makes the issue an error.
             NotAWorkbook | UnknownIndicator | OutOfRange | UnitOfMeasure | Decreased
-            | TargetChanged | MissingExplanation | UnknownProject | PeriodMismatch => {
-                Severity::Warning
-            }
+            | TargetChanged | MissingExplanation | UnknownProject | PeriodMismatch
+            | RuleViolated => Severity::Warning,
             Superseded | OverTarget => Severity::Info,
             UnreadableFile | UnknownUnit | UnitMismatch | MissingSubmission | NoIndicatorTable
             | DuplicateIndicator | MissingValue | NotANumber | FormulaError | NegativeValue

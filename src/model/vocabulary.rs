@@ -4,10 +4,18 @@
 //! is. The template writer writes the first word of each list and the
 //! reader recognises every word of it, so the two cannot drift apart (a
 //! test below reads back what the template writes).
+//!
+//! A bureau adds its own words in tally.toml (`[words]`, [`Words`]); the
+//! built [`Vocabulary`] is handed explicitly to the reader (and its worker
+//! processes) and to the template writer, which then writes the bureau's
+//! first word for each column.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::value::{fold, normalize_label};
 
 /// The very hidden sheet holding a template's identity, and its keys.
 pub mod meta {
@@ -28,6 +36,9 @@ pub const DATE_LABEL: &str = "填报日期";
 pub enum Column {
     Code,
     Name,
+    /// The unit of measure (计量单位): known so that it is taken for no
+    /// other column; values carry their unit by the plan.
+    Uom,
     Actual,
     Note,
     Target,
@@ -70,8 +81,10 @@ pub const TARGET_WORDS: &[&str] = &[
     "目标任务",
 ];
 
+pub const UOM_WORDS: &[&str] = &["计量单位", "uom"];
+
 /// The template's headers for the columns the reader ignores.
-pub const UOM_HEADER: &str = "计量单位";
+pub const UOM_HEADER: &str = UOM_WORDS[0];
 pub const EXPECTED_HEADER: &str = "时间进度应完成";
 /// The template's note header: both words a clerk may look for.
 pub const NOTE_HEADER: &str = "备注/滞后原因";
@@ -81,7 +94,7 @@ static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^1[-—~至到]\d{1,2}月(累计)?(完成)?(数|值)?$").expect("valid regex")
 });
 
-/// Which column a normalized header label names.
+/// Which column a normalized header label names, in the standard words.
 pub fn column(label: &str) -> Option<Column> {
     if label.is_empty() {
         return None;
@@ -103,9 +116,223 @@ pub fn column(label: &str) -> Option<Column> {
         Some(Column::Note)
     } else if exact(TARGET_WORDS) {
         Some(Column::Target)
+    } else if exact(UOM_WORDS) {
+        Some(Column::Uom)
     } else {
         None
     }
+}
+
+/// `[words]` in tally.toml: the bureau's own words for each column and
+/// label, added to the standard ones (its first word of a column is what
+/// its templates write).
+///
+/// ```toml
+/// [words]
+/// code = ["编号"]
+/// name = ["填表项目"]
+/// uom = ["单位"]
+/// actual = ["数量"]
+/// unit = ["贫困村"]   # the 填报单位 line: 贫困村（盖章）：石门村
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Words {
+    #[serde(default)]
+    pub code: Vec<String>,
+    #[serde(default)]
+    pub name: Vec<String>,
+    #[serde(default)]
+    pub uom: Vec<String>,
+    #[serde(default)]
+    pub actual: Vec<String>,
+    #[serde(default)]
+    pub target: Vec<String>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Labels of the 填报单位 line.
+    #[serde(default)]
+    pub unit: Vec<String>,
+    /// Labels of the 填报日期 line.
+    #[serde(default)]
+    pub date: Vec<String>,
+}
+
+impl Words {
+    /// Whether the bureau added no word at all.
+    pub fn is_empty(&self) -> bool {
+        self == &Words::default()
+    }
+
+    /// The column words, by column, as written.
+    fn columns(&self) -> [(Column, &[String]); 6] {
+        [
+            (Column::Code, &self.code),
+            (Column::Name, &self.name),
+            (Column::Uom, &self.uom),
+            (Column::Actual, &self.actual),
+            (Column::Target, &self.target),
+            (Column::Note, &self.notes),
+        ]
+    }
+
+    /// A word that cannot work: empty, or one word for two columns.
+    pub fn problem(&self) -> Option<String> {
+        let mut seen: Vec<(String, Column)> = Vec::new();
+        for (c, words) in self.columns() {
+            for w in words {
+                let n = normalize_label(w);
+                if n.is_empty() {
+                    return Some(format!("[words] 中有空的词“{w}”"));
+                }
+                if let Some((_, other)) = seen.iter().find(|(s, o)| *s == n && *o != c) {
+                    return Some(format!(
+                        "[words] 中“{w}”同时用于 {} 和 {}，只能用于一列",
+                        column_key(*other),
+                        column_key(c)
+                    ));
+                }
+                seen.push((n, c));
+            }
+        }
+        let blank = self
+            .unit
+            .iter()
+            .chain(&self.date)
+            .find(|w| w.trim().is_empty());
+        blank.map(|w| format!("[words] 中有空的词“{w}”"))
+    }
+}
+
+fn column_key(c: Column) -> &'static str {
+    match c {
+        Column::Code => "code",
+        Column::Name => "name",
+        Column::Uom => "uom",
+        Column::Actual => "actual",
+        Column::Target => "target",
+        Column::Note => "notes",
+    }
+}
+
+/// The words the reader knows and the template writes: the standard ones
+/// with the bureau's [`Words`] added.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    words: Words,
+    /// The bureau's column words, normalized.
+    extra: Vec<(String, Column)>,
+    unit_lines: Vec<Regex>,
+    date_lines: Vec<Regex>,
+}
+
+static STANDARD: LazyLock<Vocabulary> = LazyLock::new(|| Vocabulary::new(Words::default()));
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        Vocabulary::standard().clone()
+    }
+}
+
+impl Vocabulary {
+    /// The standard words with the bureau's added.
+    pub fn new(words: Words) -> Vocabulary {
+        let extra = words
+            .columns()
+            .into_iter()
+            .flat_map(|(c, ws)| ws.iter().map(move |w| (normalize_label(w), c)))
+            .collect();
+        let lines = |standard: &str, own: &[String], value: &str| {
+            std::iter::once(standard.to_string())
+                .chain(own.iter().map(|w| fold(w).trim().to_string()))
+                .map(|l| label_regex(&l, value))
+                .collect()
+        };
+        Vocabulary {
+            unit_lines: lines(UNIT_LABEL, &words.unit, r"(\S*)"),
+            date_lines: lines(DATE_LABEL, &words.date, r"(.*)"),
+            extra,
+            words,
+        }
+    }
+
+    /// The standard words alone.
+    pub fn standard() -> &'static Vocabulary {
+        &STANDARD
+    }
+
+    /// The bureau's words as written.
+    pub fn words(&self) -> &Words {
+        &self.words
+    }
+
+    /// Which column a normalized header label names: the bureau's words
+    /// first, then the standard ones.
+    pub fn column(&self, label: &str) -> Option<Column> {
+        self.extra
+            .iter()
+            .find(|(w, _)| w == label)
+            .map(|(_, c)| *c)
+            .or_else(|| column(label))
+    }
+
+    /// What a template writes over a column: the bureau's first word, else
+    /// the standard one.
+    pub fn header(&self, c: Column) -> &str {
+        let own = self
+            .words
+            .columns()
+            .into_iter()
+            .find(|(k, _)| *k == c)
+            .and_then(|(_, ws)| ws.first());
+        match own {
+            Some(w) => w,
+            None => match c {
+                Column::Code => CODE_WORDS[0],
+                Column::Name => NAME_WORDS[0],
+                Column::Uom => UOM_HEADER,
+                Column::Actual => ACTUAL_WORDS[0],
+                Column::Target => TARGET_WORDS[0],
+                Column::Note => NOTE_HEADER,
+            },
+        }
+    }
+
+    /// The label a template writes before the unit's name.
+    pub fn unit_label(&self) -> &str {
+        self.words.unit.first().map_or(UNIT_LABEL, String::as_str)
+    }
+
+    /// The label a template writes before the date.
+    pub fn date_label(&self) -> &str {
+        self.words.date.first().map_or(DATE_LABEL, String::as_str)
+    }
+
+    /// The 填报单位 lines: `LABEL（remark）：VALUE`, the value captured.
+    pub fn unit_lines(&self) -> &[Regex] {
+        &self.unit_lines
+    }
+
+    /// The 填报日期 lines, likewise.
+    pub fn date_lines(&self) -> &[Regex] {
+        &self.date_lines
+    }
+}
+
+/// A label whose characters may be spaced out, an optional remark in
+/// brackets such as `（盖章）`, the colon, then the value as `value`
+/// captures it (text is folded to half-width before matching).
+fn label_regex(label: &str, value: &str) -> Regex {
+    let spaced: Vec<String> = label
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| regex::escape(&c.to_string()))
+        .collect();
+    Regex::new(&format!(
+        r"{}\s*(?:\([^)]*\))?\s*:?\s*{value}",
+        spaced.join(r"\s*")
+    ))
+    .expect("escaped words make a valid regex")
 }
 
 /// A column of the key-project table (section 11).
@@ -157,7 +384,6 @@ pub fn project_column(label: &str) -> Option<ProjectColumn> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::value::normalize_label;
 
     #[test]
     fn what_templates_write_is_what_the_reader_knows() {
@@ -168,7 +394,7 @@ mod tests {
         assert_eq!(read(NOTE_HEADER), Some(Column::Note));
         assert_eq!(read(TARGET_WORDS[0]), Some(Column::Target));
         // The columns the reader must not take for another.
-        assert_eq!(read(UOM_HEADER), None);
+        assert_eq!(read(UOM_HEADER), Some(Column::Uom));
         assert_eq!(read(EXPECTED_HEADER), None);
         let project = |s: &str| project_column(&normalize_label(s));
         assert_eq!(project(PROJECT_NAME_HEADER), Some(ProjectColumn::Name));
@@ -179,6 +405,43 @@ mod tests {
             Some(ProjectColumn::YearInvestment)
         );
         assert_eq!(project(BLOCKER_HEADER), Some(ProjectColumn::Blocker));
+    }
+
+    #[test]
+    fn the_bureaus_words_are_read_and_written() {
+        let v = Vocabulary::new(Words {
+            code: vec!["编号".into()],
+            name: vec!["填表项目".into()],
+            uom: vec!["单位".into()],
+            actual: vec!["数 量".into(), "本期数".into()],
+            unit: vec!["贫困村".into()],
+            ..Words::default()
+        });
+        let read = |s: &str| v.column(&normalize_label(s));
+        assert_eq!(read("编号"), Some(Column::Code));
+        assert_eq!(read("填表项目"), Some(Column::Name));
+        assert_eq!(read("单位"), Some(Column::Uom));
+        assert_eq!(read("数量"), Some(Column::Actual));
+        assert_eq!(read("本期数"), Some(Column::Actual));
+        // The standard words still count.
+        assert_eq!(read("本年累计"), Some(Column::Actual));
+        assert_eq!(Vocabulary::standard().column("数量"), None);
+        assert_eq!(v.header(Column::Actual), "数 量");
+        assert_eq!(v.header(Column::Target), "年度目标");
+        let unit = |t: &str| {
+            v.unit_lines()
+                .iter()
+                .find_map(|r| Some(r.captures(&fold(t))?[1].to_string()))
+        };
+        assert_eq!(unit("贫困村（盖章）：石门村").as_deref(), Some("石门村"));
+        assert_eq!(unit("填报单位：清泉镇").as_deref(), Some("清泉镇"));
+        let clash = Words {
+            code: vec!["编号".into()],
+            name: vec!["编 号".into()],
+            ..Words::default()
+        };
+        assert!(clash.problem().unwrap().contains("同时用于 code 和 name"));
+        assert!(Words::default().problem().is_none());
     }
 
     #[test]

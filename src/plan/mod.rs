@@ -6,6 +6,7 @@
 //! and asks it questions (which unit is this name, what must this unit report).
 
 pub mod read;
+pub mod rules;
 
 use std::collections::HashMap;
 
@@ -101,6 +102,9 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// Key projects, in plan order; empty when the plan has no `项目` sheet.
     pub projects: IdVec<ProjectId, Project>,
+    /// The bureau's validation rules, in plan order; empty without a
+    /// `规则` sheet.
+    pub rules: Vec<rules::Rule>,
     /// Normalized project name → project.
     project_names: HashMap<String, ProjectId>,
     /// Per unit, its projects.
@@ -169,6 +173,7 @@ impl Plan {
             indicators,
             targets,
             projects: IdVec::new(),
+            rules: Vec::new(),
             project_names: HashMap::new(),
             projects_by_unit,
             names,
@@ -191,6 +196,19 @@ impl Plan {
         }
         self.projects = projects;
         self
+    }
+
+    /// The plan with its validation rules.
+    pub fn with_rules(mut self, rules: Vec<rules::Rule>) -> Plan {
+        self.rules = rules;
+        self
+    }
+
+    /// The rules checked for a unit, in plan order.
+    pub fn rules_for(&self, unit: UnitId) -> impl Iterator<Item = &rules::Rule> {
+        self.rules
+            .iter()
+            .filter(move |r| r.scope.includes(self, unit))
     }
 
     /// Each unit's file name in a folder of per-unit workbooks (feedback,

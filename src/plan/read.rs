@@ -10,6 +10,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use super::rules::{self, Operator, Rule, Side};
 use super::{COUNTY, Indicator, Plan, Project, Ratio, Target, Unit};
 use crate::model::codes::Coded;
 use crate::model::issue::a1;
@@ -17,8 +18,8 @@ use crate::model::value::{
     CellValue, Reading, as_fraction, fold, format_plain, normalize_label, read_date, read_number,
 };
 use crate::model::{
-    Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, UnitId,
-    UnitKind,
+    Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, Severity,
+    UnitId, UnitKind,
 };
 use crate::sheet::{Book, Format, Grid};
 
@@ -243,6 +244,49 @@ const PROJECT_COLS: &[Col] = &[
     },
 ];
 
+const RULE_COLS: &[Col] = &[
+    Col {
+        key: "id",
+        names: &["规则编号", "id", "编号"],
+        required: true,
+    },
+    Col {
+        key: "description",
+        names: &["规则说明", "description", "说明"],
+        required: false,
+    },
+    Col {
+        key: "left",
+        names: &["左边", "left"],
+        required: true,
+    },
+    Col {
+        key: "operator",
+        names: &["运算符", "operator"],
+        required: true,
+    },
+    Col {
+        key: "right",
+        names: &["右边", "right"],
+        required: true,
+    },
+    Col {
+        key: "severity",
+        names: &["级别", "severity"],
+        required: false,
+    },
+    Col {
+        key: "scope",
+        names: &["范围", "scope"],
+        required: false,
+    },
+    Col {
+        key: "tolerance",
+        names: &["容差", "tolerance"],
+        required: false,
+    },
+];
+
 /// A sheet with its header located: each known column's index.
 struct Table<'g> {
     grid: &'g Grid,
@@ -420,7 +464,134 @@ fn build(grids: &[Grid], problems: &mut Problems) -> Option<Plan> {
         Some(g) => locate(g, PROJECT_COLS, problems).map(|t| read_projects(&t, &plan, problems))?,
         None => IdVec::new(),
     };
-    Some(Plan::new(plan.units, plan.indicators, targets).with_projects(projects))
+    let plan = Plan::new(plan.units, plan.indicators, targets).with_projects(projects);
+    // Rules are optional too, and read last: they name units and codes.
+    let rules = match sheet_named(grids, &["规则", "rules", "校验规则"]) {
+        Some(g) => locate(g, RULE_COLS, problems).map(|t| read_rules(&t, &plan, problems))?,
+        None => Vec::new(),
+    };
+    Some(plan.with_rules(rules))
+}
+
+/// The `规则` sheet (CONTRACT.md section 12).
+fn read_rules(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Rule> {
+    let sheet = &t.grid.name;
+    let mut rules = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for r in t.rows() {
+        let id = t.text(r, "id");
+        let id_cell = t.cell(r, "id").map(|(_, c)| c);
+        if id.is_empty() {
+            problems.at(sheet, id_cell, "规则编号为空；请给每条规则一个编号".into());
+            continue;
+        }
+        if let Some(first) = seen.insert(id.to_lowercase(), id_cell.clone().unwrap_or_default()) {
+            problems.at(
+                sheet,
+                id_cell,
+                format!("规则编号“{id}”与 {first} 重复；每条规则的编号须唯一"),
+            );
+            continue;
+        }
+        if let Some(rule) = read_rule(t, r, id, plan, problems) {
+            rules.push(rule);
+        }
+    }
+    rules
+}
+
+/// One row of the `规则` sheet past its id; `None` when a problem was
+/// reported.
+fn read_rule(
+    t: &Table<'_>,
+    r: u32,
+    id: String,
+    plan: &Plan,
+    problems: &mut Problems,
+) -> Option<Rule> {
+    let sheet = &t.grid.name;
+    let mut side = |key: &str, label: &str| -> Option<Side> {
+        let text = t.text(r, key);
+        match rules::parse_expr(&text, plan) {
+            Ok(expr) => Some(Side { text, expr }),
+            Err(e) => {
+                let shown = if text.is_empty() {
+                    String::new()
+                } else {
+                    format!("“{text}”")
+                };
+                problems.at(
+                    sheet,
+                    t.cell(r, key).map(|(_, c)| c),
+                    format!("规则 {id} 的{label}{shown}：{e}"),
+                );
+                None
+            }
+        }
+    };
+    let (left, right) = (side("left", "左边"), side("right", "右边"));
+    let operator_text = t.text(r, "operator");
+    let operator = Operator::parse(&operator_text);
+    if operator.is_none() {
+        problems.at(
+            sheet,
+            t.cell(r, "operator").map(|(_, c)| c),
+            format!("规则 {id} 的运算符“{operator_text}”无法识别；可填写 <= < >= > == != ≤ ≥ ≠ ="),
+        );
+    }
+    let scope_text = t.text(r, "scope");
+    let scope = match rules::parse_scope(&scope_text, plan) {
+        Ok(s) => Some(s),
+        Err(unknown) => {
+            let what = if unknown.is_empty() {
+                format!("“{scope_text}”")
+            } else {
+                format!("中的单位“{}”不在“单位”表中", unknown.join("”“"))
+            };
+            problems.at(
+                sheet,
+                t.cell(r, "scope").map(|(_, c)| c),
+                format!(
+                    "规则 {id} 的范围{what}；可填写 全部、乡镇、部门、全县，或用“、”分隔的单位名称"
+                ),
+            );
+            None
+        }
+    };
+    let severity = choose(t, r, problems, "severity", "级别", Severity::Warning);
+    if severity == Severity::Info {
+        problems.at(
+            sheet,
+            t.cell(r, "severity").map(|(_, c)| c),
+            format!("规则 {id} 的级别只能是“错误”或“警告”"),
+        );
+    }
+    let tolerance = optional_number(t, r, problems, "tolerance", "容差").unwrap_or(0.0);
+    if tolerance < 0.0 {
+        problems.at(
+            sheet,
+            t.cell(r, "tolerance").map(|(_, c)| c),
+            format!("规则 {id} 的容差不能为负数"),
+        );
+    }
+    let (Some(left), Some(operator), Some(right), Some(scope)) = (left, operator, right, scope)
+    else {
+        return None;
+    };
+    let mut rule = Rule {
+        id,
+        description: t.text(r, "description"),
+        left,
+        operator,
+        right,
+        severity,
+        scope,
+        tolerance: tolerance.max(0.0),
+    };
+    if rule.description.is_empty() {
+        rule.description = format!("应满足 {}", rule.formula(plan));
+    }
+    Some(rule)
 }
 
 fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<ProjectId, Project> {

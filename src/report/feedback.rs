@@ -17,7 +17,7 @@ use crate::aggregate::Consolidation;
 use crate::aggregate::projects::ProjectRow;
 use crate::files::{OutputError, write_atomic};
 use crate::model::period::date_cn;
-use crate::model::{Id, Issue, Severity, SubmissionStatus, UnitId};
+use crate::model::{Id, Issue, IssueCode, Severity, SubmissionStatus, UnitId};
 use crate::plan::Plan;
 use crate::report::index::UnitIndex;
 use crate::report::workbook::{date_text, project_state, started_text};
@@ -110,11 +110,22 @@ fn summary_lines(
     match (index.accepted(u), index.status(u)) {
         (Some(a), _) => {
             let when = resend_by(c, a.reported_at);
+            // A value with an error is left out of the totals; values
+            // that break a rule of the plan are not (CONTRACT.md 12).
+            let by_rule = index.issues[u]
+                .iter()
+                .filter(|i| i.severity == Severity::Error && i.code == IssueCode::RuleViolated)
+                .count();
+            let counted = match (by_rule, errors - by_rule) {
+                (_, 0) => "这些数值已计入汇总，请核实后改正",
+                (0, _) => "相关数值未计入汇总",
+                _ => "不符合校验规则的数值已计入汇总，其他出错的数值未计入",
+            };
             lines.push(if errors == 0 {
                 "本期报表没有错误，不需要重新报送。".to_string()
             } else {
                 format!(
-                    "请改正“问题清单”中的 {errors} 处错误（表中红色单元格，相关数值未计入汇总）；{when}。"
+                    "请改正“问题清单”中的 {errors} 处错误（表中红色单元格；{counted}）；{when}。"
                 )
             });
             if warnings > 0 {

@@ -125,6 +125,10 @@ pub struct PeriodManifest {
     pub warnings: usize,
     /// County completion per indicator code, for the trend.
     pub county: Vec<(String, Option<f64>)>,
+    /// County value per indicator code, for the `全县` rules' `prev()`
+    /// (absent from stores written before rules existed).
+    #[serde(default)]
+    pub county_actual: Vec<(String, Option<f64>)>,
     pub elapsed: f64,
 }
 
@@ -388,6 +392,11 @@ impl Store {
             .collect();
         Ok(Some(PreviousRun {
             previous: Arc::new(Previous {
+                county: m
+                    .county_actual
+                    .iter()
+                    .filter_map(|(code, v)| Some((plan.indicator_by_code(code)?, (*v)?)))
+                    .collect(),
                 period: m.period,
                 values,
             }),
@@ -563,6 +572,11 @@ impl PeriodManifest {
                 .county
                 .iter()
                 .map(|r| (plan.indicators[r.indicator].code.clone(), r.completion))
+                .collect(),
+            county_actual: c
+                .county
+                .iter()
+                .map(|r| (plan.indicators[r.indicator].code.clone(), r.actual))
                 .collect(),
             elapsed: c.elapsed,
         }

@@ -7,6 +7,7 @@
 //! has its own room, [`projects`].
 
 pub mod projects;
+pub mod rules;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::model::{
 use crate::plan::{Indicator, Plan};
 
 pub use projects::ProjectFact;
+pub use rules::RuleError;
 
 /// One row of `submissions.csv`: an inbox file, or a unit that sent nothing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,11 +59,14 @@ pub struct Fact {
 }
 
 /// The values of the previous stored period of the same year, by the
-/// current plan's (unit, indicator), for `decreased`.
+/// current plan's (unit, indicator), for `decreased` and the rules'
+/// `prev()`.
 #[derive(Debug, Clone, Default)]
 pub struct Previous {
     pub period: String,
     pub values: HashMap<TaskKey, f64>,
+    /// The county's values then, for the `全县` rules.
+    pub county: HashMap<IndicatorId, f64>,
 }
 
 /// Settings of a check.
@@ -139,13 +144,24 @@ struct Outcome {
     projects: Vec<ProjectFact>,
 }
 
-/// Checks every received file against the plan.
-pub fn check(plan: &Plan, received: &[Received<'_>], options: &CheckOptions) -> Checked {
+/// Checks every received file against the plan, and the plan's rules on
+/// each unit's accepted values.
+///
+/// # Errors
+///
+/// [`RuleError`] when polars fails on the rules, which valid inputs never
+/// cause; a bad file is an issue, never an error.
+pub fn check(
+    plan: &Plan,
+    received: &[Received<'_>],
+    options: &CheckOptions,
+) -> Result<Checked, RuleError> {
     let mut outcomes: Vec<Outcome> = received
         .iter()
         .map(|r| check_file(plan, r, options))
         .collect();
     supersede(plan, &mut outcomes);
+    check_rules(plan, received, options, &mut outcomes)?;
     let mut out = Checked::default();
     let mut has_accepted: IdVec<UnitId, bool> = plan.units.iter().map(|_| false).collect();
     let mut rejected: IdVec<UnitId, Vec<String>> = plan.units.iter().map(|_| Vec::new()).collect();
@@ -173,7 +189,63 @@ pub fn check(plan: &Plan, received: &[Received<'_>], options: &CheckOptions) -> 
     for u in plan.units.ids().filter(|&u| !has_accepted[u]) {
         missing(plan, u, &rejected[u], options.period, &mut out);
     }
-    out
+    Ok(out)
+}
+
+/// `rule_violated`: the plan's unit rules on every accepted file's
+/// values at once, each violation on the cell of its first indicator.
+fn check_rules(
+    plan: &Plan,
+    received: &[Received<'_>],
+    options: &CheckOptions,
+    outcomes: &mut [Outcome],
+) -> Result<(), RuleError> {
+    if plan.rules.is_empty() {
+        return Ok(());
+    }
+    let mut current: HashMap<UnitId, HashMap<IndicatorId, f64>> = HashMap::new();
+    let mut file_of: HashMap<UnitId, usize> = HashMap::new();
+    for (k, o) in outcomes.iter().enumerate() {
+        if let (Some(u), SubmissionStatus::Accepted) = (o.unit, o.status) {
+            let values = current.entry(u).or_default();
+            values.extend(o.facts.iter().map(|f| (f.indicator, f.value)));
+            file_of.insert(u, k);
+        }
+    }
+    let previous = options.previous.as_deref().map(|p| &p.values);
+    let rows = rules::unit_values(plan, &current, previous);
+    for v in rules::check_units(plan, &rows)? {
+        let Some(u) = v.unit else { continue };
+        let k = file_of[&u];
+        let rule = &plan.rules[v.rule];
+        let anchor = rule.anchor();
+        // The anchor's own row, or for a ratio its numerator's.
+        let anchor_row = anchor.and_then(|a| {
+            let parts = plan.indicators[a].ratio_of.map(|r| r.numerator);
+            let fact = |i| outcomes[k].facts.iter().find(|f| f.indicator == i);
+            fact(a).or_else(|| fact(parts?)).map(|f| f.row)
+        });
+        let table = received[k]
+            .read
+            .result
+            .as_ref()
+            .ok()
+            .and_then(|e| e.table.as_ref());
+        let o = &mut outcomes[k];
+        o.issues.push(Issue {
+            sheet: table.map(|t| t.sheet.clone()),
+            cell: table.zip(anchor_row).map(|(t, r)| t.actual_cell(r)),
+            indicator_code: anchor.map(|a| plan.indicators[a].code.clone()),
+            severity: rule.severity,
+            ..Issue::file(
+                &o.file,
+                Some(plan.unit_ref(u)),
+                IssueCode::RuleViolated,
+                rules::message(plan, &v),
+            )
+        });
+    }
+    Ok(())
 }
 
 /// The `missing_submission` issue and row of a unit without an accepted

@@ -220,7 +220,23 @@ impl<'a> Sheet<'a> {
         v: Option<f64>,
         num_format: &str,
     ) -> Result<(), XlsxError> {
-        let f = cached(&mut self.formats, &self.cell, None, num_format);
+        self.number_filled(row, col, v, num_format, None)
+    }
+
+    /// [`Sheet::number`] on a coloured fill (`None`: plain).
+    ///
+    /// # Errors
+    ///
+    /// [`XlsxError`] from the writer.
+    pub fn number_filled(
+        &mut self,
+        row: u32,
+        col: u16,
+        v: Option<f64>,
+        num_format: &str,
+        fill: Option<Color>,
+    ) -> Result<(), XlsxError> {
+        let f = cached(&mut self.formats, &self.cell, fill, num_format);
         match v {
             Some(v) => {
                 self.ws.write_number_with_format(row, col, v, f)?;
@@ -258,10 +274,14 @@ fn cached<'f>(
     formats
         .entry((fill, num_format.to_string()))
         .or_insert_with(|| match (fill, num_format) {
-            (Some(fill), _) => cell
+            (Some(fill), "") => cell
                 .clone()
                 .set_background_color(fill)
                 .set_align(FormatAlign::Center),
+            (Some(fill), _) => cell
+                .clone()
+                .set_background_color(fill)
+                .set_num_format(num_format),
             (None, "@wrap") => cell.clone().set_text_wrap().set_indent(1),
             (None, _) => cell.clone().set_num_format(num_format),
         })

@@ -48,6 +48,10 @@ pub const HEADER_FILL: Color = Color::RGB(0xD9E1F2);
 pub const PROBLEM_FILL: Color = Color::RGB(0xFFC7CE);
 /// A value used, with a warning to look at: light orange.
 pub const NOTICE_FILL: Color = Color::RGB(0xFCE4D6);
+/// Values a validation rule of the plan (规则) finds do not fit together:
+/// orange, in the template while the clerk types and on 总览.
+pub const RULE_RGB: u32 = 0xF8CBAD;
+pub const RULE_FILL: Color = Color::RGB(RULE_RGB);
 /// Where a unit types: light yellow.
 pub const INPUT_FILL: Color = Color::RGB(0xFFF2CC);
 

@@ -37,6 +37,11 @@ fn the_sample_inbox_shows_the_planted_mistakes_and_nothing_else() {
         match file {
             // 6 in the indicators, 2 in the projects.
             "霍城镇.xlsx" => assert_eq!(s["errors"], 8),
+            // 特色产业增加值 over 农业增加值: rule R01, an error.
+            "陈户镇.xls" => {
+                assert_eq!(s["status"], "accepted");
+                assert_eq!(s["errors"], 1);
+            }
             "花寨乡.xlsx" => assert_eq!(s["status"], "superseded"),
             "报送说明.txt" => assert_eq!(s["status"], "rejected"),
             "" => assert_eq!(s["unit"], "老军乡"),
@@ -70,6 +75,8 @@ fn the_sample_inbox_shows_the_planted_mistakes_and_nothing_else() {
     assert_eq!(codes("missing_value"), 2);
     assert_eq!(codes("missing_submission"), 1);
     assert_eq!(codes("superseded"), 1);
+    // R01 by 陈户镇; the county rule R04 is checked by run only.
+    assert_eq!(codes("rule_violated"), 1);
 }
 
 #[test]
@@ -87,7 +94,9 @@ fn the_text_report_is_grouped_by_file_with_cells_and_a_total_and_no_colour_in_a_
     assert!(text.contains("老军乡未报送2022年3月报表"));
     let last = text.lines().rev().find(|l| !l.is_empty()).unwrap();
     assert!(
-        last.starts_with("合计：14 个文件，已接收 12，拒收 1，已被替代 1；未报送 1 个单位；错误 9"),
+        last.starts_with(
+            "合计：14 个文件，已接收 12，拒收 1，已被替代 1；未报送 1 个单位；错误 10"
+        ),
         "{last}"
     );
 }

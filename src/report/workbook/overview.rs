@@ -10,11 +10,11 @@ use super::OVERVIEW;
 use crate::aggregate::Consolidation;
 use crate::model::period::{date_cn, span_cn};
 use crate::model::value::format_for_people;
-use crate::model::{Status, SubmissionStatus, Warning};
+use crate::model::{Issue, IssueCode, Severity, Status, SubmissionStatus, Warning};
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
 use crate::validate::Checked;
-use crate::xlsx::style::{derived_format, number_format, status_color, warning_color};
+use crate::xlsx::style::{RULE_FILL, derived_format, number_format, status_color, warning_color};
 use crate::xlsx::{Sheet, text, text_width};
 
 /// The columns the page spans (A..L).
@@ -38,7 +38,13 @@ pub(super) fn overview(
         row += 1;
     }
     let head = row + 1;
-    let last = indicator_table(&mut s, plan, c, head)?;
+    let broken: Vec<&Issue> = checked
+        .issues
+        .iter()
+        .filter(|i| i.code == IssueCode::RuleViolated && i.unit.is_none())
+        .collect();
+    let last = indicator_table(&mut s, plan, c, head, &broken)?;
+    let last = rule_notes(&mut s, &broken, last)?;
     let after = warning_table(&mut s, plan, c, last + 2)?;
     if last > head {
         // The chart starts a page of its own rather than break across two.
@@ -144,11 +150,29 @@ fn reporting_line(plan: &Plan, checked: &Checked) -> String {
         .filter(|s| s.status == SubmissionStatus::Accepted && s.errors > 0)
         .filter_map(|s| Some(format!("{}（{} 处）", s.unit.as_ref()?.name, s.errors)))
         .collect();
+    // Values that break a rule of the plan still count (CONTRACT.md 12).
+    let by_rule = checked
+        .issues
+        .iter()
+        .filter(|i| i.code == IssueCode::RuleViolated && i.severity == Severity::Error)
+        .filter(|i| i.unit.is_some())
+        .count();
+    let total_errors: usize = checked
+        .submissions
+        .iter()
+        .filter(|s| s.status == SubmissionStatus::Accepted)
+        .map(|s| s.errors)
+        .sum();
+    let counted = match (by_rule, total_errors - by_rule.min(total_errors)) {
+        (0, _) => "出错的数值未计入汇总".to_string(),
+        (_, 0) => "均为不符合校验规则，数值已计入汇总".to_string(),
+        (n, _) => format!("出错的数值未计入汇总（不符合校验规则的 {n} 处除外）"),
+    };
     let errors_said = if with_errors.is_empty() {
         String::new()
     } else {
         format!(
-            "；{} 的报表有错误，出错的数值未计入汇总，已要求改正",
+            "；{} 的报表有错误，{counted}，已要求改正",
             with_errors.join("、")
         )
     };
@@ -236,6 +260,7 @@ fn indicator_table(
     plan: &Plan,
     c: &Consolidation,
     head: u32,
+    broken: &[&Issue],
 ) -> Result<u32, XlsxError> {
     s.header_cells(
         head,
@@ -279,10 +304,19 @@ fn indicator_table(
         s.ws.write_string_with_format(row, 0, category(k), &centered)?;
         s.widen(0, text_width(&category(k)) + 2.0);
         s.text(row, 1, &ind.code)?;
-        s.text(row, 2, &ind.name)?;
+        // A county value a rule of the plan finds wrong: orange, with a
+        // pointer to the note under the table.
+        let flagged = broken
+            .iter()
+            .any(|i| i.indicator_code.as_deref() == Some(ind.code.as_str()));
+        if flagged {
+            s.text(row, 2, &format!("{}（见表下规则说明）", ind.name))?;
+        } else {
+            s.text(row, 2, &ind.name)?;
+        }
         s.text(row, 3, &ind.uom)?;
         s.number(row, 4, r.target, fmt)?;
-        s.number(row, 5, r.actual, fmt)?;
+        s.number_filled(row, 5, r.actual, fmt, flagged.then_some(RULE_FILL))?;
         s.number(row, 6, r.completion, "0.0%")?;
         s.number(row, 7, r.expected, derived_format(&ind.uom))?;
         s.number(row, 8, r.variance, derived_format(&ind.uom))?;
@@ -310,6 +344,18 @@ fn indicator_table(
         row += 1;
     }
     Ok(row - 1)
+}
+
+/// Under the indicator table, the county values that break a rule of the
+/// plan, one sentence each; returns the last row written.
+fn rule_notes(s: &mut Sheet<'_>, broken: &[&Issue], last: u32) -> Result<u32, XlsxError> {
+    let mut row = last;
+    for (k, i) in broken.iter().enumerate() {
+        row += 1;
+        let lead = if k == 0 { "规则说明：" } else { "" };
+        sentence(s, row, &format!("{lead}{}", i.message))?;
+    }
+    Ok(row)
 }
 
 /// The red and yellow warnings from row `head`: unit, what, how far behind,

@@ -9,6 +9,8 @@
 //! fill. The tables satisfy CONTRACT.md sections 5 and 11 as written, so a
 //! template saved by any office software still reads.
 
+mod live;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -21,9 +23,8 @@ use rust_xlsxwriter::{
 use crate::files::{OutputError, prepare_dir, sha256_file, write_atomic};
 use crate::model::period::{date_cn, span_cn};
 use crate::model::vocabulary::{
-    ACTUAL_WORDS, BLOCKER_HEADER, CODE_WORDS, DATE_LABEL, EXPECTED_HEADER, INVESTMENT_HEADER,
-    NAME_WORDS, NOTE_HEADER, PROJECT_NAME_HEADER, STARTED_HEADER, STARTED_ON_HEADER, TARGET_WORDS,
-    UNIT_LABEL, UOM_HEADER, meta,
+    BLOCKER_HEADER, Column, EXPECTED_HEADER, INVESTMENT_HEADER, PROJECT_NAME_HEADER,
+    STARTED_HEADER, STARTED_ON_HEADER, Vocabulary, meta,
 };
 use crate::model::{IndicatorId, Period, ProjectId, UnitId};
 use crate::plan::{Plan, read_plan};
@@ -39,6 +40,9 @@ pub struct TemplateOptions {
     pub contact: Option<String>,
     /// Who sends the template (`[org] name`).
     pub org: String,
+    /// The header words to write: the bureau's first word of each column
+    /// (`[words]`), else the standard one.
+    pub words: Vocabulary,
 }
 
 impl Default for TemplateOptions {
@@ -47,6 +51,7 @@ impl Default for TemplateOptions {
             password: None,
             contact: None,
             org: crate::config::DEFAULT_ORG.to_string(),
+            words: Vocabulary::default(),
         }
     }
 }
@@ -121,12 +126,23 @@ pub fn unit_template(
     let unit = &plan.units[u].name;
     let title = format!("{unit}{}重点工作任务完成情况", period.label());
     let mut wb = new_workbook(period, &title, &options.org)?;
+    let cells = live::Cells {
+        col: ACTUAL_COL,
+        rows: (REPORT_HEAD + 1..)
+            .zip(plan.required(u))
+            .map(|(r, i)| (i, r))
+            .collect(),
+    };
+    let rules = live::rules_of(plan, u, &cells);
     let t = ForUnit {
         plan,
         period,
         u,
         options,
         filled,
+        rule_messages: live::messages(&rules),
+        cells,
+        rules,
     };
     instructions(&mut wb, &t, &title)?;
     report_sheet(&mut wb, &t, &title)?;
@@ -145,7 +161,17 @@ struct ForUnit<'a> {
     options: &'a TemplateOptions,
     /// Values put in as a unit would (tests and samples).
     filled: Option<&'a Filled>,
+    /// Where the 本年累计 cells are, and the unit's rules over them.
+    cells: live::Cells,
+    rules: Vec<live::Live<'a>>,
+    /// Per indicator, the rules its cell's input message names.
+    rule_messages: HashMap<IndicatorId, Vec<String>>,
 }
+
+/// The header row of the 报表 sheet (zero-based), and the column of
+/// 本年累计.
+const REPORT_HEAD: u32 = 3;
+const ACTUAL_COL: u16 = 5;
 
 /// 填报说明: what to fill, by when, and whom to ask.
 fn instructions(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), XlsxError> {
@@ -157,6 +183,7 @@ fn instructions(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
         ..
     } = *t;
     let help = wb.add_worksheet();
+    let rules = &t.rules;
     help.set_name("填报说明")?;
     help.set_column_width(0, HELP_WIDTH)?;
     let bold = Format::new().set_bold().set_font_size(14).set_text_wrap();
@@ -166,15 +193,18 @@ fn instructions(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
         .contact
         .clone()
         .unwrap_or_else(|| options.org.clone());
+    let actual = options.words.header(Column::Actual);
+    let note = options.words.header(Column::Note);
     let mut lines = vec![
         format!(
-            "1. 请在“报表”工作表中填写{}的累计数（本年累计），不是当月数。",
+            "1. 请在“报表”工作表中填写{}的累计数（{actual}），不是当月数。",
             span_cn(period.year_start(), period.end_date())
         ),
-        "2. 只能填写黄色单元格：本年累计、备注/滞后原因、填报日期、填表人和联系电话；其他单元格已锁定。".to_string(),
-        "3. 本年累计只填数字，单位见“计量单位”列；没有进展请填 0。百分比可填 72% 或 72。"
-            .to_string(),
-        "4. 本年累计低于“时间进度应完成”的任务，请在“备注/滞后原因”中写明原因。".to_string(),
+        format!(
+            "2. 只能填写黄色单元格：{actual}、{note}、填报日期、填表人和联系电话；其他单元格已锁定。"
+        ),
+        format!("3. {actual}只填数字，单位见“计量单位”列；没有进展请填 0。百分比可填 72% 或 72。"),
+        format!("4. {actual}低于“时间进度应完成”的任务，请在“{note}”中写明原因。"),
         "5. 不要增删行、修改指标代码或年度目标；年度目标以县里下达的计划为准。".to_string(),
         format!(
             "6. 请于 {} 前报送本文件（可另存为 .xlsx、.xls 或 .ods，不要改成图片或 PDF）。",
@@ -183,7 +213,31 @@ fn instructions(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
         format!("7. 如有疑问请联系：{contact}。"),
     ];
     if !plan.projects_of(u).is_empty() {
-        lines.push("8. “重点项目”工作表：逐个项目填写是否开工（是/否）、开工日期、本年完成投资（万元）；未开工或进度滞后的，请在“存在问题”中写明原因（如土地、环评、资金）。".to_string());
+        lines.push(format!("{}. “重点项目”工作表：逐个项目填写是否开工（是/否）、开工日期、本年完成投资（万元）；未开工或进度滞后的，请在“存在问题”中写明原因（如土地、环评、资金）。", lines.len() + 1));
+    }
+    if !rules.is_empty() {
+        let later = if rules.iter().any(|l| l.violated.is_none()) {
+            format!("；标明“报送后检查”的，由{}收到报表后检查", options.org)
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "{}. 县里规定的数据关系如下，请填报后核对；填写时不符合的单元格会变为橙色{later}：",
+            lines.len() + 1,
+        ));
+        for l in rules {
+            let when = if l.violated.is_none() {
+                "（报送后检查）"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "　　{} {}：{}{when}",
+                l.rule.id,
+                l.rule.description,
+                l.rule.formula(plan)
+            ));
+        }
     }
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for (k, l) in lines.iter().enumerate() {
@@ -222,16 +276,17 @@ fn header_row(
 /// Column widths of the 报表 sheet.
 const REPORT_WIDTHS: [f64; 7] = [10.0, 36.0, 10.0, 12.0, 14.0, 14.0, 36.0];
 
-/// The indicator table's headers, in the submission format's words.
-fn report_headers() -> [&'static str; 7] {
+/// The indicator table's headers, in the submission format's words (the
+/// bureau's own where it has them).
+fn report_headers(words: &Vocabulary) -> [&str; 7] {
     [
-        CODE_WORDS[0],
-        NAME_WORDS[0],
-        UOM_HEADER,
-        TARGET_WORDS[0],
+        words.header(Column::Code),
+        words.header(Column::Name),
+        words.header(Column::Uom),
+        words.header(Column::Target),
         EXPECTED_HEADER,
-        ACTUAL_WORDS[0],
-        NOTE_HEADER,
+        words.header(Column::Actual),
+        words.header(Column::Note),
     ]
 }
 
@@ -252,8 +307,9 @@ fn report_sheet(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
     ws.set_active(true);
     let f = Formats::new();
     ws.merge_range(0, 0, 0, 6, title, &f.big)?;
-    ws.write_string(1, 0, format!("{UNIT_LABEL}：{unit}"))?;
-    ws.write_string(1, 4, format!("{DATE_LABEL}："))?;
+    let words = &options.words;
+    ws.write_string(1, 0, format!("{}：{unit}", words.unit_label()))?;
+    ws.write_string(1, 4, format!("{}：", words.date_label()))?;
     ws.write_blank(1, 5, &f.input.clone().set_num_format("yyyy-mm-dd"))?;
     ws.write_string(
         2,
@@ -265,8 +321,8 @@ fn report_sheet(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
             period.elapsed() * 100.0
         ),
     )?;
-    let head = 3;
-    header_row(ws, head, &report_headers(), &REPORT_WIDTHS, &f)?;
+    let head = REPORT_HEAD;
+    header_row(ws, head, &report_headers(words), &REPORT_WIDTHS, &f)?;
     let required = plan.required(u);
     for (row, &i) in (head + 1..).zip(&required) {
         indicator_row(ws, t, i, row, &f)?;
@@ -274,6 +330,7 @@ fn report_sheet(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
         ws.set_row_height(row, 22)?;
     }
     let last = head + required.len() as u32;
+    live::add_formats(ws, &t.cells, &t.rules)?;
     // Who filled it in, and how to reach them: typed by the unit.
     ws.write_string(last + 2, 0, "填表人：")?;
     ws.write_blank(last + 2, 1, &f.input)?;
@@ -331,17 +388,22 @@ fn indicator_row(
     }
     let value_fmt = f.input.clone().set_num_format(number_format(&ind.uom));
     match filled.and_then(|x| x.values.get(&i)) {
-        Some(v) => ws.write_number_with_format(row, 5, *v, &value_fmt)?,
-        None => ws.write_blank(row, 5, &value_fmt)?,
+        Some(v) => ws.write_number_with_format(row, ACTUAL_COL, *v, &value_fmt)?,
+        None => ws.write_blank(row, ACTUAL_COL, &value_fmt)?,
     };
     ws.write_blank(row, 6, &f.input)?;
-    ws.add_data_validation(row, 5, row, 5, &value_validation(ind)?)?;
+    let rules = t.rule_messages.get(&i).map_or(&[][..], Vec::as_slice);
+    let validation = value_validation(ind, rules)?;
+    ws.add_data_validation(row, ACTUAL_COL, row, ACTUAL_COL, &validation)?;
     Ok(())
 }
 
 /// What a 本年累计 cell accepts: a number ≥ 0 (and up to the indicator's
 /// max), with an input message saying what to type.
-fn value_validation(ind: &crate::plan::Indicator) -> Result<DataValidation, XlsxError> {
+fn value_validation(
+    ind: &crate::plan::Indicator,
+    rules: &[String],
+) -> Result<DataValidation, XlsxError> {
     let rule = match (ind.is_percent(), ind.max) {
         // Percentages may be typed 72 or 72%: only the floor applies.
         (true, _) | (false, None) => {
@@ -354,7 +416,15 @@ fn value_validation(ind: &crate::plan::Indicator) -> Result<DataValidation, Xlsx
         .allow_decimal_number(rule)
         .set_input_title(clip(ind.code.clone(), 32))?
         .set_input_message(clip(
-            format!("填写{}的本年累计数（{}），只填数字", ind.name, ind.uom),
+            format!(
+                "填写{}的本年累计数（{}），只填数字{}",
+                ind.name,
+                ind.uom,
+                rules
+                    .iter()
+                    .map(|r| format!("\n须符合：{r}"))
+                    .collect::<String>()
+            ),
             250,
         ))?
         .set_error_title("数值无效")?
@@ -413,6 +483,7 @@ fn project_sheet(wb: &mut Workbook, t: &ForUnit<'_>) -> Result<(), XlsxError> {
         u,
         options,
         filled,
+        ..
     } = *t;
     let unit = &plan.units[u].name;
     let ws = wb.add_worksheet();
@@ -426,7 +497,7 @@ fn project_sheet(wb: &mut Workbook, t: &ForUnit<'_>) -> Result<(), XlsxError> {
         &format!("{unit}{}重点项目推进情况", period.label()),
         &f.big,
     )?;
-    ws.write_string(1, 0, format!("{UNIT_LABEL}：{unit}"))?;
+    ws.write_string(1, 0, format!("{}：{unit}", options.words.unit_label()))?;
     ws.write_string(
         2,
         0,
