@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo build --quiet --bin tally --example dump_outputs
-bin=${CARGO_TARGET_DIR:-target}/debug
+bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug
 "$bin/tally" run --plan samples/plan.xlsx --inbox samples/inbox/2022-03 \
   --period 2022-03 --out "$work/out/2022-03" --store "$work/store" 2>/dev/null
 "$bin/tally" template --plan samples/plan.xlsx --period 2022-03 \

@@ -11,7 +11,7 @@ use clap::error::ErrorKind;
 use tally::cli::{Command, Format};
 use tally::config::Config;
 use tally::model::{Severity, SubmissionStatus};
-use tally::pipeline::{TallyError, inspect_with};
+use tally::pipeline::TallyError;
 use tally::report;
 use tally::settings::{CheckSettings, MailCommand, RunSettings, TemplateSettings};
 
@@ -125,26 +125,16 @@ fn printed(written: std::io::Result<()>, done: Done) -> Result<Done, Failed> {
 
 /// `tally check`: clean when no errors were found.
 fn check(settings: &CheckSettings) -> Result<Done, Failed> {
-    let plan = tally::plan::read_plan(&settings.plan).map_err(TallyError::from)?;
-    let mut options = settings.check.clone();
-    if let (Some(dir), Some(period)) = (&settings.store, options.period) {
-        if !dir.join("periods").is_dir() {
-            return Err(TallyError::NotAStore { path: dir.clone() }.into());
-        }
-        let store = tally::store::Store::read_only(dir);
-        let previous = store
-            .previous_run(&plan, period)
-            .map_err(TallyError::from)?;
-        options.previous = previous.map(|p| p.previous);
-    }
-    let inspection = inspect_with(plan, &settings.inbox, &settings.read, &options)?;
+    let inspection = tally::pipeline::check(settings)?;
     let written = match settings.format {
+        // Buffered: stdout alone writes every line as it comes, and a
+        // large county's report is a hundred thousand lines.
         Format::Json => {
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             report::check::write_json(&mut out, &inspection).and_then(|_| out.flush())
         }
         Format::Text => {
-            let mut out = anstream::stdout().lock();
+            let mut out = std::io::BufWriter::new(anstream::stdout().lock());
             report::check::write_text(&mut out, &inspection).and_then(|_| out.flush())
         }
     };

@@ -13,7 +13,7 @@ use crate::ingest::{self, ReadOptions};
 use crate::model::SubmissionStatus;
 use crate::plan::{Plan, PlanError, read_plan};
 use crate::report::{data, feedback, manifest, workbook};
-use crate::settings::RunSettings;
+use crate::settings::{CheckSettings, RunSettings};
 use crate::store::{History, Store, StoreError};
 use crate::validate::{self, CheckOptions, Inspection, Received};
 
@@ -68,26 +68,69 @@ pub fn inspect(
     read: &ReadOptions,
     check: &CheckOptions,
 ) -> Result<Inspection, TallyError> {
-    let plan = read_plan(plan_path)?;
-    inspect_with(plan, inbox, read, check)
+    let started = Instant::now();
+    let (plan, read_inbox) = reading_while(inbox, read, || Ok(read_plan(plan_path)?))?;
+    finish_inspection(plan, read_inbox, check, started)
 }
 
-/// [`inspect`] with a plan already read.
+/// `tally check`: [`inspect`], compared with the previous stored period
+/// when the settings name a store.
 ///
 /// # Errors
 ///
-/// [`TallyError`] when the inbox cannot be listed.
-pub fn inspect_with(
-    plan: Plan,
+/// [`TallyError`] when the plan is refused, the store is no store or
+/// cannot be read, or the inbox cannot be listed.
+pub fn check(settings: &CheckSettings) -> Result<Inspection, TallyError> {
+    let started = Instant::now();
+    let mut options = settings.check.clone();
+    let ((plan, previous), read_inbox) = reading_while(&settings.inbox, &settings.read, || {
+        let plan = read_plan(&settings.plan)?;
+        let previous = match (&settings.store, options.period) {
+            (Some(dir), Some(period)) => {
+                if !dir.join("periods").is_dir() {
+                    return Err(TallyError::NotAStore { path: dir.clone() });
+                }
+                let store = Store::read_only(dir);
+                store.previous_run(&plan, period)?.map(|p| p.previous)
+            }
+            _ => None,
+        };
+        Ok((plan, previous))
+    })?;
+    options.previous = previous;
+    finish_inspection(plan, read_inbox, &options, started)
+}
+
+/// Reads every inbox file (in the reading workers, supervised from another
+/// thread) while `meanwhile` runs on this one: the plan of a large county
+/// holds as many cells as its whole inbox, so reading it and the store
+/// first would leave the readers idle.
+fn reading_while<T>(
     inbox: &Path,
     read: &ReadOptions,
+    meanwhile: impl FnOnce() -> Result<T, TallyError>,
+) -> Result<(T, ingest::Inbox), TallyError> {
+    std::thread::scope(|s| {
+        let reading = s.spawn(|| ingest::read_inbox(inbox, read));
+        let done = meanwhile();
+        let read_inbox = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .map_err(|source| TallyError::Inbox {
+                path: inbox.to_path_buf(),
+                source,
+            });
+        Ok((done?, read_inbox?))
+    })
+}
+
+/// Checks what was read against the plan.
+fn finish_inspection(
+    plan: Plan,
+    read_inbox: ingest::Inbox,
     check: &CheckOptions,
+    started: Instant,
 ) -> Result<Inspection, TallyError> {
-    let started = Instant::now();
-    let read_inbox = ingest::read_inbox(inbox, read).map_err(|source| TallyError::Inbox {
-        path: inbox.to_path_buf(),
-        source,
-    })?;
     let checked = validate::check(&plan, &Received::all(&read_inbox), check)?;
     let details = read_inbox
         .files
@@ -132,15 +175,20 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
     // Refuse an unusable output folder or a busy store before any reading.
     files::prepare_dir(&settings.out)?;
     let store = Store::open(&settings.store)?;
-    let plan = read_plan(&settings.plan)?;
-    let previous = store.previous_run(&plan, settings.period)?;
-    let earlier = store.earlier_run(&plan, settings.period)?;
+    let started = Instant::now();
+    let ((plan, previous, earlier), read_inbox) =
+        reading_while(&settings.inbox, &settings.read, || {
+            let plan = read_plan(&settings.plan)?;
+            let previous = store.previous_run(&plan, settings.period)?;
+            let earlier = store.earlier_run(&plan, settings.period)?;
+            Ok((plan, previous, earlier))
+        })?;
     let check = CheckOptions {
         period: Some(settings.period),
         tolerance: settings.tolerance,
         previous: previous.as_ref().map(|p| p.previous.clone()),
     };
-    let inspection = inspect_with(plan, &settings.inbox, &settings.read, &check)?;
+    let inspection = finish_inspection(plan, read_inbox, &check, started)?;
     let accepted = inspection
         .checked
         .submissions
@@ -177,9 +225,9 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
     inspection.checked.issues.extend(county_issues);
     let plan = &inspection.plan;
     let history = History::new(&store, plan, &consolidation, earlier.as_ref())?;
-    let files_written = write_outputs(settings, &inspection, &consolidation, &history)?;
+    let files_written = write_outputs(settings, &store, &inspection, &consolidation, &history)?;
     // Last, the history: the commit point of the run.
-    store.record(plan, &inspection.files, &inspection.checked, &consolidation)?;
+    store.record(plan, &inspection.checked, &consolidation)?;
     Ok(RunOutcome {
         inspection,
         consolidation,
@@ -190,27 +238,34 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
 /// Writes every output of a run; returns the paths written.
 fn write_outputs(
     settings: &RunSettings,
+    store: &Store,
     inspection: &Inspection,
     c: &Consolidation,
     history: &History,
-) -> Result<Vec<PathBuf>, OutputError> {
+) -> Result<Vec<PathBuf>, TallyError> {
     let (out, org) = (settings.out.as_path(), settings.org.as_str());
     let (plan, checked) = (&inspection.plan, &inspection.checked);
     let write_data = || data::write_all(out, plan, c, checked);
     let write_book = || workbook::write(out, plan, c, checked, history, org);
-    // The workbook takes most of the writing time, so it is built while the
-    // data files are written; for a very large county the two would hold
-    // their tables in memory at once, so they take turns (bench/run.sh:
-    // 1,000 units 0.83 s instead of 0.94 s; 10,000 units 0.74 GB instead
-    // of 0.97 GB).
-    let (written, book) = if c.by_unit.len() < 100_000 {
-        rayon::join(write_data, write_book)
+    let write_feedback = || feedback::write_all(out, plan, c, checked, org);
+    let archive = || store.archive_inputs(&inspection.files, checked);
+    // The consolidated workbook is one long task on one core; the data
+    // files, the feedback workbooks (one small task per unit) and the
+    // archive copies fill the other. A very large county writes them in
+    // turn instead, so that its tables are not all in memory at once
+    // (bench/run.sh 10000).
+    let (((data_written, book), feedback_written), archived) = if c.by_unit.len() < 100_000 {
+        rayon::join(
+            || rayon::join(|| rayon::join(write_data, write_book), write_feedback),
+            archive,
+        )
     } else {
-        (write_data(), write_book())
+        (((write_data(), write_book()), write_feedback()), archive())
     };
+    archived?;
     let mut files_written = vec![book?];
-    files_written.extend(written?);
-    files_written.extend(feedback::write_all(out, plan, c, checked, org)?);
+    files_written.extend(data_written?);
+    files_written.extend(feedback_written?);
     files_written.push(manifest::write(out, plan, c, checked, org)?);
     // The reader's own words about files it could not read: for whoever
     // looks into them, not in anything a clerk is sent.

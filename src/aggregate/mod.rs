@@ -10,7 +10,7 @@
 
 pub mod projects;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use polars::prelude::*;
 
@@ -443,7 +443,7 @@ impl ByIndicator {
     /// Reads `names` from a frame keyed by its `i` column.
     fn read(df: &DataFrame, names: &[&str]) -> PolarsResult<ByIndicator> {
         let keys = u32s(df, "i")?;
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         for name in names {
             let values = f64s(df, name)?;
             let column: HashMap<IndicatorId, f64> = keys
@@ -553,7 +553,7 @@ fn county_rows(
     let stats = county_stats(plan, frames, tasks)?;
     // Unit expected values per indicator, for the county's expected when
     // there is no 全县 row.
-    let mut unit_expected: HashMap<IndicatorId, Vec<f64>> = HashMap::new();
+    let mut unit_expected: HashMap<IndicatorId, Vec<f64>> = HashMap::default();
     for r in by_unit {
         unit_expected
             .entry(r.indicator)

@@ -7,7 +7,7 @@
 //! to fix, and its key projects with the overdue ones in red. A unit whose
 //! file was refused sees why; a unit that sent nothing gets a reminder.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -311,7 +311,7 @@ fn issues_by_code<'a>(
     accepted: Option<&Submission>,
     own: &[&'a Issue],
 ) -> HashMap<&'a str, Vec<&'a Issue>> {
-    let mut by_code: HashMap<&str, Vec<&Issue>> = HashMap::new();
+    let mut by_code: HashMap<&str, Vec<&Issue>> = HashMap::default();
     let accepted_file = accepted.and_then(|a| a.file.as_deref());
     for i in own {
         if let Some(code) = i.indicator_code.as_deref()

@@ -3,7 +3,7 @@
 //! a county of 10,000 units made per-unit filters quadratic
 //! (bench/run.sh 10000).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::aggregate::{Consolidation, UnitRow};
 use crate::model::{IdVec, IndicatorId, Issue, SubmissionStatus, UnitId};
@@ -28,7 +28,7 @@ impl<'a> UnitIndex<'a> {
             rows: empty(plan),
             files: empty(plan),
             issues: empty(plan),
-            ranked: HashMap::new(),
+            ranked: HashMap::default(),
         };
         for r in &c.by_unit {
             index.rows[r.unit].push(r);

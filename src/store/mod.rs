@@ -21,12 +21,13 @@ mod integrity;
 
 pub use integrity::Finding;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Consolidation;
@@ -456,31 +457,46 @@ impl Store {
         Ok(())
     }
 
-    /// Records a run in history: every submitted file under its hash, then
-    /// the period's manifest (the commit point).
+    /// Copies every submitted file of a run into the archive under its
+    /// hash, several at once. Done while the outputs are written: an
+    /// archived file without a manifest naming it is harmless, and the
+    /// next run finds it already there.
     ///
     /// # Errors
     ///
-    /// [`StoreError`] when a file cannot be copied or written; the store is
-    /// then as it was before.
-    pub fn record(
-        &self,
-        plan: &Plan,
-        files: &[InboxFile],
-        checked: &Checked,
-        c: &Consolidation,
-    ) -> Result<(), StoreError> {
+    /// [`StoreError`] when a file cannot be copied.
+    pub fn archive_inputs(&self, files: &[InboxFile], checked: &Checked) -> Result<(), StoreError> {
         let paths: HashMap<&str, &Path> = files
             .iter()
             .map(|f| (f.name.as_str(), f.path.as_path()))
             .collect();
-        for s in &checked.submissions {
-            if let (Some(file), Some(sha)) = (&s.file, &s.sha256)
-                && let Some(path) = paths.get(file.as_str())
-            {
-                self.archive(path, sha)?;
-            }
-        }
+        let inputs: Vec<(&Path, &str)> = checked
+            .submissions
+            .iter()
+            .filter_map(|s| {
+                let path = paths.get(s.file.as_deref()?)?;
+                Some((*path, s.sha256.as_deref()?))
+            })
+            .collect();
+        inputs
+            .par_iter()
+            .try_for_each(|(path, sha)| self.archive(path, sha))
+    }
+
+    /// Records a run in history: the period's tables, then its manifest
+    /// (the commit point). The inputs are archived before, by
+    /// [`Store::archive_inputs`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when a file cannot be written; the store is then as
+    /// it was before.
+    pub fn record(
+        &self,
+        plan: &Plan,
+        checked: &Checked,
+        c: &Consolidation,
+    ) -> Result<(), StoreError> {
         let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
         self.save(plan, c, checked, &now)
     }
@@ -695,7 +711,7 @@ pub fn changes(
     c: &Consolidation,
 ) -> HashMap<UnitId, Vec<String>> {
     let show = |v: Option<f64>| v.map_or("空".to_string(), crate::model::value::format_number);
-    let mut out: HashMap<UnitId, Vec<String>> = HashMap::new();
+    let mut out: HashMap<UnitId, Vec<String>> = HashMap::default();
     for r in &c.by_unit {
         let before = old.get(&(r.unit, r.indicator)).and_then(|o| o.actual);
         let same = match (before, r.actual) {

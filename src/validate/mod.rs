@@ -9,11 +9,12 @@
 pub mod projects;
 pub mod rules;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ingest::{Extract, FileRead, Inbox, InboxFile, Row, Table};
@@ -156,8 +157,9 @@ pub fn check(
     received: &[Received<'_>],
     options: &CheckOptions,
 ) -> Result<Checked, RuleError> {
+    // Each file is checked on its own, on every core.
     let mut outcomes: Vec<Outcome> = received
-        .iter()
+        .par_iter()
         .map(|r| check_file(plan, r, options))
         .collect();
     supersede(plan, &mut outcomes);
@@ -203,8 +205,8 @@ fn check_rules(
     if plan.rules.is_empty() {
         return Ok(());
     }
-    let mut current: HashMap<UnitId, HashMap<IndicatorId, f64>> = HashMap::new();
-    let mut file_of: HashMap<UnitId, usize> = HashMap::new();
+    let mut current: HashMap<UnitId, HashMap<IndicatorId, f64>> = HashMap::default();
+    let mut file_of: HashMap<UnitId, usize> = HashMap::default();
     for (k, o) in outcomes.iter().enumerate() {
         if let (Some(u), SubmissionStatus::Accepted) = (o.unit, o.status) {
             let values = current.entry(u).or_default();
@@ -289,7 +291,7 @@ fn count(issues: &[Issue], severity: Severity) -> usize {
 /// Of several accepted files of one unit, the latest 填报日期 wins, then the
 /// latest modification time; the others are superseded.
 fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
-    let mut by_unit: HashMap<UnitId, Vec<usize>> = HashMap::new();
+    let mut by_unit: HashMap<UnitId, Vec<usize>> = HashMap::default();
     for (i, o) in outcomes.iter().enumerate() {
         if let (Some(u), SubmissionStatus::Accepted) = (o.unit, o.status) {
             by_unit.entry(u).or_default().push(i);
@@ -641,7 +643,7 @@ impl RowChecker<'_> {
 
     fn check_rows(&mut self) {
         let required = self.plan.required(self.unit);
-        let mut seen: HashMap<IndicatorId, (u32, Seen)> = HashMap::new();
+        let mut seen: HashMap<IndicatorId, (u32, Seen)> = HashMap::default();
         for row in &self.table.rows {
             let Some(ind) = self.indicator_of(row) else {
                 self.unknown_row(row);

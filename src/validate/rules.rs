@@ -7,7 +7,9 @@
 //! and for whom, stays here in plain Rust: scope, skipping a unit that has
 //! not validly sent a needed value, tolerance.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use polars::prelude::*;
 
@@ -171,7 +173,7 @@ pub fn unit_values(
     current: &HashMap<UnitId, HashMap<IndicatorId, f64>>,
     previous: Option<&HashMap<crate::model::TaskKey, f64>>,
 ) -> Vec<(Option<UnitId>, Known)> {
-    let mut prev_by_unit: HashMap<UnitId, HashMap<IndicatorId, f64>> = HashMap::new();
+    let mut prev_by_unit: HashMap<UnitId, HashMap<IndicatorId, f64>> = HashMap::default();
     for (&(u, i), &v) in previous.into_iter().flatten() {
         prev_by_unit.entry(u).or_default().insert(i, v);
     }

@@ -6,8 +6,6 @@
 pub mod style;
 pub mod text;
 
-use std::collections::HashMap;
-
 use chrono::Datelike;
 use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
@@ -67,7 +65,9 @@ pub struct Sheet<'a> {
     /// the column before it.
     text: Format,
     pub header: Format,
-    formats: HashMap<(Option<Color>, String), Format>,
+    /// The cell formats made so far, by fill and number format: a handful
+    /// per sheet, so a short list beats hashing a key for every cell.
+    formats: Vec<(Option<Color>, &'static str, Format)>,
     /// The row being written and the lines its tallest wrapped cell needs.
     tallest: Option<(u32, u32)>,
 }
@@ -111,7 +111,7 @@ impl<'a> Sheet<'a> {
             text: cell.clone().set_align(FormatAlign::Left).set_indent(1),
             cell,
             header,
-            formats: HashMap::new(),
+            formats: Vec::new(),
             tallest: None,
         })
     }
@@ -218,7 +218,7 @@ impl<'a> Sheet<'a> {
         row: u32,
         col: u16,
         v: Option<f64>,
-        num_format: &str,
+        num_format: &'static str,
     ) -> Result<(), XlsxError> {
         self.number_filled(row, col, v, num_format, None)
     }
@@ -233,7 +233,7 @@ impl<'a> Sheet<'a> {
         row: u32,
         col: u16,
         v: Option<f64>,
-        num_format: &str,
+        num_format: &'static str,
         fill: Option<Color>,
     ) -> Result<(), XlsxError> {
         let f = cached(&mut self.formats, &self.cell, fill, num_format);
@@ -266,14 +266,16 @@ impl<'a> Sheet<'a> {
 /// cloning a Format for every cell dominated the time of large sheets.
 /// The number format `@wrap` stands for wrapped text.
 fn cached<'f>(
-    formats: &'f mut HashMap<(Option<Color>, String), Format>,
+    formats: &'f mut Vec<(Option<Color>, &'static str, Format)>,
     cell: &Format,
     fill: Option<Color>,
-    num_format: &str,
+    num_format: &'static str,
 ) -> &'f Format {
-    formats
-        .entry((fill, num_format.to_string()))
-        .or_insert_with(|| match (fill, num_format) {
+    let found = formats
+        .iter()
+        .position(|(f, n, _)| *f == fill && *n == num_format);
+    let k = found.unwrap_or_else(|| {
+        let format = match (fill, num_format) {
             (Some(fill), "") => cell
                 .clone()
                 .set_background_color(fill)
@@ -284,5 +286,9 @@ fn cached<'f>(
                 .set_num_format(num_format),
             (None, "@wrap") => cell.clone().set_text_wrap().set_indent(1),
             (None, _) => cell.clone().set_num_format(num_format),
-        })
+        };
+        formats.push((fill, num_format, format));
+        formats.len() - 1
+    });
+    &formats[k].2
 }

@@ -2,7 +2,7 @@
 //! red first), 报送情况 (every file), 校验问题 (every issue) and 趋势
 //! (county completion per period of the year).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rust_xlsxwriter::{Chart, ChartType, Color, Workbook, XlsxError};
 

@@ -4,7 +4,7 @@
 //! its rank among the units of its kind. Townships first, then
 //! departments, each best first.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
