@@ -59,6 +59,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// 从报送邮箱收取各单位发来的报表，存入收件文件夹（可即时回复检查结果）
+    #[command(
+        override_usage = "tally fetch --plan <计划表> --period <期别> --inbox <收件文件夹> [--reply] [--dry-run] [选项]"
+    )]
+    Fetch(FetchArgs),
     /// 检查收件文件夹中的每份报表，按文件列出问题（不生成任何文件）
     #[command(
         override_usage = "tally check --plan <计划表> --inbox <收件文件夹> [--period <期别>] [选项]"
@@ -152,6 +157,33 @@ pub struct CheckArgs {
     /// 设置文件（默认：当前文件夹中的 tally.toml，如有）
     #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// 计划表（用其中各单位的邮箱认出发件单位）
+    #[arg(long, value_name = "计划表")]
+    pub plan: PathBuf,
+    /// 期别，如 2022-03、2022年3月（回复中的报送期限按此计算）
+    #[arg(long, value_name = "期别", value_parser = period)]
+    pub period: Period,
+    /// 收件文件夹：报表存放于此（不存在则新建），收件记录存于旁边的 <文件夹>.fetch.json
+    #[arg(long, value_name = "收件文件夹")]
+    pub inbox: PathBuf,
+    /// 设置文件，含 [imap]（回复时还要 [smtp] 和 [mail]；默认：tally.toml）
+    #[arg(long, value_name = "文件")]
+    pub config: Option<PathBuf>,
+    /// 逐封回复发件人：报表是否接收、要改正哪些单元格、何时前重发
+    #[arg(long)]
+    pub reply: bool,
+    /// 不发送回复，写成 .eml 文件放到 <收件文件夹>.outbox/
+    #[arg(long, requires = "reply")]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
+    #[arg(long, value_name = "小数")]
+    pub tolerance: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -40,6 +40,8 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// `[mail]`: sender and leaders.
     pub mail: Option<MailSettings>,
+    /// `[imap]`: the reporting mailbox `tally fetch` reads.
+    pub imap: Option<ImapSettings>,
     /// `[words]`: the bureau's own header words.
     #[serde(default)]
     pub words: Words,
@@ -86,6 +88,30 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     /// The environment variable holding the password; never the password.
     pub password_env: Option<String>,
+    /// A CA to trust besides the usual roots (a private CA); a relative
+    /// path is taken from the settings file's folder.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `[imap]` (CONTRACT.md section 13): the bureau's reporting mailbox.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    #[serde(default)]
+    pub security: Security,
+    pub username: String,
+    /// The environment variable holding the password; never the password.
+    pub password_env: String,
+    #[serde(default = "inbox_folder")]
+    pub folder: String,
+    /// As `[smtp] ca_file`.
+    pub ca_file: Option<PathBuf>,
+}
+
+fn inbox_folder() -> String {
+    "INBOX".to_string()
 }
 
 /// How the connection to a mail server is secured.
@@ -150,6 +176,19 @@ impl Config {
         })?;
         if let Some(problem) = config.words.problem() {
             return Err(ConfigError::Words { path, problem });
+        }
+        // A CA file is named from where the settings file is.
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let beside = |f: &mut Option<PathBuf>| {
+            if let Some(p) = f.as_mut().filter(|p| p.is_relative()) {
+                *p = dir.join(&*p);
+            }
+        };
+        if let Some(smtp) = config.smtp.as_mut() {
+            beside(&mut smtp.ca_file);
+        }
+        if let Some(imap) = config.imap.as_mut() {
+            beside(&mut imap.ca_file);
         }
         config.path = Some(path);
         Ok(config)

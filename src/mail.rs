@@ -20,6 +20,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,8 @@ pub enum MailError {
     Password(String),
     #[error("无法连接邮件服务器")]
     Transport(#[source] lettre::transport::smtp::Error),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     #[error("邮件内容生成失败")]
     Render(#[source] minijinja::Error),
     #[error("邮件无法组装")]
@@ -445,13 +448,37 @@ fn unit_message(
     })
 }
 
-fn transport(smtp: &SmtpSettings) -> Result<SmtpTransport, MailError> {
-    let builder = match smtp.security {
-        Security::None => SmtpTransport::builder_dangerous(&smtp.host),
-        Security::Starttls => {
-            SmtpTransport::starttls_relay(&smtp.host).map_err(MailError::Transport)?
+/// The SMTP connection of `[smtp]`: TLS (`tls`, or `starttls` required,
+/// never plain after a failed upgrade) trusting the usual roots and
+/// `ca_file`.
+///
+/// # Errors
+///
+/// [`MailError`] for an unreadable `ca_file` or a password variable that
+/// is not set.
+pub fn transport(smtp: &SmtpSettings) -> Result<SmtpTransport, MailError> {
+    let tls = || -> Result<TlsParameters, MailError> {
+        let mut params = TlsParameters::builder(smtp.host.clone());
+        if let Some(ca) = &smtp.ca_file {
+            // Checked as the IMAP side checks it, then each PEM block
+            // handed to lettre.
+            crate::tls::extra_roots(ca)?;
+            let text = std::fs::read_to_string(ca).map_err(|source| MailError::Read {
+                path: ca.clone(),
+                source,
+            })?;
+            for block in crate::tls::pem_blocks(&text) {
+                let cert = Certificate::from_pem(block.as_bytes()).map_err(MailError::Transport)?;
+                params = params.add_root_certificate(cert);
+            }
         }
-        Security::Tls => SmtpTransport::relay(&smtp.host).map_err(MailError::Transport)?,
+        params.build_rustls().map_err(MailError::Transport)
+    };
+    let builder = SmtpTransport::builder_dangerous(&smtp.host);
+    let builder = match smtp.security {
+        Security::None => builder,
+        Security::Starttls => builder.tls(Tls::Required(tls()?)),
+        Security::Tls => builder.tls(Tls::Wrapper(tls()?)),
     }
     .port(smtp.port)
     .timeout(Some(Duration::from_secs(30)));
@@ -516,7 +543,10 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
             .get_raw("Message-ID")
             .unwrap_or_default()
             .to_string();
-        let error = transport.send(&m.message).err().map(|e| e.to_string());
+        // A refused certificate is said so that it can be fixed.
+        let error = transport.send(&m.message).err().map(|e| {
+            crate::tls::explain(&e, &smtp.host).unwrap_or_else(|| crate::errors::chain(&e))
+        });
         let previous = ledger.get(&m.key).and_then(|d| d.about.clone());
         let (status, about) = match error {
             None => (DeliveryStatus::Delivered, m.about.clone()),

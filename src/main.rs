@@ -26,6 +26,8 @@ enum Done {
 /// Why a command could not work (exit 2).
 enum Failed {
     Tally(TallyError),
+    /// `tally fetch`'s settings or work.
+    Fetch(Box<dyn std::error::Error>),
     /// Writing to stdout failed for another reason than a closed pipe.
     Stdout(std::io::Error),
 }
@@ -43,6 +45,11 @@ fn main() -> ExitCode {
         Err(e) => return command_line_error(&e),
     };
     let outcome = match cli.command {
+        Command::Fetch(args) => Config::load(args.config.as_deref())
+            .map_err(tally::settings::FetchSettingsError::from)
+            .and_then(|c| tally::settings::fetch_command(&args, &c))
+            .map_err(|e| Failed::Fetch(Box::new(e)))
+            .and_then(|cmd| fetch(&cmd)),
         Command::Check(args) => Config::load(args.config.as_deref())
             .and_then(|c| CheckSettings::build(&args, &c))
             .map_err(|e| Failed::Tally(e.into()))
@@ -84,6 +91,10 @@ fn main() -> ExitCode {
         Ok(Done::Problems) => ExitCode::from(1),
         Err(Failed::Tally(e)) => {
             eprintln!("tally：{}", tally::errors::chain(&e));
+            ExitCode::from(2)
+        }
+        Err(Failed::Fetch(e)) => {
+            eprintln!("tally：{}", tally::errors::chain(e.as_ref()));
             ExitCode::from(2)
         }
         Err(Failed::Stdout(e)) => {
@@ -146,6 +157,19 @@ fn check(settings: &CheckSettings) -> Result<Done, Failed> {
         Done::Clean
     } else {
         Done::Problems
+    };
+    printed(written, done)
+}
+
+/// `tally fetch`: clean when no fetched file has errors.
+fn fetch(cmd: &tally::fetch::FetchCommand) -> Result<Done, Failed> {
+    let report = tally::fetch::fetch(cmd).map_err(|e| Failed::Fetch(Box::new(e)))?;
+    let mut out = std::io::BufWriter::new(anstream::stdout().lock());
+    let written = report.write_text(&mut out, cmd).and_then(|_| out.flush());
+    let done = if report.has_errors() {
+        Done::Problems
+    } else {
+        Done::Clean
     };
     printed(written, done)
 }

@@ -8,8 +8,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{CheckArgs, Format, MailArgs, ReadArgs, RunArgs, TemplateArgs};
-use crate::config::{Config, ConfigError, MailSettings, SmtpSettings};
+use crate::cli::{CheckArgs, FetchArgs, Format, MailArgs, ReadArgs, RunArgs, TemplateArgs};
+use crate::config::{Config, ConfigError, ImapSettings, MailSettings, SmtpSettings};
 use crate::ingest::{Isolation, ReadOptions};
 use crate::model::vocabulary::{Vocabulary, Words};
 use crate::model::{Period, Tolerance};
@@ -128,6 +128,58 @@ pub struct MailCommand {
     pub units: Vec<String>,
     pub dry_run: bool,
     pub resend: bool,
+}
+
+/// `tally fetch`, built from the command line and tally.toml.
+pub struct FetchCommand {
+    pub plan: PathBuf,
+    pub period: Period,
+    pub inbox: PathBuf,
+    pub imap: ImapSettings,
+    /// Without it (or with `--dry-run`) replies go to `DIR.outbox/`.
+    pub smtp: Option<SmtpSettings>,
+    /// The sender of the replies (`[mail] from`); needed with `--reply`.
+    pub mail: Option<MailSettings>,
+    pub reply: bool,
+    pub dry_run: bool,
+    pub org: String,
+    pub read: ReadOptions,
+    pub tolerance: Tolerance,
+}
+
+/// `tally fetch` needs `[imap]`.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchSettingsError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "设置文件中没有 [imap] 部分：tally fetch 要知道报送邮箱的服务器、用户名和密码所在的环境变量；示例见 samples/tally.toml"
+    )]
+    NoImap,
+}
+
+/// Builds `tally fetch`'s command.
+///
+/// # Errors
+///
+/// [`FetchSettingsError`] without `[imap]` or with a bad tolerance.
+pub fn fetch_command(
+    args: &FetchArgs,
+    config: &Config,
+) -> Result<FetchCommand, FetchSettingsError> {
+    Ok(FetchCommand {
+        plan: args.plan.clone(),
+        period: args.period,
+        inbox: args.inbox.clone(),
+        imap: config.imap.clone().ok_or(FetchSettingsError::NoImap)?,
+        smtp: config.smtp.clone().filter(|_| !args.dry_run),
+        mail: config.mail.clone(),
+        reply: args.reply,
+        dry_run: args.dry_run,
+        org: config.org(),
+        read: read_options(&args.read, &config.words),
+        tolerance: config.tolerance(args.tolerance)?,
+    })
 }
 
 /// `tally mail` cannot work without `[mail]`.

@@ -1,6 +1,9 @@
 """A real SMTP server on loopback for tally's mail tests (aiosmtpd).
 
-python3 tests/smtp_server.py PORT DIR
+python3 tests/smtp_server.py PORT DIR [tls|starttls CERT KEY]
+
+With `tls` the server speaks TLS from the first byte; with `starttls` it
+requires STARTTLS before mail; either way presenting CERT (and KEY).
 
 Accepts every message and writes DIR/NNN.json with what a mail client
 would show: recipients, subject, both bodies, and each attachment's decoded
@@ -13,6 +16,7 @@ import hashlib
 import itertools
 import json
 import os
+import ssl
 import sys
 from email import policy
 
@@ -61,7 +65,17 @@ class Handler:
 def main():
     port, folder = int(sys.argv[1]), sys.argv[2]
     os.makedirs(folder, exist_ok=True)
-    controller = Controller(Handler(folder), hostname="127.0.0.1", port=port)
+    kwargs = {}
+    if len(sys.argv) > 3:
+        mode, cert, key = sys.argv[3], sys.argv[4], sys.argv[5]
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        if mode == "tls":
+            kwargs["ssl_context"] = context
+        else:
+            kwargs["tls_context"] = context
+            kwargs["require_starttls"] = True
+    controller = Controller(Handler(folder), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("ready", flush=True)
     try:

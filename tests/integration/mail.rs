@@ -1,71 +1,13 @@
 //! `tally mail` against a real SMTP server on loopback (aiosmtpd, started
 //! by each test from tests/smtp_server.py; `.ci/run` installs aiosmtpd).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
 use crate::book::{Sheet, n, t, write_xlsx};
 use crate::common::{Workdir, run_samples, tally};
-
-/// An aiosmtpd server on a free loopback port, stopped when dropped.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl SmtpServer {
-    fn start(dir: PathBuf) -> SmtpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(port.to_string())
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3 runs");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        if line.trim() != "ready" {
-            let mut err = String::new();
-            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-            panic!("the SMTP test server did not start (pip install aiosmtpd): {err}");
-        }
-        SmtpServer { child, port, dir }
-    }
-
-    /// Every message received so far, in order.
-    fn messages(&self) -> Vec<Value> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::servers::SmtpServer;
 
 fn config(w: &Workdir, port: Option<u16>) -> PathBuf {
     let smtp = port.map_or(String::new(), |p| {

@@ -1,0 +1,333 @@
+//! One mail as tally fetch sees it: who sent it, when, and which of its
+//! attachments are workbooks (a zip's workbooks too), each with the name
+//! its sender saw; everything else listed with why it was not taken.
+
+use std::io::Read;
+
+use mail_parser::{Message, MessageParser, MimeHeaders};
+
+use crate::ingest::limits;
+use crate::sheet::Format;
+
+/// A workbook found in a mail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workbook {
+    /// The name as the sender saw it (a zip member: its own name).
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A mail, reduced to what fetch needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mail {
+    /// The Message-ID, or for a mail without one a stand-in made from its
+    /// content, so that it too is fetched once.
+    pub message_id: String,
+    pub from: Option<String>,
+    pub subject: String,
+    /// Seconds since 1970 of the Date header.
+    pub date: Option<i64>,
+    pub workbooks: Vec<Workbook>,
+    /// (name, why) of every attachment not taken.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Reads a raw mail. `max_bytes` bounds each workbook, as in the inbox.
+pub fn parse(raw: &[u8], max_bytes: u64) -> Mail {
+    let message = MessageParser::default().parse(raw);
+    let Some(message) = message else {
+        return Mail {
+            message_id: stand_in_id(raw),
+            from: None,
+            subject: String::new(),
+            date: None,
+            workbooks: Vec::new(),
+            skipped: vec![("（整封邮件）".into(), "邮件格式无法识别".into())],
+        };
+    };
+    let mut mail = Mail {
+        message_id: message
+            .message_id()
+            .map(|id| format!("<{id}>"))
+            .unwrap_or_else(|| stand_in_id(raw)),
+        from: message
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_lowercase),
+        subject: message.subject().unwrap_or_default().to_string(),
+        date: message.date().map(|d| d.to_timestamp()),
+        workbooks: Vec::new(),
+        skipped: Vec::new(),
+    };
+    collect(&message, raw, max_bytes, &mut mail, 0);
+    mail
+}
+
+fn stand_in_id(raw: &[u8]) -> String {
+    format!("<sha256-{}@tally>", crate::files::sha256_hex(raw))
+}
+
+/// The attachments of `message` (and of mails forwarded inside it).
+fn collect(message: &Message<'_>, raw: &[u8], max_bytes: u64, mail: &mut Mail, depth: u8) {
+    for part in message.attachments() {
+        if let Some(inner) = part.message() {
+            if depth < 3 {
+                collect(inner, inner.raw_message(), max_bytes, mail, depth + 1);
+            }
+            continue;
+        }
+        let name = attachment_name(part, raw);
+        let Some(name) = name else {
+            // Inline pictures of a signature, or unnamed parts.
+            if !part.is_content_type("image", "") {
+                let kind = part
+                    .content_type()
+                    .map(|c| format!("{}/{}", c.c_type, c.c_subtype.as_deref().unwrap_or("")))
+                    .unwrap_or_default();
+                mail.skipped.push((
+                    format!("（无名附件 {kind}）"),
+                    "没有文件名，不是报表".into(),
+                ));
+            }
+            continue;
+        };
+        take(name, part.contents(), max_bytes, mail);
+    }
+}
+
+/// An attachment: a workbook is kept, a zip opened, anything else listed.
+fn take(name: String, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some(e) if Format::from_extension(e).is_some() => {
+            if bytes.len() as u64 > max_bytes {
+                mail.skipped.push((name, too_big(bytes.len() as u64, max_bytes)));
+            } else {
+                mail.workbooks.push(Workbook {
+                    name,
+                    bytes: bytes.to_vec(),
+                });
+            }
+        }
+        Some("zip") => unzip(&name, bytes, max_bytes, mail),
+        _ => mail.skipped.push((
+            name,
+            "不是报表文件（.xlsx .xls .xlsb .ods），未保存；如是报表的照片或 PDF，请改发 Excel/WPS 表格".into(),
+        )),
+    }
+}
+
+fn too_big(len: u64, max: u64) -> String {
+    format!(
+        "文件 {:.1} MB，超过 {} MB 的上限，未保存",
+        len as f64 / 1048576.0,
+        max >> 20
+    )
+}
+
+/// A zip's workbooks, judged by the same size limits as the inbox's: a zip
+/// bomb by mail is refused, not inflated.
+fn unzip(name: &str, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
+    if let Err(excess) = limits::check(bytes) {
+        mail.skipped.push((name.to_string(), excess.message()));
+        return;
+    }
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        mail.skipped
+            .push((name.to_string(), "压缩文件已损坏，无法打开".into()));
+        return;
+    };
+    let mut found = false;
+    for k in 0..zip.len() {
+        let Ok(mut member) = zip.by_index(k) else {
+            continue;
+        };
+        if member.is_dir() {
+            continue;
+        }
+        let decoded = member.name().map(|n| n.into_owned()).unwrap_or_default();
+        let member_name = zip_member_name(member.name_raw(), &decoded);
+        // A member's path inside the zip does not matter, its name does.
+        let short = member_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(&member_name)
+            .to_string();
+        let ext = short.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        if ext.as_deref().and_then(Format::from_extension).is_none() {
+            mail.skipped.push((
+                format!("{name}/{short}"),
+                "压缩包中的这个文件不是报表，未保存".into(),
+            ));
+            continue;
+        }
+        let mut content = Vec::new();
+        let read = member
+            .by_ref()
+            .take(max_bytes + 1)
+            .read_to_end(&mut content);
+        match read {
+            Ok(n) if n as u64 > max_bytes => mail
+                .skipped
+                .push((format!("{name}/{short}"), too_big(member.size(), max_bytes))),
+            Ok(_) => {
+                found = true;
+                mail.workbooks.push(Workbook {
+                    name: short,
+                    bytes: content,
+                });
+            }
+            Err(_) => mail.skipped.push((
+                format!("{name}/{short}"),
+                "压缩包中的这个文件已损坏，无法解压".into(),
+            )),
+        }
+    }
+    if !found && !mail.skipped.iter().any(|(n, _)| n.starts_with(name)) {
+        mail.skipped
+            .push((name.to_string(), "压缩包中没有报表文件".into()));
+    }
+}
+
+/// A zip member's name: UTF-8 when the zip says so (or the bytes are),
+/// else GBK, as Chinese Windows zips write it.
+fn zip_member_name(raw: &[u8], decoded: &str) -> String {
+    match std::str::from_utf8(raw) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            let (text, _, bad) = encoding_rs::GB18030.decode(raw);
+            if bad {
+                decoded.to_string()
+            } else {
+                text.into_owned()
+            }
+        }
+    }
+}
+
+/// The attachment's file name as its sender saw it. mail-parser decodes
+/// RFC 2231 and RFC 2047; a name written as raw 8-bit bytes (Chinese mail
+/// clients write GBK) comes out with replacement characters, and is then
+/// decoded again from the part's own header bytes.
+fn attachment_name(part: &mail_parser::MessagePart<'_>, raw: &[u8]) -> Option<String> {
+    let parsed = part.attachment_name().map(str::to_string);
+    if parsed.as_deref().is_some_and(|n| !n.contains('\u{FFFD}')) {
+        return parsed.map(|n| clean(&n));
+    }
+    let start = part.raw_header_offset() as usize;
+    let end = (part.raw_body_offset() as usize).min(raw.len());
+    let header = raw.get(start..end)?;
+    let from_bytes = raw_param(header, b"filename=").or_else(|| raw_param(header, b"name="));
+    from_bytes.or(parsed).map(|n| clean(&n))
+}
+
+/// A `key=value` parameter of raw header bytes, its value decoded as UTF-8
+/// when it is, else as GB18030 (a superset of GBK).
+fn raw_param(header: &[u8], key: &[u8]) -> Option<String> {
+    let lower: Vec<u8> = header.iter().map(u8::to_ascii_lowercase).collect();
+    let at = lower.windows(key.len()).position(|w| w == key)?;
+    let rest = &header[at + key.len()..];
+    let value: &[u8] = if rest.first() == Some(&b'"') {
+        let end = rest[1..].iter().position(|&b| b == b'"')?;
+        &rest[1..1 + end]
+    } else {
+        let end = rest
+            .iter()
+            .position(|&b| b == b';' || b == b'\r' || b == b'\n')
+            .unwrap_or(rest.len());
+        &rest[..end]
+    };
+    let text = match std::str::from_utf8(value) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::GB18030.decode(value).0.into_owned(),
+    };
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// A name as a file may be called: no folders, no characters a file
+/// system refuses.
+fn clean(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    crate::files::safe_file_stem(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(headers: &[u8], parts: &[(&[u8], &[u8])]) -> Vec<u8> {
+        let mut m = Vec::new();
+        m.extend_from_slice(b"From: =?UTF-8?B?5p2O5qGl5Lmh?= <Town6@Example.org>\r\n");
+        m.extend_from_slice(b"Subject: =?UTF-8?B?M+aciOaKpeihqA==?=\r\n");
+        m.extend_from_slice(b"Date: Tue, 5 Apr 2022 09:30:00 +0800\r\n");
+        m.extend_from_slice(headers);
+        m.extend_from_slice(
+            b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n",
+        );
+        m.extend_from_slice(b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n");
+        for (disposition, body) in parts {
+            m.extend_from_slice(b"--XX\r\nContent-Type: application/octet-stream\r\n");
+            m.extend_from_slice(disposition);
+            m.extend_from_slice(b"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+            m.extend_from_slice(body);
+            m.extend_from_slice(b"\r\n");
+        }
+        m.extend_from_slice(b"--XX--\r\n");
+        m
+    }
+
+    #[test]
+    fn names_in_every_encoding_mail_clients_use() {
+        let gbk = encoding_rs::GBK.encode("李桥乡3月.xlsx").0.into_owned();
+        let mut raw_gbk = b"Content-Disposition: attachment; filename=\"".to_vec();
+        raw_gbk.extend_from_slice(&gbk);
+        raw_gbk.extend_from_slice(b"\"");
+        let raw = mail(
+            b"Message-ID: <a1@example.org>\r\n",
+            &[
+                (
+                    b"Content-Disposition: attachment; filename*=UTF-8''%E6%B8%85%E6%B3%89%E9%95%87.xlsx",
+                    b"UEsDBA==",
+                ),
+                (
+                    b"Content-Disposition: attachment; filename=\"=?GB2312?B?tPPC7dOqLnhscw==?=\"",
+                    b"AAAA",
+                ),
+                (&raw_gbk, b"AAAA"),
+                (b"Content-Disposition: attachment; filename=\"photo.jpg\"", b"AAAA"),
+            ],
+        );
+        let m = parse(&raw, 1 << 20);
+        let names: Vec<&str> = m.workbooks.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["清泉镇.xlsx", "大马营.xls", "李桥乡3月.xlsx"]);
+        assert_eq!(m.skipped.len(), 1);
+        assert_eq!(m.skipped[0].0, "photo.jpg");
+        assert_eq!(m.from.as_deref(), Some("town6@example.org"));
+        assert_eq!(m.subject, "3月报表");
+        assert_eq!(m.message_id, "<a1@example.org>");
+        assert_eq!(m.date, Some(1649122200));
+    }
+
+    #[test]
+    fn zip_member_names_in_utf8_or_gbk() {
+        let gbk = encoding_rs::GBK.encode("霍城镇.xlsx").0.into_owned();
+        assert_eq!(zip_member_name(&gbk, "garbled"), "霍城镇.xlsx");
+        assert_eq!(zip_member_name("清泉镇.xls".as_bytes(), "x"), "清泉镇.xls");
+    }
+
+    #[test]
+    fn hostile_names_lose_their_folders() {
+        assert_eq!(clean("../../etc/报表.xlsx"), "报表.xlsx");
+        assert_eq!(clean("C:\\temp\\a.xls"), "a.xls");
+    }
+
+    #[test]
+    fn a_mail_without_an_id_is_still_known_by_its_content() {
+        let raw = mail(b"", &[]);
+        let m = parse(&raw, 1 << 20);
+        assert!(m.message_id.starts_with("<sha256-"));
+        assert_eq!(parse(&raw, 1 << 20).message_id, m.message_id);
+        assert!(m.workbooks.is_empty());
+    }
+}

@@ -1,0 +1,231 @@
+//! The answer to each fetched mail (`--reply`): threaded under the
+//! township's own mail, saying what became of each file, the fixes with
+//! their cells in the clerk's words, and by when to send again; a mail
+//! without a workbook is told what to send.
+
+use lettre::Message;
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+
+use super::ledger::{Entry, Ledger};
+use super::{FetchCommand, FetchError, FetchReport};
+use crate::files::{safe_file_stem, write_atomic};
+use crate::model::period::date_cn;
+use crate::model::{Issue, Severity, SubmissionStatus};
+use crate::plan::Plan;
+use crate::validate::Inspection;
+
+/// Answers every message fetched by a `--reply` run that is not answered
+/// yet; the ledger is written after each, so a reply is sent once.
+///
+/// # Errors
+///
+/// [`FetchError`] for a bad sender address or settings, or a ledger that
+/// cannot be written; a reply the server refuses is in the report.
+pub fn answer(
+    cmd: &FetchCommand,
+    plan: &Plan,
+    inspection: &Inspection,
+    ledger: &mut Ledger,
+    report: &mut FetchReport,
+) -> Result<(), FetchError> {
+    let settings = cmd.mail.as_ref().ok_or(FetchError::NoSender)?;
+    let from: Mailbox = settings.from.parse().map_err(|source| {
+        FetchError::Mail(crate::mail::MailError::Address {
+            address: settings.from.clone(),
+            source,
+        })
+    })?;
+    let smtp = cmd.smtp.as_ref().filter(|_| !cmd.dry_run);
+    let transport = smtp.map(crate::mail::transport).transpose()?;
+    for k in 0..ledger.messages.len() {
+        let entry = &ledger.messages[k];
+        if !entry.reply_wanted || entry.replied.is_some() {
+            continue;
+        }
+        let Some(to) = entry
+            .from
+            .as_deref()
+            .and_then(|a| a.parse::<Mailbox>().ok())
+        else {
+            continue;
+        };
+        let message = compose(cmd, plan, inspection, entry, &from, to)?;
+        match (&transport, smtp) {
+            (Some(t), Some(s)) => {
+                use lettre::Transport;
+                if let Err(e) = t.send(&message) {
+                    let why = crate::tls::explain(&e, &s.host)
+                        .unwrap_or_else(|| crate::errors::chain(&e));
+                    report
+                        .reply_failures
+                        .push((entry.from.clone().unwrap_or_default(), why));
+                    continue;
+                }
+                report.replied.push(entry.from.clone().unwrap_or_default());
+                ledger.messages[k].replied = Some(chrono::Local::now().to_rfc3339());
+                ledger.save()?;
+            }
+            _ => {
+                // The dry run leaves the message to be answered for real.
+                let mut outbox = cmd.inbox.clone().into_os_string();
+                outbox.push(".outbox");
+                let stem = safe_file_stem(&format!("{}-{}", entry.uid, entry.subject));
+                let path = std::path::PathBuf::from(outbox).join(format!("{stem}.eml"));
+                write_atomic(&path, &message.formatted())?;
+                report.outbox.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn compose(
+    cmd: &FetchCommand,
+    plan: &Plan,
+    inspection: &Inspection,
+    entry: &Entry,
+    from: &Mailbox,
+    to: Mailbox,
+) -> Result<Message, FetchError> {
+    let subject = if entry.subject.to_ascii_lowercase().starts_with("re:") {
+        entry.subject.clone()
+    } else {
+        format!("Re: {}", entry.subject)
+    };
+    let body = body(cmd, plan, inspection, entry);
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .in_reply_to(entry.message_id.clone())
+        .references(entry.message_id.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| FetchError::Mail(crate::mail::MailError::Build(e)))
+}
+
+/// The reply's text: one paragraph per file, then what was not taken.
+fn body(cmd: &FetchCommand, plan: &Plan, inspection: &Inspection, entry: &Entry) -> String {
+    let who = entry.unit.clone().unwrap_or_else(|| "您好".to_string());
+    let when = entry
+        .date
+        .as_deref()
+        .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+        .map(|d| date_cn(d.date_naive()))
+        .unwrap_or_default();
+    let mut out = format!(
+        "{who}：\n\n{}已收到您{when}发来的邮件“{}”。\n\n",
+        cmd.org, entry.subject
+    );
+    if entry.files.is_empty() {
+        out.push_str(&format!(
+            "邮件中没有报表文件，没有可以汇总的内容。请把填好的{}报表（Excel 或 WPS 表格，.xlsx、.xls 或 .ods 文件）作为附件，发送到本邮箱；照片、PDF 或正文中的数字无法汇总。\n",
+            cmd.period.label()
+        ));
+    }
+    let mut must_resend = false;
+    for f in &entry.files {
+        let (paragraph, resend) = file_paragraph(inspection, &f.name);
+        must_resend |= resend;
+        out.push_str(&paragraph);
+        out.push('\n');
+    }
+    if must_resend || entry.files.is_empty() {
+        let sent = entry
+            .date
+            .as_deref()
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.date_naive());
+        out.push_str(&resend_line(cmd.period, sent, !entry.files.is_empty()));
+        out.push('\n');
+    }
+    if !entry.skipped.is_empty() {
+        out.push_str("\n以下附件未保存：\n");
+        for (name, why) in &entry.skipped {
+            out.push_str(&format!("  · {name}：{why}\n"));
+        }
+    }
+    let unit_known =
+        entry.unit.is_some() || entry.files.iter().any(|f| plan.unit_in(&f.name).is_some());
+    if !unit_known {
+        out.push_str(
+            "\n（本邮箱地址不在报送单位名单中；如报表上没有写明填报单位，请在表头写明。）\n",
+        );
+    }
+    out.push_str(&format!(
+        "\n{}\n（此邮件由系统自动回复；改正后直接回复本邮件并附上报表即可。）\n",
+        cmd.org
+    ));
+    out
+}
+
+/// What became of one file, and whether it must be sent again.
+fn file_paragraph(inspection: &Inspection, name: &str) -> (String, bool) {
+    let submission = inspection
+        .checked
+        .submissions
+        .iter()
+        .find(|s| s.file.as_deref() == Some(name));
+    let issues: Vec<&Issue> = inspection
+        .checked
+        .issues
+        .iter()
+        .filter(|i| i.file.as_deref() == Some(name))
+        .collect();
+    let listed = |severity: Severity| -> String {
+        issues
+            .iter()
+            .filter(|i| i.severity == severity)
+            .enumerate()
+            .map(|(k, i)| match i.place() {
+                Some(place) => format!("  {}. {place}：{}\n", k + 1, i.message),
+                None => format!("  {}. {}\n", k + 1, i.message),
+            })
+            .collect()
+    };
+    let (errors, warnings) = (listed(Severity::Error), listed(Severity::Warning));
+    let status = submission.map(|s| s.status);
+    let mut text = match status {
+        Some(SubmissionStatus::Accepted) if errors.is_empty() => {
+            format!("“{name}”：已接收，没有错误。\n")
+        }
+        Some(SubmissionStatus::Accepted) => {
+            format!("“{name}”：已接收，但有以下错误需要改正（出错的数值暂未计入汇总）：\n{errors}")
+        }
+        Some(SubmissionStatus::Superseded) => {
+            format!("“{name}”：本单位另有更新的报表，这一份不再使用。\n")
+        }
+        _ => format!("“{name}”：未能采用，原因：\n{errors}"),
+    };
+    if !warnings.is_empty() && status != Some(SubmissionStatus::Superseded) {
+        text.push_str(&format!("请核实以下几处（不影响接收）：\n{warnings}"));
+    }
+    let resend = !errors.is_empty() && status != Some(SubmissionStatus::Superseded);
+    (text, resend)
+}
+
+/// By when to send again, judged on the day the mail was sent (replies
+/// go out at once): before the due date, on it, or after.
+fn resend_line(
+    period: crate::model::Period,
+    sent: Option<chrono::NaiveDate>,
+    had_files: bool,
+) -> String {
+    let due = period.due_date();
+    let what = if had_files {
+        "改正后重新发送"
+    } else {
+        "发送"
+    };
+    let day = sent.unwrap_or_else(|| chrono::Local::now().date_naive());
+    match day.cmp(&due) {
+        std::cmp::Ordering::Less => format!("请{what}，截止日期是 {}。", date_cn(due)),
+        std::cmp::Ordering::Equal => {
+            format!("今天（{}）是本期报送截止日，请尽快{what}。", date_cn(due))
+        }
+        std::cmp::Ordering::Greater => {
+            format!("本期报送截止日期（{}）已过，请尽快{what}。", date_cn(due))
+        }
+    }
+}

@@ -1,0 +1,497 @@
+//! `tally fetch` against a real Dovecot on loopback (tests/integration/
+//! servers.rs): attachment names in RFC 2231, RFC 2047 and raw GBK, a zip
+//! with two workbooks, a correction mailed later, a photo, a stranger; a
+//! rerun that fetches nothing; a fetch killed mid-way that recovers;
+//! replies threaded under each mail; TLS and STARTTLS with a private CA.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use serde_json::Value;
+
+use crate::common::{Workdir, tally};
+use crate::servers::{Certs, Dovecot, PASSWORD, Secure, SmtpServer, USER};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("samples/inbox/2022-03").join(name)).unwrap()
+}
+
+/// A mail: headers, a text part, then each attachment as (its
+/// Content-Disposition line, its bytes).
+fn mime(from: &str, subject: &str, date: &str, id: &str, parts: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut m = format!(
+        "From: {from}\r\nTo: {USER}\r\nSubject: =?UTF-8?B?{}?=\r\nDate: {date}\r\nMessage-ID: {id}\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BOUNDARY\"\r\n\r\n\
+         --BOUNDARY\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n请查收。\r\n",
+        b64.encode(subject)
+    )
+    .into_bytes();
+    for (disposition, bytes) in parts {
+        m.extend_from_slice(b"--BOUNDARY\r\nContent-Type: application/octet-stream\r\n");
+        m.extend_from_slice(disposition);
+        m.extend_from_slice(b"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        for chunk in b64.encode(bytes).as_bytes().chunks(76) {
+            m.extend_from_slice(chunk);
+            m.extend_from_slice(b"\r\n");
+        }
+    }
+    m.extend_from_slice(b"--BOUNDARY--\r\n");
+    m
+}
+
+fn rfc2231(name: &str) -> Vec<u8> {
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("Content-Disposition: attachment; filename*=UTF-8''{encoded}").into_bytes()
+}
+
+fn rfc2047_gb2312(name: &str) -> Vec<u8> {
+    let gbk = encoding_rs::GBK.encode(name).0;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&gbk);
+    format!("Content-Disposition: attachment; filename=\"=?GB2312?B?{b64}?=\"").into_bytes()
+}
+
+fn raw_gbk(name: &str) -> Vec<u8> {
+    let mut d = b"Content-Disposition: attachment; filename=\"".to_vec();
+    d.extend_from_slice(&encoding_rs::GBK.encode(name).0);
+    d.push(b'"');
+    d
+}
+
+fn zip_of(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        zip.start_file(*name, options).unwrap();
+        std::io::Write::write_all(&mut zip, bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    buf.into_inner()
+}
+
+/// The mailbox of a month: seven mails as townships send them.
+fn fill(server: &Dovecot) {
+    let put = |from: &str, subject: &str, date: &str, id: &str, parts: &[(Vec<u8>, Vec<u8>)]| {
+        server.append(&mime(from, subject, date, id, parts));
+    };
+    put(
+        "清泉镇 <town1@example.org>",
+        "3月报表",
+        "Tue, 5 Apr 2022 09:00:00 +0800",
+        "<m1@town1>",
+        &[(rfc2231("3月报表.xlsx"), sample("清泉镇.xlsx"))],
+    );
+    put(
+        "town4@example.org",
+        "霍城镇3月",
+        "Tue, 5 Apr 2022 10:00:00 +0800",
+        "<m2@town4>",
+        &[(rfc2047_gb2312("霍城镇.xlsx"), sample("霍城镇.xlsx"))],
+    );
+    put(
+        "town6@example.org",
+        "李桥乡报表",
+        "Tue, 5 Apr 2022 11:00:00 +0800",
+        "<m3@town6>",
+        &[(raw_gbk("李桥乡报表.xlsx"), sample("李桥乡.xlsx"))],
+    );
+    let zipped = zip_of(&[
+        ("花寨乡.xlsx", sample("花寨乡.xlsx")),
+        (
+            "位奇镇2022年3月报表.xlsx",
+            sample("位奇镇2022年3月报表.xlsx"),
+        ),
+        ("说明.txt", b"two reports".to_vec()),
+    ]);
+    put(
+        "文书 <clerk@other.example>",
+        "代两个乡镇报送",
+        "Tue, 5 Apr 2022 12:00:00 +0800",
+        "<m4@other>",
+        &[(rfc2231("报表.zip"), zipped)],
+    );
+    put(
+        "town5@example.org",
+        "报表照片",
+        "Tue, 5 Apr 2022 13:00:00 +0800",
+        "<m5@town5>",
+        &[(
+            rfc2231("报表.jpg"),
+            b"\xff\xd8\xff\xe0 not really a photo".to_vec(),
+        )],
+    );
+    put(
+        "town1@example.org",
+        "3月报表（更正）",
+        "Wed, 6 Apr 2022 09:00:00 +0800",
+        "<m6@town1>",
+        // Sent again, later: the later mail's file replaces the first.
+        &[(rfc2231("3月报表.xlsx"), sample("清泉镇.xlsx"))],
+    );
+}
+
+fn config(w: &Workdir, imap: &str, smtp_port: Option<u16>) -> PathBuf {
+    let smtp = smtp_port.map_or(String::new(), |p| {
+        format!("[smtp]\nhost = \"127.0.0.1\"\nport = {p}\nsecurity = \"none\"\n\n")
+    });
+    let text = format!(
+        "[org]\nname = \"示范县统计局\"\n\n{smtp}[mail]\nfrom = \"示范县统计局 <{USER}>\"\n\n[imap]\n{imap}username = \"{USER}\"\npassword_env = \"TALLY_TEST_IMAP_PASSWORD\"\n"
+    );
+    let path = w.path("tally.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn plain(server: &Dovecot) -> String {
+    format!(
+        "host = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n",
+        server.port
+    )
+}
+
+/// Runs tally fetch for 2022-03 into `inbox`; (exit code, stdout, stderr).
+fn fetch(
+    w: &Workdir,
+    config: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
+    let plan = root().join("samples/plan.xlsx");
+    let inbox = w.path("inbox-mail/2022-03");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["fetch", "--plan"])
+        .arg(plan)
+        .args(["--period", "2022-03", "--inbox"])
+        .arg(&inbox)
+        .arg("--config")
+        .arg(config)
+        .args(extra)
+        .env("TALLY_TEST_IMAP_PASSWORD", PASSWORD)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+const SAVED: [&str; 6] = [
+    "位奇镇2022年3月报表.xlsx",
+    "李桥乡报表.xlsx",
+    "清泉镇 - 3月报表 (2).xlsx",
+    "清泉镇 - 3月报表.xlsx",
+    "花寨乡.xlsx",
+    "霍城镇.xlsx",
+];
+
+#[test]
+fn every_workbook_is_saved_once_under_its_real_name_and_the_mailbox_is_untouched() {
+    let w = Workdir::new("fetch-all");
+    let server = Dovecot::start(w.dir.path(), None);
+    fill(&server);
+    let before = server.flags();
+    let cfg = config(&w, &plain(&server), None);
+    let (code, out, err) = fetch(&w, &cfg, &[], &[]);
+    // 霍城镇's planted mistakes are errors: exit 1, as check.
+    assert_eq!(code, 1, "{out}\n{err}");
+    let inbox = w.path("inbox-mail/2022-03");
+    assert_eq!(files(&inbox), SAVED, "{out}");
+    assert_eq!(
+        std::fs::read(inbox.join("霍城镇.xlsx")).unwrap(),
+        sample("霍城镇.xlsx")
+    );
+    // The file's time is the mail's Date: 2022-04-05 09:00 +08:00.
+    let mtime = std::fs::metadata(inbox.join("清泉镇 - 3月报表.xlsx"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let secs = mtime
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(secs, 1_649_120_400);
+    // Nothing in the mailbox changed: no message read, moved or deleted.
+    assert_eq!(server.flags(), before);
+    assert_eq!(before.len(), 6);
+    // The report says what was not taken.
+    assert!(out.contains("新邮件 6 封"), "{out}");
+    assert!(out.contains("未保存 报表.jpg"), "{out}");
+    assert!(out.contains("未保存 报表.zip/说明.txt"), "{out}");
+    assert!(
+        out.contains("<clerk@other.example>（不是名单中的单位邮箱）"),
+        "{out}"
+    );
+    // The ledger records each message once, with its files.
+    let ledger: Value =
+        serde_json::from_slice(&std::fs::read(w.path("inbox-mail/2022-03.fetch.json")).unwrap())
+            .unwrap();
+    let messages = ledger["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 6);
+    assert!(messages.iter().all(|m| m["state"] == "saved"));
+    let photo = messages
+        .iter()
+        .find(|m| m["message_id"] == "<m5@town5>")
+        .unwrap();
+    assert_eq!(photo["files"].as_array().unwrap().len(), 0);
+    assert_eq!(photo["unit"], "陈户镇");
+
+    // A rerun fetches nothing new and saves nothing twice.
+    let (code, out, _) = fetch(&w, &cfg, &[], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("新邮件 0 封（此前已收取 6 封）"), "{out}");
+    assert_eq!(files(&inbox), SAVED);
+
+    // The correction mailed later replaces the first report.
+    let (json, _) = check_json(&inbox);
+    let first = json["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["file"] == "清泉镇 - 3月报表.xlsx")
+        .unwrap()
+        .clone();
+    assert_eq!(first["status"], "superseded");
+    assert_eq!(first["unit"], "清泉镇");
+}
+
+fn check_json(inbox: &Path) -> (Value, i32) {
+    let out = tally(&[
+        "check",
+        "--plan",
+        root().join("samples/plan.xlsx").to_str().unwrap(),
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--format",
+        "json",
+    ]);
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+#[test]
+fn a_fetch_killed_at_any_moment_loses_nothing_and_saves_nothing_twice() {
+    // Killed before its 1st, 2nd and 4th file: names reserved, some written.
+    for at in ["0", "1", "3"] {
+        let w = Workdir::new("fetch-kill");
+        let server = Dovecot::start(w.dir.path(), None);
+        fill(&server);
+        let cfg = config(&w, &plain(&server), None);
+        let (code, out, err) = fetch(&w, &cfg, &[], &[("TALLY_TEST_FETCH_ABORT", at)]);
+        assert!(code != 0 && code != 1, "killed at {at}: {code} {out} {err}");
+        let inbox = w.path("inbox-mail/2022-03");
+        assert!(files(&inbox).len() < SAVED.len());
+        // Exit 1 only when 霍城镇's file (with errors) is fetched by this run.
+        let (code, out, err) = fetch(&w, &cfg, &[], &[]);
+        assert_eq!(code, i32::from(out.contains("霍城镇.xlsx")), "{out}\n{err}");
+        assert_eq!(files(&inbox), SAVED, "killed at {at}: {out}");
+        assert!(out.contains("续完上次中断的保存"), "{out}");
+        let ledger: Value = serde_json::from_slice(
+            &std::fs::read(w.path("inbox-mail/2022-03.fetch.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(ledger["messages"].as_array().unwrap().len(), 6);
+    }
+}
+
+#[test]
+fn each_sender_is_answered_once_threaded_under_its_mail() {
+    let w = Workdir::new("fetch-reply");
+    let server = Dovecot::start(w.dir.path(), None);
+    fill(&server);
+    let smtp = SmtpServer::start(w.path("received"));
+    let cfg = config(&w, &plain(&server), Some(smtp.port));
+    let (code, out, err) = fetch(&w, &cfg, &["--reply"], &[]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let replies = smtp.messages();
+    assert_eq!(replies.len(), 6, "one reply per mail: {out}");
+    let to = |addr: &str, subject: &str| -> Value {
+        replies
+            .iter()
+            .find(|m| m["rcpt_tos"][0] == addr && m["subject"] == subject)
+            .unwrap_or_else(|| panic!("no reply to {addr} {subject}: {replies:#?}"))
+            .clone()
+    };
+    let huo = to("town4@example.org", "Re: 霍城镇3月");
+    assert!(
+        huo["raw_headers"]
+            .as_str()
+            .unwrap()
+            .contains("In-Reply-To: <m2@town4>")
+    );
+    let text = huo["text"].as_str().unwrap();
+    assert!(text.starts_with("霍城镇："), "{text}");
+    assert!(
+        text.contains("“霍城镇.xlsx”：已接收，但有以下错误需要改正"),
+        "{text}"
+    );
+    assert!(text.contains("Sheet1!E8："), "{text}");
+    // Mailed on the due date itself.
+    assert!(
+        text.contains("今天（2022年4月5日）是本期报送截止日，请尽快改正后重新发送"),
+        "{text}"
+    );
+    let photo = to("town5@example.org", "Re: 报表照片")["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(photo.contains("邮件中没有报表文件"), "{photo}");
+    assert!(photo.contains("报表.jpg：不是报表文件"), "{photo}");
+    let qq = to("town1@example.org", "Re: 3月报表")["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        qq.contains("这一份不再使用"),
+        "the correction replaced it: {qq}"
+    );
+    // A rerun answers nobody twice.
+    let (_, out, _) = fetch(&w, &cfg, &["--reply"], &[]);
+    assert_eq!(smtp.messages().len(), 6, "{out}");
+}
+
+#[test]
+fn a_dry_run_writes_the_replies_instead() {
+    let w = Workdir::new("fetch-dry");
+    let server = Dovecot::start(w.dir.path(), None);
+    fill(&server);
+    let cfg = config(&w, &plain(&server), None);
+    let (_, out, err) = fetch(&w, &cfg, &["--reply", "--dry-run"], &[]);
+    let outbox = w.path("inbox-mail/2022-03.outbox");
+    assert_eq!(files(&outbox).len(), 6, "{out}\n{err}");
+    let eml = std::fs::read_to_string(outbox.join(&files(&outbox)[0])).unwrap();
+    assert!(eml.contains("In-Reply-To: <m"), "{eml}");
+}
+
+#[test]
+fn a_damaged_ledger_stops_before_anything_is_fetched() {
+    let w = Workdir::new("fetch-ledger");
+    let server = Dovecot::start(w.dir.path(), None);
+    fill(&server);
+    let cfg = config(&w, &plain(&server), None);
+    std::fs::create_dir_all(w.path("inbox-mail")).unwrap();
+    std::fs::write(w.path("inbox-mail/2022-03.fetch.json"), b"{ not json").unwrap();
+    let (code, _, err) = fetch(&w, &cfg, &[], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("收件记录"), "{err}");
+    assert!(files(&w.path("inbox-mail/2022-03")).is_empty());
+    std::fs::remove_file(w.path("inbox-mail/2022-03.fetch.json")).unwrap();
+    // A refused login and a server that is not there say which.
+    let (code, _, err) = fetch(&w, &cfg, &[], &[("TALLY_TEST_IMAP_PASSWORD", "wrong")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("登录") && err.contains("授权码"), "{err}");
+    let port = crate::servers::free_port();
+    let cfg = config(&w, &format!("host = \"127.0.0.1\"\nport = {port}\n"), None);
+    let (code, _, err) = fetch(&w, &cfg, &[], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("无法连接报送邮箱的服务器 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(files(&w.path("inbox-mail/2022-03")).is_empty());
+}
+
+#[test]
+fn tls_and_starttls_with_a_private_ca_and_clear_refusals() {
+    let w = Workdir::new("fetch-tls");
+    let certs = Certs::make(&w.path("certs"));
+    let server = Dovecot::start(w.dir.path(), Some(&certs));
+    fill(&server);
+    let ca = certs.ca.display().to_string();
+    let imap = |host: &str, port: u16, security: &str, ca: Option<&str>| {
+        let ca = ca.map_or(String::new(), |c| format!("ca_file = \"{c}\"\n"));
+        format!("host = \"{host}\"\nport = {port}\nsecurity = \"{security}\"\n{ca}")
+    };
+    // Untrusted without the CA; a name the certificate does not carry.
+    let cfg = config(&w, &imap("localhost", server.tls_port, "tls", None), None);
+    let (code, _, err) = fetch(&w, &cfg, &[], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("证书不受信任") && err.contains("ca_file"),
+        "{err}"
+    );
+    let cfg = config(
+        &w,
+        &imap("127.0.0.1", server.tls_port, "tls", Some(&ca)),
+        None,
+    );
+    let (code, _, err) = fetch(&w, &cfg, &[], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("名称与设置的地址“127.0.0.1”不符"), "{err}");
+    assert!(files(&w.path("inbox-mail/2022-03")).is_empty());
+    // TLS from the start, with the CA.
+    let cfg = config(
+        &w,
+        &imap("localhost", server.tls_port, "tls", Some(&ca)),
+        None,
+    );
+    let (code, out, err) = fetch(&w, &cfg, &[], &[]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert_eq!(files(&w.path("inbox-mail/2022-03")), SAVED);
+    // STARTTLS on the plain port, and replies over an SMTP server that
+    // speaks TLS (then one that requires STARTTLS), trusting the same CA.
+    let w2 = Workdir::new("fetch-starttls");
+    for (mode, secure) in [("tls", Secure::Tls), ("starttls", Secure::Starttls)] {
+        let smtp =
+            SmtpServer::start_with(w2.path(&format!("received-{mode}")), secure, Some(&certs));
+        let text = format!(
+            "[org]\nname = \"示范县统计局\"\n\n[smtp]\nhost = \"localhost\"\nport = {}\nsecurity = \"{mode}\"\nca_file = \"{ca}\"\n\n[mail]\nfrom = \"示范县统计局 <{USER}>\"\n\n[imap]\n{}username = \"{USER}\"\npassword_env = \"TALLY_TEST_IMAP_PASSWORD\"\n",
+            smtp.port,
+            imap("localhost", server.port, "starttls", Some(&ca))
+        );
+        let cfg = w2.path(&format!("{mode}.toml"));
+        std::fs::write(&cfg, text).unwrap();
+        let _ = std::fs::remove_dir_all(w2.path("inbox-mail"));
+        let (code, out, err) = fetch(&w2, &cfg, &["--reply"], &[]);
+        assert_eq!(code, 1, "{mode}: {out}\n{err}");
+        assert_eq!(smtp.messages().len(), 6, "{mode}: {out}\n{err}");
+    }
+    // An SMTP server whose certificate is not trusted: the replies fail,
+    // each said, nothing else stops.
+    let smtp = SmtpServer::start_with(w2.path("received-untrusted"), Secure::Tls, Some(&certs));
+    let text = format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\nsecurity = \"tls\"\n\n[mail]\nfrom = \"x <{USER}>\"\n\n[imap]\n{}username = \"{USER}\"\npassword_env = \"TALLY_TEST_IMAP_PASSWORD\"\n",
+        smtp.port,
+        plain(&server)
+    );
+    let cfg = w2.path("untrusted.toml");
+    std::fs::write(&cfg, text).unwrap();
+    let _ = std::fs::remove_dir_all(w2.path("inbox-mail"));
+    let (_, out, _) = fetch(&w2, &cfg, &["--reply"], &[]);
+    assert!(
+        out.contains("失败") && out.contains("证书不受信任"),
+        "{out}"
+    );
+    assert!(smtp.messages().is_empty());
+}
