@@ -200,7 +200,13 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
     let result = fetch_new(cmd, &plan, &mut session, validity, &mut ledger, &mut report);
     let _ = session.logout();
     result?;
-    if !report.fetched.is_empty() {
+    // Replies owed by an earlier --reply run that was cut short count too.
+    let owed = cmd.reply
+        && ledger
+            .messages
+            .iter()
+            .any(|e| e.reply_wanted && e.replied.is_none() && e.state == State::Saved);
+    if !report.fetched.is_empty() || owed {
         let inspection = check_inbox(cmd)?;
         for f in &mut report.fetched {
             f.checked = checked_files(&inspection, &f.entry);
@@ -246,7 +252,12 @@ fn fetch_new(
             continue;
         };
         let mail = message::parse(&raw, cmd.read.max_bytes);
-        let k = match known.or_else(|| ledger.find_id(&mail.message_id)) {
+        // By Message-ID only across a renumbering (another UID validity):
+        // two messages of one mailbox are two, whatever their IDs say.
+        let renumbered = ledger
+            .find_id(&mail.message_id)
+            .filter(|&k| ledger.messages[k].uid_validity != validity);
+        let k = match known.or(renumbered) {
             // Renumbered by the server, and already saved under its old UID.
             Some(k) if ledger.messages[k].state == State::Saved => {
                 report.known += 1;

@@ -7,7 +7,7 @@ use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 
-use super::ledger::{Entry, Ledger};
+use super::ledger::{Entry, Ledger, State};
 use super::{FetchCommand, FetchError, FetchReport};
 use crate::files::{safe_file_stem, write_atomic};
 use crate::model::period::date_cn;
@@ -40,7 +40,7 @@ pub fn answer(
     let transport = smtp.map(crate::mail::transport).transpose()?;
     for k in 0..ledger.messages.len() {
         let entry = &ledger.messages[k];
-        if !entry.reply_wanted || entry.replied.is_some() {
+        if !entry.reply_wanted || entry.replied.is_some() || entry.state != State::Saved {
             continue;
         }
         let Some(to) = entry

@@ -330,10 +330,16 @@ fn each_sender_is_answered_once_threaded_under_its_mail() {
     let w = Workdir::new("fetch-reply");
     let server = Dovecot::start(w.dir.path(), None);
     fill(&server);
+    // First the SMTP server is down: every reply fails, and is owed.
+    let down = config(&w, &plain(&server), Some(crate::servers::free_port()));
+    let (code, out, err) = fetch(&w, &down, &["--reply"], &[]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert_eq!(out.matches("失败").count(), 6, "{out}");
+    // Then it is up: the next run, with no new mail, answers them all.
     let smtp = SmtpServer::start(w.path("received"));
     let cfg = config(&w, &plain(&server), Some(smtp.port));
-    let (code, out, err) = fetch(&w, &cfg, &["--reply"], &[]);
-    assert_eq!(code, 1, "{out}\n{err}");
+    let (_, out, err) = fetch(&w, &cfg, &["--reply"], &[]);
+    assert!(out.contains("新邮件 0 封"), "{out}\n{err}");
     let replies = smtp.messages();
     assert_eq!(replies.len(), 6, "one reply per mail: {out}");
     let to = |addr: &str, subject: &str| -> Value {
