@@ -101,6 +101,9 @@ fn starttls(s: &ImapSettings, mut tcp: TcpStream) -> Result<TcpStream, FetchErro
     tcp.write_all(b"t0 STARTTLS\r\n").map_err(io)?;
     loop {
         let line = read_line(&mut tcp).map_err(io)?;
+        if line.is_empty() {
+            return Err(refused("服务器断开了连接".into()));
+        }
         if line.starts_with("t0 OK") {
             return Ok(tcp);
         }

@@ -56,14 +56,27 @@ pub struct Entry {
     /// when this one was cut short.
     #[serde(default)]
     pub reply_wanted: bool,
+    /// Sent by a machine (auto-reply, bounce, list): never answered.
+    #[serde(default)]
+    pub automatic: bool,
 }
 
 /// The ledger of one inbox folder.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Ledger {
     pub messages: Vec<Entry>,
     #[serde(skip)]
     path: PathBuf,
+    /// Messages the ledgers of the other periods' folders beside this one
+    /// hold: fetched already, for another month, so not fetched again.
+    #[serde(skip)]
+    pub elsewhere: HashSet<(u32, u32)>,
+    #[serde(skip)]
+    pub elsewhere_ids: HashSet<String>,
+    /// Held for the whole fetch: two fetches at once would each save the
+    /// same mail.
+    #[serde(skip)]
+    lock: Option<std::fs::File>,
 }
 
 /// A ledger that cannot be read stops fetch: guessing would save or
@@ -86,6 +99,48 @@ pub enum LedgerError {
     },
     #[error(transparent)]
     Write(#[from] OutputError),
+    #[error("收件文件夹 {0} 正由另一次 tally fetch 收取；请等它结束后再运行")]
+    Busy(PathBuf),
+}
+
+/// A ledger file, if there is one.
+fn read(path: &Path) -> Result<Option<Ledger>, LedgerError> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| LedgerError::Damaged {
+                    path: path.to_path_buf(),
+                    source,
+                })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(LedgerError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// The lock `inbox/2022-03.fetch.lock`, held until the fetch ends.
+fn lock(inbox: &Path) -> Result<std::fs::File, LedgerError> {
+    let mut name = inbox.file_name().unwrap_or_default().to_os_string();
+    name.push(".fetch.lock");
+    let path = inbox.with_file_name(name);
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| LedgerError::Read {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(LedgerError::Busy(inbox.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(LedgerError::Read { path, source }),
+    }
 }
 
 /// `inbox/2022-03` → `inbox/2022-03.fetch.json`.
@@ -103,20 +158,24 @@ impl Ledger {
     /// [`LedgerError`] when it exists and cannot be read.
     pub fn load(inbox: &Path) -> Result<Ledger, LedgerError> {
         let path = path_for(inbox);
-        let mut ledger = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| LedgerError::Damaged {
-                path: path.clone(),
-                source,
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
-            Err(source) => {
-                return Err(LedgerError::Read {
-                    path: path.clone(),
-                    source,
-                });
+        let lock = lock(inbox)?;
+        let mut ledger = read(&path)?.unwrap_or_default();
+        ledger.path = path.clone();
+        ledger.lock = Some(lock);
+        // The other periods' ledgers beside it (inbox/2022-02.fetch.json):
+        // their mail is not this month's to fetch again.
+        let parent = path.parent().unwrap_or(Path::new("."));
+        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+            let other = entry.path();
+            let is_ledger = other.to_string_lossy().ends_with(".fetch.json");
+            if !is_ledger || other == path {
+                continue;
             }
-        };
-        ledger.path = path;
+            for e in read(&other)?.map(|l| l.messages).unwrap_or_default() {
+                ledger.elsewhere.insert((e.uid_validity, e.uid));
+                ledger.elsewhere_ids.insert(e.message_id);
+            }
+        }
         Ok(ledger)
     }
 

@@ -30,6 +30,9 @@ pub struct Mail {
     pub workbooks: Vec<Workbook>,
     /// (name, why) of every attachment not taken.
     pub skipped: Vec<(String, String)>,
+    /// Sent by a machine (an auto-reply, a bounce, a list): never answered,
+    /// or two robots would answer each other for ever.
+    pub automatic: bool,
 }
 
 /// Reads a raw mail. `max_bytes` bounds each workbook, as in the inbox.
@@ -43,6 +46,7 @@ pub fn parse(raw: &[u8], max_bytes: u64) -> Mail {
             date: None,
             workbooks: Vec::new(),
             skipped: vec![("（整封邮件）".into(), "邮件格式无法识别".into())],
+            automatic: false,
         };
     };
     let mut mail = Mail {
@@ -56,12 +60,38 @@ pub fn parse(raw: &[u8], max_bytes: u64) -> Mail {
             .and_then(|a| a.address())
             .map(str::to_lowercase),
         subject: message.subject().unwrap_or_default().to_string(),
-        date: message.date().map(|d| d.to_timestamp()),
+        // A Date a clock could show: not before 1990, not past 2200.
+        date: message
+            .date()
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timestamp())
+            .filter(|t| (631_152_000..7_258_118_400).contains(t)),
         workbooks: Vec::new(),
         skipped: Vec::new(),
+        automatic: is_automatic(&message),
     };
     collect(&message, raw, max_bytes, &mut mail, 0);
     mail
+}
+
+/// RFC 3834: `Auto-Submitted` other than `no`, a bulk or list
+/// `Precedence`, or a bounce's sender.
+fn is_automatic(message: &Message<'_>) -> bool {
+    let header = |name: &str| {
+        message
+            .header_raw(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    let auto = header("Auto-Submitted").is_some_and(|v| v != "no");
+    let bulk = header("Precedence").is_some_and(|v| ["bulk", "junk", "list"].contains(&v.as_str()));
+    let from = message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let daemon = from.starts_with("mailer-daemon@") || from.starts_with("postmaster@");
+    auto || bulk || daemon || from.is_empty()
 }
 
 fn stand_in_id(raw: &[u8]) -> String {
@@ -149,11 +179,7 @@ fn unzip(name: &str, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
         let decoded = member.name().map(|n| n.into_owned()).unwrap_or_default();
         let member_name = zip_member_name(member.name_raw(), &decoded);
         // A member's path inside the zip does not matter, its name does.
-        let short = member_name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(&member_name)
-            .to_string();
+        let short = clean(&member_name);
         let ext = short.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         if ext.as_deref().and_then(Format::from_extension).is_none() {
             mail.skipped.push((
@@ -245,11 +271,26 @@ fn raw_param(header: &[u8], key: &[u8]) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
-/// A name as a file may be called: no folders, no characters a file
-/// system refuses.
-fn clean(name: &str) -> String {
+/// A name as a file may be called on every system: no folders, no
+/// characters a file system refuses, and short enough (in bytes, with room
+/// for a unit's name before it and ` (2)` after) that writing it cannot
+/// fail; the extension is kept, since it says what the file is.
+pub fn clean(name: &str) -> String {
+    const STEM_CHARS: usize = 40;
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    crate::files::safe_file_stem(last)
+    let (stem, ext) = match last.rsplit_once('.') {
+        Some((s, e))
+            if !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            (s, format!(".{}", e.to_ascii_lowercase()))
+        }
+        _ => (last, String::new()),
+    };
+    let stem: String = crate::files::safe_file_stem(stem)
+        .chars()
+        .take(STEM_CHARS)
+        .collect();
+    format!("{stem}{ext}")
 }
 
 #[cfg(test)]
@@ -320,6 +361,14 @@ mod tests {
     fn hostile_names_lose_their_folders() {
         assert_eq!(clean("../../etc/报表.xlsx"), "报表.xlsx");
         assert_eq!(clean("C:\\temp\\a.xls"), "a.xls");
+        assert_eq!(clean("a\0b:c?.XLSX"), "a_b_c_.xlsx");
+        // Long names keep their extension and fit any file system.
+        let long = format!("{}报表.xlsx", "很长的名字".repeat(30));
+        let cleaned = clean(&long);
+        assert!(
+            cleaned.ends_with(".xlsx") && cleaned.len() < 160,
+            "{cleaned}"
+        );
     }
 
     #[test]

@@ -240,7 +240,8 @@ fn fetch_new(
     uids.sort_unstable();
     for uid in uids {
         let known = ledger.find(validity, uid);
-        if known.is_some_and(|k| ledger.messages[k].state == State::Saved) {
+        let saved_here = known.is_some_and(|k| ledger.messages[k].state == State::Saved);
+        if saved_here || ledger.elsewhere.contains(&(validity, uid)) {
             report.known += 1;
             continue;
         }
@@ -257,9 +258,17 @@ fn fetch_new(
         let renumbered = ledger
             .find_id(&mail.message_id)
             .filter(|&k| ledger.messages[k].uid_validity != validity);
+        if known.is_none() && ledger.elsewhere_ids.contains(&mail.message_id) {
+            report.known += 1;
+            continue;
+        }
         let k = match known.or(renumbered) {
-            // Renumbered by the server, and already saved under its old UID.
+            // Renumbered by the server, and already saved under its old
+            // UID: known by its new one from now on.
             Some(k) if ledger.messages[k].state == State::Saved => {
+                ledger.messages[k].uid_validity = validity;
+                ledger.messages[k].uid = uid;
+                ledger.save()?;
                 report.known += 1;
                 continue;
             }
@@ -327,6 +336,7 @@ fn new_entry(
         skipped: mail.skipped.clone(),
         replied: None,
         reply_wanted: cmd.reply,
+        automatic: mail.automatic,
     }
 }
 
@@ -372,7 +382,7 @@ fn write_files(inbox: &Path, entry: &mut Entry, mail: &Mail) -> Result<(), Fetch
     let mtime = mail
         .date
         .and_then(|s| u64::try_from(s).ok())
-        .map(|s| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s));
+        .and_then(|s| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(s)));
     for (k, w) in mail.workbooks.iter().enumerate() {
         let Some(file) = entry.files.get(k).cloned() else {
             continue;
@@ -380,7 +390,8 @@ fn write_files(inbox: &Path, entry: &mut Entry, mail: &Mail) -> Result<(), Fetch
         abort_for_tests();
         let path = inbox.join(&file.name);
         match std::fs::read(&path) {
-            Ok(bytes) if sha256_hex(&bytes) == file.sha256 => {}
+            // Written by a fetch cut short: maybe before its time was set.
+            Ok(bytes) if sha256_hex(&bytes) == file.sha256 => set_mtime(&path, mtime),
             Ok(_) => {
                 let others: std::collections::HashSet<String> =
                     entry.files.iter().map(|f| f.name.to_lowercase()).collect();

@@ -5,7 +5,7 @@
 
 use lettre::Message;
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 
 use super::ledger::{Entry, Ledger, State};
 use super::{FetchCommand, FetchError, FetchReport};
@@ -43,11 +43,23 @@ pub fn answer(
         if !entry.reply_wanted || entry.replied.is_some() || entry.state != State::Saved {
             continue;
         }
+        // Never to a robot, nor to ourselves: answers would go round.
+        let ours = entry
+            .from
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(from.email.as_ref()));
+        if entry.automatic || ours {
+            continue;
+        }
         let Some(to) = entry
             .from
             .as_deref()
             .and_then(|a| a.parse::<Mailbox>().ok())
         else {
+            report.reply_failures.push((
+                entry.from.clone().unwrap_or_default(),
+                "发件人地址无法识别，无法回复".into(),
+            ));
             continue;
         };
         let message = compose(cmd, plan, inspection, entry, &from, to)?;
@@ -100,6 +112,11 @@ fn compose(
         .subject(subject)
         .in_reply_to(entry.message_id.clone())
         .references(entry.message_id.clone())
+        // RFC 3834: an automatic answer, which auto-responders leave alone.
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-replied".into(),
+        ))
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| FetchError::Mail(crate::mail::MailError::Build(e)))

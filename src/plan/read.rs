@@ -500,6 +500,33 @@ fn read_rules(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Rule> 
     rules
 }
 
+/// A rule row's 级别 (error or warning, not info) and 容差 (not negative).
+fn severity_and_tolerance(
+    t: &Table<'_>,
+    r: u32,
+    id: &str,
+    problems: &mut Problems,
+) -> (Severity, f64) {
+    let sheet = &t.grid.name;
+    let severity = choose(t, r, problems, "severity", "级别", Severity::Warning);
+    if severity == Severity::Info {
+        problems.at(
+            sheet,
+            t.cell(r, "severity").map(|(_, c)| c),
+            format!("规则 {id} 的级别只能是“错误”或“警告”"),
+        );
+    }
+    let tolerance = optional_number(t, r, problems, "tolerance", "容差").unwrap_or(0.0);
+    if tolerance < 0.0 {
+        problems.at(
+            sheet,
+            t.cell(r, "tolerance").map(|(_, c)| c),
+            format!("规则 {id} 的容差不能为负数"),
+        );
+    }
+    (severity, tolerance)
+}
+
 /// One row of the `规则` sheet past its id; `None` when a problem was
 /// reported.
 fn read_rule(
@@ -558,22 +585,7 @@ fn read_rule(
             None
         }
     };
-    let severity = choose(t, r, problems, "severity", "级别", Severity::Warning);
-    if severity == Severity::Info {
-        problems.at(
-            sheet,
-            t.cell(r, "severity").map(|(_, c)| c),
-            format!("规则 {id} 的级别只能是“错误”或“警告”"),
-        );
-    }
-    let tolerance = optional_number(t, r, problems, "tolerance", "容差").unwrap_or(0.0);
-    if tolerance < 0.0 {
-        problems.at(
-            sheet,
-            t.cell(r, "tolerance").map(|(_, c)| c),
-            format!("规则 {id} 的容差不能为负数"),
-        );
-    }
+    let (severity, tolerance) = severity_and_tolerance(t, r, &id, problems);
     let (Some(left), Some(operator), Some(right), Some(scope)) = (left, operator, right, scope)
     else {
         return None;
@@ -588,6 +600,17 @@ fn read_rule(
         scope,
         tolerance: tolerance.max(0.0),
     };
+    if rule.needs().is_empty() {
+        problems.at(
+            sheet,
+            t.cell(r, "left").map(|(_, c)| c),
+            format!(
+                "规则 {} 的两边都没有指标代码，对任何单位都一样；请至少写一个指标代码",
+                rule.id
+            ),
+        );
+        return None;
+    }
     if rule.description.is_empty() {
         rule.description = format!("应满足 {}", rule.formula(plan));
     }

@@ -425,6 +425,9 @@ fn tokenize(text: &str) -> Result<Vec<Token>, ExprError> {
                     n /= 100.0;
                     k += 1;
                 }
+                if !n.is_finite() {
+                    return Err(ExprError(format!("数字“{digits}”太大")));
+                }
                 if chars.get(k).is_some_and(|&c| is_word_char(c)) {
                     return Err(ExprError(format!(
                         "“{digits}{}”不是数字；代码不是单个英文词时请写在方括号中，如 [1.1]",
@@ -488,7 +491,13 @@ struct Parser<'p> {
     tokens: Vec<Token>,
     at: usize,
     plan: &'p Plan,
+    /// How deep in brackets, signs and calls: bounded, so that a cell of
+    /// thousands of `(` is refused instead of exhausting the stack.
+    depth: u32,
 }
+
+/// Deeper than any rule a bureau writes.
+const MAX_DEPTH: u32 = 64;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Token> {
@@ -537,6 +546,18 @@ impl Parser<'_> {
     }
 
     fn factor(&mut self) -> Result<Expr, ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(ExprError(
+                "式子嵌套太深（括号、正负号或函数超过 64 层）".into(),
+            ));
+        }
+        let e = self.factor_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn factor_inner(&mut self) -> Result<Expr, ExprError> {
         match self.next() {
             Some(Token::Number(n, digits)) => match self.plan.indicator_by_code(&digits) {
                 // A bare number that is also a code could mean either.
@@ -628,6 +649,7 @@ pub fn parse_expr(text: &str, plan: &Plan) -> Result<Expr, ExprError> {
         tokens,
         at: 0,
         plan,
+        depth: 0,
     };
     let e = p.sum()?;
     if p.at < p.tokens.len() {
@@ -755,6 +777,9 @@ mod tests {
         assert!(err("A1 / (2 - 2)").contains("除数为 0"));
         assert!(err("A1 # 2").contains("“#”"));
         assert!(err("").contains("为空"));
+        assert!(err(&"(".repeat(10_000)).contains("嵌套太深"));
+        assert!(err(&"-".repeat(10_000)).contains("嵌套太深"));
+        assert!(err(&"9".repeat(400)).contains("太大"));
         assert!(parse_expr("1.10 + A1", &p).is_ok());
         assert!(parse_expr("A1 / (B2 - 2)", &p).is_ok());
     }

@@ -110,6 +110,11 @@ fn column_name(n: Needed) -> String {
     format!("{prefix}{}", n.indicator.index())
 }
 
+/// A missing value, as a float.
+fn null() -> Expr {
+    lit(NULL).cast(DataType::Float64)
+}
+
 /// A rule's expression as a polars expression over the frame's columns.
 /// `abs`, `min` and `max` are conditionals, so no extra polars feature is
 /// built for them.
@@ -138,7 +143,12 @@ fn to_polars(e: &RuleExpr) -> Expr {
             } else {
                 a.clone().gt_eq(b.clone())
             };
-            when(a_first).then(a).otherwise(b)
+            // A side with no value (a division by zero) gives none, as in
+            // Expr::eval and as Excel's #DIV/0! does.
+            let either_null = a.clone().is_null().or(b.clone().is_null());
+            when(either_null)
+                .then(null())
+                .otherwise(when(a_first).then(a).otherwise(b))
         }
         RuleExpr::Binary(op, a, b) => {
             let (a, b) = (to_polars(a), to_polars(b));
@@ -146,7 +156,9 @@ fn to_polars(e: &RuleExpr) -> Expr {
                 BinaryOp::Add => a + b,
                 BinaryOp::Sub => a - b,
                 BinaryOp::Mul => a * b,
-                BinaryOp::Div => a / b,
+                // Division by zero gives no value (not inf), so that no
+                // later min/max or comparison takes it for a number.
+                BinaryOp::Div => when(b.clone().eq(lit(0.0))).then(null()).otherwise(a / b),
             }
         }
     }
@@ -326,4 +338,90 @@ pub fn message(plan: &Plan, v: &Violation) -> String {
         rule.id,
         rule.formula(plan)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Aggregation, Direction, IdVec, Profile, Severity, UnitKind};
+    use crate::plan::rules::{Operator, Side, parse_expr};
+    use crate::plan::{Indicator, Unit};
+
+    fn plan(left: &str, op: &str, right: &str) -> Plan {
+        let ind = |code: &str| Indicator {
+            code: code.into(),
+            name: code.into(),
+            uom: "万元".into(),
+            category: None,
+            aggregation: Aggregation::Sum,
+            ratio_of: None,
+            direction: Direction::Higher,
+            profile: Profile::Linear,
+            min: None,
+            max: None,
+            weight: 1.0,
+        };
+        let unit = Unit {
+            name: "清泉镇".into(),
+            aliases: vec![],
+            kind: UnitKind::Township,
+            email: None,
+        };
+        let plan = Plan::new(
+            IdVec::from(vec![unit]),
+            IdVec::from(vec![ind("A"), ind("B"), ind("C")]),
+            vec![],
+        );
+        let side = |t: &str| Side {
+            text: t.into(),
+            expr: parse_expr(t, &plan).unwrap(),
+        };
+        let rule = Rule {
+            id: "R".into(),
+            description: "d".into(),
+            left: side(left),
+            operator: Operator::parse(op).unwrap(),
+            right: side(right),
+            severity: Severity::Warning,
+            scope: Scope::All,
+            tolerance: 0.0,
+        };
+        plan.with_rules(vec![rule])
+    }
+
+    /// The violations for one unit with values A, B, C.
+    fn broken(plan: &Plan, values: [f64; 3]) -> Vec<(f64, f64)> {
+        let current = HashMap::from_iter([(
+            UnitId::new(0),
+            (0..3)
+                .map(|i| (IndicatorId::new(i), values[i]))
+                .collect::<HashMap<_, _>>(),
+        )]);
+        let rows = unit_values(plan, &current, None);
+        check_units(plan, &rows)
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.left, v.right))
+            .collect()
+    }
+
+    #[test]
+    fn polars_evaluates_as_the_tree_does() {
+        let p = plan("A + B * 2", "<=", "max(C, 10) - abs(-1)");
+        // 1 + 2 × 2 = 5 ≤ max(3, 10) − 1 = 9: holds.
+        assert!(broken(&p, [1.0, 2.0, 3.0]).is_empty());
+        // 5 + 8 = 13 > 9: broken, both sides given.
+        assert_eq!(broken(&p, [5.0, 4.0, 3.0]), [(13.0, 9.0)]);
+    }
+
+    #[test]
+    fn a_division_by_zero_skips_the_rule_even_inside_min_and_max() {
+        // min(A / B, C) ≥ 100 with B = 0: no value, not min(inf, 50) = 50.
+        let p = plan("min(A / B, C)", ">=", "100");
+        assert!(broken(&p, [10.0, 0.0, 50.0]).is_empty());
+        // With B = 2: min(5, 50) = 5 < 100.
+        assert_eq!(broken(&p, [10.0, 2.0, 50.0]), [(5.0, 100.0)]);
+        let p = plan("1 / (A / B)", ">", "1");
+        assert!(broken(&p, [10.0, 0.0, 0.0]).is_empty());
+    }
 }

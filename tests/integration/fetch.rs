@@ -171,12 +171,23 @@ fn fetch(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> (i32, String, String) {
+    fetch_into(w, "2022-03", config, extra, env)
+}
+
+/// Runs tally fetch for `period` into `inbox-mail/<period>`.
+fn fetch_into(
+    w: &Workdir,
+    period: &str,
+    config: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let plan = root().join("samples/plan.xlsx");
-    let inbox = w.path("inbox-mail/2022-03");
+    let inbox = w.path(&format!("inbox-mail/{period}"));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
         .args(["fetch", "--plan"])
         .arg(plan)
-        .args(["--period", "2022-03", "--inbox"])
+        .args(["--period", period, "--inbox"])
         .arg(&inbox)
         .arg("--config")
         .arg(config)
@@ -269,6 +280,12 @@ fn every_workbook_is_saved_once_under_its_real_name_and_the_mailbox_is_untouched
     assert!(out.contains("新邮件 0 封（此前已收取 6 封）"), "{out}");
     assert_eq!(files(&inbox), SAVED);
 
+    // Next month's folder does not take this month's mail again.
+    let (code, out, _) = fetch_into(&w, "2022-04", &cfg, &[], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("新邮件 0 封（此前已收取 6 封）"), "{out}");
+    assert!(files(&w.path("inbox-mail/2022-04")).is_empty());
+
     // The correction mailed later replaces the first report.
     let (json, _) = check_json(&inbox);
     let first = json["submissions"]
@@ -330,11 +347,20 @@ fn each_sender_is_answered_once_threaded_under_its_mail() {
     let w = Workdir::new("fetch-reply");
     let server = Dovecot::start(w.dir.path(), None);
     fill(&server);
+    // An out-of-office answer to an earlier mail of the bureau's: robots
+    // are never answered, or two would answer each other for ever.
+    server.append(
+        format!(
+            "From: town7@example.org\r\nTo: {USER}\r\nSubject: =?UTF-8?B?5LiN5Zyo5Yqe5YWs5a6k?=\r\nDate: Tue, 5 Apr 2022 14:00:00 +0800\r\nMessage-ID: <auto@town7>\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n"
+        )
+        .as_bytes(),
+    );
     // First the SMTP server is down: every reply fails, and is owed.
     let down = config(&w, &plain(&server), Some(crate::servers::free_port()));
     let (code, out, err) = fetch(&w, &down, &["--reply"], &[]);
     assert_eq!(code, 1, "{out}\n{err}");
     assert_eq!(out.matches("失败").count(), 6, "{out}");
+    assert!(out.contains("新邮件 7 封"), "{out}");
     // Then it is up: the next run, with no new mail, answers them all.
     let smtp = SmtpServer::start(w.path("received"));
     let cfg = config(&w, &plain(&server), Some(smtp.port));

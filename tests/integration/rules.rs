@@ -508,6 +508,7 @@ fn every_refused_rule_names_its_cell() {
             ["R7", "", "FA01", "<=", "1", "严重", "", ""],
             ["R8", "", "FA01", "==", "1", "", "", "-1"],
             ["R9", "", "1.1", "<=", "sqrt(FA01)", "", "", ""],
+            ["R10", "", "1", "<=", "2", "", "", ""],
         ],
     );
     let out = tally(&[
@@ -529,6 +530,7 @@ fn every_refused_rule_names_its_cell() {
         ("规则!F8", "级别“严重”无法识别"),
         ("规则!H9", "容差不能为负数"),
         ("规则!E10", "不认识的函数“sqrt”"),
+        ("规则!C11", "两边都没有指标代码"),
     ] {
         let line = err.lines().find(|l| l.contains(cell));
         assert!(
