@@ -10,9 +10,8 @@
 
 pub mod projects;
 
-use rustc_hash::FxHashMap as HashMap;
-
 use polars::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::progress;
 use crate::model::{

@@ -8,9 +8,8 @@
 pub mod read;
 pub mod rules;
 
-use rustc_hash::FxHashMap as HashMap;
-
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::value::{fold, is_percent_unit, normalize_label};
 use crate::model::{

@@ -4,11 +4,11 @@
 //! any order. Every problem found is collected, so the bureau fixes its plan
 //! in one pass instead of one error per run.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::rules::{self, Operator, Rule, Side};
 use super::{COUNTY, Indicator, Plan, Project, Ratio, Target, Unit};
@@ -333,7 +333,7 @@ impl Problems {
 fn locate<'g>(grid: &'g Grid, cols: &[Col], problems: &mut Problems) -> Option<Table<'g>> {
     let first = &cols[0];
     for (r, cells) in grid.rows().take(10) {
-        let mut found = HashMap::new();
+        let mut found = HashMap::default();
         for (c, v) in cells {
             let label = normalize_label(&v.display());
             if let Some(col) = cols.iter().find(|col| col.names.contains(&label.as_str())) {
@@ -477,7 +477,7 @@ fn build(grids: &[Grid], problems: &mut Problems) -> Option<Plan> {
 fn read_rules(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Rule> {
     let sheet = &t.grid.name;
     let mut rules = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<String, String> = HashMap::default();
     for r in t.rows() {
         let id = t.text(r, "id");
         let id_cell = t.cell(r, "id").map(|(_, c)| c);
@@ -620,7 +620,7 @@ fn read_rule(
 fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<ProjectId, Project> {
     let sheet = &t.grid.name;
     let mut projects: IdVec<ProjectId, Project> = IdVec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<String, String> = HashMap::default();
     for r in t.rows() {
         let name = t.text(r, "name");
         let cell = t.cell(r, "name").map(|(_, c)| c);
@@ -710,7 +710,7 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<P
 fn read_units(t: &Table<'_>, problems: &mut Problems) -> IdVec<UnitId, Unit> {
     let sheet = &t.grid.name;
     let mut units: IdVec<UnitId, Unit> = IdVec::new();
-    let mut seen: HashMap<String, (String, String)> = HashMap::new();
+    let mut seen: HashMap<String, (String, String)> = HashMap::default();
     for r in t.rows() {
         let name = t.text(r, "name");
         let cell = t.cell(r, "name").map(|(_, c)| c);
@@ -848,7 +848,7 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
     let sheet = &t.grid.name;
     let mut indicators: IdVec<IndicatorId, Indicator> = IdVec::new();
     let mut ratio_parts: Vec<RatioParts> = Vec::new();
-    let mut names: HashMap<String, (String, String)> = HashMap::new();
+    let mut names: HashMap<String, (String, String)> = HashMap::default();
     for r in t.rows() {
         let code = t.text(r, "code");
         let code_cell = t.cell(r, "code").map(|(_, c)| c);

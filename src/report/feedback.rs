@@ -7,11 +7,11 @@
 //! to fix, and its key projects with the overdue ones in red. A unit whose
 //! file was refused sees why; a unit that sent nothing gets a reminder.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Note, Workbook, XlsxError};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::aggregate::Consolidation;
 use crate::aggregate::projects::ProjectRow;

@@ -21,13 +21,13 @@ mod integrity;
 
 pub use integrity::Finding;
 
-use rustc_hash::FxHashMap as HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Consolidation;

@@ -9,12 +9,12 @@
 pub mod projects;
 pub mod rules;
 
-use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
 use crate::ingest::{Extract, FileRead, Inbox, InboxFile, Row, Table};

@@ -9,9 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use rustc_hash::FxHashMap as HashMap;
-
 use polars::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{Id, IndicatorId, Issue, IssueCode, UnitId};
 use crate::plan::rules::{BinaryOp, Expr as RuleExpr, Needed, Rule, Scope};

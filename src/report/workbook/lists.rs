@@ -2,9 +2,8 @@
 //! red first), 报送情况 (every file), 校验问题 (every issue) and 趋势
 //! (county completion per period of the year).
 
-use rustc_hash::FxHashMap as HashMap;
-
 use rust_xlsxwriter::{Chart, ChartType, Color, Workbook, XlsxError};
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{DETAIL, ISSUES, SUBMISSIONS, TREND, WARNINGS, project_state};
 use crate::aggregate::projects::ProjectRow;

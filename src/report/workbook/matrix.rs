@@ -4,9 +4,8 @@
 //! its rank among the units of its kind. Townships first, then
 //! departments, each best first.
 
-use rustc_hash::FxHashMap as HashMap;
-
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rustc_hash::FxHashMap as HashMap;
 
 use super::MATRIX;
 use crate::aggregate::{Consolidation, UnitRow};
