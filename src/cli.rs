@@ -130,6 +130,13 @@ fn period(s: &str) -> Result<Period, crate::model::period::PeriodError> {
     s.parse()
 }
 
+/// A day as people write it: 2022-03-25, 2022/3/25, 2022年3月25日.
+fn date(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::model::value::find_date(s)
+        .filter(|_| s.trim().chars().count() <= 12)
+        .ok_or_else(|| format!("“{s}”不是日期；请写成 2022-03-25"))
+}
+
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// 计划表（目标任务分解表）
@@ -179,6 +186,9 @@ pub struct FetchArgs {
     /// 不发送回复，写成 .eml 文件放到 <收件文件夹>.outbox/
     #[arg(long, requires = "reply")]
     pub dry_run: bool,
+    /// 只收取这一天及以后到达邮箱的邮件，如 2022-03-25（默认：文件夹中的全部邮件）
+    #[arg(long, value_name = "日期", value_parser = date)]
+    pub since: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）

@@ -99,7 +99,8 @@ pub struct SmtpSettings {
 pub struct ImapSettings {
     pub host: String,
     pub port: u16,
-    #[serde(default)]
+    /// TLS unless said otherwise: the login carries the mailbox password.
+    #[serde(default = "tls")]
     pub security: Security,
     pub username: String,
     /// The environment variable holding the password; never the password.
@@ -108,6 +109,10 @@ pub struct ImapSettings {
     pub folder: String,
     /// As `[smtp] ca_file`.
     pub ca_file: Option<PathBuf>,
+}
+
+fn tls() -> Security {
+    Security::Tls
 }
 
 fn inbox_folder() -> String {
@@ -147,6 +152,8 @@ pub enum ConfigError {
         #[source]
         source: toml::de::Error,
     },
+    #[error("设置文件 {path} 中的“{key}”不是可用的设置项（拼写有误？）；可用的设置见 samples/tally.toml", path = path.display())]
+    UnknownKey { path: PathBuf, key: String },
     #[error("容差 tolerance = {0} 无效：请填写 0 到 1 之间的小数，如 0.10")]
     Tolerance(f64),
     #[error("设置文件 {path}：{problem}")]
@@ -170,9 +177,23 @@ impl Config {
             path: path.clone(),
             source,
         })?;
-        let mut config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
-            path: path.clone(),
-            source,
+        let mut config: Config = toml::from_str(&text).map_err(|source| {
+            // A misspelt key is the common mistake: say it in Chinese.
+            let key = source
+                .message()
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_string);
+            match key {
+                Some(key) => ConfigError::UnknownKey {
+                    path: path.clone(),
+                    key,
+                },
+                None => ConfigError::Parse {
+                    path: path.clone(),
+                    source,
+                },
+            }
         })?;
         if let Some(problem) = config.words.problem() {
             return Err(ConfigError::Words { path, problem });

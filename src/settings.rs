@@ -142,6 +142,8 @@ pub struct FetchCommand {
     pub mail: Option<MailSettings>,
     pub reply: bool,
     pub dry_run: bool,
+    /// Only mail that reached the mailbox on or after this day.
+    pub since: Option<chrono::NaiveDate>,
     pub org: String,
     pub read: ReadOptions,
     pub tolerance: Tolerance,
@@ -176,6 +178,7 @@ pub fn fetch_command(
         mail: config.mail.clone(),
         reply: args.reply,
         dry_run: args.dry_run,
+        since: args.since,
         org: config.org(),
         read: read_options(&args.read, &config.words),
         tolerance: config.tolerance(args.tolerance)?,

@@ -232,8 +232,13 @@ fn fetch_new(
         host: cmd.imap.host.clone(),
         detail: e.to_string(),
     };
+    // SINCE is the day mail reached the mailbox (RFC 3501), not its Date.
+    let query = match cmd.since {
+        Some(day) => format!("SINCE {}", day.format("%d-%b-%Y")),
+        None => "ALL".to_string(),
+    };
     let mut uids: Vec<u32> = session
-        .uid_search("ALL")
+        .uid_search(&query)
         .map_err(protocol)?
         .into_iter()
         .collect();

@@ -44,10 +44,10 @@ pub fn answer(
             continue;
         }
         // Never to a robot, nor to ourselves: answers would go round.
-        let ours = entry
-            .from
-            .as_deref()
-            .is_some_and(|a| a.eq_ignore_ascii_case(from.email.as_ref()));
+        let ours = entry.from.as_deref().is_some_and(|a| {
+            a.eq_ignore_ascii_case(from.email.as_ref())
+                || a.eq_ignore_ascii_case(&cmd.imap.username)
+        });
         if entry.automatic || ours {
             continue;
         }

@@ -230,6 +230,9 @@ fn every_workbook_is_saved_once_under_its_real_name_and_the_mailbox_is_untouched
     fill(&server);
     let before = server.flags();
     let cfg = config(&w, &plain(&server), None);
+    // Only mail that arrived from a day on: none arrived after 2099.
+    let (code, out, _) = fetch(&w, &cfg, &["--since", "2099-01-01"], &[]);
+    assert_eq!((code, out.contains("新邮件 0 封")), (0, true), "{out}");
     let (code, out, err) = fetch(&w, &cfg, &[], &[]);
     // 霍城镇's planted mistakes are errors: exit 1, as check.
     assert_eq!(code, 1, "{out}\n{err}");

@@ -236,4 +236,6 @@ fn words_that_cannot_work_are_refused() {
         config.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("“acutal”不是可用的设置项"), "{err}");
 }
