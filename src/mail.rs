@@ -460,15 +460,9 @@ pub fn transport(smtp: &SmtpSettings) -> Result<SmtpTransport, MailError> {
     let tls = || -> Result<TlsParameters, MailError> {
         let mut params = TlsParameters::builder(smtp.host.clone());
         if let Some(ca) = &smtp.ca_file {
-            // Checked as the IMAP side checks it, then each PEM block
-            // handed to lettre.
-            crate::tls::extra_roots(ca)?;
-            let text = std::fs::read_to_string(ca).map_err(|source| MailError::Read {
-                path: ca.clone(),
-                source,
-            })?;
-            for block in crate::tls::pem_blocks(&text) {
-                let cert = Certificate::from_pem(block.as_bytes()).map_err(MailError::Transport)?;
+            // Read and checked as the IMAP side reads it.
+            for der in crate::tls::extra_roots(ca)? {
+                let cert = Certificate::from_der(der.to_vec()).map_err(MailError::Transport)?;
                 params = params.add_root_certificate(cert);
             }
         }

@@ -44,21 +44,6 @@ pub fn extra_roots(ca_file: &Path) -> Result<Vec<CertificateDer<'static>>, TlsEr
     Ok(certs)
 }
 
-/// The `-----BEGIN CERTIFICATE-----` blocks of a PEM text, each whole.
-pub fn pem_blocks(text: &str) -> Vec<&str> {
-    const END: &str = "-----END CERTIFICATE-----";
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
-        let Some(end) = rest[start..].find(END) else {
-            break;
-        };
-        out.push(&rest[start..start + end + END.len()]);
-        rest = &rest[start + end + END.len()..];
-    }
-    out
-}
-
 /// A client configuration trusting the system's roots, the Mozilla roots
 /// and `ca_file`'s.
 ///

@@ -314,7 +314,7 @@ fn new_entry(
         .iter()
         .map(|w| {
             let wanted = match unit {
-                Some(u) if !names_unit(plan, u, &w.name) => {
+                Some(u) if !plan.is_named_in(u, &w.name) => {
                     format!("{} - {}", plan.units[u].name, w.name)
                 }
                 _ => w.name.clone(),
@@ -362,22 +362,6 @@ fn unit_of_sender(plan: &Plan, address: &str) -> Option<UnitId> {
                 .is_some_and(|e| e.trim().eq_ignore_ascii_case(address))
         })
         .map(|(id, _)| id)
-}
-
-/// Whether a file name already names the unit (its name or an alias).
-fn names_unit(plan: &Plan, unit: UnitId, name: &str) -> bool {
-    let u = &plan.units[unit];
-    let squeeze = |s: &str| -> String {
-        crate::model::value::fold(s)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect()
-    };
-    let name = squeeze(name);
-    std::iter::once(&u.name)
-        .chain(&u.aliases)
-        .map(|n| squeeze(n))
-        .any(|n| !n.is_empty() && name.contains(&n))
 }
 
 /// Writes the message's workbooks under their reserved names: a file

@@ -270,6 +270,17 @@ impl Plan {
         best.map(|(_, _, unit)| unit)
     }
 
+    /// Whether `text` holds the unit's name or one of its aliases, compared
+    /// as [`Plan::unit_in`] compares them.
+    pub fn is_named_in(&self, unit: UnitId, text: &str) -> bool {
+        let text = unit_key(text);
+        let u = &self.units[unit];
+        std::iter::once(&u.name)
+            .chain(&u.aliases)
+            .map(|n| unit_key(n))
+            .any(|n| !n.is_empty() && text.contains(&n))
+    }
+
     /// The indicator with this code (case-insensitive, full-width folded).
     pub fn indicator_by_code(&self, code: &str) -> Option<IndicatorId> {
         self.codes.get(&normalize_label(code)).copied()

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use rust_xlsxwriter::utility::row_col_to_cell_absolute;
 use rust_xlsxwriter::{ConditionalFormatFormula, Format, Worksheet, XlsxError};
 
 use crate::model::IndicatorId;
@@ -80,11 +81,9 @@ fn condition(rule: &Rule, l: &str, r: &str, at: &Cells, cells: &[IndicatorId]) -
     )
 }
 
+/// `$F$7`: the same cells wherever the format applies.
 fn absolute(at: &Cells, i: IndicatorId) -> String {
-    let cell = a1(at.rows[&i], u32::from(at.col));
-    // `F7` → `$F$7`: the same cells wherever the format applies.
-    let split = cell.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
-    format!("${}${}", &cell[..split], &cell[split..])
+    row_col_to_cell_absolute(at.rows[&i], at.col)
 }
 
 /// An expression in Excel's words; `None` when it needs a value the sheet

@@ -213,29 +213,25 @@ fn templates_write_the_bureaus_words_and_read_back() {
 fn words_that_cannot_work_are_refused() {
     let w = Workdir::new("words-bad");
     let (plan, config) = setup(&w, false);
-    std::fs::write(&config, "[words]\ncode = [\"编号\"]\nname = [\"编号\"]\n").unwrap();
-    let out = tally(&[
-        "check",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--inbox",
-        w.inbox().to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("同时用于 code 和 name"));
-    std::fs::write(&config, "[words]\nacutal = [\"数量\"]\n").unwrap();
-    let out = tally(&[
-        "check",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--inbox",
-        w.inbox().to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    // (exit code, stderr) of check with these settings.
+    let refused = |settings: &str| {
+        std::fs::write(&config, settings).unwrap();
+        let out = tally(&[
+            "check",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--inbox",
+            w.inbox().to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), err)
+    };
+    let (code, err) = refused("[words]\ncode = [\"编号\"]\nname = [\"编号\"]\n");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("同时用于 code 和 name"), "{err}");
+    let (code, err) = refused("[words]\nacutal = [\"数量\"]\n");
+    assert_eq!(code, Some(2));
     assert!(err.contains("“acutal”不是可用的设置项"), "{err}");
 }
