@@ -196,7 +196,10 @@ fn read_number_text(raw: &str) -> Reading {
 
 /// Whether a unit of measure is a percentage.
 pub fn is_percent_unit(uom: &str) -> bool {
-    matches!(fold(uom).trim(), "%" | "百分比" | "百分点")
+    // As `fold(uom).trim()` would compare, without a new string: asked
+    // for every value read.
+    let t = uom.trim_matches(|c: char| c.is_whitespace() || c == '\u{200B}');
+    matches!(t, "%" | "％" | "百分比" | "百分点")
 }
 
 /// A number for an indicator measured in `%`, held as a fraction:
@@ -383,6 +386,12 @@ mod tests {
         assert_eq!(as_fraction(0.7, false), 0.7);
         assert!(is_percent_unit("％"));
         assert!(!is_percent_unit("万元"));
+        // Spaced as people type them, half- or full-width.
+        for uom in [" % ", "\u{3000}百分比", "百分点\u{200B}", "\u{a0}％"] {
+            assert!(is_percent_unit(uom), "{uom:?}");
+        }
+        assert!(!is_percent_unit("%%"));
+        assert!(!is_percent_unit("百分"));
     }
 
     #[test]

@@ -294,16 +294,41 @@ struct Table<'g> {
     cols: HashMap<&'static str, u32>,
 }
 
+/// Where a cell is; its A1 name is made only for a problem to report (a
+/// large plan has hundreds of thousands of cells and few problems).
+#[derive(Clone, Copy)]
+struct Spot {
+    row: u32,
+    col: u32,
+}
+
+impl Spot {
+    fn a1(self) -> String {
+        a1(self.row, self.col)
+    }
+}
+
 impl Table<'_> {
-    fn cell(&self, row: u32, key: &str) -> Option<(&CellValue, String)> {
+    fn cell(&self, row: u32, key: &str) -> Option<(&CellValue, Spot)> {
         let col = *self.cols.get(key)?;
-        Some((self.grid.get(row, col), a1(row, col)))
+        Some((self.grid.get(row, col), Spot { row, col }))
+    }
+
+    /// The A1 name of column `key`'s cell in `row`.
+    fn at(&self, row: u32, key: &str) -> Option<String> {
+        self.cols.get(key).map(|&col| a1(row, col))
     }
 
     fn text(&self, row: u32, key: &str) -> String {
-        self.cell(row, key)
-            .map(|(v, _)| fold(&v.display()).trim().to_string())
-            .unwrap_or_default()
+        let Some((v, _)) = self.cell(row, key) else {
+            return String::new();
+        };
+        let folded = fold(&v.display());
+        match folded.trim() {
+            // Most cells have nothing to trim: keep the string made.
+            t if t.len() == folded.len() => folded,
+            t => t.to_string(),
+        }
     }
 
     /// Data rows: every non-empty row below the header.
@@ -480,7 +505,7 @@ fn read_rules(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Rule> 
     let mut seen: HashMap<String, String> = HashMap::default();
     for r in t.rows() {
         let id = t.text(r, "id");
-        let id_cell = t.cell(r, "id").map(|(_, c)| c);
+        let id_cell = t.at(r, "id");
         if id.is_empty() {
             problems.at(sheet, id_cell, "规则编号为空；请给每条规则一个编号".into());
             continue;
@@ -512,7 +537,7 @@ fn severity_and_tolerance(
     if severity == Severity::Info {
         problems.at(
             sheet,
-            t.cell(r, "severity").map(|(_, c)| c),
+            t.at(r, "severity"),
             format!("规则 {id} 的级别只能是“错误”或“警告”"),
         );
     }
@@ -520,7 +545,7 @@ fn severity_and_tolerance(
     if tolerance < 0.0 {
         problems.at(
             sheet,
-            t.cell(r, "tolerance").map(|(_, c)| c),
+            t.at(r, "tolerance"),
             format!("规则 {id} 的容差不能为负数"),
         );
     }
@@ -549,7 +574,7 @@ fn read_rule(
                 };
                 problems.at(
                     sheet,
-                    t.cell(r, key).map(|(_, c)| c),
+                    t.at(r, key),
                     format!("规则 {id} 的{label}{shown}：{e}"),
                 );
                 None
@@ -562,7 +587,7 @@ fn read_rule(
     if operator.is_none() {
         problems.at(
             sheet,
-            t.cell(r, "operator").map(|(_, c)| c),
+            t.at(r, "operator"),
             format!("规则 {id} 的运算符“{operator_text}”无法识别；可填写 <= < >= > == != ≤ ≥ ≠ ="),
         );
     }
@@ -577,7 +602,7 @@ fn read_rule(
             };
             problems.at(
                 sheet,
-                t.cell(r, "scope").map(|(_, c)| c),
+                t.at(r, "scope"),
                 format!(
                     "规则 {id} 的范围{what}；可填写 全部、乡镇、部门、全县，或用“、”分隔的单位名称"
                 ),
@@ -603,7 +628,7 @@ fn read_rule(
     if rule.needs().is_empty() {
         problems.at(
             sheet,
-            t.cell(r, "left").map(|(_, c)| c),
+            t.at(r, "left"),
             format!(
                 "规则 {} 的两边都没有指标代码，对任何单位都一样；请至少写一个指标代码",
                 rule.id
@@ -623,7 +648,7 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<P
     let mut seen: HashMap<String, String> = HashMap::default();
     for r in t.rows() {
         let name = t.text(r, "name");
-        let cell = t.cell(r, "name").map(|(_, c)| c);
+        let cell = t.at(r, "name");
         if name.is_empty() {
             problems.at(
                 sheet,
@@ -645,7 +670,7 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<P
         let Some(unit) = plan.unit_named(&unit_text) else {
             problems.at(
                 sheet,
-                t.cell(r, "unit").map(|(_, c)| c),
+                t.at(r, "unit"),
                 format!(
                     "项目“{name}”的责任单位“{unit_text}”不在“单位”表中；请填写“单位”表中的单位名称"
                 ),
@@ -658,7 +683,7 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<P
             None => {
                 problems.at(
                     sheet,
-                    t.cell(r, "kind").map(|(_, c)| c),
+                    t.at(r, "kind"),
                     format!("项目类型“{kind_text}”无法识别；请填写“新建”“续建”或“前期”"),
                 );
                 continue;
@@ -672,7 +697,7 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<P
                 _ => {
                     problems.at(
                         sheet,
-                        Some(cell),
+                        Some(cell.a1()),
                         format!(
                             "{label}“{}”不是有效金额；请填写不小于 0 的数字（万元）或留空",
                             v.display()
@@ -689,7 +714,7 @@ fn read_projects(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> IdVec<P
             if d.is_none() && !v.is_blank() {
                 problems.at(
                     sheet,
-                    Some(cell),
+                    Some(cell.a1()),
                     format!("计划开工日期“{}”无法识别；请写成 2022-03-31", v.display()),
                 );
             }
@@ -713,7 +738,7 @@ fn read_units(t: &Table<'_>, problems: &mut Problems) -> IdVec<UnitId, Unit> {
     let mut seen: HashMap<String, (String, String)> = HashMap::default();
     for r in t.rows() {
         let name = t.text(r, "name");
-        let cell = t.cell(r, "name").map(|(_, c)| c);
+        let cell = t.at(r, "name");
         if name.is_empty() {
             problems.at(
                 sheet,
@@ -756,7 +781,7 @@ fn read_units(t: &Table<'_>, problems: &mut Problems) -> IdVec<UnitId, Unit> {
             other => {
                 problems.at(
                     sheet,
-                    t.cell(r, "kind").map(|(_, c)| c),
+                    t.at(r, "kind"),
                     format!("类型“{other}”无法识别；请填写“乡镇”或“部门”"),
                 );
                 UnitKind::Township
@@ -770,7 +795,7 @@ fn read_units(t: &Table<'_>, problems: &mut Problems) -> IdVec<UnitId, Unit> {
         {
             problems.at(
                 sheet,
-                t.cell(r, "email").map(|(_, c)| c),
+                t.at(r, "email"),
                 format!("邮箱“{e}”不是有效的邮件地址；请只填写一个地址，如 name@example.org"),
             );
         }
@@ -805,7 +830,7 @@ fn choose<T: Coded>(
             .collect();
         problems.at(
             &t.grid.name,
-            t.cell(r, key).map(|(_, c)| c),
+            t.at(r, key),
             format!("{label}“{text}”无法识别；可填写 {}", allowed.join("、")),
         );
         default
@@ -827,7 +852,7 @@ fn optional_number(
         _ => {
             problems.at(
                 &t.grid.name,
-                Some(cell),
+                Some(cell.a1()),
                 format!("{label}“{}”不是数字；请填写数字或留空", v.display()),
             );
             None
@@ -851,7 +876,7 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
     let mut names: HashMap<String, (String, String)> = HashMap::default();
     for r in t.rows() {
         let code = t.text(r, "code");
-        let code_cell = t.cell(r, "code").map(|(_, c)| c);
+        let code_cell = t.at(r, "code");
         if code.is_empty() {
             problems.at(
                 sheet,
@@ -878,7 +903,7 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
         }
         let indicator = read_indicator(t, r, code, problems);
         // Rows without a code are found by name: names must differ too.
-        let name_cell = t.cell(r, "name").map(|(_, c)| c).unwrap_or_default();
+        let name_cell = t.at(r, "name").unwrap_or_default();
         let key = normalize_label(&indicator.name);
         if !key.is_empty()
             && let Some((first, at)) =
@@ -926,7 +951,7 @@ fn read_indicator(t: &Table<'_>, r: u32, code: String, problems: &mut Problems) 
     let min = optional_number(t, r, problems, "min", "最小值");
     let max = optional_number(t, r, problems, "max", "最大值");
     let weight = optional_number(t, r, problems, "weight", "权重");
-    let cell_of = |key: &str| t.cell(r, key).map(|(_, c)| c);
+    let cell_of = |key: &str| t.at(r, key);
     if weight.is_some_and(|w| w < 0.0) {
         problems.at(
             &t.grid.name,
@@ -968,7 +993,7 @@ fn read_indicator(t: &Table<'_>, r: u32, code: String, problems: &mut Problems) 
     if indicator.name.is_empty() {
         problems.at(
             &t.grid.name,
-            t.cell(r, "name").map(|(_, c)| c),
+            t.at(r, "name"),
             "指标名称为空；请填写指标名称".into(),
         );
     }
@@ -1038,13 +1063,13 @@ fn target_values(
             Reading::Number { value, .. } => value,
             Reading::Missing if !required => return None,
             Reading::Missing => {
-                problems.at(sheet, Some(cell), format!("{label}为空；请填写数字"));
+                problems.at(sheet, Some(cell.a1()), format!("{label}为空；请填写数字"));
                 return None;
             }
             _ => {
                 problems.at(
                     sheet,
-                    Some(cell),
+                    Some(cell.a1()),
                     format!("{label}“{}”不是数字；请填写数字", v.display()),
                 );
                 return None;
@@ -1054,7 +1079,7 @@ fn target_values(
         if value < 0.0 {
             problems.at(
                 sheet,
-                Some(cell),
+                Some(cell.a1()),
                 format!("{label}不能是负数；请填写不小于 0 的数字"),
             );
         }
@@ -1072,10 +1097,10 @@ fn target_values(
 fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Target> {
     let sheet = &t.grid.name;
     let mut targets: Vec<Target> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     for r in t.rows() {
         let unit_text = t.text(r, "unit");
-        let unit_cell = t.cell(r, "unit").map(|(_, c)| c);
+        let unit_cell = || t.at(r, "unit");
         let unit = if unit_text == super::COUNTY {
             None
         } else if let Some(u) = plan.unit_named(&unit_text) {
@@ -1083,7 +1108,7 @@ fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Targ
         } else {
             problems.at(
                 sheet,
-                unit_cell,
+                unit_cell(),
                 format!("单位“{unit_text}”不在“单位”表中；请先在“单位”表中添加它，或改为已有的单位名称或“全县”"),
             );
             continue;
@@ -1092,7 +1117,7 @@ fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Targ
         let Some(ind) = plan.indicator_by_code(&code) else {
             problems.at(
                 sheet,
-                t.cell(r, "code").map(|(_, c)| c),
+                t.at(r, "code"),
                 format!("指标代码“{code}”不在“指标”表中；请改为已定义的指标代码"),
             );
             continue;
@@ -1104,7 +1129,7 @@ fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Targ
             if d.is_none() && !v.is_blank() {
                 problems.at(
                     sheet,
-                    Some(cell),
+                    Some(cell.a1()),
                     format!("截止日期“{}”无法识别；请写成 2022-03-31", v.display()),
                 );
             }
@@ -1113,14 +1138,14 @@ fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Targ
         if indicator.profile == Profile::Deadline && deadline.is_none() {
             problems.at(
                 sheet,
-                unit_cell.clone(),
+                unit_cell(),
                 format!("指标“{code}”按截止日期考核，但这一行没有截止日期；请填写“截止日期”"),
             );
         }
         if !seen.insert((unit, ind)) {
             problems.at(
                 sheet,
-                unit_cell,
+                unit_cell(),
                 format!("“{unit_text}”的“{code}”目标重复；每个单位每个指标只能有一行"),
             );
             continue;

@@ -820,7 +820,6 @@ impl RowChecker<'_> {
     /// or the issue saying why there is none.
     fn parse_value(&mut self, row: &Row, ind: IndicatorId, required: bool) -> Option<f64> {
         let i = &self.plan.indicators[ind];
-        let cell = self.table.actual_cell(row.row);
         let (code, message) = match read_number(&row.actual) {
             Reading::Missing if !required => return None,
             Reading::Missing => (
@@ -833,8 +832,10 @@ impl RowChecker<'_> {
             Reading::NotANumber(text) => (
                 IssueCode::NotANumber,
                 format!(
-                    "“{text}”不是数字；请在 {cell} 填写“{}”的本年累计完成数（{}），只填数字",
-                    i.name, i.uom
+                    "“{text}”不是数字；请在 {} 填写“{}”的本年累计完成数（{}），只填数字",
+                    self.table.actual_cell(row.row),
+                    i.name,
+                    i.uom
                 ),
             ),
             Reading::FormulaError(e) => (
@@ -858,6 +859,7 @@ impl RowChecker<'_> {
                         "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致；请换算为{}后只填数字",
                         i.name, i.uom, i.uom
                     );
+                    let cell = self.table.actual_cell(row.row);
                     self.issue(
                         row.row,
                         Some(cell),
@@ -873,6 +875,7 @@ impl RowChecker<'_> {
                 });
             }
         };
+        let cell = self.table.actual_cell(row.row);
         self.issue(row.row, Some(cell), Some(ind), code, message);
         None
     }
@@ -886,14 +889,17 @@ impl RowChecker<'_> {
         value: f64,
         target: Option<f64>,
     ) -> bool {
+        // Names and numbers for people are made only for an issue: most
+        // values have none.
         let i = &self.plan.indicators[ind];
-        let cell = self.table.actual_cell(row.row);
-        let shown = show(i, value);
+        let shown = || show(i, value);
         if value < 0.0 {
             let message = format!(
-                "“{}”的本年累计为负数（{shown}）；累计完成数不能小于 0，请改正",
-                i.name
+                "“{}”的本年累计为负数（{}）；累计完成数不能小于 0，请改正",
+                i.name,
+                shown()
             );
+            let cell = self.table.actual_cell(row.row);
             self.issue(
                 row.row,
                 Some(cell),
@@ -906,14 +912,16 @@ impl RowChecker<'_> {
         if i.min.is_some_and(|m| value < m) || i.max.is_some_and(|m| value > m) {
             let bound = |b: Option<f64>| b.map(|b| show(i, b)).unwrap_or_default();
             let message = format!(
-                "“{}”的本年累计 {shown} 超出合理范围（{}–{}）；请核实数值和计量单位",
+                "“{}”的本年累计 {} 超出合理范围（{}–{}）；请核实数值和计量单位",
                 i.name,
+                shown(),
                 bound(i.min),
                 bound(i.max)
             );
+            let cell = self.table.actual_cell(row.row);
             self.issue(
                 row.row,
-                Some(cell.clone()),
+                Some(cell),
                 Some(ind),
                 IssueCode::OutOfRange,
                 message,
@@ -931,10 +939,12 @@ impl RowChecker<'_> {
                 "请核实数值是否填错（如多填了一位或填成了其他指标的数）"
             };
             let message = format!(
-                "“{}”的本年累计 {shown} 超过年度目标 {} 的 150%；{check}",
+                "“{}”的本年累计 {} 超过年度目标 {} 的 150%；{check}",
                 i.name,
+                shown(),
                 show(i, t)
             );
+            let cell = self.table.actual_cell(row.row);
             self.issue(
                 row.row,
                 Some(cell),
