@@ -70,6 +70,12 @@ pub struct Sheet<'a> {
     formats: Vec<(Option<Color>, &'static str, Format)>,
     /// The row being written and the lines its tallest wrapped cell needs.
     tallest: Option<(u32, u32)>,
+    /// Streamed row by row (see [`Sheet::new`]).
+    long: bool,
+    /// The last row written through this sheet, and the last given a
+    /// height of its own.
+    last_row: u32,
+    sized_row: Option<u32>,
 }
 
 impl<'a> Sheet<'a> {
@@ -113,6 +119,9 @@ impl<'a> Sheet<'a> {
             header,
             formats: Vec::new(),
             tallest: None,
+            long,
+            last_row: 0,
+            sized_row: None,
         })
     }
 
@@ -147,7 +156,9 @@ impl<'a> Sheet<'a> {
                 .write_string_with_format(row, c, *name, &self.header)?;
             self.widen(c, text_width(name).min(16.0) + 2.0);
         }
+        self.saw(row);
         self.ws.set_row_height(row, 30)?;
+        self.sized_row = Some(row);
         Ok(())
     }
 
@@ -169,6 +180,7 @@ impl<'a> Sheet<'a> {
     ///
     /// [`XlsxError`] from the writer.
     pub fn text(&mut self, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+        self.saw(row);
         self.ws.write_string_with_format(row, col, s, &self.text)?;
         self.widen(col, text_width(s) + 3.0);
         Ok(())
@@ -181,6 +193,7 @@ impl<'a> Sheet<'a> {
     ///
     /// [`XlsxError`] from the writer.
     pub fn wrapped(&mut self, row: u32, col: u16, s: &str, width: f64) -> Result<(), XlsxError> {
+        self.saw(row);
         let f = cached(&mut self.formats, &self.cell, None, "@wrap");
         self.ws.write_string_with_format(row, col, s, f)?;
         self.widen(col, width);
@@ -192,6 +205,7 @@ impl<'a> Sheet<'a> {
         self.tallest = Some((row, lines));
         if lines > 1 {
             self.ws.set_row_height(row, text::row_height(lines))?;
+            self.sized_row = Some(row);
         }
         Ok(())
     }
@@ -202,6 +216,7 @@ impl<'a> Sheet<'a> {
     ///
     /// [`XlsxError`] from the writer.
     pub fn filled(&mut self, row: u32, col: u16, s: &str, fill: Color) -> Result<(), XlsxError> {
+        self.saw(row);
         let f = cached(&mut self.formats, &self.cell, Some(fill), "");
         self.ws.write_string_with_format(row, col, s, f)?;
         self.widen(col, text_width(s) + 2.0);
@@ -236,6 +251,7 @@ impl<'a> Sheet<'a> {
         num_format: &'static str,
         fill: Option<Color>,
     ) -> Result<(), XlsxError> {
+        self.saw(row);
         let f = cached(&mut self.formats, &self.cell, fill, num_format);
         match v {
             Some(v) => {
@@ -258,7 +274,18 @@ impl<'a> Sheet<'a> {
         for (c, w) in self.widths.iter().enumerate() {
             self.ws.set_column_width(c as u16, *w)?;
         }
+        // rust_xlsxwriter 0.102 writes a streamed sheet's last row twice
+        // when that row has a height of its own (its last flush repeats the
+        // row's options), and Excel repairs a workbook with a repeated row.
+        // An empty cell below makes that row an ordinary, flushed one.
+        if self.long && self.sized_row == Some(self.last_row) {
+            self.ws.write_blank(self.last_row + 1, 0, &Format::new())?;
+        }
         Ok(())
+    }
+
+    fn saw(&mut self, row: u32) {
+        self.last_row = self.last_row.max(row);
     }
 }
 

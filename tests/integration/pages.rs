@@ -352,3 +352,47 @@ fn the_command_line_speaks_chinese_and_takes_chinese_periods() {
     );
     assert!(w.path("store/periods/2022-Q1.json").is_file());
 }
+
+/// Excel repairs (and warns about) a workbook whose sheet repeats a row
+/// or lists rows out of order; the streamed sheets once repeated their
+/// last row when it was taller than the rest.
+#[test]
+fn every_sheet_lists_each_row_once_in_order() {
+    let w = Workdir::new("pages_rows_once");
+    let out = w.path("out");
+    assert_eq!(run_samples(&out).status.code(), Some(0));
+    let row = regex::Regex::new(r#"<row r="(\d+)""#).unwrap();
+    let mut books = vec![out.join("consolidated.xlsx")];
+    books.extend(
+        std::fs::read_dir(out.join("feedback"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    let mut sheets = 0;
+    for book in &books {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(book).unwrap()).unwrap();
+        for k in 0..zip.len() {
+            let mut part = zip.by_index(k).unwrap();
+            if !part
+                .name()
+                .is_ok_and(|n| n.starts_with("xl/worksheets/sheet"))
+            {
+                continue;
+            }
+            let name = part.name().unwrap().to_string();
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut part, &mut xml).unwrap();
+            let rows: Vec<u32> = row
+                .captures_iter(&xml)
+                .map(|c| c[1].parse().unwrap())
+                .collect();
+            assert!(
+                rows.windows(2).all(|p| p[0] < p[1]),
+                "{} {name}: rows {rows:?}",
+                book.display()
+            );
+            sheets += 1;
+        }
+    }
+    assert!(sheets >= 8 + 2 * 13, "{sheets} sheets read");
+}
