@@ -23,7 +23,7 @@ mod book;
 use std::path::Path;
 use std::process::Command;
 
-use book::{C, Sheet, n, on_schedule, project_table, t, template, write_xlsx};
+use book::{C, Sheet, n, on_schedule, project_table, rules_sheet, t, template, write_xlsx};
 
 const TOWNSHIPS: [&str; 8] = [
     "清泉镇",
@@ -659,19 +659,7 @@ fn write_plan(path: &Path) {
             by.map_or(C::E, |(m, d)| C::D(2022, m, d)),
         ]);
     }
-    let mut rules = Sheet::new("规则").texts(&[
-        "规则编号",
-        "规则说明",
-        "左边",
-        "运算符",
-        "右边",
-        "级别",
-        "范围",
-        "容差",
-    ]);
-    for r in RULES {
-        rules = rules.texts(&r);
-    }
+    let rules = rules_sheet(&RULES);
     write_xlsx(path, &[units, inds, tg, pj, rules]);
 }
 

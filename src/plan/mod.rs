@@ -70,6 +70,27 @@ impl Indicator {
     }
 }
 
+#[cfg(test)]
+impl Indicator {
+    /// A plain indicator for unit tests: summed, 万元, higher is better,
+    /// weight 1, named `<code>名称`.
+    pub(crate) fn example(code: &str) -> Indicator {
+        Indicator {
+            code: code.into(),
+            name: format!("{code}名称"),
+            uom: "万元".into(),
+            category: None,
+            aggregation: Aggregation::Sum,
+            ratio_of: None,
+            direction: Direction::Higher,
+            profile: Profile::Linear,
+            min: None,
+            max: None,
+            weight: 1.0,
+        }
+    }
+}
+
 /// An annual target of a unit (or of the county, `unit == None`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
@@ -352,17 +373,8 @@ mod tests {
 
     fn indicator(code: &str, aggregation: Aggregation) -> Indicator {
         Indicator {
-            code: code.into(),
-            name: format!("{code}名称"),
-            uom: "万元".into(),
-            category: None,
             aggregation,
-            ratio_of: None,
-            direction: Direction::Higher,
-            profile: Profile::Linear,
-            min: None,
-            max: None,
-            weight: 1.0,
+            ..Indicator::example(code)
         }
     }
 

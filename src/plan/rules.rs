@@ -702,23 +702,11 @@ pub fn parse_scope(text: &str, plan: &Plan) -> Result<Scope, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Aggregation, Direction, Id, IdVec, Profile};
+    use crate::model::{Id, IdVec};
     use crate::plan::{Indicator, Unit};
 
     fn plan() -> Plan {
-        let ind = |code: &str| Indicator {
-            code: code.into(),
-            name: format!("{code}名称"),
-            uom: "万元".into(),
-            category: None,
-            aggregation: Aggregation::Sum,
-            ratio_of: None,
-            direction: Direction::Higher,
-            profile: Profile::Linear,
-            min: None,
-            max: None,
-            weight: 1.0,
-        };
+        let ind = Indicator::example;
         let unit = |name: &str, kind| Unit {
             name: name.into(),
             aliases: vec![],

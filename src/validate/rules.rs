@@ -342,24 +342,12 @@ pub fn message(plan: &Plan, v: &Violation) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Aggregation, Direction, IdVec, Profile, Severity, UnitKind};
+    use crate::model::{IdVec, Severity, UnitKind};
     use crate::plan::rules::{Operator, Side, parse_expr};
     use crate::plan::{Indicator, Unit};
 
     fn plan(left: &str, op: &str, right: &str) -> Plan {
-        let ind = |code: &str| Indicator {
-            code: code.into(),
-            name: code.into(),
-            uom: "万元".into(),
-            category: None,
-            aggregation: Aggregation::Sum,
-            ratio_of: None,
-            direction: Direction::Higher,
-            profile: Profile::Linear,
-            min: None,
-            max: None,
-            weight: 1.0,
-        };
+        let ind = Indicator::example;
         let unit = Unit {
             name: "清泉镇".into(),
             aliases: vec![],

@@ -69,6 +69,22 @@ impl Sheet {
     }
 }
 
+/// A plan's `规则` sheet with these rows (id, description, left, operator,
+/// right, severity, scope, tolerance).
+pub fn rules_sheet(rows: &[[&str; 8]]) -> Sheet {
+    let header = Sheet::new("规则").texts(&[
+        "规则编号",
+        "规则说明",
+        "左边",
+        "运算符",
+        "右边",
+        "级别",
+        "范围",
+        "容差",
+    ]);
+    rows.iter().fold(header, |sheet, r| sheet.texts(r))
+}
+
 /// The usual submission layout: a merged title, `填报单位：` in A2 and
 /// `填报日期：` in E2, the header
 /// `指标代码 | 指标名称 | 计量单位 | 年度目标 | 本年累计 | 备注` in row 3,

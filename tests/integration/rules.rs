@@ -8,27 +8,14 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::book::{Sheet, n, t, write_xlsx};
+use crate::book::{n, rules_sheet, t, write_xlsx};
 use crate::common::{Workdir, issues_with, line, qingquan_clean, small_plan, standard, tally};
 
 /// The small plan with a `规则` sheet of these rows (id, description,
 /// left, operator, right, severity, scope, tolerance).
 fn plan_with(w: &Workdir, rules: &[[&str; 8]]) -> std::path::PathBuf {
-    let mut sheet = Sheet::new("规则").texts(&[
-        "规则编号",
-        "规则说明",
-        "左边",
-        "运算符",
-        "右边",
-        "级别",
-        "范围",
-        "容差",
-    ]);
-    for r in rules {
-        sheet = sheet.texts(r);
-    }
     let mut sheets = small_plan();
-    sheets.push(sheet);
+    sheets.push(rules_sheet(rules));
     let p = w.path("plan.xlsx");
     write_xlsx(&p, &sheets);
     p
