@@ -209,8 +209,8 @@ fn indicator_sheet(
 ) -> Result<(), XlsxError> {
     let mut s = Sheet::new(wb, "反馈", title, false)?;
     let big = Format::new().set_bold().set_font_size(16);
-    s.ws.write_string_with_format(0, 0, title, &big)?;
-    s.ws.set_row_height(0, 24)?;
+    s.ws()?.write_string_with_format(0, 0, title, &big)?;
+    s.ws()?.set_row_height(0, 24)?;
     // The sentences span the table's width, wrapped, each row as tall as
     // its text; the first (what to do) in bold.
     let first = Format::new()
@@ -221,9 +221,9 @@ fn indicator_sheet(
     for (k, line) in lines.iter().enumerate() {
         let row = 1 + k as u32;
         let f = if k == 0 { &first } else { &rest };
-        s.ws.merge_range(row, 0, row, 11, line, f)?;
+        s.ws()?.merge_range(row, 0, row, 11, line, f)?;
         let lines = text::wrapped_lines(line, 140.0);
-        s.ws.set_row_height(row, text::row_height(lines))?;
+        s.ws()?.set_row_height(row, text::row_height(lines))?;
     }
     let head = 2 + lines.len() as u32;
     s.header_row(
@@ -286,23 +286,17 @@ fn mark(
     s: &mut Sheet<'_>,
     row: u32,
     actual: Option<f64>,
-    fmt: &str,
+    fmt: &'static str,
     issues: &[&Issue],
     org: &str,
 ) -> Result<(), XlsxError> {
     let errors = issues.iter().any(|i| i.severity == Severity::Error);
-    let fill = Format::new()
-        .set_background_color(if errors { PROBLEM_FILL } else { NOTICE_FILL })
-        .set_border(FormatBorder::Thin);
+    let fill = if errors { PROBLEM_FILL } else { NOTICE_FILL };
     match actual {
-        Some(v) => {
-            s.ws.write_number_with_format(row, 4, v, &fill.set_num_format(fmt))?
-        }
-        None => {
-            s.ws.write_string_with_format(row, 4, "未采用", &fill.set_align(FormatAlign::Center))?
-        }
+        Some(v) => s.number_filled(row, 4, Some(v), fmt, Some(fill))?,
+        None => s.filled(row, 4, "未采用", fill)?,
     };
-    s.ws.insert_note(row, 4, &note_of(issues, org))?;
+    s.ws()?.insert_note(row, 4, &note_of(issues, org))?;
     Ok(())
 }
 
@@ -432,8 +426,9 @@ fn project_sheet(
             .collect();
         s.text(row, 11, &cells_of(&issues))?;
         if !issues.is_empty() {
-            s.ws.write_string_with_format(row, 0, &p.name, &problem)?;
-            s.ws.insert_note(row, 0, &note_of(&issues, org))?;
+            s.ws()?
+                .write_string_with_format(row, 0, &p.name, &problem)?;
+            s.ws()?.insert_note(row, 0, &note_of(&issues, org))?;
         }
     }
     s.finish()

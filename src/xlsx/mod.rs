@@ -56,18 +56,31 @@ pub fn print_a4_landscape(ws: &mut Worksheet) {
 }
 
 /// A worksheet being written, remembering column widths as cells go in.
+///
+/// Cells go in bare and get their format in runs: rust_xlsxwriter hashes
+/// the whole [`Format`] (font, borders, fill, number format) for every cell
+/// written with one, which was a sixth of `tally run`'s time (issue 15).
+/// A column's cells in one format, one below the other, get it in a single
+/// `set_range_format` call, so one hash per run. A streamed sheet's row is
+/// written out as soon as a later row begins, so there the runs are the
+/// cells of one row, side by side.
 pub struct Sheet<'a> {
-    pub ws: &'a mut Worksheet,
+    ws: &'a mut Worksheet,
     widths: Vec<f64>,
     /// The plain bordered cell format, for callers that derive their own.
     pub cell: Format,
-    /// Text: as `cell`, indented, so that it never runs into a number in
-    /// the column before it.
-    text: Format,
     pub header: Format,
-    /// The cell formats made so far, by fill and number format: a handful
-    /// per sheet, so a short list beats hashing a key for every cell.
-    formats: Vec<(Option<Color>, &'static str, Format)>,
+    /// The formats cells get: the text format first, then those made so
+    /// far by fill and number format (a handful per sheet, so a short list
+    /// beats hashing a key for every cell).
+    styles: Vec<Format>,
+    kinds: Vec<(Option<Color>, &'static str)>,
+    /// The run of cells of each column still waiting for its format.
+    open: Vec<Option<Run>>,
+    /// Rows and columns spanned by the cells written with a value: the
+    /// writer sizes the sheet by those, so a blank cell outside them is
+    /// written with its format at once, not left to a run.
+    spanned: Option<Area>,
     /// The row being written and the lines its tallest wrapped cell needs.
     tallest: Option<(u32, u32)>,
     /// Streamed row by row (see [`Sheet::new`]).
@@ -77,6 +90,44 @@ pub struct Sheet<'a> {
     last_row: u32,
     sized_row: Option<u32>,
 }
+
+/// Cells `first..=last` of a column, all to be given `styles[style]`.
+#[derive(Clone, Copy, PartialEq)]
+struct Run {
+    first: u32,
+    last: u32,
+    style: usize,
+}
+
+/// Rows `rows.0..=rows.1` by columns `cols.0..=cols.1`.
+#[derive(Clone, Copy)]
+struct Area {
+    rows: (u32, u32),
+    cols: (u16, u16),
+}
+
+impl Area {
+    fn at(row: u32, col: u16) -> Area {
+        Area {
+            rows: (row, row),
+            cols: (col, col),
+        }
+    }
+
+    fn grown(self, row: u32, col: u16) -> Area {
+        Area {
+            rows: (self.rows.0.min(row), self.rows.1.max(row)),
+            cols: (self.cols.0.min(col), self.cols.1.max(col)),
+        }
+    }
+
+    fn holds(&self, row: u32, col: u16) -> bool {
+        (self.rows.0..=self.rows.1).contains(&row) && (self.cols.0..=self.cols.1).contains(&col)
+    }
+}
+
+/// The text format's place in [`Sheet::styles`].
+const TEXT: usize = 0;
 
 impl<'a> Sheet<'a> {
     /// A sheet; a `long` one (one row per task or issue, possibly hundreds
@@ -114,10 +165,12 @@ impl<'a> Sheet<'a> {
         Ok(Sheet {
             ws,
             widths: Vec::new(),
-            text: cell.clone().set_align(FormatAlign::Left).set_indent(1),
+            styles: vec![cell.clone().set_align(FormatAlign::Left).set_indent(1)],
+            kinds: vec![(None, "@text")],
             cell,
             header,
-            formats: Vec::new(),
+            open: Vec::new(),
+            spanned: None,
             tallest: None,
             long,
             last_row: 0,
@@ -150,10 +203,12 @@ impl<'a> Sheet<'a> {
     ///
     /// [`XlsxError`] from the writer.
     pub fn header_cells(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
+        self.apply_all()?;
         for (c, name) in names.iter().enumerate() {
             let c = c as u16;
             self.ws
                 .write_string_with_format(row, c, *name, &self.header)?;
+            self.spans(row, c);
             self.widen(c, text_width(name).min(16.0) + 2.0);
         }
         self.saw(row);
@@ -174,14 +229,25 @@ impl<'a> Sheet<'a> {
         Ok(())
     }
 
+    /// The worksheet itself, for what the sheet has no method for (titles,
+    /// merged ranges, notes, charts). Formats still owed to cells written
+    /// so far are given first, so a cell written here keeps its own.
+    ///
+    /// # Errors
+    ///
+    /// [`XlsxError`] from the writer.
+    pub fn ws(&mut self) -> Result<&mut Worksheet, XlsxError> {
+        self.apply_all()?;
+        Ok(self.ws)
+    }
+
     /// A text cell; the column grows to fit it.
     ///
     /// # Errors
     ///
     /// [`XlsxError`] from the writer.
     pub fn text(&mut self, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
-        self.saw(row);
-        self.ws.write_string_with_format(row, col, s, &self.text)?;
+        self.string(row, col, s, TEXT)?;
         self.widen(col, text_width(s) + 3.0);
         Ok(())
     }
@@ -193,9 +259,8 @@ impl<'a> Sheet<'a> {
     ///
     /// [`XlsxError`] from the writer.
     pub fn wrapped(&mut self, row: u32, col: u16, s: &str, width: f64) -> Result<(), XlsxError> {
-        self.saw(row);
-        let f = cached(&mut self.formats, &self.cell, None, "@wrap");
-        self.ws.write_string_with_format(row, col, s, f)?;
+        let style = self.style(None, "@wrap");
+        self.string(row, col, s, style)?;
         self.widen(col, width);
         let lines = text::wrapped_lines(s, width);
         let lines = match self.tallest {
@@ -216,9 +281,8 @@ impl<'a> Sheet<'a> {
     ///
     /// [`XlsxError`] from the writer.
     pub fn filled(&mut self, row: u32, col: u16, s: &str, fill: Color) -> Result<(), XlsxError> {
-        self.saw(row);
-        let f = cached(&mut self.formats, &self.cell, Some(fill), "");
-        self.ws.write_string_with_format(row, col, s, f)?;
+        let style = self.style(Some(fill), "");
+        self.string(row, col, s, style)?;
         self.widen(col, text_width(s) + 2.0);
         Ok(())
     }
@@ -251,16 +315,15 @@ impl<'a> Sheet<'a> {
         num_format: &'static str,
         fill: Option<Color>,
     ) -> Result<(), XlsxError> {
-        self.saw(row);
-        let f = cached(&mut self.formats, &self.cell, fill, num_format);
+        let style = self.style(fill, num_format);
         match v {
             Some(v) => {
-                self.ws.write_number_with_format(row, col, v, f)?;
+                self.place(row, col, style)?;
+                self.ws.write_number(row, col, v)?;
+                self.spans(row, col);
                 self.widen(col, 12.0);
             }
-            None => {
-                self.ws.write_blank(row, col, f)?;
-            }
+            None => self.blank(row, col, style)?,
         }
         Ok(())
     }
@@ -270,7 +333,8 @@ impl<'a> Sheet<'a> {
     /// # Errors
     ///
     /// [`XlsxError`] from the writer.
-    pub fn finish(self) -> Result<(), XlsxError> {
+    pub fn finish(mut self) -> Result<(), XlsxError> {
+        self.apply_all()?;
         for (c, w) in self.widths.iter().enumerate() {
             self.ws.set_column_width(c as u16, *w)?;
         }
@@ -284,24 +348,111 @@ impl<'a> Sheet<'a> {
         Ok(())
     }
 
-    fn saw(&mut self, row: u32) {
-        self.last_row = self.last_row.max(row);
+    /// A string cell in `styles[style]`; an empty one is a blank cell.
+    fn string(&mut self, row: u32, col: u16, s: &str, style: usize) -> Result<(), XlsxError> {
+        if s.is_empty() {
+            return self.blank(row, col, style);
+        }
+        self.place(row, col, style)?;
+        self.ws.write_string(row, col, s)?;
+        self.spans(row, col);
+        Ok(())
     }
-}
 
-/// The cell format with a fill or a number format, built once per kind:
-/// cloning a Format for every cell dominated the time of large sheets.
-/// The number format `@wrap` stands for wrapped text.
-fn cached<'f>(
-    formats: &'f mut Vec<(Option<Color>, &'static str, Format)>,
-    cell: &Format,
-    fill: Option<Color>,
-    num_format: &'static str,
-) -> &'f Format {
-    let found = formats
-        .iter()
-        .position(|(f, n, _)| *f == fill && *n == num_format);
-    let k = found.unwrap_or_else(|| {
+    /// A blank cell in `styles[style]`: left to its run inside the rows and
+    /// columns the sheet spans already (a run makes it), else written now.
+    fn blank(&mut self, row: u32, col: u16, style: usize) -> Result<(), XlsxError> {
+        if self.spanned.is_some_and(|a| a.holds(row, col)) {
+            self.place(row, col, style)
+        } else {
+            self.saw(row);
+            self.leaving(row)?;
+            self.ws.write_blank(row, col, &self.styles[style])?;
+            self.spans(row, col);
+            Ok(())
+        }
+    }
+
+    /// Notes that `(row, col)`, about to be written bare, is owed
+    /// `styles[style]`: the cell joins its column's run or starts one.
+    fn place(&mut self, row: u32, col: u16, style: usize) -> Result<(), XlsxError> {
+        self.saw(row);
+        self.leaving(row)?;
+        let c = col as usize;
+        if self.open.len() <= c {
+            self.open.resize(c + 1, None);
+        }
+        match self.open[c] {
+            Some(run) if run.style == style && run.first <= row && row <= run.last + 1 => {
+                self.open[c] = Some(Run {
+                    last: run.last.max(row),
+                    ..run
+                });
+            }
+            before => {
+                if let Some(run) = before {
+                    self.apply(col, col, run)?;
+                }
+                self.open[c] = Some(Run {
+                    first: row,
+                    last: row,
+                    style,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Before a cell of `row` is written: a streamed row leaves memory as
+    /// soon as a later row is written, so the formats it is owed are given
+    /// before.
+    fn leaving(&mut self, row: u32) -> Result<(), XlsxError> {
+        if self.long && self.open.iter().flatten().any(|r| r.last != row) {
+            self.apply_all()?;
+        }
+        Ok(())
+    }
+
+    /// Gives every waiting run its format, neighbouring columns with the
+    /// same rows and format in one range.
+    fn apply_all(&mut self) -> Result<(), XlsxError> {
+        let mut col = 0;
+        while col < self.open.len() {
+            let Some(run) = self.open[col].take() else {
+                col += 1;
+                continue;
+            };
+            let mut last = col;
+            while last + 1 < self.open.len() && self.open[last + 1] == Some(run) {
+                last += 1;
+                self.open[last] = None;
+            }
+            self.apply(col as u16, last as u16, run)?;
+            col = last + 1;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, first_col: u16, last_col: u16, run: Run) -> Result<(), XlsxError> {
+        self.ws.set_range_format(
+            run.first,
+            first_col,
+            run.last,
+            last_col,
+            &self.styles[run.style],
+        )?;
+        Ok(())
+    }
+
+    /// The place in [`Sheet::styles`] of the cell format with a fill or a
+    /// number format, made on first use (cloning a Format for every cell
+    /// dominated the time of large sheets). The number format `@wrap`
+    /// stands for wrapped text.
+    fn style(&mut self, fill: Option<Color>, num_format: &'static str) -> usize {
+        if let Some(k) = self.kinds.iter().position(|k| *k == (fill, num_format)) {
+            return k;
+        }
+        let cell = &self.cell;
         let format = match (fill, num_format) {
             (Some(fill), "") => cell
                 .clone()
@@ -314,8 +465,207 @@ fn cached<'f>(
             (None, "@wrap") => cell.clone().set_text_wrap().set_indent(1),
             (None, _) => cell.clone().set_num_format(num_format),
         };
-        formats.push((fill, num_format, format));
-        formats.len() - 1
-    });
-    &formats[k].2
+        self.styles.push(format);
+        self.kinds.push((fill, num_format));
+        self.styles.len() - 1
+    }
+
+    /// Notes a cell written with a value.
+    fn spans(&mut self, row: u32, col: u16) {
+        self.spanned = Some(match self.spanned {
+            Some(a) => a.grown(row, col),
+            None => Area::at(row, col),
+        });
+    }
+
+    fn saw(&mut self, row: u32) {
+        self.last_row = self.last_row.max(row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+    use std::collections::BTreeMap;
+    use std::io::Read;
+
+    /// One cell write, as a caller makes it.
+    #[derive(Clone, Copy)]
+    enum Put {
+        Text(u32, u16, &'static str),
+        Number(u32, u16, Option<f64>, &'static str, Option<Color>),
+        Filled(u32, u16, &'static str, Color),
+        /// Written on the worksheet directly, bold.
+        Direct(u32, u16, &'static str),
+    }
+
+    const RED: Color = Color::RGB(0xFF_C7CE);
+    const BLUE: Color = Color::RGB(0xBD_D7EE);
+
+    /// A table's worth of writes: runs down columns broken by other
+    /// formats, a cell written twice in different formats, blank cells
+    /// inside and outside what the values span, and direct writes over
+    /// cells written through the sheet.
+    fn puts() -> Vec<Put> {
+        let mut p = Vec::new();
+        for row in 1..9u32 {
+            p.push(Put::Text(row, 0, "单位"));
+            let v = (row % 3 != 0).then_some(f64::from(row) * 1.5);
+            p.push(Put::Number(row, 1, v, "#,##0.00", None));
+            let fill = if row % 4 == 0 { Some(RED) } else { None };
+            p.push(Put::Number(row, 2, Some(0.25), "0.0%", fill));
+            p.push(Put::Filled(
+                row,
+                3,
+                if row == 5 { "" } else { "滞后" },
+                BLUE,
+            ));
+            p.push(Put::Text(row, 4, if row % 2 == 0 { "" } else { "说明" }));
+            if row == 6 {
+                p.push(Put::Filled(row, 1, "未采用", RED));
+                p.push(Put::Direct(row, 0, "改"));
+            }
+        }
+        // Blank cells past the rows and the columns written so far.
+        p.push(Put::Number(9, 2, None, "0.0%", None));
+        p.push(Put::Number(4, 6, None, "0", None));
+        p.push(Put::Text(10, 0, "合计"));
+        p
+    }
+
+    /// The sheet's cells (value XML and the format each resolves to), from
+    /// `puts` written through [`Sheet`] or, as the reference, cell by cell
+    /// with their formats.
+    fn written(through_sheet: bool, long: bool) -> BTreeMap<String, (String, String)> {
+        let mut wb = Workbook::new();
+        let mut s = Sheet::new(&mut wb, "表", "表", long).unwrap();
+        let bold = Format::new().set_bold();
+        for put in puts() {
+            if through_sheet {
+                match put {
+                    Put::Text(r, c, t) => s.text(r, c, t),
+                    Put::Number(r, c, v, f, fill) => s.number_filled(r, c, v, f, fill),
+                    Put::Filled(r, c, t, fill) => s.filled(r, c, t, fill),
+                    Put::Direct(r, c, t) => s
+                        .ws()
+                        .and_then(|ws| ws.write_string_with_format(r, c, t, &bold).map(|_| ())),
+                }
+                .unwrap();
+                continue;
+            }
+            let (r, c, style) = match put {
+                Put::Text(r, c, _) => (r, c, Some(TEXT)),
+                Put::Number(r, c, _, f, fill) => (r, c, Some(s.style(fill, f))),
+                Put::Filled(r, c, _, fill) => (r, c, Some(s.style(Some(fill), ""))),
+                Put::Direct(r, c, _) => (r, c, None),
+            };
+            let format = style.map_or(bold.clone(), |k| s.styles[k].clone());
+            match put {
+                Put::Number(_, _, Some(v), ..) => s.ws.write_number_with_format(r, c, v, &format),
+                Put::Number(_, _, None, ..) => s.ws.write_blank(r, c, &format),
+                Put::Text(_, _, t) | Put::Filled(_, _, t, _) | Put::Direct(_, _, t) => {
+                    s.ws.write_string_with_format(r, c, t, &format)
+                }
+            }
+            .unwrap();
+        }
+        s.finish().unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        cells_with_formats(&bytes)
+    }
+
+    fn part(bytes: &[u8], name: &str) -> String {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut text = String::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    /// Each cell of the first sheet: its value XML and its format spelled
+    /// out (number format, font, fill, border, alignment), so that two
+    /// workbooks whose formats were registered in another order compare.
+    fn cells_with_formats(bytes: &[u8]) -> BTreeMap<String, (String, String)> {
+        let sheet = part(bytes, "xl/worksheets/sheet1.xml");
+        let styles = part(bytes, "xl/styles.xml");
+        let list = |tag: &str| -> Vec<String> {
+            let block = &styles[styles.find(&format!("<{tag}s")).unwrap()..];
+            let block = &block[..block.find(&format!("</{tag}s>")).unwrap()];
+            Regex::new(&format!(r"<{tag}(?: [^>]*)?(?:/>|>.*?</{tag}>)"))
+                .unwrap()
+                .find_iter(block)
+                .map(|m| m.as_str().to_string())
+                .collect()
+        };
+        let (fonts, fills, borders, xfs) = (list("font"), list("fill"), list("border"), {
+            let block = &styles[styles.find("<cellXfs").unwrap()..];
+            Regex::new(r"<xf [^>]*?(?:/>|>.*?</xf>)")
+                .unwrap()
+                .find_iter(block)
+                .map(|m| m.as_str().to_string())
+                .collect::<Vec<_>>()
+        });
+        let id = |xf: &str, key: &str| -> usize {
+            Regex::new(&format!(r#"{key}="(\d+)""#))
+                .unwrap()
+                .captures(xf)
+                .unwrap()[1]
+                .parse()
+                .unwrap()
+        };
+        let resolve = |s: usize| -> String {
+            let xf = &xfs[s];
+            let num = id(xf, "numFmtId");
+            let code = Regex::new(&format!(r#"numFmtId="{num}" formatCode="([^"]*)""#))
+                .unwrap()
+                .captures(&styles)
+                .map_or(num.to_string(), |c| c[1].to_string());
+            let align = xf.find("<alignment").map_or("", |k| &xf[k..]);
+            format!(
+                "{code} {} {} {} {align}",
+                fonts[id(xf, "fontId")],
+                fills[id(xf, "fillId")],
+                borders[id(xf, "borderId")]
+            )
+        };
+        Regex::new(r#"<c r="([A-Z]+\d+)"([^>]*?)(?:/>|>(.*?)</c>)"#)
+            .unwrap()
+            .captures_iter(&sheet)
+            .map(|c| {
+                let s = Regex::new(r#"s="(\d+)""#)
+                    .unwrap()
+                    .captures(&c[2])
+                    .map_or(0, |s| s[1].parse().unwrap());
+                let value = c.get(3).map_or("", |v| v.as_str()).to_string();
+                (c[1].to_string(), (value, resolve(s)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cells_get_the_formats_they_were_written_with() {
+        for long in [false, true] {
+            let reference = written(false, long);
+            let sheet = written(true, long);
+            // The test's own premise: fills, number formats and blanks.
+            assert!(reference.len() > 40, "{reference:?}");
+            assert!(
+                reference["B7"].1.contains("FFC7CE"),
+                "{:?}",
+                reference["B7"]
+            );
+            assert!(reference["A7"].1.contains("<b/>"), "{:?}", reference["A7"]);
+            assert_eq!(
+                reference["C10"].0, "",
+                "a blank cell below the rows written"
+            );
+            for (cell, want) in &reference {
+                assert_eq!(sheet.get(cell), Some(want), "{cell} (streamed: {long})");
+            }
+            assert_eq!(sheet.len(), reference.len(), "streamed: {long}");
+        }
+    }
 }

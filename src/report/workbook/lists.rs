@@ -64,7 +64,8 @@ pub(super) fn detail(
         s.number(row, 11, r.rank.map(f64::from), "0")?;
         s.text(row, 12, r.note.as_deref().unwrap_or(""))?;
     }
-    s.ws.autofilter(0, 0, c.by_unit.len().max(1) as u32, 12)?;
+    s.ws()?
+        .autofilter(0, 0, c.by_unit.len().max(1) as u32, 12)?;
     s.finish()
 }
 
@@ -232,7 +233,7 @@ pub(super) fn trend(
     let last = points.len() as u32;
     if last < 2 {
         // A line needs two points: say when it will appear.
-        s.ws.write_string(
+        s.ws()?.write_string(
             last + 2,
             0,
             "本年只有一期数据，从第二期起这里显示全县完成率与时间进度的趋势图。",
@@ -249,7 +250,7 @@ pub(super) fn trend(
         }
         chart.y_axis().set_num_format("0%");
         chart.set_width(900).set_height(400);
-        s.ws.insert_chart(last + 2, 0, &chart)?;
+        s.ws()?.insert_chart(last + 2, 0, &chart)?;
     }
     s.finish()
 }
@@ -281,6 +282,7 @@ pub(super) fn issues(wb: &mut Workbook, checked: &Checked, title: &str) -> Resul
         s.text(row, 6, i.code.code())?;
         s.wrapped(row, 7, &i.message, 60.0)?;
     }
-    s.ws.autofilter(0, 0, checked.issues.len().max(1) as u32, 7)?;
+    s.ws()?
+        .autofilter(0, 0, checked.issues.len().max(1) as u32, 7)?;
     s.finish()
 }

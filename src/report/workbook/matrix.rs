@@ -45,8 +45,8 @@ pub(super) fn matrix(
     names.extend(["综合得分".to_string(), "同类排名".to_string()]);
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     s.header_row(0, &refs)?;
-    s.ws.set_row_height(0, 60)?;
-    s.ws.set_freeze_panes(1, 1)?;
+    s.ws()?.set_row_height(0, 60)?;
+    s.ws()?.set_freeze_panes(1, 1)?;
     let rows: HashMap<TaskKey, &UnitRow> = c
         .by_unit
         .iter()
@@ -95,16 +95,7 @@ fn ranked_order(plan: &Plan, c: &Consolidation) -> Vec<UnitId> {
 fn task_cell(s: &mut Sheet<'_>, row: u32, col: u16, r: &UnitRow) -> Result<(), XlsxError> {
     let fill = status_color(r.status);
     match r.completion {
-        Some(v) => {
-            let f = s
-                .cell
-                .clone()
-                .set_background_color(fill)
-                .set_num_format("0.0%");
-            s.ws.write_number_with_format(row, col, v, &f)?;
-            s.widen(col, 8.0);
-            Ok(())
-        }
+        Some(v) => s.number_filled(row, col, Some(v), "0.0%", Some(fill)),
         None => s.filled(row, col, r.status.label(), fill),
     }
 }
@@ -112,11 +103,11 @@ fn task_cell(s: &mut Sheet<'_>, row: u32, col: u16, r: &UnitRow) -> Result<(), X
 /// What the colours mean, under the table.
 fn legend(s: &mut Sheet<'_>, row: u32) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
-    s.ws.write_string_with_format(row, 0, "颜色：", &bold)?;
+    s.ws()?.write_string_with_format(row, 0, "颜色：", &bold)?;
     for (k, st) in LEGEND.iter().enumerate() {
         s.filled(row, k as u16 + 1, st.label(), status_color(*st))?;
     }
-    s.ws.write_string(
+    s.ws()?.write_string(
         row + 1,
         0,
         "单元格为完成率（本年累计 ÷ 年度目标），颜色为对照时间进度的状态；综合得分中未报、被退回或有错误的任务按 0 计。",

@@ -48,7 +48,7 @@ pub(super) fn overview(
     let after = warning_table(&mut s, plan, c, last + 2)?;
     if last > head {
         // The chart starts a page of its own rather than break across two.
-        s.ws.set_page_breaks(&[after + 1])?;
+        s.ws()?.set_page_breaks(&[after + 1])?;
         completion_chart(&mut s, head, last, after + 1)?;
     }
     s.finish()
@@ -68,10 +68,10 @@ fn title_lines(
     let sub = Format::new()
         .set_align(FormatAlign::Center)
         .set_font_color(Color::RGB(0x404040));
-    s.ws.merge_range(0, 0, 0, LAST_COL, title, &big)?;
-    s.ws.set_row_height(0, 32)?;
+    s.ws()?.merge_range(0, 0, 0, LAST_COL, title, &big)?;
+    s.ws()?.set_row_height(0, 32)?;
     let line = format!("{org}　　数据截至 {}", date_cn(c.period.end_date()));
-    s.ws.merge_range(1, 0, 1, LAST_COL, &line, &sub)?;
+    s.ws()?.merge_range(1, 0, 1, LAST_COL, &line, &sub)?;
     Ok(())
 }
 
@@ -81,9 +81,10 @@ fn sentence(s: &mut Sheet<'_>, row: u32, line: &str) -> Result<(), XlsxError> {
         .set_text_wrap()
         .set_align(FormatAlign::Top)
         .set_font_size(12);
-    s.ws.merge_range(row, 0, row, LAST_COL, line, &f)?;
+    s.ws()?.merge_range(row, 0, row, LAST_COL, line, &f)?;
     let lines = text::wrapped_lines(line, PAGE_WIDTH * 11.0 / 12.0);
-    s.ws.set_row_height(row, text::row_height(lines) * 12.0 / 11.0)
+    s.ws()?
+        .set_row_height(row, text::row_height(lines) * 12.0 / 11.0)
         .map(|_| ())
 }
 
@@ -301,7 +302,8 @@ fn indicator_table(
         let r = &c.county[k];
         let ind = &plan.indicators[r.indicator];
         let fmt = number_format(&ind.uom);
-        s.ws.write_string_with_format(row, 0, category(k), &centered)?;
+        s.ws()?
+            .write_string_with_format(row, 0, category(k), &centered)?;
         s.widen(0, text_width(&category(k)) + 2.0);
         s.text(row, 1, &ind.code)?;
         // A county value a rule of the plan finds wrong: orange, with a
@@ -336,7 +338,8 @@ fn indicator_table(
             .get(n + 1)
             .is_none_or(|&next| category(next) != category(k));
         if last_of_group && row > group_start {
-            s.ws.merge_range(group_start, 0, row, 0, &category(k), &centered)?;
+            s.ws()?
+                .merge_range(group_start, 0, row, 0, &category(k), &centered)?;
         }
         if last_of_group {
             group_start = row + 1;
@@ -368,9 +371,11 @@ fn warning_table(
 ) -> Result<u32, XlsxError> {
     let list = alerts(plan, c, Warning::Yellow);
     let bold = Format::new().set_bold().set_font_size(12);
-    s.ws.write_string_with_format(head, 0, "红色、黄色预警", &bold)?;
+    s.ws()?
+        .write_string_with_format(head, 0, "红色、黄色预警", &bold)?;
     if list.is_empty() {
-        s.ws.write_string(head + 1, 0, "本期没有红色或黄色预警。")?;
+        s.ws()?
+            .write_string(head + 1, 0, "本期没有红色或黄色预警。")?;
         return Ok(head + 1);
     }
     let header = head + 1;
@@ -392,8 +397,10 @@ fn warning_table(
         ],
     )?;
     let h = s.header.clone();
-    s.ws.merge_range(header, 2, header, 4, "指标或项目", &h)?;
-    s.ws.merge_range(header, 9, header, LAST_COL, "滞后原因或存在问题", &h)?;
+    s.ws()?
+        .merge_range(header, 2, header, 4, "指标或项目", &h)?;
+    s.ws()?
+        .merge_range(header, 9, header, LAST_COL, "滞后原因或存在问题", &h)?;
     let mut row = header;
     for a in &list {
         row += 1;
@@ -407,7 +414,7 @@ fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<
     s.text(row, 1, &plan.units[a.unit].name)?;
     let wrap = s.cell.clone().set_text_wrap().set_indent(1);
     let what = a.what(plan);
-    s.ws.merge_range(row, 2, row, 4, &what, &wrap)?;
+    s.ws()?.merge_range(row, 2, row, 4, &what, &wrap)?;
     match a.subject {
         Subject::Task(r) => {
             let uom = &plan.indicators[r.indicator].uom;
@@ -425,11 +432,11 @@ fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<
         }
     }
     let reason = a.reason().unwrap_or("（未说明）");
-    s.ws.merge_range(row, 9, row, LAST_COL, reason, &wrap)?;
+    s.ws()?.merge_range(row, 9, row, LAST_COL, reason, &wrap)?;
     // The merged cells are about 30 and 45 units wide.
     let lines = text::wrapped_lines(&what, 30.0).max(text::wrapped_lines(reason, 45.0));
     if lines > 1 {
-        s.ws.set_row_height(row, text::row_height(lines))?;
+        s.ws()?.set_row_height(row, text::row_height(lines))?;
     }
     Ok(())
 }
@@ -451,6 +458,6 @@ fn completion_chart(s: &mut Sheet<'_>, head: u32, last: u32, at: u32) -> Result<
     chart.combine(&line);
     chart.y_axis().set_num_format("0%");
     chart.set_width(900).set_height(360);
-    s.ws.insert_chart(at + 1, 0, &chart)?;
+    s.ws()?.insert_chart(at + 1, 0, &chart)?;
     Ok(())
 }

@@ -22,13 +22,19 @@ pub(super) fn projects(
 ) -> Result<(), XlsxError> {
     let mut s = Sheet::new(wb, PROJECTS, title, false)?;
     let big = Format::new().set_bold().set_font_size(16);
-    s.ws.write_string_with_format(0, 0, format!("{}重点项目推进情况", c.period.label()), &big)?;
-    s.ws.set_row_height(0, 28)?;
+    s.ws()?.write_string_with_format(
+        0,
+        0,
+        format!("{}重点项目推进情况", c.period.label()),
+        &big,
+    )?;
+    s.ws()?.set_row_height(0, 28)?;
     let Some(total) = c.projects.rollup.last() else {
-        s.ws.write_string(2, 0, "计划表中没有重点项目（未设“项目”工作表）。")?;
+        s.ws()?
+            .write_string(2, 0, "计划表中没有重点项目（未设“项目”工作表）。")?;
         return s.finish();
     };
-    s.ws.write_string(1, 0, summary_line(total, c))?;
+    s.ws()?.write_string(1, 0, summary_line(total, c))?;
     let row = rollup_table(&mut s, c, 3)?;
     let row = blockers_table(&mut s, plan, c, row + 1)?;
     project_list(&mut s, plan, c, row + 1)?;
@@ -84,7 +90,8 @@ fn rollup_table(s: &mut Sheet<'_>, c: &Consolidation, head: u32) -> Result<u32, 
                 .clone()
                 .set_background_color(warning_color(Warning::Red))
                 .set_num_format("0");
-            s.ws.write_number_with_format(row, 5, f64::from(r.overdue), &red)?;
+            s.ws()?
+                .write_number_with_format(row, 5, f64::from(r.overdue), &red)?;
         } else {
             s.number(row, 5, Some(0.0), "0")?;
         }
@@ -106,7 +113,7 @@ fn blockers_table(
 ) -> Result<u32, XlsxError> {
     s.header_cells(row, &["制约因素", "项目数"])?;
     let header = s.header.clone();
-    s.ws.merge_range(row, 2, row, 11, "涉及项目", &header)?;
+    s.ws()?.merge_range(row, 2, row, 11, "涉及项目", &header)?;
     row += 1;
     if c.projects.blockers.is_empty() {
         s.text(row, 0, "未报存在问题")?;
@@ -121,9 +128,10 @@ fn blockers_table(
             .collect();
         // Spread over the list's columns below rather than widening one.
         let wrap = s.cell.clone().set_text_wrap();
-        s.ws.merge_range(row, 2, row, 11, &names.join("、"), &wrap)?;
+        s.ws()?
+            .merge_range(row, 2, row, 11, &names.join("、"), &wrap)?;
         let lines = text::wrapped_lines(&names.join("、"), 120.0);
-        s.ws.set_row_height(row, text::row_height(lines))?;
+        s.ws()?.set_row_height(row, text::row_height(lines))?;
         row += 1;
     }
     Ok(row)
@@ -174,7 +182,7 @@ fn project_list(
     }
     // Printed, the list's header repeats on every page; on screen nothing
     // is frozen, since the roll-up above it is what people look at first.
-    s.ws.set_repeat_rows(head, head)?;
-    s.ws.autofilter(head, 0, row.max(head + 1), 11)?;
+    s.ws()?.set_repeat_rows(head, head)?;
+    s.ws()?.autofilter(head, 0, row.max(head + 1), 11)?;
     Ok(())
 }
