@@ -3,12 +3,13 @@
 //! Some workbooks make calamine abort the process (a giant allocation) or
 //! loop; neither can be caught inside one process. So the inbox is read by a
 //! few long-lived children (`tally __worker`), one file at a time each: the
-//! parent sends a path, the child answers with one JSON line. A child that
+//! parent sends a path, the child answers with one frame (a 4-byte length,
+//! then the [`FileRead`] in postcard, a compact binary form). A child that
 //! dies or overruns its time costs only the file it was reading, which is
 //! reported, and a fresh child takes over the rest.
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
@@ -20,11 +21,40 @@ use super::{FileRead, ReadFailure, read_file};
 use crate::files::{hex, sha256_file};
 use crate::model::vocabulary::Vocabulary;
 
-/// One worker process and the lines it answers with.
+/// One worker process and the answers it sends.
 struct Worker {
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<String>,
+    answers: Receiver<Vec<u8>>,
+}
+
+/// Larger answers are taken for a broken worker: the largest table a sheet
+/// may hold ([`crate::sheet::MAX_CELLS_PER_SHEET`] cells) encodes to far less.
+const MAX_ANSWER: usize = 512 * 1024 * 1024;
+
+/// Writes one answer frame: its length (4 bytes, little-endian), then it.
+fn write_frame(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    let len = u32::try_from(bytes.len())
+        .ok()
+        .filter(|&n| n as usize <= MAX_ANSWER)
+        .ok_or_else(|| std::io::Error::other("answer too large"))?;
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// Reads one answer frame; `None` at the end of the stream or for a
+/// frame that cannot be one.
+fn read_frame(input: &mut impl Read) -> Option<Vec<u8>> {
+    let mut len = [0; 4];
+    input.read_exact(&mut len).ok()?;
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_ANSWER {
+        return None;
+    }
+    let mut bytes = vec![0; len];
+    input.read_exact(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 impl Worker {
@@ -38,11 +68,11 @@ impl Worker {
             .spawn()?;
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = channel();
+        let (tx, answers) = channel();
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
+            let mut stdout = BufReader::new(stdout);
+            while let Some(frame) = read_frame(&mut stdout) {
+                if tx.send(frame).is_err() {
                     break;
                 }
             }
@@ -50,7 +80,7 @@ impl Worker {
         Ok(Worker {
             child,
             stdin,
-            lines,
+            answers,
         })
     }
 
@@ -60,8 +90,8 @@ impl Worker {
         if sent.is_err() {
             return Err(self.died());
         }
-        match self.lines.recv_timeout(timeout) {
-            Ok(line) => serde_json::from_str(&line)
+        match self.answers.recv_timeout(timeout) {
+            Ok(frame) => postcard::from_bytes(&frame)
                 .map_err(|e| ReadFailure::Crashed(format!("worker answer: {e}"))),
             Err(RecvTimeoutError::Timeout) => {
                 let _ = self.child.kill();
@@ -143,8 +173,8 @@ fn decode_path(line: &str) -> Option<PathBuf> {
     }
 }
 
-/// The worker's side: answers each path on stdin with a JSON [`FileRead`]
-/// line on stdout, until stdin closes.
+/// The worker's side: answers each path on stdin with a [`FileRead`] frame
+/// on stdout, until stdin closes.
 ///
 /// # Errors
 ///
@@ -177,9 +207,8 @@ pub fn serve(
             },
         };
         *reading.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        let json = serde_json::to_string(&read).map_err(std::io::Error::other)?;
-        writeln!(out, "{json}")?;
-        out.flush()?;
+        let bytes = postcard::to_stdvec(&read).map_err(std::io::Error::other)?;
+        write_frame(&mut out, &bytes)?;
     }
     Ok(())
 }
@@ -354,6 +383,48 @@ pub fn read_supervised(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_cross_as_frames_intact() {
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/inbox/2022-03");
+        let words = Vocabulary::standard();
+        let mut reads: Vec<FileRead> = ["清泉镇.xlsx", "陈户镇.xls", "报送说明.txt"]
+            .iter()
+            .map(|f| read_file(&samples.join(f), 1 << 20, words))
+            .collect();
+        // What a worker can answer: tables with labels, dates and notes,
+        // and each kind of refusal.
+        assert!(reads[0].result.as_ref().is_ok_and(|e| e.table.is_some()));
+        assert!(
+            reads[1]
+                .result
+                .as_ref()
+                .is_ok_and(|e| e.reported_at.is_some())
+        );
+        assert!(reads[2].result.is_err());
+        reads.push(FileRead {
+            sha256: "ab".repeat(32),
+            result: Err(ReadFailure::TimedOut(30)),
+        });
+        let mut wire = Vec::new();
+        for r in &reads {
+            write_frame(&mut wire, &postcard::to_stdvec(r).unwrap()).unwrap();
+        }
+        let mut input = wire.as_slice();
+        for r in &reads {
+            let frame = read_frame(&mut input).expect("a whole frame");
+            assert_eq!(&postcard::from_bytes::<FileRead>(&frame).unwrap(), r);
+        }
+        assert_eq!(
+            read_frame(&mut input),
+            None,
+            "the stream ends after the last"
+        );
+        // A cut-off frame (a worker that died writing it) is no answer.
+        let mut cut = &wire[..wire.len() - 1];
+        let answers = std::iter::from_fn(|| read_frame(&mut cut)).count();
+        assert_eq!(answers, reads.len() - 1);
+    }
 
     #[test]
     fn paths_round_trip_through_hex() {
