@@ -251,16 +251,20 @@ fn write_outputs(
     let archive = || store.archive_inputs(&inspection.files, checked);
     // The consolidated workbook is one long task on one core; the data
     // files, the feedback workbooks (one small task per unit) and the
-    // archive copies fill the other. A very large county writes them in
-    // turn instead, so that its tables are not all in memory at once
-    // (bench/run.sh 10000).
+    // archive copies fill the other. A very large county writes its data
+    // files first, so that their tables and the workbook's are not in
+    // memory at once (bench/run.sh 10000); the feedback workbooks, each
+    // small, still fill the core the workbook leaves.
     let (((data_written, book), feedback_written), archived) = if c.by_unit.len() < 100_000 {
         rayon::join(
             || rayon::join(|| rayon::join(write_data, write_book), write_feedback),
             archive,
         )
     } else {
-        (((write_data(), write_book()), write_feedback()), archive())
+        let data_written = write_data();
+        let ((book, feedback_written), archived) =
+            rayon::join(|| rayon::join(write_book, write_feedback), archive);
+        (((data_written, book), feedback_written), archived)
     };
     archived?;
     let mut files_written = vec![book?];

@@ -1,7 +1,8 @@
 //! The workbook toolkit the report, feedback and template rooms share: a
 //! workbook made the same way for every output, a [`Sheet`] that writes
-//! cells with shared formats and sizes its columns (and the rows of wrapped
-//! text) as they go in, and the print setup every sheet gets.
+//! cells with shared formats (given in runs, not cell by cell) and sizes
+//! its columns (and the rows of wrapped text) as they go in, and the print
+//! setup every sheet gets.
 
 pub mod style;
 pub mod text;
@@ -72,7 +73,7 @@ pub struct Sheet<'a> {
     pub header: Format,
     /// The formats cells get: the text format first, then those made so
     /// far by fill and number format (a handful per sheet, so a short list
-    /// beats hashing a key for every cell).
+    /// beats hashing a key for every cell), each with its key in `kinds`.
     styles: Vec<Format>,
     kinds: Vec<(Option<Color>, &'static str)>,
     /// The run of cells of each column still waiting for its format.
