@@ -102,7 +102,10 @@ impl Worker {
         }
     }
 
+    /// The worker is gone, or is no longer understood (an answer that is
+    /// no frame): it is ended, so that waiting for it cannot hang.
     fn died(&mut self) -> ReadFailure {
+        let _ = self.child.kill();
         let status = self.child.wait();
         ReadFailure::Crashed(match status {
             Ok(s) => describe(s),
@@ -424,6 +427,23 @@ mod tests {
         let mut cut = &wire[..wire.len() - 1];
         let answers = std::iter::from_fn(|| read_frame(&mut cut)).count();
         assert_eq!(answers, reads.len() - 1);
+    }
+
+    /// A worker that writes something other than a frame and then waits
+    /// for the next path is ended and reported, not waited for for ever.
+    #[cfg(unix)]
+    #[test]
+    fn a_worker_answering_no_frame_is_ended() {
+        let args = ["-c".to_string(), "printf junk; cat >/dev/null".to_string()];
+        let mut worker = Worker::spawn(Path::new("/bin/sh"), &args).unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(worker.ask(Path::new("/x.xlsx"), Duration::from_secs(30)));
+        });
+        let answer = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the parent stopped waiting");
+        assert!(matches!(answer, Err(ReadFailure::Crashed(_))), "{answer:?}");
     }
 
     #[test]

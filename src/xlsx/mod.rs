@@ -364,7 +364,11 @@ impl<'a> Sheet<'a> {
     /// columns the sheet spans already (a run makes it), else written now.
     fn blank(&mut self, row: u32, col: u16, style: usize) -> Result<(), XlsxError> {
         if self.spanned.is_some_and(|a| a.holds(row, col)) {
-            self.place(row, col, style)
+            self.place(row, col, style)?;
+            // A value written there before goes, as a written blank would
+            // replace it; the run then makes the blank cell.
+            self.ws.clear_cell(row, col);
+            Ok(())
         } else {
             self.saw(row);
             self.leaving(row)?;
@@ -526,6 +530,9 @@ mod tests {
             if row == 6 {
                 p.push(Put::Filled(row, 1, "未采用", RED));
                 p.push(Put::Direct(row, 0, "改"));
+                // Blank cells over values written before.
+                p.push(Put::Text(row, 4, ""));
+                p.push(Put::Number(row, 2, None, "0.0%", None));
             }
         }
         // Blank cells past the rows and the columns written so far.
