@@ -79,19 +79,22 @@ impl Workdir {
         tally(&args)
     }
 
-    /// Runs `tally check --format json` on the inbox.
-    pub fn check_json(&self, plan: &Path, extra: &[&str]) -> (Value, i32) {
+    /// Runs `tally check` on the inbox with extra arguments.
+    pub fn check(&self, plan: &Path, extra: &[&str]) -> Output {
         let mut args = vec![
             "check".to_string(),
             "--plan".into(),
             plan.display().to_string(),
             "--inbox".into(),
             self.inbox().display().to_string(),
-            "--format".into(),
-            "json".into(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
-        let out = tally(&args);
+        tally(&args)
+    }
+
+    /// Runs `tally check --format json` on the inbox.
+    pub fn check_json(&self, plan: &Path, extra: &[&str]) -> (Value, i32) {
+        let out = self.check(plan, &[&["--format", "json"], extra].concat());
         let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
                 "no JSON ({e}): {}\n{}",

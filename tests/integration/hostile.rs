@@ -476,15 +476,7 @@ fn files_that_would_cost_too_much_are_too_large_and_nothing_is_cut_silently() {
         "an unread sheet's rows are never called missing"
     );
     // A flag that does not fit is refused, not wrapped to 0.
-    let out = tally(&[
-        "check",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--inbox",
-        w.inbox().to_str().unwrap(),
-        "--max-file-mb",
-        "18446744073709551615",
-    ]);
+    let out = w.check(&plan, &["--max-file-mb", "18446744073709551615"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--max-file-mb"), "{}", stderr(&out));
 }

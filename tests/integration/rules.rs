@@ -498,13 +498,7 @@ fn every_refused_rule_names_its_cell() {
             ["R10", "", "1", "<=", "2", "", "", ""],
         ],
     );
-    let out = tally(&[
-        "check",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--inbox",
-        w.inbox().to_str().unwrap(),
-    ]);
+    let out = w.check(&plan, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     for (cell, says) in [

@@ -666,15 +666,7 @@ fn tolerance_comes_from_the_flag_else_the_settings_file() {
         "behind"
     );
     std::fs::write(w.path("bad.toml"), "[run]\ntolerance = 2\n").unwrap();
-    let bad = tally(&[
-        "check",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--inbox",
-        w.inbox().to_str().unwrap(),
-        "--config",
-        w.path("bad.toml").to_str().unwrap(),
-    ]);
+    let bad = w.check(&plan, &["--config", w.path("bad.toml").to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("容差"));
 }

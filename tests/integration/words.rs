@@ -216,15 +216,7 @@ fn words_that_cannot_work_are_refused() {
     // (exit code, stderr) of check with these settings.
     let refused = |settings: &str| {
         std::fs::write(&config, settings).unwrap();
-        let out = tally(&[
-            "check",
-            "--plan",
-            plan.to_str().unwrap(),
-            "--inbox",
-            w.inbox().to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-        ]);
+        let out = w.check(&plan, &["--config", config.to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         (out.status.code(), err)
     };
