@@ -3,6 +3,8 @@
 //! the final print turns it into one line, each cause after a colon, with
 //! the common system errors in Chinese.
 
+use std::any::Any;
+use std::cell::Cell;
 use std::error::Error;
 use std::io::ErrorKind;
 
@@ -46,6 +48,46 @@ pub fn describe_io(e: &std::io::Error) -> String {
     said.to_string()
 }
 
+thread_local! {
+    /// Set while [`caught`] runs on this thread: its panics become answers.
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keeps the panics [`caught`] turns into errors off stderr (the default
+/// hook prints every panic, in English, with a backtrace hint, before it
+/// can be caught); any other panic still prints. The binary calls this
+/// first thing.
+pub fn hush_caught_panics() {
+    let print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !CATCHING.with(Cell::get) {
+            print(info);
+        }
+    }));
+}
+
+/// Runs `f`; a panic inside it (on this thread) becomes `Err` with the
+/// panic's text. For work inside a library that panics where it should
+/// return an error: whatever `f` was building is dropped, never used.
+///
+/// # Errors
+///
+/// The panic's text.
+pub fn caught<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let was = CATCHING.replace(true);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.set(was);
+    result.map_err(|p| panic_text(&*p))
+}
+
+/// The text a panic was raised with.
+fn panic_text(p: &(dyn Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +105,20 @@ mod tests {
         );
         let full = std::io::Error::from(ErrorKind::StorageFull);
         assert!(describe_io(&full).contains("磁盘已满"));
+    }
+
+    #[test]
+    fn a_caught_panic_is_its_text() {
+        assert_eq!(caught(|| 7), Ok(7));
+        assert_eq!(
+            caught(|| -> u8 { panic!("temp file: {}", 28) }),
+            Err("temp file: 28".to_string())
+        );
+        assert_eq!(
+            caught(|| -> u8 { panic!("static") }),
+            Err("static".to_string())
+        );
+        // The flag is this thread's, and only while catching.
+        assert!(!CATCHING.with(Cell::get));
     }
 }

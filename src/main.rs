@@ -40,6 +40,7 @@ impl From<TallyError> for Failed {
 
 fn main() -> ExitCode {
     let started = Instant::now();
+    tally::errors::hush_caught_panics();
     let cli = match tally::cli::parse() {
         Ok(cli) => cli,
         Err(e) => return command_line_error(&e),

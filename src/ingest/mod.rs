@@ -382,17 +382,10 @@ pub fn read_file(path: &Path, max_bytes: u64, words: &Vocabulary) -> FileRead {
         .extension()
         .and_then(|e| e.to_str())
         .and_then(Format::from_extension);
-    let result = std::panic::catch_unwind(|| extract(&bytes, claimed, words))
-        .map_err(|p| ReadFailure::Crashed(panic_text(&p)))
+    let result = crate::errors::caught(|| extract(&bytes, claimed, words))
+        .map_err(ReadFailure::Crashed)
         .and_then(|r| r.map_err(ReadFailure::Open));
     FileRead { sha256, result }
-}
-
-fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".into())
 }
 
 /// Reads every file of `paths`, in parallel, each result at its path's index.

@@ -449,7 +449,7 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
         .and_then(Format::from_extension);
     // The plan is the bureau's own file, but a broken one must still give an
     // answer rather than take tally down.
-    let grids = std::panic::catch_unwind(|| -> Result<Vec<Grid>, String> {
+    let grids = crate::errors::caught(|| -> Result<Vec<Grid>, String> {
         let mut book = Book::open(&bytes, claimed).map_err(|e| format!("{e:?}"))?;
         book.sheet_names()
             .iter()

@@ -48,7 +48,7 @@ pub fn write_all(
         .par_iter()
         .map(|&(u, name)| {
             let path = folder.join(name);
-            let bytes = unit_workbook(plan, c, &index, u, name, org)
+            let bytes = crate::xlsx::build(|| unit_workbook(plan, c, &index, u, name, org))
                 .map_err(|e| OutputError::other(&path, e))?;
             write_atomic(&path, &bytes)?;
             Ok(path)

@@ -101,8 +101,9 @@ pub fn write_templates(
     let mut written = Vec::new();
     for (u, name) in plan.unit_file_names().iter_enumerated() {
         let path = out.join(name);
-        let bytes = unit_template(&plan, &fingerprint, period, u, options, None)
-            .map_err(|e| OutputError::other(&path, e))?;
+        let bytes =
+            crate::xlsx::build(|| unit_template(&plan, &fingerprint, period, u, options, None))
+                .map_err(|e| OutputError::other(&path, e))?;
         write_atomic(&path, &bytes)?;
         written.push(path);
     }

@@ -17,6 +17,59 @@ use crate::model::Period;
 use style::HEADER_FILL;
 pub use text::text_width;
 
+/// Why a workbook could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Xlsx(#[from] XlsxError),
+    /// A streamed sheet's rows could not be written to its temporary file
+    /// (a full disk): rust_xlsxwriter 0.102 panics there instead of
+    /// returning the error (`flush_data_row` unwraps the write).
+    #[error("写入临时文件夹 {} 时出错", dir.display())]
+    Temporary {
+        dir: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Any other panic inside the writer.
+    #[error("生成工作簿的程序出错（{0}）")]
+    Panicked(String),
+}
+
+/// Runs `build` (which makes a workbook's bytes), with rust_xlsxwriter's
+/// panics turned into [`BuildError`]: a run on a full disk must end with
+/// a sentence saying so, not a panic in English. Nothing is lost: the
+/// streamed sheets' temporary files are already unlinked, and the output
+/// file is only written after its bytes exist.
+///
+/// # Errors
+///
+/// [`BuildError`] from `build` or for a panic inside it.
+pub fn build(build: impl FnOnce() -> Result<Vec<u8>, XlsxError>) -> Result<Vec<u8>, BuildError> {
+    match crate::errors::caught(build) {
+        Ok(built) => Ok(built?),
+        Err(text) => Err(panic_error(&text)),
+    }
+}
+
+/// The error a writer's panic text stands for: rust_xlsxwriter's text of
+/// a failed temporary write ends in the system error's Debug form
+/// (`Os { code: 28, kind: StorageFull, .. }`), whose code gives the
+/// system's reason back.
+fn panic_error(text: &str) -> BuildError {
+    let code = text
+        .split_once("Os { code: ")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<i32>().ok());
+    match code {
+        Some(code) => BuildError::Temporary {
+            dir: std::env::temp_dir(),
+            source: std::io::Error::from_raw_os_error(code),
+        },
+        None => BuildError::Panicked(text.to_string()),
+    }
+}
+
 /// A date as Excel holds it.
 ///
 /// # Errors
@@ -494,6 +547,26 @@ mod tests {
     use regex::Regex;
     use std::collections::BTreeMap;
     use std::io::Read;
+
+    #[test]
+    fn a_writer_panic_becomes_a_sentence() {
+        // The form of rust_xlsxwriter's panic on a full disk: `expect` on
+        // the write's io::Result.
+        let full = std::io::Error::from_raw_os_error(28);
+        let e = build(|| panic!("Couldn't write to xml file: {full:?}")).unwrap_err();
+        assert!(matches!(&e, BuildError::Temporary { source, .. }
+            if source.kind() == std::io::ErrorKind::StorageFull));
+        let said = crate::errors::chain(&e);
+        assert!(said.contains("临时文件夹"), "{said}");
+        assert!(said.ends_with("磁盘已满，请清理磁盘空间后重试"), "{said}");
+        let e = build(|| panic!("index out of bounds")).unwrap_err();
+        assert!(crate::errors::chain(&e).contains("index out of bounds"));
+        assert_eq!(build(|| Ok(vec![1])).unwrap(), vec![1]);
+        assert!(matches!(
+            build(|| Err(XlsxError::MergeRangeSingleCell)),
+            Err(BuildError::Xlsx(_))
+        ));
+    }
 
     /// One cell write, as a caller makes it.
     #[derive(Clone, Copy)]

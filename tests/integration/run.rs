@@ -595,6 +595,58 @@ fn an_output_folder_that_is_a_file_exits_2_and_reads_nothing() {
     );
 }
 
+/// A disk that fills while the workbook's long sheets are streamed to
+/// their temporary files: rust_xlsxwriter panics there, and tally must
+/// still end with a sentence and exit 2, leaving no workbook and no
+/// history. Simulated with a file-size limit (the sample county's 明细
+/// streams about 45 KB; every file that is written stays under 32 KB).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_while_the_workbook_is_built_is_said_in_chinese() {
+    use std::os::unix::process::CommandExt;
+    let w = Workdir::new("run_full_disk");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let (out_dir, store) = (w.path("out"), w.path("store"));
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tally"));
+    command
+        .args(["run", "--plan", &format!("{root}/samples/plan.xlsx")])
+        .args(["--inbox", &format!("{root}/samples/inbox/2022-03")])
+        .args(["--period", "2022-03", "--out"])
+        .arg(&out_dir)
+        .arg("--store")
+        .arg(&store);
+    // SAFETY: between fork and exec only two async-signal-safe calls
+    // that change this child alone: a write past the limit then fails
+    // with EFBIG instead of killing the process (SIGXFSZ ignored).
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 32 * 1024,
+                rlim_max: 32 * 1024,
+            };
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("consolidated.xlsx") && err.contains("写入临时文件夹"),
+        "{err}"
+    );
+    assert!(err.contains("文件过大"), "{err}");
+    assert!(!out_dir.join("consolidated.xlsx").exists());
+    let recorded = std::fs::read_dir(store.join("periods"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(recorded, 0, "a failed run is not in the history");
+}
+
 #[test]
 fn the_sample_run_writes_every_output() {
     let w = Workdir::new("run_samples");

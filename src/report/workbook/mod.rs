@@ -66,8 +66,8 @@ pub fn write(
     org: &str,
 ) -> Result<PathBuf, OutputError> {
     let path = dir.join(FILE);
-    let bytes =
-        consolidated(plan, c, checked, history, org).map_err(|e| OutputError::other(&path, e))?;
+    let bytes = crate::xlsx::build(|| consolidated(plan, c, checked, history, org))
+        .map_err(|e| OutputError::other(&path, e))?;
     write_atomic(&path, &bytes)?;
     Ok(path)
 }
