@@ -6,6 +6,10 @@
 //! highlighted with a note holding the issue sentence, and the list of what
 //! to fix, and its key projects with the overdue ones in red. A unit whose
 //! file was refused sees why; a unit that sent nothing gets a reminder.
+//!
+//! Every sheet here is written top to bottom and streamed
+//! ([`Sheet::new`]): a thousand units' workbooks are saved without a
+//! thread per sheet.
 
 use std::path::{Path, PathBuf};
 
@@ -207,7 +211,7 @@ fn indicator_sheet(
     lines: &[String],
     org: &str,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, "反馈", title, false)?;
+    let mut s = Sheet::new(wb, "反馈", title, true)?;
     let big = Format::new().set_bold().set_font_size(16);
     s.ws()?.write_string_with_format(0, 0, title, &big)?;
     s.ws()?.set_row_height(0, 24)?;
@@ -320,7 +324,7 @@ fn issues_by_code<'a>(
 
 /// 问题清单: what to fix, one issue a row.
 fn issue_list(wb: &mut Workbook, own: &[&Issue], title: &str) -> Result<(), XlsxError> {
-    let mut list = Sheet::new(wb, "问题清单", title, false)?;
+    let mut list = Sheet::new(wb, "问题清单", title, true)?;
     list.header_row(
         0,
         &[
@@ -381,7 +385,7 @@ fn project_sheet(
     title: &str,
     org: &str,
 ) -> Result<(), XlsxError> {
-    let mut s = Sheet::new(wb, "重点项目", title, false)?;
+    let mut s = Sheet::new(wb, "重点项目", title, true)?;
     s.header_row(
         0,
         &[
