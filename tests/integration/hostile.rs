@@ -615,6 +615,52 @@ fn readers_die_with_a_killed_run_and_keep_their_own_time() {
 }
 
 #[test]
+fn the_files_queued_behind_one_that_ends_its_reader_are_all_read() {
+    // A reader is given the next path before it answers the last (issue
+    // 15): when a file ends it, those queued behind must go to a fresh
+    // reader, none lost and none blamed.
+    let w = Workdir::new("hostile_queue");
+    let clean = || crate::common::qingquan_clean();
+    w.submit("1清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", clean())]);
+    w.submit("2清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", clean())]);
+    w.submit(
+        "3大马营镇.xlsx",
+        &[standard("大马营镇", "2022-04-05", clean())],
+    );
+    w.submit(
+        "4大马营镇.xlsx",
+        &[standard("大马营镇", "2022-04-05", clean())],
+    );
+    w.submit(
+        "5发改局.xlsx",
+        &[standard("县发展和改革局", "2022-04-05", clean())],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["check", "--format", "json", "--jobs", "1", "--plan"])
+        .arg(w.plan())
+        .arg("--inbox")
+        .arg(w.inbox())
+        .env("TALLY_TEST_READ_EXIT_ON", "2清泉镇")
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unreadable = crate::common::issues_with(&json, "unreadable_file");
+    assert_eq!(unreadable.len(), 1, "{json:#}");
+    assert_eq!(unreadable[0]["file"], "2清泉镇.xlsx");
+    // Read, every one: the later file of a unit supersedes the earlier.
+    for (f, status) in [
+        ("1清泉镇.xlsx", "accepted"),
+        ("3大马营镇.xlsx", "superseded"),
+        ("4大马营镇.xlsx", "accepted"),
+        ("5发改局.xlsx", "accepted"),
+    ] {
+        let s = crate::common::submission(&json, f);
+        assert_eq!(s["status"], status, "{f}: {json:#}");
+        assert_eq!(s["errors"], 0, "{f}: {json:#}");
+    }
+}
+
+#[test]
 fn hostile_files_cannot_cost_more_than_the_runs_reading_budget() {
     let w = Workdir::new("hostile_budget");
     w.submit(
