@@ -248,29 +248,34 @@ fn write_outputs(
     let write_data = || data::write_all(out, plan, c, checked);
     let write_book = || workbook::write(out, plan, c, checked, history, org);
     let write_feedback = || feedback::write_all(out, plan, c, checked, org);
-    let archive = || store.archive_inputs(&inspection.files, checked);
+    let archive = || {
+        let archived = store.archive_inputs(&inspection.files, checked);
+        (archived, manifest::encode(out, plan, c, checked, org))
+    };
     // The consolidated workbook is one long task on one core; the data
-    // files, the feedback workbooks (one small task per unit) and the
-    // archive copies fill the other. A very large county writes its data
-    // files first, so that their tables and the workbook's are not in
+    // files, the feedback workbooks (one small task per unit), the archive
+    // copies and run.json fill the other. A very large county writes its
+    // data files first, so that their tables and the workbook's are not in
     // memory at once (bench/run.sh 10000); the feedback workbooks, each
     // small, still fill the core the workbook leaves.
-    let (((data_written, book), feedback_written), archived) = if c.by_unit.len() < 100_000 {
-        rayon::join(
-            || rayon::join(|| rayon::join(write_data, write_book), write_feedback),
-            archive,
-        )
-    } else {
-        let data_written = write_data();
-        let ((book, feedback_written), archived) =
-            rayon::join(|| rayon::join(write_book, write_feedback), archive);
-        (((data_written, book), feedback_written), archived)
-    };
+    let (((data_written, book), feedback_written), (archived, run_json)) =
+        if c.by_unit.len() < 100_000 {
+            rayon::join(
+                || rayon::join(|| rayon::join(write_data, write_book), write_feedback),
+                archive,
+            )
+        } else {
+            let data_written = write_data();
+            let ((book, feedback_written), archived) =
+                rayon::join(|| rayon::join(write_book, write_feedback), archive);
+            (((data_written, book), feedback_written), archived)
+        };
     archived?;
     let mut files_written = vec![book?];
     files_written.extend(data_written?);
     files_written.extend(feedback_written?);
-    files_written.push(manifest::write(out, plan, c, checked, org)?);
+    // Last: run.json says the folder is complete.
+    files_written.push(manifest::write(out, &run_json?)?);
     // The reader's own words about files it could not read: for whoever
     // looks into them, not in anything a clerk is sent.
     if !inspection.details.is_empty() {

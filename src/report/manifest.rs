@@ -141,22 +141,34 @@ pub fn build(plan: &Plan, c: &Consolidation, checked: &Checked, org: &str) -> Ru
     }
 }
 
-/// Builds and writes `run.json` into the run folder; returns its path.
+/// `run.json`'s bytes. Made while the other outputs are written; written
+/// itself only after them ([`write`]), so that a run folder holds a new
+/// `run.json`, which `tally mail` goes by, only when all its outputs are
+/// there.
 ///
 /// # Errors
 ///
-/// [`OutputError`] when it cannot be written.
-pub fn write(
+/// [`OutputError`] naming `run.json` in `dir` when it cannot be encoded.
+pub fn encode(
     dir: &Path,
     plan: &Plan,
     c: &Consolidation,
     checked: &Checked,
     org: &str,
-) -> Result<PathBuf, OutputError> {
+) -> Result<Vec<u8>, OutputError> {
     let run = build(plan, c, checked, org);
+    serde_json::to_vec_pretty(&run).map_err(|e| OutputError::other(&dir.join(FILE), e))
+}
+
+/// Writes `run.json` (from [`encode`]) into the run folder; returns its
+/// path.
+///
+/// # Errors
+///
+/// [`OutputError`] when it cannot be written.
+pub fn write(dir: &Path, json: &[u8]) -> Result<PathBuf, OutputError> {
     let path = dir.join(FILE);
-    let json = serde_json::to_vec_pretty(&run).map_err(|e| OutputError::other(&path, e))?;
-    write_atomic(&path, &json)?;
+    write_atomic(&path, json)?;
     Ok(path)
 }
 
