@@ -274,8 +274,6 @@ fn write_outputs(
     let mut files_written = vec![book?];
     files_written.extend(data_written?);
     files_written.extend(feedback_written?);
-    // Last: run.json says the folder is complete.
-    files_written.push(manifest::write(out, &run_json?)?);
     // The reader's own words about files it could not read: for whoever
     // looks into them, not in anything a clerk is sent.
     if !inspection.details.is_empty() {
@@ -288,5 +286,7 @@ fn write_outputs(
         files::write_atomic(&path, log.as_bytes())?;
         files_written.push(path);
     }
+    // Last: run.json says the folder is complete.
+    files_written.push(manifest::write(out, &run_json?)?);
     Ok(files_written)
 }

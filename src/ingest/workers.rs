@@ -27,7 +27,13 @@ struct Worker {
     child: Child,
     stdin: ChildStdin,
     answers: Receiver<Vec<u8>>,
+    /// Its limit for one file (it ends itself past it, [`OVERRAN`]).
+    timeout: Duration,
 }
+
+/// The exit code of a worker whose own watchdog ended it: a file read
+/// past its time limit (the parent's wait usually gives up first).
+const OVERRAN: i32 = 4;
 
 /// Larger answers are taken for a broken worker: the largest table a sheet
 /// may hold ([`crate::sheet::MAX_CELLS_PER_SHEET`] cells) encodes to far less.
@@ -59,7 +65,7 @@ fn read_frame(input: &mut impl Read) -> Option<Vec<u8>> {
 }
 
 impl Worker {
-    fn spawn(exe: &Path, args: &[String]) -> std::io::Result<Worker> {
+    fn spawn(exe: &Path, args: &[String], timeout: Duration) -> std::io::Result<Worker> {
         let mut child = Command::new(exe)
             .args(args)
             .stdin(Stdio::piped())
@@ -82,6 +88,7 @@ impl Worker {
             child,
             stdin,
             answers,
+            timeout,
         })
     }
 
@@ -113,11 +120,11 @@ impl Worker {
     /// no frame): it is ended, so that waiting for it cannot hang.
     fn died(&mut self) -> ReadFailure {
         let _ = self.child.kill();
-        let status = self.child.wait();
-        ReadFailure::Crashed(match status {
-            Ok(s) => describe(s),
-            Err(e) => e.to_string(),
-        })
+        match self.child.wait() {
+            Ok(s) if s.code() == Some(OVERRAN) => ReadFailure::TimedOut(self.timeout.as_secs()),
+            Ok(s) => ReadFailure::Crashed(describe(s)),
+            Err(e) => ReadFailure::Crashed(e.to_string()),
+        }
     }
 }
 
@@ -255,7 +262,7 @@ fn watchdog(timeout: Duration) -> std::sync::Arc<Mutex<Option<Instant>>> {
             std::thread::sleep(Duration::from_millis(200));
             let since = *seen.lock().unwrap_or_else(|e| e.into_inner());
             if since.is_some_and(|t| t.elapsed() > limit) {
-                std::process::exit(3);
+                std::process::exit(OVERRAN);
             }
         }
     });
@@ -347,98 +354,23 @@ pub fn read_supervised(
     how: &Supervision<'_>,
     on_read: &(dyn Fn() + Sync),
 ) -> Vec<FileRead> {
-    let Supervision {
-        exe,
-        args,
-        count,
-        timeout,
-        budget,
-        max_bytes,
-        words,
-    } = *how;
-    let deadline = Instant::now() + budget;
-    let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<FileRead>>> = paths.iter().map(|_| Mutex::new(None)).collect();
-    let record = |i: usize, read: FileRead| {
-        *results[i]
-            .lock()
-            .expect("no poisoning: workers do not panic") = Some(read);
-        on_read();
-    };
-    let out_of_time = || FileRead {
-        sha256: String::new(),
-        result: Err(ReadFailure::OutOfTime(budget.as_secs())),
+    let reading = Reading {
+        paths,
+        how,
+        deadline: Instant::now() + how.budget,
+        next: AtomicUsize::new(0),
+        results: paths.iter().map(|_| Mutex::new(None)).collect(),
+        on_read,
     };
     std::thread::scope(|s| {
-        for _ in 0..count.clamp(1, paths.len().max(1)) {
-            s.spawn(|| {
-                let mut worker: Option<Worker> = None;
-                // Sent to the worker and not answered, oldest first.
-                let mut sent: VecDeque<usize> = VecDeque::new();
-                // Taken but not (or no longer) with a worker: those sent
-                // after a file that ended its worker.
-                let mut held: VecDeque<usize> = VecDeque::new();
-                loop {
-                    while sent.len() < IN_FLIGHT {
-                        let Some(i) = held.pop_front().or_else(|| {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            (i < paths.len()).then_some(i)
-                        }) else {
-                            break;
-                        };
-                        if Instant::now() >= deadline {
-                            record(i, out_of_time());
-                            continue;
-                        }
-                        if worker.is_none() {
-                            worker = Worker::spawn(exe, args).ok();
-                        }
-                        let Some(w) = worker.as_mut() else {
-                            record(i, read_file(&paths[i], max_bytes, words));
-                            continue;
-                        };
-                        if w.send(&paths[i]) {
-                            sent.push_back(i);
-                        } else if sent.is_empty() {
-                            // Gone before it was given anything to read.
-                            let failure = w.died();
-                            worker = None;
-                            record(i, failed(&paths[i], failure));
-                        } else {
-                            // Gone: its answers (or its end) say why below.
-                            held.push_front(i);
-                            break;
-                        }
-                    }
-                    let Some(&i) = sent.front() else { break };
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    let w = worker.as_mut().expect("paths in flight have a worker");
-                    match w.answer(timeout.min(left)) {
-                        Ok(read) => {
-                            sent.pop_front();
-                            record(i, read);
-                        }
-                        Err(failure) => {
-                            sent.pop_front();
-                            worker = None;
-                            // Cut short by the run's budget, not its own time.
-                            let failure = match failure {
-                                ReadFailure::TimedOut(_) if left < timeout => {
-                                    ReadFailure::OutOfTime(budget.as_secs())
-                                }
-                                f => f,
-                            };
-                            record(i, failed(&paths[i], failure));
-                            held.extend(sent.drain(..));
-                        }
-                    }
-                }
-            });
+        for _ in 0..how.count.clamp(1, paths.len().max(1)) {
+            s.spawn(|| Lane::default().run(&reading));
         }
     });
     // Every file was answered above; one that was not is reported, never
     // read here, where a hostile file could take the run down.
-    results
+    reading
+        .results
         .into_iter()
         .zip(paths)
         .map(|(r, p)| {
@@ -448,6 +380,117 @@ pub fn read_supervised(
                 .unwrap_or_else(|| failed(p, ReadFailure::Crashed("读取进程未给出结果".into())))
         })
         .collect()
+}
+
+/// What the supervising threads share: the files, the next one to take,
+/// and a place for each answer.
+struct Reading<'a> {
+    paths: &'a [PathBuf],
+    how: &'a Supervision<'a>,
+    deadline: Instant,
+    next: AtomicUsize,
+    results: Vec<Mutex<Option<FileRead>>>,
+    on_read: &'a (dyn Fn() + Sync),
+}
+
+impl Reading<'_> {
+    fn record(&self, i: usize, read: FileRead) {
+        *self.results[i]
+            .lock()
+            .expect("no poisoning: workers do not panic") = Some(read);
+        (self.on_read)();
+    }
+
+    fn take(&self) -> Option<usize> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        (i < self.paths.len()).then_some(i)
+    }
+}
+
+/// One supervising thread and its worker.
+#[derive(Default)]
+struct Lane {
+    worker: Option<Worker>,
+    /// Sent to the worker and not answered, oldest first.
+    sent: VecDeque<usize>,
+    /// Taken but not (or no longer) with a worker: those sent after a
+    /// file that ended its worker.
+    held: VecDeque<usize>,
+}
+
+impl Lane {
+    fn run(mut self, r: &Reading<'_>) {
+        loop {
+            self.fill(r);
+            let Some(&i) = self.sent.front() else { break };
+            self.await_answer(r, i);
+        }
+    }
+
+    /// Sends the worker files until `IN_FLIGHT` are with it (reading here
+    /// when no worker starts, and past the budget reading nothing).
+    fn fill(&mut self, r: &Reading<'_>) {
+        let how = r.how;
+        while self.sent.len() < IN_FLIGHT {
+            let Some(i) = self.held.pop_front().or_else(|| r.take()) else {
+                return;
+            };
+            if Instant::now() >= r.deadline {
+                let out_of_time = ReadFailure::OutOfTime(how.budget.as_secs());
+                r.record(
+                    i,
+                    FileRead {
+                        sha256: String::new(),
+                        result: Err(out_of_time),
+                    },
+                );
+                continue;
+            }
+            if self.worker.is_none() {
+                self.worker = Worker::spawn(how.exe, how.args, how.timeout).ok();
+            }
+            let Some(w) = self.worker.as_mut() else {
+                r.record(i, read_file(&r.paths[i], how.max_bytes, how.words));
+                continue;
+            };
+            if w.send(&r.paths[i]) {
+                self.sent.push_back(i);
+            } else if self.sent.is_empty() {
+                // Gone before it was given anything to read.
+                let failure = w.died();
+                self.worker = None;
+                r.record(i, failed(&r.paths[i], failure));
+            } else {
+                // Gone: its answers (or its end) say why, in `await_answer`.
+                self.held.push_front(i);
+                return;
+            }
+        }
+    }
+
+    /// Waits for the answer about file `i`, the oldest sent.
+    fn await_answer(&mut self, r: &Reading<'_>, i: usize) {
+        let (timeout, budget) = (r.how.timeout, r.how.budget);
+        let left = r.deadline.saturating_duration_since(Instant::now());
+        let w = self.worker.as_mut().expect("paths in flight have a worker");
+        let answer = w.answer(timeout.min(left));
+        self.sent.pop_front();
+        match answer {
+            Ok(read) => r.record(i, read),
+            Err(failure) => {
+                self.worker = None;
+                // Cut short by the run's budget, not its own time.
+                let failure = match failure {
+                    ReadFailure::TimedOut(_) if left < timeout => {
+                        ReadFailure::OutOfTime(budget.as_secs())
+                    }
+                    f => f,
+                };
+                r.record(i, failed(&r.paths[i], failure));
+                self.held.extend(self.sent.drain(..));
+            }
+        }
+    }
 }
 
 /// What is known of a file whose reading failed: its hash, and why.
@@ -510,7 +553,8 @@ mod tests {
     #[test]
     fn a_worker_answering_no_frame_is_ended() {
         let args = ["-c".to_string(), "printf junk; cat >/dev/null".to_string()];
-        let mut worker = Worker::spawn(Path::new("/bin/sh"), &args).unwrap();
+        let mut worker =
+            Worker::spawn(Path::new("/bin/sh"), &args, Duration::from_secs(30)).unwrap();
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             assert!(worker.send(Path::new("/x.xlsx")));
@@ -520,6 +564,27 @@ mod tests {
             .recv_timeout(Duration::from_secs(20))
             .expect("the parent stopped waiting");
         assert!(matches!(answer, Err(ReadFailure::Crashed(_))), "{answer:?}");
+    }
+
+    /// A worker its own watchdog ended was reading a file too long: the
+    /// file timed out, whoever noticed first.
+    #[cfg(unix)]
+    #[test]
+    fn a_worker_that_ended_itself_past_its_limit_timed_out() {
+        // As the parent finds it: the worker has ended (its pipe closed).
+        let ended = |code: &str| {
+            let args = ["-c".to_string(), format!("exit {code}")];
+            let mut w = Worker::spawn(Path::new("/bin/sh"), &args, Duration::from_secs(7)).unwrap();
+            while w.child.try_wait().unwrap().is_none() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            w.died()
+        };
+        assert!(matches!(
+            ended(&OVERRAN.to_string()),
+            ReadFailure::TimedOut(7)
+        ));
+        assert!(matches!(ended("1"), ReadFailure::Crashed(_)));
     }
 
     #[test]

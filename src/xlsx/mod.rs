@@ -263,6 +263,8 @@ impl<'a> Sheet<'a> {
     ///
     /// [`XlsxError`] from the writer.
     pub fn header_cells(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
+        self.saw(row);
+        self.leaving(row)?;
         self.apply_all()?;
         for (c, name) in names.iter().enumerate() {
             let c = c as u16;
