@@ -1,7 +1,9 @@
 //! Errors said to people: a library error keeps its source chain (the
 //! path as context, the operating system's reason beneath it), and only
 //! the final print turns it into one line, each cause after a colon, with
-//! the common system errors in Chinese.
+//! the common system errors in Chinese. A library that panics where it
+//! should return an error (rust_xlsxwriter on a full disk) is run inside
+//! [`caught`], whose panics become errors and are not printed.
 
 use std::any::Any;
 use std::cell::Cell;
