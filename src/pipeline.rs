@@ -248,7 +248,8 @@ fn write_outputs(
     let write_data = || data::write_all(out, plan, c, checked);
     let write_book = || workbook::write(out, plan, c, checked, history, org);
     let write_feedback = || feedback::write_all(out, plan, c, checked, org);
-    let archive = || {
+    // The archive copies and run.json's bytes, both small, share a task.
+    let archive_and_encode = || {
         let archived = store.archive_inputs(&inspection.files, checked);
         (archived, manifest::encode(out, plan, c, checked, org))
     };
@@ -262,12 +263,14 @@ fn write_outputs(
         if c.by_unit.len() < 100_000 {
             rayon::join(
                 || rayon::join(|| rayon::join(write_data, write_book), write_feedback),
-                archive,
+                archive_and_encode,
             )
         } else {
             let data_written = write_data();
-            let ((book, feedback_written), archived) =
-                rayon::join(|| rayon::join(write_book, write_feedback), archive);
+            let ((book, feedback_written), archived) = rayon::join(
+                || rayon::join(write_book, write_feedback),
+                archive_and_encode,
+            );
             (((data_written, book), feedback_written), archived)
         };
     archived?;
