@@ -22,9 +22,10 @@ pub use text::text_width;
 pub enum BuildError {
     #[error(transparent)]
     Xlsx(#[from] XlsxError),
-    /// A streamed sheet's rows could not be written to its temporary file
-    /// (a full disk): rust_xlsxwriter 0.102 panics there instead of
-    /// returning the error (`flush_data_row` unwraps the write).
+    /// A streamed sheet's temporary file could not be made (the system's
+    /// temporary folder missing or closed to us) or written (a full disk:
+    /// rust_xlsxwriter 0.102 panics there instead of returning the error,
+    /// `flush_data_row` unwraps the write).
     #[error("写入临时文件夹 {} 时出错", dir.display())]
     Temporary {
         dir: std::path::PathBuf,
@@ -47,6 +48,10 @@ pub enum BuildError {
 /// [`BuildError`] from `build` or for a panic inside it.
 pub fn build(build: impl FnOnce() -> Result<Vec<u8>, XlsxError>) -> Result<Vec<u8>, BuildError> {
     match crate::errors::caught(build) {
+        // Said in Chinese, not in the writer's English.
+        Ok(Err(XlsxError::TempFileError(dir, source))) => {
+            Err(BuildError::Temporary { dir, source })
+        }
         Ok(built) => Ok(built?),
         Err(text) => Err(panic_error(&text)),
     }
@@ -595,6 +600,13 @@ mod tests {
         let e = build(|| panic!("index out of bounds")).unwrap_err();
         assert!(crate::errors::chain(&e).contains("index out of bounds"));
         assert_eq!(build(|| Ok(vec![1])).unwrap(), vec![1]);
+        // A temporary file that cannot be made reads the same way.
+        let gone = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let e = build(|| Err(XlsxError::TempFileError("/无此目录".into(), gone))).unwrap_err();
+        assert_eq!(
+            crate::errors::chain(&e),
+            "写入临时文件夹 /无此目录 时出错：找不到该文件或文件夹，请检查路径"
+        );
         assert!(matches!(
             build(|| Err(XlsxError::MergeRangeSingleCell)),
             Err(BuildError::Xlsx(_))

@@ -647,6 +647,33 @@ fn a_full_disk_while_the_workbook_is_built_is_said_in_chinese() {
     assert_eq!(recorded, 0, "a failed run is not in the history");
 }
 
+/// The system's temporary folder missing (the long sheets are streamed
+/// through it): said in Chinese, naming the folder.
+#[cfg(unix)]
+#[test]
+fn a_missing_temporary_folder_is_said_in_chinese() {
+    let w = Workdir::new("run_no_tmp");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["run", "--plan", &format!("{root}/samples/plan.xlsx")])
+        .args(["--inbox", &format!("{root}/samples/inbox/2022-03")])
+        .args(["--period", "2022-03", "--out"])
+        .arg(w.path("out"))
+        .arg("--store")
+        .arg(w.path("store"))
+        .env("TMPDIR", w.path("没有这个文件夹"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("写入临时文件夹") && err.contains("没有这个文件夹"),
+        "{err}"
+    );
+    assert!(err.contains("找不到该文件或文件夹"), "{err}");
+    assert!(!err.contains("Temporary file error"), "{err}");
+}
+
 #[test]
 fn the_sample_run_writes_every_output() {
     let w = Workdir::new("run_samples");
