@@ -268,8 +268,7 @@ impl<'a> Sheet<'a> {
     ///
     /// [`XlsxError`] from the writer.
     pub fn header_cells(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
-        self.saw(row);
-        self.leaving(row)?;
+        self.entering(row)?;
         self.apply_all()?;
         for (c, name) in names.iter().enumerate() {
             let c = c as u16;
@@ -278,7 +277,6 @@ impl<'a> Sheet<'a> {
             self.spans(row, c);
             self.widen(c, text_width(name).min(16.0) + 2.0);
         }
-        self.saw(row);
         self.ws.set_row_height(row, 30)?;
         self.sized_row = Some(row);
         Ok(())
@@ -436,8 +434,7 @@ impl<'a> Sheet<'a> {
             self.ws.clear_cell(row, col);
             Ok(())
         } else {
-            self.saw(row);
-            self.leaving(row)?;
+            self.entering(row)?;
             self.ws.write_blank(row, col, &self.styles[style])?;
             self.spans(row, col);
             Ok(())
@@ -447,8 +444,7 @@ impl<'a> Sheet<'a> {
     /// Notes that `(row, col)`, about to be written bare, is owed
     /// `styles[style]`: the cell joins its column's run or starts one.
     fn place(&mut self, row: u32, col: u16, style: usize) -> Result<(), XlsxError> {
-        self.saw(row);
-        self.leaving(row)?;
+        self.entering(row)?;
         let c = col as usize;
         if self.open.len() <= c {
             self.open.resize(c + 1, None);
@@ -474,17 +470,19 @@ impl<'a> Sheet<'a> {
         Ok(())
     }
 
-    /// Before a cell of `row` is written: a streamed row leaves memory as
-    /// soon as a later row is written, so the formats it is owed are given
-    /// before. A write to a row already left would be dropped by the
-    /// writer (with a line on stderr): it is refused instead.
-    fn leaving(&mut self, row: u32) -> Result<(), XlsxError> {
+    /// Before a cell of `row` is written: notes the row, and as a streamed
+    /// row leaves memory as soon as a later row is written, gives the
+    /// formats it is owed before. A write to a row already left would be
+    /// dropped by the writer (with a line on stderr): it is refused
+    /// instead.
+    fn entering(&mut self, row: u32) -> Result<(), XlsxError> {
         if self.streamed && row < self.last_row {
             return Err(XlsxError::ParameterError(format!(
                 "streamed sheet: row {row} written after row {}",
                 self.last_row
             )));
         }
+        self.last_row = self.last_row.max(row);
         if self.streamed && self.open.iter().flatten().any(|r| r.last != row) {
             self.apply_all()?;
         }
@@ -554,10 +552,6 @@ impl<'a> Sheet<'a> {
             Some(a) => a.grown(row, col),
             None => Area::at(row, col),
         });
-    }
-
-    fn saw(&mut self, row: u32) {
-        self.last_row = self.last_row.max(row);
     }
 }
 
