@@ -6,7 +6,6 @@
 //! cells exist), and hands the rest of tally plain [`Grid`]s of
 //! [`CellValue`]s.
 
-use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use calamine::{
@@ -26,7 +25,9 @@ pub const MAX_CELLS_PER_SHEET: usize = 200_000;
 #[derive(Debug, Clone, Default)]
 pub struct Grid {
     pub name: String,
-    rows: BTreeMap<u32, Vec<(u32, CellValue)>>,
+    /// Sorted by row. Cells arrive row by row from every reader, so a
+    /// sorted list takes them with a push, where a map would search.
+    rows: Vec<(u32, Vec<(u32, CellValue)>)>,
     merges: Vec<Dimensions>,
     cells: usize,
     /// The sheet had more cells than the limit it was read with: what is
@@ -49,7 +50,7 @@ impl Grid {
     /// out of column order are sorted by `finish`.
     pub fn set(&mut self, row: u32, col: u32, value: CellValue) {
         if !value.is_blank() {
-            self.rows.entry(row).or_default().push((col, value));
+            self.row_mut(row).push((col, value));
             self.cells += 1;
         }
     }
@@ -68,8 +69,35 @@ impl Grid {
         true
     }
 
+    /// The cells of `row`, made where it has none yet.
+    fn row_mut(&mut self, row: u32) -> &mut Vec<(u32, CellValue)> {
+        let at = match self.rows.last() {
+            Some((last, _)) if *last == row => self.rows.len() - 1,
+            Some((last, _)) if *last > row => {
+                match self.rows.binary_search_by_key(&row, |(r, _)| *r) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        self.rows.insert(i, (row, Vec::new()));
+                        i
+                    }
+                }
+            }
+            _ => {
+                self.rows.push((row, Vec::new()));
+                self.rows.len() - 1
+            }
+        };
+        &mut self.rows[at].1
+    }
+
+    /// The cells of `row`, if it has any.
+    fn find_row(&self, row: u32) -> Option<&Vec<(u32, CellValue)>> {
+        let i = self.rows.binary_search_by_key(&row, |(r, _)| *r).ok()?;
+        Some(&self.rows[i].1)
+    }
+
     fn finish(&mut self) {
-        for cells in self.rows.values_mut() {
+        for (_, cells) in &mut self.rows {
             if !cells.is_sorted_by_key(|(c, _)| *c) {
                 cells.sort_by_key(|(c, _)| *c);
             }
@@ -87,8 +115,7 @@ impl Grid {
 
     /// The cell at (row, col), or an empty one.
     pub fn get(&self, row: u32, col: u32) -> &CellValue {
-        self.rows
-            .get(&row)
+        self.find_row(row)
             .and_then(|cells| {
                 cells
                     .binary_search_by_key(&col, |(c, _)| *c)
@@ -124,7 +151,7 @@ impl Grid {
 
     /// The cells of one row.
     pub fn row(&self, row: u32) -> &[(u32, CellValue)] {
-        self.rows.get(&row).map(Vec::as_slice).unwrap_or(&[])
+        self.find_row(row).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn set_merges(&mut self, merges: Vec<Dimensions>) {
@@ -418,6 +445,21 @@ mod tests {
         g.set_merges(vec![Dimensions::new((0, 3), (0, 4))]);
         assert_eq!(g.get_merged(0, 4), &CellValue::Text("完成情况".into()));
         assert_eq!(g.get_merged(1, 4), &CellValue::Empty);
+    }
+
+    #[test]
+    fn rows_arriving_out_of_order_are_kept_in_order() {
+        let mut g = Grid::new("s");
+        for (r, c) in [(5, 0), (2, 1), (9, 0), (2, 0), (5, 1), (0, 0)] {
+            g.set(r, c, CellValue::Number(f64::from(r * 10 + c)));
+        }
+        g.finish();
+        let rows: Vec<u32> = g.rows().map(|(r, _)| r).collect();
+        assert_eq!(rows, [0, 2, 5, 9]);
+        assert_eq!(g.row(2).iter().map(|(c, _)| *c).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(g.get(5, 1), &CellValue::Number(51.0));
+        assert_eq!(g.get(3, 0), &CellValue::Empty);
+        assert_eq!(g.len(), 6);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! below any number of title rows. The two tables may share a sheet; each
 //! ends where the other's header begins.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
@@ -118,7 +119,7 @@ impl Columns {
 
 /// The header rows and columns, if `grid` holds an indicator table.
 fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)> {
-    let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).display());
+    let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).shown());
     for (r, cells) in grid.rows().take(HEADER_SEARCH_ROWS) {
         if cells.len() < 2 {
             continue;
@@ -194,15 +195,18 @@ static SECTION_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[一二三四五六七八九十]+[、.．]").expect("valid regex"));
 
 fn cell_text(grid: &Grid, row: u32, col: Option<u32>) -> Option<String> {
-    let t = fold(&grid.text(row, col?)).trim().to_string();
-    (!t.is_empty()).then_some(t)
+    let shown = grid.get(row, col?).shown();
+    let t = fold(&shown);
+    let t = t.trim();
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// People's words (notes, reasons), kept as typed: full-width punctuation
 /// is theirs, not folded as in labels and numbers.
 fn raw_text(grid: &Grid, row: u32, col: Option<u32>) -> Option<String> {
-    let t = grid.text(row, col?).trim().to_string();
-    (!t.is_empty()).then_some(t)
+    let shown = grid.get(row, col?).shown();
+    let t = shown.trim();
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// Finds the indicator table in `grid`, if it holds one. When `end` is
@@ -307,7 +311,7 @@ fn project_columns(labels: impl Iterator<Item = (u32, Vec<String>)>) -> ProjectC
 /// holding both `项目名称` and `是否开工`. Returns the header rows and the
 /// columns by role.
 fn find_project_header(grid: &Grid) -> Option<((u32, u32), ProjectColumns)> {
-    let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).display());
+    let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).shown());
     let has = |cols: &[(ProjectColumn, u32)], role| cols.iter().any(|(r, _)| *r == role);
     for (r, cells) in grid.rows() {
         // Cheap test first: the sheet may be long, and only a header row
@@ -417,7 +421,7 @@ pub fn find_title(grid: &Grid, end: u32, words: &Vocabulary) -> Option<String> {
         let lines = words.unit_lines().iter().chain(words.date_lines());
         lines.into_iter().any(|l| l.is_match(t))
     };
-    let words: Vec<String> = grid
+    let words: Vec<Cow<'_, str>> = grid
         .rows()
         .take_while(|(r, _)| *r < end)
         .flat_map(|(_, cells)| cells.iter())

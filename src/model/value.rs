@@ -4,6 +4,7 @@
 //! belongs. This room turns one cell into a number, or says precisely why it
 //! is not one; it knows nothing about files or plans.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
@@ -29,14 +30,20 @@ pub enum CellValue {
 impl CellValue {
     /// The cell as a person reads it, for messages.
     pub fn display(&self) -> String {
+        self.shown().into_owned()
+    }
+
+    /// [`display`](Self::display), borrowing the text where the cell holds
+    /// it: labels and names are read from every row of every file.
+    pub fn shown(&self) -> Cow<'_, str> {
         match self {
-            CellValue::Empty => String::new(),
-            CellValue::Number(n) => format_number(*n),
-            CellValue::Text(s) => s.trim().to_string(),
-            CellValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-            CellValue::Date(d) => d.to_string(),
-            CellValue::Error(e) => e.clone(),
-            CellValue::UncachedFormula(f) => format!("={f}"),
+            CellValue::Empty => Cow::Borrowed(""),
+            CellValue::Number(n) => Cow::Owned(format_number(*n)),
+            CellValue::Text(s) => Cow::Borrowed(s.trim()),
+            CellValue::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+            CellValue::Date(d) => Cow::Owned(d.to_string()),
+            CellValue::Error(e) => Cow::Borrowed(e),
+            CellValue::UncachedFormula(f) => Cow::Owned(format!("={f}")),
         }
     }
 
@@ -93,15 +100,21 @@ pub fn format_for_people(n: f64) -> String {
 
 /// Folds full-width ASCII (`１２３，．％`) to half-width and every kind of
 /// space (ideographic, no-break) to a plain space.
-pub fn fold(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' => ' ',
-            '。' => '.',
-            _ => c,
-        })
-        .collect()
+///
+/// Borrows when there is nothing to fold, as for most cells: it is asked
+/// of every label, name and number text read.
+pub fn fold(s: &str) -> Cow<'_, str> {
+    let folded = |c: char| match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' => ' ',
+        '。' => '.',
+        _ => c,
+    };
+    if s.chars().all(|c| folded(c) == c) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().map(folded).collect())
+    }
 }
 
 /// What one actual-value cell says.

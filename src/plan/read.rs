@@ -323,12 +323,7 @@ impl Table<'_> {
         let Some((v, _)) = self.cell(row, key) else {
             return String::new();
         };
-        let folded = fold(&v.display());
-        match folded.trim() {
-            // Most cells have nothing to trim: keep the string made.
-            t if t.len() == folded.len() => folded,
-            t => t.to_string(),
-        }
+        fold(&v.shown()).trim().to_string()
     }
 
     /// Data rows: every non-empty row below the header.

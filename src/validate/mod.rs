@@ -643,7 +643,8 @@ impl RowChecker<'_> {
 
     fn check_rows(&mut self) {
         let required = self.plan.required(self.unit);
-        let mut seen: HashMap<IndicatorId, (u32, Seen)> = HashMap::default();
+        let mut seen: HashMap<IndicatorId, (u32, Seen)> =
+            HashMap::with_capacity_and_hasher(self.table.rows.len(), Default::default());
         for row in &self.table.rows {
             let Some(ind) = self.indicator_of(row) else {
                 self.unknown_row(row);
