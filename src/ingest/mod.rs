@@ -92,6 +92,9 @@ pub enum ReadFailure {
     OutOfTime(u64),
     /// Not read: the file has no spreadsheet ending.
     NotAWorkbook,
+    /// Not read: no reading process could be started for it (the system
+    /// refused one, after others had run), the system's error said.
+    NoReader(String),
 }
 
 impl ReadFailure {
@@ -133,6 +136,9 @@ impl ReadFailure {
             ReadFailure::NotAWorkbook => {
                 "不是 Excel/WPS 表格（.xlsx .xlsm .xls .xlsb .ods），未读取".into()
             }
+            ReadFailure::NoReader(_) => {
+                "汇总时计算机无法启动读取程序，此文件未读取（不是文件的问题）；统计局稍后重新运行即可，无需重新报送".into()
+            }
         }
     }
 
@@ -141,7 +147,8 @@ impl ReadFailure {
         match self {
             ReadFailure::Open(OpenError::Corrupt(d))
             | ReadFailure::Io(d)
-            | ReadFailure::Crashed(d) => Some(d),
+            | ReadFailure::Crashed(d)
+            | ReadFailure::NoReader(d) => Some(d),
             _ => None,
         }
     }

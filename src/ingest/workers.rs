@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
@@ -288,16 +288,27 @@ fn slow_down_for_tests() {
 /// Test hook: `TALLY_TEST_READ_EXIT_ON` makes the worker end (exit code
 /// 9) on a path containing it, as a reader killed by a file would
 /// (tests/integration).
+///
+/// With `TALLY_TEST_READ_EXIT_MARK` (a file path) it ends only the first
+/// worker to reach that path, as one killed from outside would be: the
+/// mark is made by the worker that ends.
 fn end_for_tests(path: &Path) {
     let Some(text) = std::env::var_os("TALLY_TEST_READ_EXIT_ON") else {
         return;
     };
-    if path
+    if !path
         .to_string_lossy()
         .contains(text.to_string_lossy().as_ref())
     {
-        std::process::exit(9);
+        return;
     }
+    if let Some(mark) = std::env::var_os("TALLY_TEST_READ_EXIT_MARK") {
+        let first = std::fs::File::create_new(mark).is_ok();
+        if !first {
+            return;
+        }
+    }
+    std::process::exit(9);
 }
 
 /// Caps this process's address space, so that a workbook that makes the
@@ -341,14 +352,20 @@ pub struct Supervision<'a> {
 /// `check`'s reading at 1,000 files, issue 15).
 const IN_FLIGHT: usize = 2;
 
-/// Reads `paths` with supervised workers. If no worker can be started,
-/// files are read in this process instead. Once the budget is spent, the
-/// files not yet read are reported as such: N hostile files cannot cost
-/// N times the file timeout.
+/// Reads `paths` with supervised workers. If no worker can be started at
+/// all (a system that runs no child processes), files are read in this
+/// process instead; once workers have run, a worker that will not start
+/// (the system out of processes for a moment) is tried again, then its
+/// files are reported unread ([`ReadFailure::NoReader`]): they may be the
+/// ones that just ended a worker, and are never read here without limits.
+/// Once the budget is spent, the files not yet read are reported as such:
+/// N hostile files cannot cost N times the file timeout.
 ///
 /// A worker reads the paths it is sent in order, so when it dies or
 /// overruns, the oldest path without an answer is the file it was on;
 /// the ones sent after it were never started and go to a fresh worker.
+/// A file whose worker died is read once more by a fresh one before it
+/// is blamed: the worker may have been killed from outside, between files.
 pub fn read_supervised(
     paths: &[PathBuf],
     how: &Supervision<'_>,
@@ -361,6 +378,9 @@ pub fn read_supervised(
         next: AtomicUsize::new(0),
         results: paths.iter().map(|_| Mutex::new(None)).collect(),
         on_read,
+        started: AtomicBool::new(false),
+        refused: AtomicBool::new(false),
+        spawns: AtomicUsize::new(0),
     };
     std::thread::scope(|s| {
         for _ in 0..how.count.clamp(1, paths.len().max(1)) {
@@ -391,7 +411,19 @@ struct Reading<'a> {
     next: AtomicUsize,
     results: Vec<Mutex<Option<FileRead>>>,
     on_read: &'a (dyn Fn() + Sync),
+    /// A worker has run: starting one works on this system.
+    started: AtomicBool,
+    /// After workers had run, one would not start even when tried again:
+    /// the files left are reported without trying each.
+    refused: AtomicBool,
+    /// Workers started, for the test hook `TALLY_TEST_SPAWN_LIMIT`.
+    spawns: AtomicUsize,
 }
+
+/// A worker that will not start, once others have: tried this many more
+/// times, this long apart, before its files are reported unread.
+const START_RETRIES: u32 = 3;
+const START_PAUSE: Duration = Duration::from_millis(100);
 
 impl Reading<'_> {
     fn record(&self, i: usize, read: FileRead) {
@@ -405,6 +437,53 @@ impl Reading<'_> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
         (i < self.paths.len()).then_some(i)
     }
+
+    /// A fresh worker. `Ok(None)`: none has ever started, read here.
+    fn start_worker(&self) -> Result<Option<Worker>, String> {
+        let how = self.how;
+        let mut retries = 0;
+        loop {
+            let error = if self.refused.load(Ordering::Relaxed) {
+                return Err("worker start refused earlier in this run".into());
+            } else {
+                match self.spawn_for_tests(|| Worker::spawn(how.exe, how.args, how.timeout)) {
+                    Ok(w) => {
+                        self.started.store(true, Ordering::Relaxed);
+                        return Ok(Some(w));
+                    }
+                    Err(e) => e,
+                }
+            };
+            if !self.started.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            if retries == START_RETRIES {
+                self.refused.store(true, Ordering::Relaxed);
+                return Err(error.to_string());
+            }
+            retries += 1;
+            std::thread::sleep(START_PAUSE);
+        }
+    }
+
+    /// Test hook: `TALLY_TEST_SPAWN_LIMIT=N` lets only N workers start, as
+    /// a system out of processes would (tests/integration).
+    fn spawn_for_tests(
+        &self,
+        spawn: impl FnOnce() -> std::io::Result<Worker>,
+    ) -> std::io::Result<Worker> {
+        let limit = std::env::var("TALLY_TEST_SPAWN_LIMIT")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok());
+        if limit.is_some_and(|n| self.spawns.load(Ordering::Relaxed) >= n) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                "TALLY_TEST_SPAWN_LIMIT: no more processes",
+            ));
+        }
+        self.spawns.fetch_add(1, Ordering::Relaxed);
+        spawn()
+    }
 }
 
 /// One supervising thread and its worker.
@@ -416,6 +495,9 @@ struct Lane {
     /// Taken but not (or no longer) with a worker: those sent after a
     /// file that ended its worker.
     held: VecDeque<usize>,
+    /// Files whose worker died while on them, read once more, with how
+    /// it died.
+    second_chances: Vec<(usize, ReadFailure)>,
 }
 
 impl Lane {
@@ -447,12 +529,26 @@ impl Lane {
                 continue;
             }
             if self.worker.is_none() {
-                self.worker = Worker::spawn(how.exe, how.args, how.timeout).ok();
+                match r.start_worker() {
+                    Ok(Some(w)) => self.worker = Some(w),
+                    Ok(None) => {
+                        r.record(i, read_file(&r.paths[i], how.max_bytes, how.words));
+                        continue;
+                    }
+                    Err(error) => {
+                        // A file that already ended a worker keeps that
+                        // reason: it may be the file's fault.
+                        let failure = self
+                            .second_chances
+                            .iter()
+                            .find(|(f, _)| *f == i)
+                            .map_or(ReadFailure::NoReader(error), |(_, died)| died.clone());
+                        r.record(i, failed(&r.paths[i], failure));
+                        continue;
+                    }
+                }
             }
-            let Some(w) = self.worker.as_mut() else {
-                r.record(i, read_file(&r.paths[i], how.max_bytes, how.words));
-                continue;
-            };
+            let w = self.worker.as_mut().expect("a worker was started above");
             if w.send(&r.paths[i]) {
                 self.sent.push_back(i);
             } else if self.sent.is_empty() {
@@ -486,7 +582,14 @@ impl Lane {
                     }
                     f => f,
                 };
-                r.record(i, failed(&r.paths[i], failure));
+                let once_more = matches!(failure, ReadFailure::Crashed(_))
+                    && !self.second_chances.iter().any(|(f, _)| *f == i);
+                if once_more {
+                    self.second_chances.push((i, failure));
+                    self.held.push_back(i);
+                } else {
+                    r.record(i, failed(&r.paths[i], failure));
+                }
                 self.held.extend(self.sent.drain(..));
             }
         }

@@ -614,36 +614,40 @@ fn readers_die_with_a_killed_run_and_keep_their_own_time() {
     );
 }
 
+/// Five files of three units, read by one worker (`--jobs 1`), with the
+/// test hooks `env` set; the parsed `check --format json`.
+fn check_five_files(name: &str, env: &[(&str, &str)]) -> Value {
+    let w = Workdir::new(name);
+    let clean = || crate::common::qingquan_clean();
+    for (file, unit) in [
+        ("1清泉镇.xlsx", "清泉镇"),
+        ("2清泉镇.xlsx", "清泉镇"),
+        ("3大马营镇.xlsx", "大马营镇"),
+        ("4大马营镇.xlsx", "大马营镇"),
+        ("5发改局.xlsx", "县发展和改革局"),
+    ] {
+        w.submit(file, &[standard(unit, "2022-04-05", clean())]);
+    }
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tally"));
+    cmd.args(["check", "--format", "json", "--jobs", "1", "--plan"])
+        .arg(w.plan())
+        .arg("--inbox")
+        .arg(w.inbox());
+    for (k, v) in env {
+        // A path-valued hook lives in the work folder.
+        let v = v.replace("{dir}", &w.path("").to_string_lossy());
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn the_files_queued_behind_one_that_ends_its_reader_are_all_read() {
     // A reader is given the next path before it answers the last (issue
     // 15): when a file ends it, those queued behind must go to a fresh
     // reader, none lost and none blamed.
-    let w = Workdir::new("hostile_queue");
-    let clean = || crate::common::qingquan_clean();
-    w.submit("1清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", clean())]);
-    w.submit("2清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", clean())]);
-    w.submit(
-        "3大马营镇.xlsx",
-        &[standard("大马营镇", "2022-04-05", clean())],
-    );
-    w.submit(
-        "4大马营镇.xlsx",
-        &[standard("大马营镇", "2022-04-05", clean())],
-    );
-    w.submit(
-        "5发改局.xlsx",
-        &[standard("县发展和改革局", "2022-04-05", clean())],
-    );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(["check", "--format", "json", "--jobs", "1", "--plan"])
-        .arg(w.plan())
-        .arg("--inbox")
-        .arg(w.inbox())
-        .env("TALLY_TEST_READ_EXIT_ON", "2清泉镇")
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = check_five_files("hostile_queue", &[("TALLY_TEST_READ_EXIT_ON", "2清泉镇")]);
     let unreadable = crate::common::issues_with(&json, "unreadable_file");
     assert_eq!(unreadable.len(), 1, "{json:#}");
     assert_eq!(unreadable[0]["file"], "2清泉镇.xlsx");
@@ -657,6 +661,75 @@ fn the_files_queued_behind_one_that_ends_its_reader_are_all_read() {
         let s = crate::common::submission(&json, f);
         assert_eq!(s["status"], status, "{f}: {json:#}");
         assert_eq!(s["errors"], 0, "{f}: {json:#}");
+    }
+}
+
+#[test]
+fn a_file_whose_reader_was_killed_once_is_read_again_not_blamed() {
+    // The first worker to reach 2清泉镇 ends, as one killed from outside
+    // (or dying between files) would; the file itself is sound.
+    let json = check_five_files(
+        "hostile_killed_once",
+        &[
+            ("TALLY_TEST_READ_EXIT_ON", "2清泉镇"),
+            ("TALLY_TEST_READ_EXIT_MARK", "{dir}/ended"),
+        ],
+    );
+    assert!(
+        crate::common::issues_with(&json, "unreadable_file").is_empty(),
+        "{json:#}"
+    );
+    for (f, status) in [
+        ("1清泉镇.xlsx", "superseded"),
+        ("2清泉镇.xlsx", "accepted"),
+        ("3大马营镇.xlsx", "superseded"),
+        ("4大马营镇.xlsx", "accepted"),
+        ("5发改局.xlsx", "accepted"),
+    ] {
+        let s = crate::common::submission(&json, f);
+        assert_eq!(s["status"], status, "{f}: {json:#}");
+    }
+}
+
+#[test]
+fn files_left_when_no_new_reader_starts_are_reported_unread_not_read_unguarded() {
+    // Only one worker may start (a system out of processes): after 2清泉镇
+    // ends it, no file may be read in tally's own process, where a hostile
+    // one could take the run down. 2清泉镇 keeps its own reason (it may be
+    // the file's fault); each of the others is reported saying it is not.
+    let json = check_five_files(
+        "hostile_no_reader",
+        &[
+            ("TALLY_TEST_READ_EXIT_ON", "2清泉镇"),
+            ("TALLY_TEST_SPAWN_LIMIT", "1"),
+        ],
+    );
+    assert_eq!(
+        crate::common::submission(&json, "1清泉镇.xlsx")["status"],
+        "accepted",
+        "{json:#}"
+    );
+    let unreadable = crate::common::issues_with(&json, "unreadable_file");
+    let files: Vec<&str> = unreadable
+        .iter()
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "2清泉镇.xlsx",
+            "3大马营镇.xlsx",
+            "4大马营镇.xlsx",
+            "5发改局.xlsx"
+        ],
+        "{json:#}"
+    );
+    let ended = unreadable[0]["message"].as_str().unwrap();
+    assert!(ended.contains("文件内容异常"), "{ended}");
+    for i in &unreadable[1..] {
+        let message = i["message"].as_str().unwrap();
+        assert!(message.contains("无法启动读取程序"), "{message}");
+        assert!(message.contains("不是文件的问题"), "{message}");
     }
 }
 
