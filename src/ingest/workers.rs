@@ -13,9 +13,9 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{FileRead, ReadFailure, read_file};
@@ -352,14 +352,15 @@ pub struct Supervision<'a> {
 /// `check`'s reading at 1,000 files, issue 15).
 const IN_FLIGHT: usize = 2;
 
-/// Reads `paths` with supervised workers. If no worker can be started at
-/// all (a system that runs no child processes), files are read in this
-/// process instead; once workers have run, a worker that will not start
-/// (the system out of processes for a moment) is tried again, then its
-/// files are reported unread ([`ReadFailure::NoReader`]): they may be the
-/// ones that just ended a worker, and are never read here without limits.
-/// Once the budget is spent, the files not yet read are reported as such:
-/// N hostile files cannot cost N times the file timeout.
+/// Reads `paths` with supervised workers. Where no worker can ever be
+/// started (the program cannot be run: not found, not permitted), files
+/// are read in this process instead. Otherwise a worker that will not
+/// start (the system out of processes for a moment) is tried again; if it
+/// still will not, its files go to the workers still running, and only
+/// when none is left are they reported unread ([`ReadFailure::NoReader`]):
+/// never read here without limits, as one may be the file that just ended
+/// a worker. Once the budget is spent, the files not yet read are
+/// reported as such: N hostile files cannot cost N times the file timeout.
 ///
 /// A worker reads the paths it is sent in order, so when it dies or
 /// overruns, the oldest path without an answer is the file it was on;
@@ -378,6 +379,8 @@ pub fn read_supervised(
         next: AtomicUsize::new(0),
         results: paths.iter().map(|_| Mutex::new(None)).collect(),
         on_read,
+        pool: Mutex::new(Pool::default()),
+        pool_changed: Condvar::new(),
         started: AtomicBool::new(false),
         refused: AtomicBool::new(false),
         spawns: AtomicUsize::new(0),
@@ -411,17 +414,39 @@ struct Reading<'a> {
     next: AtomicUsize,
     results: Vec<Mutex<Option<FileRead>>>,
     on_read: &'a (dyn Fn() + Sync),
+    pool: Mutex<Pool>,
+    /// Signalled when a file is answered or files are handed back.
+    pool_changed: Condvar,
     /// A worker has run: starting one works on this system.
     started: AtomicBool,
-    /// After workers had run, one would not start even when tried again:
-    /// the files left are reported without trying each.
+    /// A worker would not start even when tried again: the next try is
+    /// one attempt, no pause, until one starts.
     refused: AtomicBool,
     /// Workers started, for the test hook `TALLY_TEST_SPAWN_LIMIT`.
     spawns: AtomicUsize,
 }
 
-/// A worker that will not start, once others have: tried this many more
-/// times, this long apart, before its files are reported unread.
+/// Files handed back by a lane whose worker would not start, and the
+/// lanes with a worker to read them. One lock for both: a lane leaves
+/// only when no file waits for it, and a file is handed back only while
+/// a lane with a worker is there to take it.
+///
+/// Also the files whose worker died while on them, read once more (by
+/// any lane), with how it died: the reason they keep if they cannot be
+/// read again.
+#[derive(Default)]
+struct Pool {
+    returned: VecDeque<usize>,
+    /// Lanes with a worker.
+    live: usize,
+    /// Files answered: a lane with a worker ends only when all are, as
+    /// until then another may lose its worker and hand files back.
+    recorded: usize,
+    second_chances: Vec<(usize, ReadFailure)>,
+}
+
+/// A worker that will not start: tried this many more times, this long
+/// apart, before its lane gives up.
 const START_RETRIES: u32 = 3;
 const START_PAUSE: Duration = Duration::from_millis(100);
 
@@ -430,44 +455,65 @@ impl Reading<'_> {
         *self.results[i]
             .lock()
             .expect("no poisoning: workers do not panic") = Some(read);
+        self.pool().recorded += 1;
+        self.pool_changed.notify_all();
         (self.on_read)();
     }
 
+    fn pool(&self) -> std::sync::MutexGuard<'_, Pool> {
+        self.pool
+            .lock()
+            .expect("no poisoning: the pool's users do not panic")
+    }
+
+    /// How file `i`'s worker died, if one did once.
+    fn died_on(&self, i: usize) -> Option<ReadFailure> {
+        let pool = self.pool();
+        let (_, died) = pool.second_chances.iter().find(|(f, _)| *f == i)?;
+        Some(died.clone())
+    }
+
     fn take(&self) -> Option<usize> {
+        if let Some(i) = self.pool().returned.pop_front() {
+            return Some(i);
+        }
         let i = self.next.fetch_add(1, Ordering::Relaxed);
         (i < self.paths.len()).then_some(i)
     }
 
-    /// A fresh worker. `Ok(None)`: none has ever started, read here.
+    /// A fresh worker. `Ok(None)`: none can ever start here, read in this
+    /// process. `Err`: none would start now, the system's words.
     fn start_worker(&self) -> Result<Option<Worker>, String> {
         let how = self.how;
-        let mut retries = 0;
-        loop {
-            let error = if self.refused.load(Ordering::Relaxed) {
-                return Err("worker start refused earlier in this run".into());
-            } else {
-                match self.spawn_for_tests(|| Worker::spawn(how.exe, how.args, how.timeout)) {
-                    Ok(w) => {
-                        self.started.store(true, Ordering::Relaxed);
-                        return Ok(Some(w));
-                    }
-                    Err(e) => e,
+        let tries = if self.refused.load(Ordering::Relaxed) {
+            1
+        } else {
+            1 + START_RETRIES
+        };
+        let mut error = None;
+        for attempt in 0..tries {
+            if attempt > 0 {
+                std::thread::sleep(START_PAUSE);
+            }
+            match self.spawn_for_tests(|| Worker::spawn(how.exe, how.args, how.timeout)) {
+                Ok(w) => {
+                    self.started.store(true, Ordering::Relaxed);
+                    self.refused.store(false, Ordering::Relaxed);
+                    return Ok(Some(w));
                 }
-            };
-            if !self.started.load(Ordering::Relaxed) {
-                return Ok(None);
+                Err(e) if !self.started.load(Ordering::Relaxed) && cannot_ever_run(&e) => {
+                    return Ok(None);
+                }
+                Err(e) => error = Some(e),
             }
-            if retries == START_RETRIES {
-                self.refused.store(true, Ordering::Relaxed);
-                return Err(error.to_string());
-            }
-            retries += 1;
-            std::thread::sleep(START_PAUSE);
         }
+        self.refused.store(true, Ordering::Relaxed);
+        Err(error.map_or_else(String::new, |e| e.to_string()))
     }
 
     /// Test hook: `TALLY_TEST_SPAWN_LIMIT=N` lets only N workers start, as
-    /// a system out of processes would (tests/integration).
+    /// a system out of processes would, or with `TALLY_TEST_SPAWN_MISSING`
+    /// set, as one where the program cannot be found (tests/integration).
     fn spawn_for_tests(
         &self,
         spawn: impl FnOnce() -> std::io::Result<Worker>,
@@ -475,15 +521,24 @@ impl Reading<'_> {
         let limit = std::env::var("TALLY_TEST_SPAWN_LIMIT")
             .ok()
             .and_then(|v| v.parse::<usize>().ok());
-        if limit.is_some_and(|n| self.spawns.load(Ordering::Relaxed) >= n) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::WouldBlock,
-                "TALLY_TEST_SPAWN_LIMIT: no more processes",
-            ));
+        if let Some(limit) = limit
+            && self.spawns.fetch_add(1, Ordering::Relaxed) >= limit
+        {
+            let kind = match std::env::var_os("TALLY_TEST_SPAWN_MISSING") {
+                Some(_) => std::io::ErrorKind::NotFound,
+                None => std::io::ErrorKind::WouldBlock,
+            };
+            return Err(std::io::Error::new(kind, "TALLY_TEST_SPAWN_LIMIT"));
         }
-        self.spawns.fetch_add(1, Ordering::Relaxed);
         spawn()
     }
+}
+
+/// A start failure that no retry mends: the program is not there, or may
+/// not be run. Others (out of processes, of memory, of open files) pass.
+fn cannot_ever_run(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{NotFound, PermissionDenied, Unsupported};
+    matches!(e.kind(), NotFound | PermissionDenied | Unsupported)
 }
 
 /// One supervising thread and its worker.
@@ -495,73 +550,133 @@ struct Lane {
     /// Taken but not (or no longer) with a worker: those sent after a
     /// file that ended its worker.
     held: VecDeque<usize>,
-    /// Files whose worker died while on them, read once more, with how
-    /// it died.
-    second_chances: Vec<(usize, ReadFailure)>,
+    /// Fresh workers gone before their first path, since one last read
+    /// a file: counted as failed starts.
+    stillborn: u32,
+    /// Its worker would not start and the others took its files.
+    retired: bool,
 }
 
 impl Lane {
     fn run(mut self, r: &Reading<'_>) {
         loop {
             self.fill(r);
-            let Some(&i) = self.sent.front() else { break };
+            let Some(&i) = self.sent.front() else {
+                if self.leave(r) {
+                    break;
+                }
+                continue;
+            };
             self.await_answer(r, i);
         }
     }
 
+    /// Whether this lane may end: nothing waits in the pool for it, and
+    /// (with a worker) every file is answered, so no other lane can still
+    /// lose its worker and hand files back with none left to take them.
+    /// A lane here has nothing in flight and holds nothing: each file not
+    /// answered is with a lane not here, or in the pool.
+    fn leave(&mut self, r: &Reading<'_>) -> bool {
+        if self.retired {
+            return true;
+        }
+        let mut pool = r.pool();
+        if self.worker.is_some() {
+            while pool.returned.is_empty() && pool.recorded < r.paths.len() {
+                pool = r
+                    .pool_changed
+                    .wait(pool)
+                    .expect("no poisoning: the pool's users do not panic");
+            }
+        }
+        if !pool.returned.is_empty() {
+            return false;
+        }
+        if self.worker.take().is_some() {
+            pool.live -= 1;
+        }
+        true
+    }
+
+    fn lose(&mut self, r: &Reading<'_>) {
+        if self.worker.take().is_some() {
+            r.pool().live -= 1;
+        }
+    }
+
     /// Sends the worker files until `IN_FLIGHT` are with it (reading here
-    /// when no worker starts, and past the budget reading nothing).
+    /// when no worker can ever start, and past the budget reading nothing).
     fn fill(&mut self, r: &Reading<'_>) {
         let how = r.how;
-        while self.sent.len() < IN_FLIGHT {
+        while self.sent.len() < IN_FLIGHT && !self.retired {
             let Some(i) = self.held.pop_front().or_else(|| r.take()) else {
                 return;
             };
             if Instant::now() >= r.deadline {
-                let out_of_time = ReadFailure::OutOfTime(how.budget.as_secs());
-                r.record(
-                    i,
-                    FileRead {
-                        sha256: String::new(),
-                        result: Err(out_of_time),
-                    },
-                );
+                let failure = r
+                    .died_on(i)
+                    .unwrap_or(ReadFailure::OutOfTime(how.budget.as_secs()));
+                r.record(i, failed(&r.paths[i], failure));
                 continue;
             }
-            if self.worker.is_none() {
-                match r.start_worker() {
-                    Ok(Some(w)) => self.worker = Some(w),
-                    Ok(None) => {
-                        r.record(i, read_file(&r.paths[i], how.max_bytes, how.words));
-                        continue;
-                    }
-                    Err(error) => {
-                        // A file that already ended a worker keeps that
-                        // reason: it may be the file's fault.
-                        let failure = self
-                            .second_chances
-                            .iter()
-                            .find(|(f, _)| *f == i)
-                            .map_or(ReadFailure::NoReader(error), |(_, died)| died.clone());
-                        r.record(i, failed(&r.paths[i], failure));
-                        continue;
-                    }
-                }
+            if self.worker.is_none() && !self.start(r, i) {
+                continue;
             }
             let w = self.worker.as_mut().expect("a worker was started above");
             if w.send(&r.paths[i]) {
                 self.sent.push_back(i);
             } else if self.sent.is_empty() {
-                // Gone before it was given anything to read.
+                // Gone before it was given anything to read: no file's
+                // doing. Tried again as a start that failed.
                 let failure = w.died();
-                self.worker = None;
-                r.record(i, failed(&r.paths[i], failure));
+                self.lose(r);
+                self.stillborn += 1;
+                if self.stillborn <= START_RETRIES {
+                    self.held.push_front(i);
+                } else {
+                    let error = failure.detail().unwrap_or_default().to_string();
+                    r.record(i, failed(&r.paths[i], ReadFailure::NoReader(error)));
+                }
             } else {
                 // Gone: its answers (or its end) say why, in `await_answer`.
                 self.held.push_front(i);
                 return;
             }
         }
+    }
+
+    /// Starts a worker for file `i`; `false` when `i` was dealt with
+    /// otherwise (read here, handed to the other lanes, or reported).
+    fn start(&mut self, r: &Reading<'_>, i: usize) -> bool {
+        let started = r.start_worker();
+        let mut pool = r.pool();
+        let error = match started {
+            Ok(Some(w)) => {
+                pool.live += 1;
+                self.worker = Some(w);
+                return true;
+            }
+            Ok(None) => {
+                drop(pool);
+                r.record(i, read_file(&r.paths[i], r.how.max_bytes, r.how.words));
+                return false;
+            }
+            Err(error) => error,
+        };
+        if pool.live > 0 {
+            // Others are reading: they take this lane's files.
+            pool.returned.push_back(i);
+            pool.returned.extend(self.held.drain(..));
+            r.pool_changed.notify_all();
+            self.retired = true;
+            return false;
+        }
+        drop(pool);
+        // A file that already ended a worker keeps that reason: it may be
+        // the file's fault.
+        let failure = r.died_on(i).unwrap_or(ReadFailure::NoReader(error));
+        r.record(i, failed(&r.paths[i], failure));
+        false
     }
 
     /// Waits for the answer about file `i`, the oldest sent.
@@ -572,9 +687,12 @@ impl Lane {
         let answer = w.answer(timeout.min(left));
         self.sent.pop_front();
         match answer {
-            Ok(read) => r.record(i, read),
+            Ok(read) => {
+                self.stillborn = 0;
+                r.record(i, read);
+            }
             Err(failure) => {
-                self.worker = None;
+                self.lose(r);
                 // Cut short by the run's budget, not its own time.
                 let failure = match failure {
                     ReadFailure::TimedOut(_) if left < timeout => {
@@ -582,13 +700,15 @@ impl Lane {
                     }
                     f => f,
                 };
-                let once_more = matches!(failure, ReadFailure::Crashed(_))
-                    && !self.second_chances.iter().any(|(f, _)| *f == i);
-                if once_more {
-                    self.second_chances.push((i, failure));
-                    self.held.push_back(i);
-                } else {
-                    r.record(i, failed(&r.paths[i], failure));
+                match r.died_on(i) {
+                    // Its second reading failed too: blamed, with how its
+                    // worker died the first time.
+                    Some(died) => r.record(i, failed(&r.paths[i], died)),
+                    None if matches!(failure, ReadFailure::Crashed(_)) => {
+                        r.pool().second_chances.push((i, failure));
+                        self.held.push_back(i);
+                    }
+                    None => r.record(i, failed(&r.paths[i], failure)),
                 }
                 self.held.extend(self.sent.drain(..));
             }

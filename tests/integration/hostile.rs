@@ -614,9 +614,9 @@ fn readers_die_with_a_killed_run_and_keep_their_own_time() {
     );
 }
 
-/// Five files of three units, read by one worker (`--jobs 1`), with the
-/// test hooks `env` set; the parsed `check --format json`.
-fn check_five_files(name: &str, env: &[(&str, &str)]) -> Value {
+/// Five files of three units, read by `jobs` workers, with the test
+/// hooks `env` set; the parsed `check --format json`.
+fn check_five_files(name: &str, jobs: &str, env: &[(&str, &str)]) -> Value {
     let w = Workdir::new(name);
     let clean = || crate::common::qingquan_clean();
     for (file, unit) in [
@@ -629,7 +629,7 @@ fn check_five_files(name: &str, env: &[(&str, &str)]) -> Value {
         w.submit(file, &[standard(unit, "2022-04-05", clean())]);
     }
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.args(["check", "--format", "json", "--jobs", "1", "--plan"])
+    cmd.args(["check", "--format", "json", "--jobs", jobs, "--plan"])
         .arg(w.plan())
         .arg("--inbox")
         .arg(w.inbox());
@@ -647,7 +647,11 @@ fn the_files_queued_behind_one_that_ends_its_reader_are_all_read() {
     // A reader is given the next path before it answers the last (issue
     // 15): when a file ends it, those queued behind must go to a fresh
     // reader, none lost and none blamed.
-    let json = check_five_files("hostile_queue", &[("TALLY_TEST_READ_EXIT_ON", "2清泉镇")]);
+    let json = check_five_files(
+        "hostile_queue",
+        "1",
+        &[("TALLY_TEST_READ_EXIT_ON", "2清泉镇")],
+    );
     let unreadable = crate::common::issues_with(&json, "unreadable_file");
     assert_eq!(unreadable.len(), 1, "{json:#}");
     assert_eq!(unreadable[0]["file"], "2清泉镇.xlsx");
@@ -670,6 +674,7 @@ fn a_file_whose_reader_was_killed_once_is_read_again_not_blamed() {
     // (or dying between files) would; the file itself is sound.
     let json = check_five_files(
         "hostile_killed_once",
+        "1",
         &[
             ("TALLY_TEST_READ_EXIT_ON", "2清泉镇"),
             ("TALLY_TEST_READ_EXIT_MARK", "{dir}/ended"),
@@ -699,6 +704,7 @@ fn files_left_when_no_new_reader_starts_are_reported_unread_not_read_unguarded()
     // the file's fault); each of the others is reported saying it is not.
     let json = check_five_files(
         "hostile_no_reader",
+        "1",
         &[
             ("TALLY_TEST_READ_EXIT_ON", "2清泉镇"),
             ("TALLY_TEST_SPAWN_LIMIT", "1"),
@@ -731,6 +737,79 @@ fn files_left_when_no_new_reader_starts_are_reported_unread_not_read_unguarded()
         assert!(message.contains("无法启动读取程序"), "{message}");
         assert!(message.contains("不是文件的问题"), "{message}");
     }
+}
+
+#[test]
+fn a_lane_whose_reader_will_not_start_hands_its_files_to_the_others() {
+    // Two workers; the one on 2清泉镇 is ended once (the file is sound) and
+    // no third may start. The other worker is still there: it reads
+    // 2清泉镇 and the rest, and nothing is reported unread.
+    let json = check_five_files(
+        "hostile_hand_over",
+        "2",
+        &[
+            ("TALLY_TEST_READ_EXIT_ON", "2清泉镇"),
+            ("TALLY_TEST_READ_EXIT_MARK", "{dir}/ended"),
+            ("TALLY_TEST_SPAWN_LIMIT", "2"),
+        ],
+    );
+    assert!(
+        crate::common::issues_with(&json, "unreadable_file").is_empty(),
+        "{json:#}"
+    );
+    for f in ["2清泉镇.xlsx", "4大马营镇.xlsx", "5发改局.xlsx"] {
+        let s = crate::common::submission(&json, f);
+        assert_eq!(s["status"], "accepted", "{f}: {json:#}");
+    }
+}
+
+#[test]
+fn files_are_read_in_process_only_where_no_reader_can_ever_run() {
+    let statuses = |json: &Value| -> Vec<String> {
+        json["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["file"].is_string())
+            .map(|s| s["status"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The program cannot be found: read here, every file.
+    let json = check_five_files(
+        "hostile_no_program",
+        "2",
+        &[
+            ("TALLY_TEST_SPAWN_LIMIT", "0"),
+            ("TALLY_TEST_SPAWN_MISSING", "1"),
+        ],
+    );
+    assert!(
+        crate::common::issues_with(&json, "unreadable_file").is_empty(),
+        "{json:#}"
+    );
+    assert_eq!(
+        statuses(&json),
+        [
+            "superseded",
+            "accepted",
+            "superseded",
+            "accepted",
+            "accepted"
+        ],
+        "{json:#}"
+    );
+    // Out of processes from the start: never read here, all reported.
+    let json = check_five_files(
+        "hostile_no_process",
+        "2",
+        &[("TALLY_TEST_SPAWN_LIMIT", "0")],
+    );
+    assert_eq!(
+        crate::common::issues_with(&json, "unreadable_file").len(),
+        5,
+        "{json:#}"
+    );
+    assert!(statuses(&json).iter().all(|s| s == "rejected"), "{json:#}");
 }
 
 #[test]
