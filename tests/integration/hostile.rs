@@ -813,6 +813,46 @@ fn files_are_read_in_process_only_where_no_reader_can_ever_run() {
 }
 
 #[test]
+fn a_file_that_ended_its_reader_keeps_that_reason_when_the_budget_ends_its_second_reading() {
+    // Each read spins 4 s. 2清泉镇 ends its worker at 8 s; read again, it
+    // is cut at 10 s by the run's budget: it is still the file that ended
+    // a reader, not one merely left unread for lack of time.
+    let w = Workdir::new("hostile_second_reading");
+    let clean = || crate::common::qingquan_clean();
+    w.submit("1清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", clean())]);
+    w.submit("2清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", clean())]);
+    w.submit(
+        "3大马营镇.xlsx",
+        &[standard("大马营镇", "2022-04-05", clean())],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["check", "--format", "json", "--jobs", "1"])
+        .args(["--read-budget", "10", "--plan"])
+        .arg(w.plan())
+        .arg("--inbox")
+        .arg(w.inbox())
+        .env("TALLY_TEST_READ_SPIN_MS", "4000")
+        .env("TALLY_TEST_READ_EXIT_ON", "2清泉镇")
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = |f: &str| {
+        crate::common::issues_with(&json, "unreadable_file")
+            .iter()
+            .find(|i| i["file"] == f)
+            .map(|i| i["message"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        crate::common::submission(&json, "1清泉镇.xlsx")["status"],
+        "accepted",
+        "{json:#}"
+    );
+    assert!(message("2清泉镇.xlsx").contains("文件内容异常"), "{json:#}");
+    assert!(message("3大马营镇.xlsx").contains("总时间"), "{json:#}");
+}
+
+#[test]
 fn hostile_files_cannot_cost_more_than_the_runs_reading_budget() {
     let w = Workdir::new("hostile_budget");
     w.submit(
