@@ -35,6 +35,10 @@ struct Worker {
 /// past its time limit (the parent's wait usually gives up first).
 const OVERRAN: i32 = 4;
 
+/// The exit code of a worker that could not set itself up (no thread for
+/// its watchdog): a failed start, no file's doing.
+const UNREADY: i32 = 5;
+
 /// Larger answers are taken for a broken worker: the largest table a sheet
 /// may hold ([`crate::sheet::MAX_CELLS_PER_SHEET`] cells) encodes to far less.
 const MAX_ANSWER: usize = 512 * 1024 * 1024;
@@ -76,7 +80,8 @@ impl Worker {
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, answers) = channel();
-        std::thread::spawn(move || {
+        // A system out of threads is a failed start, not a panic.
+        let listening = std::thread::Builder::new().spawn(move || {
             let mut stdout = BufReader::new(stdout);
             while let Some(frame) = read_frame(&mut stdout) {
                 if tx.send(frame).is_err() {
@@ -84,6 +89,11 @@ impl Worker {
                 }
             }
         });
+        if let Err(e) = listening {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(e);
+        }
         Ok(Worker {
             child,
             stdin,
@@ -122,6 +132,7 @@ impl Worker {
         let _ = self.child.kill();
         match self.child.wait() {
             Ok(s) if s.code() == Some(OVERRAN) => ReadFailure::TimedOut(self.timeout.as_secs()),
+            Ok(s) if s.code() == Some(UNREADY) => ReadFailure::NoReader(describe(s)),
             Ok(s) => ReadFailure::Crashed(describe(s)),
             Err(e) => ReadFailure::Crashed(e.to_string()),
         }
@@ -257,7 +268,7 @@ fn watchdog(timeout: Duration) -> std::sync::Arc<Mutex<Option<Instant>>> {
     let reading = std::sync::Arc::new(Mutex::new(None::<Instant>));
     let seen = reading.clone();
     let limit = timeout + Duration::from_secs(2);
-    std::thread::spawn(move || {
+    let watching = std::thread::Builder::new().spawn(move || {
         loop {
             std::thread::sleep(Duration::from_millis(200));
             let since = *seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -266,6 +277,9 @@ fn watchdog(timeout: Duration) -> std::sync::Arc<Mutex<Option<Instant>>> {
             }
         }
     });
+    if watching.is_err() {
+        std::process::exit(UNREADY);
+    }
     reading
 }
 
@@ -384,6 +398,7 @@ pub fn read_supervised(
         started: AtomicBool::new(false),
         refused: AtomicBool::new(false),
         spawns: AtomicUsize::new(0),
+        first_start: Mutex::new(()),
     };
     std::thread::scope(|s| {
         for _ in 0..how.count.clamp(1, paths.len().max(1)) {
@@ -424,6 +439,10 @@ struct Reading<'a> {
     refused: AtomicBool,
     /// Workers started, for the test hook `TALLY_TEST_SPAWN_LIMIT`.
     spawns: AtomicUsize,
+    /// Held while starting a worker until one has started: the first
+    /// answer says whether workers can run here at all, before any lane
+    /// reads a file in this process.
+    first_start: Mutex<()>,
 }
 
 /// Files handed back by a lane whose worker would not start, and the
@@ -443,6 +462,8 @@ struct Pool {
     /// until then another may lose its worker and hand files back.
     recorded: usize,
     second_chances: Vec<(usize, ReadFailure)>,
+    /// A lane's thread unwound: no lane waits for its files.
+    broken: bool,
 }
 
 /// A worker that will not start: tried this many more times, this long
@@ -484,6 +505,8 @@ impl Reading<'_> {
     /// A fresh worker. `Ok(None)`: none can ever start here, read in this
     /// process. `Err`: none would start now, the system's words.
     fn start_worker(&self) -> Result<Option<Worker>, String> {
+        let _first = (!self.started.load(Ordering::Acquire))
+            .then(|| self.first_start.lock().unwrap_or_else(|e| e.into_inner()));
         let how = self.how;
         let tries = if self.refused.load(Ordering::Relaxed) {
             1
@@ -497,11 +520,11 @@ impl Reading<'_> {
             }
             match self.spawn_for_tests(|| Worker::spawn(how.exe, how.args, how.timeout)) {
                 Ok(w) => {
-                    self.started.store(true, Ordering::Relaxed);
+                    self.started.store(true, Ordering::Release);
                     self.refused.store(false, Ordering::Relaxed);
                     return Ok(Some(w));
                 }
-                Err(e) if !self.started.load(Ordering::Relaxed) && cannot_ever_run(&e) => {
+                Err(e) if !self.started.load(Ordering::Acquire) && cannot_ever_run(&e) => {
                     return Ok(None);
                 }
                 Err(e) => error = Some(e),
@@ -559,6 +582,7 @@ struct Lane {
 
 impl Lane {
     fn run(mut self, r: &Reading<'_>) {
+        let _unwinding = Unwinding(r);
         loop {
             self.fill(r);
             let Some(&i) = self.sent.front() else {
@@ -582,14 +606,14 @@ impl Lane {
         }
         let mut pool = r.pool();
         if self.worker.is_some() {
-            while pool.returned.is_empty() && pool.recorded < r.paths.len() {
+            while !pool.broken && pool.returned.is_empty() && pool.recorded < r.paths.len() {
                 pool = r
                     .pool_changed
                     .wait(pool)
                     .expect("no poisoning: the pool's users do not panic");
             }
         }
-        if !pool.returned.is_empty() {
+        if !pool.broken && !pool.returned.is_empty() {
             return false;
         }
         if self.worker.take().is_some() {
@@ -622,21 +646,16 @@ impl Lane {
             if self.worker.is_none() && !self.start(r, i) {
                 continue;
             }
+            panic_for_tests(&r.paths[i]);
             let w = self.worker.as_mut().expect("a worker was started above");
             if w.send(&r.paths[i]) {
                 self.sent.push_back(i);
             } else if self.sent.is_empty() {
                 // Gone before it was given anything to read: no file's
-                // doing. Tried again as a start that failed.
+                // doing.
                 let failure = w.died();
                 self.lose(r);
-                self.stillborn += 1;
-                if self.stillborn <= START_RETRIES {
-                    self.held.push_front(i);
-                } else {
-                    let error = failure.detail().unwrap_or_default().to_string();
-                    r.record(i, failed(&r.paths[i], ReadFailure::NoReader(error)));
-                }
+                self.unready(r, i, failure.detail().unwrap_or_default().to_string());
             } else {
                 // Gone: its answers (or its end) say why, in `await_answer`.
                 self.held.push_front(i);
@@ -648,35 +667,50 @@ impl Lane {
     /// Starts a worker for file `i`; `false` when `i` was dealt with
     /// otherwise (read here, handed to the other lanes, or reported).
     fn start(&mut self, r: &Reading<'_>, i: usize) -> bool {
-        let started = r.start_worker();
-        let mut pool = r.pool();
-        let error = match started {
+        match r.start_worker() {
             Ok(Some(w)) => {
-                pool.live += 1;
+                r.pool().live += 1;
                 self.worker = Some(w);
-                return true;
+                true
             }
             Ok(None) => {
-                drop(pool);
                 r.record(i, read_file(&r.paths[i], r.how.max_bytes, r.how.words));
-                return false;
+                false
             }
-            Err(error) => error,
-        };
+            Err(error) => {
+                self.give_up(r, i, error);
+                false
+            }
+        }
+    }
+
+    /// A fresh worker gone before it read file `i`: a failed start, tried
+    /// again like one.
+    fn unready(&mut self, r: &Reading<'_>, i: usize, error: String) {
+        self.stillborn += 1;
+        if self.stillborn <= START_RETRIES {
+            self.held.push_front(i);
+        } else {
+            self.give_up(r, i, error);
+        }
+    }
+
+    /// No worker will start for file `i`: the lanes still reading take it
+    /// and the files held here; with none left, it is reported.
+    fn give_up(&mut self, r: &Reading<'_>, i: usize, error: String) {
+        let mut pool = r.pool();
         if pool.live > 0 {
-            // Others are reading: they take this lane's files.
             pool.returned.push_back(i);
             pool.returned.extend(self.held.drain(..));
             r.pool_changed.notify_all();
             self.retired = true;
-            return false;
+            return;
         }
         drop(pool);
         // A file that already ended a worker keeps that reason: it may be
         // the file's fault.
         let failure = r.died_on(i).unwrap_or(ReadFailure::NoReader(error));
         r.record(i, failed(&r.paths[i], failure));
-        false
     }
 
     /// Waits for the answer about file `i`, the oldest sent.
@@ -686,32 +720,60 @@ impl Lane {
         let w = self.worker.as_mut().expect("paths in flight have a worker");
         let answer = w.answer(timeout.min(left));
         self.sent.pop_front();
-        match answer {
+        let failure = match answer {
             Ok(read) => {
                 self.stillborn = 0;
                 r.record(i, read);
+                return;
             }
-            Err(failure) => {
-                self.lose(r);
-                // Cut short by the run's budget, not its own time.
-                let failure = match failure {
-                    ReadFailure::TimedOut(_) if left < timeout => {
-                        ReadFailure::OutOfTime(budget.as_secs())
-                    }
-                    f => f,
-                };
-                match r.died_on(i) {
-                    // Its second reading failed too: blamed, with how its
-                    // worker died the first time.
-                    Some(died) => r.record(i, failed(&r.paths[i], died)),
-                    None if matches!(failure, ReadFailure::Crashed(_)) => {
-                        r.pool().second_chances.push((i, failure));
-                        self.held.push_back(i);
-                    }
-                    None => r.record(i, failed(&r.paths[i], failure)),
-                }
-                self.held.extend(self.sent.drain(..));
+            // Cut short by the run's budget, not its own time.
+            Err(ReadFailure::TimedOut(_)) if left < timeout => {
+                ReadFailure::OutOfTime(budget.as_secs())
             }
+            Err(f) => f,
+        };
+        self.lose(r);
+        // The files sent after `i` were never started.
+        self.held.extend(self.sent.drain(..));
+        match (failure, r.died_on(i)) {
+            (ReadFailure::NoReader(error), _) => self.unready(r, i, error),
+            // Its second reading failed too: blamed, with how its worker
+            // died the first time.
+            (_, Some(died)) => r.record(i, failed(&r.paths[i], died)),
+            (failure @ ReadFailure::Crashed(_), None) => {
+                r.pool().second_chances.push((i, failure));
+                self.held.push_front(i);
+            }
+            (failure, None) => r.record(i, failed(&r.paths[i], failure)),
+        }
+    }
+}
+
+/// Test hook: `TALLY_TEST_LANE_PANIC_ON` makes the lane about to send a
+/// path containing it panic, as a bug or a system out of threads would
+/// (tests/integration).
+fn panic_for_tests(path: &Path) {
+    if let Some(text) = std::env::var_os("TALLY_TEST_LANE_PANIC_ON")
+        && path
+            .to_string_lossy()
+            .contains(text.to_string_lossy().as_ref())
+    {
+        panic!("TALLY_TEST_LANE_PANIC_ON");
+    }
+}
+
+/// Marks the pool broken when a lane's thread unwinds (a bug, or a
+/// system out of threads), so that the lanes waiting for every file to
+/// be answered end instead of waiting for its files forever; those files
+/// are reported as unanswered.
+struct Unwinding<'a, 'r>(&'a Reading<'r>);
+
+impl Drop for Unwinding<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut pool = self.0.pool.lock().unwrap_or_else(|e| e.into_inner());
+            pool.broken = true;
+            self.0.pool_changed.notify_all();
         }
     }
 }

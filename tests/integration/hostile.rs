@@ -853,6 +853,47 @@ fn a_file_that_ended_its_reader_keeps_that_reason_when_the_budget_ends_its_secon
 }
 
 #[test]
+fn a_reading_thread_that_fails_ends_the_run_instead_of_hanging_it() {
+    // One lane's thread panics (a bug, or no thread to be had) while the
+    // other, its files done, waits for every file to be answered: it must
+    // stop waiting. Each read spins, so the other lane is waiting first.
+    let w = Workdir::new("hostile_lane_panic");
+    let clean = || crate::common::qingquan_clean();
+    for (file, unit) in [
+        ("1清泉镇.xlsx", "清泉镇"),
+        ("2大马营镇.xlsx", "大马营镇"),
+        ("3发改局.xlsx", "县发展和改革局"),
+    ] {
+        w.submit(file, &[standard(unit, "2022-04-05", clean())]);
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["check", "--format", "json", "--jobs", "2", "--plan"])
+        .arg(w.plan())
+        .arg("--inbox")
+        .arg(w.inbox())
+        .env("TALLY_TEST_READ_SPIN_MS", "300")
+        .env("TALLY_TEST_LANE_PANIC_ON", "3发改局")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut ended = None;
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().unwrap() {
+            ended = Some(status);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        ended.is_some(),
+        "the run hung after a reading thread failed"
+    );
+}
+
+#[test]
 fn hostile_files_cannot_cost_more_than_the_runs_reading_budget() {
     let w = Workdir::new("hostile_budget");
     w.submit(
