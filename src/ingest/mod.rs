@@ -7,6 +7,7 @@
 
 pub mod limits;
 pub mod locate;
+mod supervise;
 pub mod workers;
 
 use std::io::Read;
@@ -421,7 +422,7 @@ pub fn read_all(paths: &[PathBuf], options: &ReadOptions) -> Vec<FileRead> {
             timeout,
             budget,
         } => {
-            let how = workers::Supervision {
+            let how = supervise::Supervision {
                 exe,
                 args,
                 count: *count,
@@ -430,7 +431,7 @@ pub fn read_all(paths: &[PathBuf], options: &ReadOptions) -> Vec<FileRead> {
                 max_bytes: options.max_bytes,
                 words: &options.words,
             };
-            workers::read_supervised(paths, &how, &tick)
+            supervise::read_supervised(paths, &how, &tick)
         }
     }
 }
