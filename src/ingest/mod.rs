@@ -93,8 +93,9 @@ pub enum ReadFailure {
     OutOfTime(u64),
     /// Not read: the file has no spreadsheet ending.
     NotAWorkbook,
-    /// Not read: no reading process could be started for it (the system
-    /// refused one, after others had run), the system's error said.
+    /// Not read: no reading process would start for it, even tried again,
+    /// and none was left running to take it (the system out of processes,
+    /// threads or memory), the system's error said.
     NoReader(String),
 }
 

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use super::workers::Worker;
@@ -420,12 +420,13 @@ impl Lane {
 
 /// Test hook: `TALLY_TEST_LANE_PANIC_ON` makes the lane about to send a
 /// path containing it panic, as a bug or a system out of threads would
-/// (tests/integration).
+/// (tests/integration). Read once: this is on every file's path.
 fn panic_for_tests(path: &Path) {
-    if let Some(text) = std::env::var_os("TALLY_TEST_LANE_PANIC_ON")
-        && path
-            .to_string_lossy()
-            .contains(text.to_string_lossy().as_ref())
+    static ON: LazyLock<Option<String>> = LazyLock::new(|| {
+        std::env::var_os("TALLY_TEST_LANE_PANIC_ON").map(|t| t.to_string_lossy().into_owned())
+    });
+    if let Some(text) = ON.as_deref()
+        && path.to_string_lossy().contains(text)
     {
         panic!("TALLY_TEST_LANE_PANIC_ON");
     }
@@ -433,8 +434,8 @@ fn panic_for_tests(path: &Path) {
 
 /// Marks the pool broken when a lane's thread unwinds (a bug, or a
 /// system out of threads), so that the lanes waiting for every file to
-/// be answered end instead of waiting for its files forever; those files
-/// are reported as unanswered.
+/// be answered end instead of waiting for its files forever; the run then
+/// ends with the lane's panic.
 struct Unwinding<'a, 'r>(&'a Reading<'r>);
 
 impl Drop for Unwinding<'_, '_> {
