@@ -6,6 +6,7 @@
 #   floor  reading every cell of every inbox file with calamine on all
 #          cores, nothing else (examples/floor.rs)
 #   check  tally check --format json
+#   text   tally check (its report for people, the default)
 #   run    tally run
 #
 # and prints each median, its ratio to the floor's, and peak memory.
@@ -31,12 +32,13 @@ plan=$work/plan.xlsx inbox=$work/inbox
 timed() {
   local name=$1; shift
   /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" \
-    || [ "$name" = check ] || { cat "$work/stderr"; exit 1; }
+    || [ "$name" = check ] || [ "$name" = text ] || { cat "$work/stderr"; exit 1; }
   cat "$work/time" >> "$work/$name.times"
 }
 for i in $(seq "$runs"); do
   timed floor "$bin/examples/floor" "$inbox"
   timed check "$bin/tally" check --plan "$plan" --inbox "$inbox" --period 2022-03 --format json
+  timed text "$bin/tally" check --plan "$plan" --inbox "$inbox" --period 2022-03
   # A new folder each time, deleted only at the end: creating files just
   # after deleting many in the same place is slow on ext4, which would
   # time the file system's bookkeeping, not tally.
@@ -46,7 +48,7 @@ done
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 floor=$(cut -d' ' -f1 "$work/floor.times" | median)
 echo "$n submissions x 40 indicators, median of $runs runs each, in turn:"
-for name in floor check run; do
+for name in floor check text run; do
   secs=$(cut -d' ' -f1 "$work/$name.times" | median)
   kb=$(cut -d' ' -f2 "$work/$name.times" | sort -n | tail -1)
   awk -v name="$name" -v s="$secs" -v f="$floor" -v kb="$kb" -v n="$n" 'BEGIN{

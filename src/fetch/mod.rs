@@ -20,7 +20,7 @@ use crate::files::{OutputError, sha256_hex, write_atomic};
 use crate::model::{SubmissionStatus, UnitId};
 use crate::plan::{Plan, PlanError, read_plan};
 pub use crate::settings::FetchCommand;
-use crate::validate::{CheckOptions, Inspection};
+use crate::validate::{CheckOptions, FileIndex, Inspection};
 use connect::Conn;
 use ledger::{Entry, Ledger, LedgerError, SavedFile, State, unused_name};
 use message::Mail;
@@ -208,8 +208,9 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
             .any(|e| e.reply_wanted && e.replied.is_none() && e.state == State::Saved);
     if !report.fetched.is_empty() || owed {
         let inspection = check_inbox(cmd)?;
+        let files = inspection.checked.by_file();
         for f in &mut report.fetched {
-            f.checked = checked_files(&inspection, &f.entry);
+            f.checked = checked_files(&files, &f.entry);
         }
         if cmd.reply {
             reply::answer(cmd, &plan, &inspection, &mut ledger, &mut report)?;
@@ -432,18 +433,14 @@ fn check_inbox(cmd: &FetchCommand) -> Result<Inspection, FetchError> {
 
 /// (file, errors, warnings, status) of each file of a message.
 fn checked_files(
-    inspection: &Inspection,
+    files: &FileIndex<'_>,
     entry: &Entry,
 ) -> Vec<(String, usize, usize, SubmissionStatus)> {
     entry
         .files
         .iter()
         .filter_map(|f| {
-            let s = inspection
-                .checked
-                .submissions
-                .iter()
-                .find(|s| s.file.as_deref() == Some(f.name.as_str()))?;
+            let s = files.submission(&f.name)?;
             Some((f.name.clone(), s.errors, s.warnings, s.status))
         })
         .collect()

@@ -11,9 +11,9 @@ use super::ledger::{Entry, Ledger, State};
 use super::{FetchCommand, FetchError, FetchReport};
 use crate::files::{safe_file_stem, write_atomic};
 use crate::model::period::date_cn;
-use crate::model::{Issue, Severity, SubmissionStatus};
+use crate::model::{Severity, SubmissionStatus};
 use crate::plan::Plan;
-use crate::validate::Inspection;
+use crate::validate::{FileIndex, Inspection};
 
 /// Answers every message fetched by a `--reply` run that is not answered
 /// yet; the ledger is written after each, so a reply is sent once.
@@ -38,6 +38,7 @@ pub fn answer(
     })?;
     let smtp = cmd.smtp.as_ref().filter(|_| !cmd.dry_run);
     let transport = smtp.map(crate::mail::transport).transpose()?;
+    let files = inspection.checked.by_file();
     for k in 0..ledger.messages.len() {
         let entry = &ledger.messages[k];
         if !entry.reply_wanted || entry.replied.is_some() || entry.state != State::Saved {
@@ -62,7 +63,7 @@ pub fn answer(
             ));
             continue;
         };
-        let message = compose(cmd, plan, inspection, entry, &from, to)?;
+        let message = compose(cmd, plan, &files, entry, &from, to)?;
         match (&transport, smtp) {
             (Some(t), Some(s)) => {
                 use lettre::Transport;
@@ -95,7 +96,7 @@ pub fn answer(
 fn compose(
     cmd: &FetchCommand,
     plan: &Plan,
-    inspection: &Inspection,
+    files: &FileIndex<'_>,
     entry: &Entry,
     from: &Mailbox,
     to: Mailbox,
@@ -105,7 +106,7 @@ fn compose(
     } else {
         format!("Re: {}", entry.subject)
     };
-    let body = body(cmd, plan, inspection, entry);
+    let body = body(cmd, plan, files, entry);
     Message::builder()
         .from(from.clone())
         .to(to)
@@ -123,7 +124,7 @@ fn compose(
 }
 
 /// The reply's text: one paragraph per file, then what was not taken.
-fn body(cmd: &FetchCommand, plan: &Plan, inspection: &Inspection, entry: &Entry) -> String {
+fn body(cmd: &FetchCommand, plan: &Plan, files: &FileIndex<'_>, entry: &Entry) -> String {
     let who = entry.unit.clone().unwrap_or_else(|| "您好".to_string());
     let when = entry
         .date
@@ -143,7 +144,7 @@ fn body(cmd: &FetchCommand, plan: &Plan, inspection: &Inspection, entry: &Entry)
     }
     let mut must_resend = false;
     for f in &entry.files {
-        let (paragraph, resend) = file_paragraph(inspection, &f.name);
+        let (paragraph, resend) = file_paragraph(files, &f.name);
         must_resend |= resend;
         out.push_str(&paragraph);
         out.push('\n');
@@ -178,18 +179,9 @@ fn body(cmd: &FetchCommand, plan: &Plan, inspection: &Inspection, entry: &Entry)
 }
 
 /// What became of one file, and whether it must be sent again.
-fn file_paragraph(inspection: &Inspection, name: &str) -> (String, bool) {
-    let submission = inspection
-        .checked
-        .submissions
-        .iter()
-        .find(|s| s.file.as_deref() == Some(name));
-    let issues: Vec<&Issue> = inspection
-        .checked
-        .issues
-        .iter()
-        .filter(|i| i.file.as_deref() == Some(name))
-        .collect();
+fn file_paragraph(files: &FileIndex<'_>, name: &str) -> (String, bool) {
+    let submission = files.submission(name);
+    let issues = files.issues(name);
     let listed = |severity: Severity| -> String {
         issues
             .iter()

@@ -64,6 +64,7 @@ pub fn write_text(out: &mut dyn Write, inspection: &Inspection) -> io::Result<()
     let checked = &inspection.checked;
     let bold = Style::new().bold();
     let plan = &inspection.plan;
+    let by_file = checked.by_file();
     writeln!(
         out,
         "{bold}tally check{bold:#}：计划 {} 个单位、{} 个指标；收件文件夹中 {} 个文件\n",
@@ -86,11 +87,7 @@ pub fn write_text(out: &mut dyn Write, inspection: &Inspection) -> io::Result<()
         if let Some(d) = s.reported_at {
             head.push_str(&format!(" · 填报日期 {d}"));
         }
-        let own: Vec<&Issue> = checked
-            .issues
-            .iter()
-            .filter(|i| i.file.as_deref() == Some(file))
-            .collect();
+        let own = by_file.issues(file);
         if own.is_empty() {
             head.push_str(" · 无问题");
         }
