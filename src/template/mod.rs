@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
 use rust_xlsxwriter::{
     DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, ProtectionOptions,
     Workbook, Worksheet, XlsxError,
@@ -98,15 +99,20 @@ pub fn write_templates(
     prepare_dir(out)?;
     let plan = read_plan(plan_path)?;
     let fingerprint = sha256_file(plan_path).unwrap_or_default();
-    let mut written = Vec::new();
-    for (u, name) in plan.unit_file_names().iter_enumerated() {
-        let path = out.join(name);
-        let bytes =
-            crate::xlsx::build(|| unit_template(&plan, &fingerprint, period, u, options, None))
-                .map_err(|e| OutputError::other(&path, e))?;
-        write_atomic(&path, &bytes)?;
-        written.push(path);
-    }
+    let names = plan.unit_file_names();
+    // Independent workbooks: one per unit, built on every core.
+    let units: Vec<(UnitId, &String)> = names.iter_enumerated().collect();
+    let written = units
+        .par_iter()
+        .map(|&(u, name)| {
+            let path = out.join(name);
+            let bytes =
+                crate::xlsx::build(|| unit_template(&plan, &fingerprint, period, u, options, None))
+                    .map_err(|e| OutputError::other(&path, e))?;
+            write_atomic(&path, &bytes)?;
+            Ok(path)
+        })
+        .collect::<Result<Vec<PathBuf>, OutputError>>()?;
     Ok(written)
 }
 
