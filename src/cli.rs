@@ -99,6 +99,9 @@ pub enum Command {
         /// The bureau's `[words]`, as JSON.
         #[arg(long)]
         words: Option<String>,
+        /// The supervising process: the worker ends when it is gone.
+        #[arg(long)]
+        parent: Option<u32>,
     },
 }
 

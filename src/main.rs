@@ -76,13 +76,20 @@ fn main() -> ExitCode {
             memory_limit,
             timeout,
             words,
+            parent,
         } => {
             let timeout = std::time::Duration::from_secs(timeout);
             let words = match words.map(|w| serde_json::from_str(&w)).transpose() {
                 Ok(w) => tally::model::vocabulary::Vocabulary::new(w.unwrap_or_default()),
                 Err(_) => return ExitCode::from(2),
             };
-            return match tally::ingest::workers::serve(max_bytes, memory_limit, timeout, &words) {
+            return match tally::ingest::workers::serve(
+                max_bytes,
+                memory_limit,
+                timeout,
+                &words,
+                parent,
+            ) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(_) => ExitCode::from(2),
             };

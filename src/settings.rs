@@ -240,6 +240,8 @@ pub fn read_options(args: &ReadArgs, words: &Words) -> ReadOptions {
                     .to_string(),
                 "--timeout".into(),
                 args.file_timeout.to_string(),
+                "--parent".into(),
+                std::process::id().to_string(),
             ]
             .into_iter()
             .chain(

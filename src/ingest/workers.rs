@@ -202,7 +202,8 @@ fn decode_path(line: &str) -> Option<PathBuf> {
 }
 
 /// The worker's side: answers each path on stdin with a [`FileRead`] frame
-/// on stdout, until stdin closes.
+/// on stdout, until stdin closes. `parent`: the supervising process's id,
+/// so that a worker whose parent died before it could ask ends too.
 ///
 /// # Errors
 ///
@@ -212,13 +213,16 @@ pub fn serve(
     memory_limit: u64,
     timeout: Duration,
     words: &Vocabulary,
+    parent: Option<u32>,
 ) -> std::io::Result<()> {
-    die_with_parent();
+    slow_start_for_tests();
+    die_with_parent(parent);
     limit_memory(memory_limit);
     // Panics are caught per file and reported in the answer; the default
     // hook would only add noise on a stderr nobody reads.
     std::panic::set_hook(Box::new(|_| {}));
     let reading = watchdog(timeout);
+    unready_for_tests();
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
     for line in stdin.lock().lines() {
@@ -244,19 +248,37 @@ pub fn serve(
 
 /// Asks the system to kill this worker when its parent dies (Linux): a
 /// reader stuck in a loop must not outlive a run that was killed.
-fn die_with_parent() {
+fn die_with_parent(parent: Option<u32>) {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: prctl with PR_SET_PDEATHSIG only sets a flag of this
         // process; getppid has no preconditions.
         unsafe {
-            let parent = libc::getppid();
+            let first = libc::getppid();
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             // The parent may have died before the call: then die now.
-            if libc::getppid() != parent {
+            // Compared with the id the parent gave: on a busy system it
+            // may have died before this process could first ask, which
+            // would then be told its new parent's id (the run killed at
+            // once left a reader spinning, tests/integration).
+            let parent = parent.and_then(|p| libc::pid_t::try_from(p).ok());
+            if libc::getppid() != parent.unwrap_or(first) {
                 std::process::exit(3);
             }
         }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = parent;
+}
+
+/// Test hook: `TALLY_TEST_WORKER_START_MS` makes a worker that long to
+/// start, as on a busy system (tests/integration).
+fn slow_start_for_tests() {
+    if let Some(ms) = std::env::var("TALLY_TEST_WORKER_START_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(Duration::from_millis(ms));
     }
 }
 
@@ -323,6 +345,25 @@ fn end_for_tests(path: &Path) {
         }
     }
     std::process::exit(9);
+}
+
+/// Test hook: with `TALLY_TEST_WORKER_UNREADY=N` the first N workers
+/// started (counted by the files they make in the folder
+/// `TALLY_TEST_WORKER_UNREADY_DIR`) end before reading any path, as one
+/// that cannot set itself up does (tests/integration).
+fn unready_for_tests() {
+    let (Some(n), Some(dir)) = (
+        std::env::var("TALLY_TEST_WORKER_UNREADY")
+            .ok()
+            .and_then(|n| n.parse::<u32>().ok()),
+        std::env::var_os("TALLY_TEST_WORKER_UNREADY_DIR"),
+    ) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    if (0..n).any(|k| std::fs::File::create_new(dir.join(k.to_string())).is_ok()) {
+        std::process::exit(UNREADY);
+    }
 }
 
 /// Caps this process's address space, so that a workbook that makes the

@@ -534,6 +534,9 @@ fn readers_die_with_a_killed_run_and_keep_their_own_time() {
         .args(["--period", "2022-03", "--out"])
         .arg(w.path("out"))
         .env("TALLY_TEST_READ_SPIN_MS", "60000")
+        // Each reader slow to start, as on a busy system: the run is
+        // killed before one can ask who its parent is.
+        .env("TALLY_TEST_WORKER_START_MS", "500")
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -617,7 +620,11 @@ fn readers_die_with_a_killed_run_and_keep_their_own_time() {
 /// Five files of three units, read by `jobs` workers, with the test
 /// hooks `env` set; the parsed `check --format json`.
 fn check_five_files(name: &str, jobs: &str, env: &[(&str, &str)]) -> Value {
-    let w = Workdir::new(name);
+    check_five_files_in(&Workdir::new(name), jobs, env)
+}
+
+/// [`check_five_files`] in a work folder the caller keeps.
+fn check_five_files_in(w: &Workdir, jobs: &str, env: &[(&str, &str)]) -> Value {
     let clean = || crate::common::qingquan_clean();
     for (file, unit) in [
         ("1清泉镇.xlsx", "清泉镇"),
@@ -943,4 +950,76 @@ fn hostile_files_cannot_cost_more_than_the_runs_reading_budget() {
             "{i}"
         );
     }
+}
+
+/// The workers that ended unready under `TALLY_TEST_WORKER_UNREADY`:
+/// each made a file named by its number in the work folder.
+fn unready_workers(w: &Workdir) -> usize {
+    std::fs::read_dir(w.path(""))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().parse::<u32>().is_ok()
+        })
+        .count()
+}
+
+#[test]
+fn a_reader_that_ends_before_its_first_file_is_replaced_and_no_file_is_blamed() {
+    // A worker that cannot set itself up (out of threads) ends before
+    // reading anything: a failed start, tried again, never the fault of
+    // the file it had been given.
+    let w = Workdir::new("hostile_unready_once");
+    let json = check_five_files_in(
+        &w,
+        "1",
+        &[
+            ("TALLY_TEST_WORKER_UNREADY", "2"),
+            ("TALLY_TEST_WORKER_UNREADY_DIR", "{dir}"),
+        ],
+    );
+    assert_eq!(unready_workers(&w), 2, "the hook ended two workers");
+    let unreadable = crate::common::issues_with(&json, "unreadable_file");
+    assert!(unreadable.is_empty(), "{json:#}");
+    for (f, status) in [
+        ("2清泉镇.xlsx", "accepted"),
+        ("4大马营镇.xlsx", "accepted"),
+        ("5发改局.xlsx", "accepted"),
+    ] {
+        assert_eq!(
+            crate::common::submission(&json, f)["status"],
+            status,
+            "{f}: {json:#}"
+        );
+    }
+}
+
+#[test]
+fn files_whose_readers_all_end_unready_are_reported_unread_after_retries() {
+    // No worker ever gets ready: after the retries every file is reported
+    // unread, saying it is not the file's fault, none read in tally's own
+    // process; and the run does not go on starting workers without end.
+    let w = Workdir::new("hostile_unready_always");
+    let json = check_five_files_in(
+        &w,
+        "1",
+        &[
+            ("TALLY_TEST_WORKER_UNREADY", "1000"),
+            ("TALLY_TEST_WORKER_UNREADY_DIR", "{dir}"),
+        ],
+    );
+    let unreadable = crate::common::issues_with(&json, "unreadable_file");
+    assert_eq!(unreadable.len(), 5, "{json:#}");
+    for i in &unreadable {
+        let message = i["message"].as_str().unwrap();
+        assert!(message.contains("无法启动读取程序"), "{message}");
+        assert!(message.contains("不是文件的问题"), "{message}");
+    }
+    // More workers than files: a failed start is tried again before the
+    // files are given up.
+    let started = unready_workers(&w);
+    assert!(
+        (6..20).contains(&started),
+        "tried again before giving up, then once a file: {started} workers"
+    );
 }
