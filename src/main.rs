@@ -136,10 +136,16 @@ fn command_line_error(e: &clap::Error) -> ExitCode {
 /// eight): each thread that allocates takes one and keeps what is freed in
 /// it, so a 10,000-unit run's peak memory varied from 840 to 980 MB with
 /// how the arenas happened to fill, close to the 1 GB it must stay under
-/// (issue 15; bench/run.sh 10000).
+/// (issue 15; bench/run.sh 10000). An administrator's own limit
+/// (`MALLOC_ARENA_MAX`, or `arena_max` in `GLIBC_TUNABLES`) stands.
 fn fewer_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
+        let set_by_user = std::env::var_os("MALLOC_ARENA_MAX").is_some()
+            || std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("arena_max"));
+        if set_by_user {
+            return;
+        }
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let arenas = i32::try_from(2 * cores).unwrap_or(i32::MAX);
         // SAFETY: mallopt only sets a tuning parameter of the allocator,

@@ -48,7 +48,7 @@ pub fn write_all(
     let index = UnitIndex::new(plan, c, checked);
     // Independent small workbooks: one per unit, built on every core.
     let units: Vec<(UnitId, &String)> = names.iter_enumerated().collect();
-    units
+    let written: Vec<Result<PathBuf, OutputError>> = units
         .par_iter()
         .map(|&(u, name)| {
             let path = folder.join(name);
@@ -57,7 +57,10 @@ pub fn write_all(
             write_atomic(&path, &bytes)?;
             Ok(path)
         })
-        .collect()
+        .collect();
+    // Every unit is tried; the first that failed, in the plan's order, is
+    // the one reported, whichever core met it first.
+    written.into_iter().collect()
 }
 
 /// One unit's feedback workbook, saved as `file_name`.

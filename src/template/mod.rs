@@ -102,7 +102,7 @@ pub fn write_templates(
     let names = plan.unit_file_names();
     // Independent workbooks: one per unit, built on every core.
     let units: Vec<(UnitId, &String)> = names.iter_enumerated().collect();
-    let written = units
+    let written: Vec<Result<PathBuf, OutputError>> = units
         .par_iter()
         .map(|&(u, name)| {
             let path = out.join(name);
@@ -112,8 +112,10 @@ pub fn write_templates(
             write_atomic(&path, &bytes)?;
             Ok(path)
         })
-        .collect::<Result<Vec<PathBuf>, OutputError>>()?;
-    Ok(written)
+        .collect();
+    // Every unit is tried; the first that failed, in the plan's order, is
+    // the one reported, whichever core met it first.
+    Ok(written.into_iter().collect::<Result<_, _>>()?)
 }
 
 /// One unit's template. `filled` puts values into the input cells, as a

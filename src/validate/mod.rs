@@ -100,12 +100,14 @@ impl Checked {
             .count()
     }
 
-    /// Each inbox file's submission and issues, found in one pass.
+    /// Each inbox file's submission and issues, found in one pass. Of two
+    /// files shown under one name (names that differ only in bytes that
+    /// are no text), the first's submission, as a search would find.
     pub fn by_file(&self) -> FileIndex<'_> {
         let mut files: HashMap<&str, (Option<&Submission>, Vec<&Issue>)> = HashMap::default();
         for s in &self.submissions {
             if let Some(f) = &s.file {
-                files.entry(f).or_default().0 = Some(s);
+                files.entry(f).or_default().0.get_or_insert(s);
             }
         }
         for i in &self.issues {
@@ -1112,6 +1114,7 @@ mod tests {
                 submission(Some("甲.xlsx"), SubmissionStatus::Accepted),
                 submission(Some("乙.xlsx"), SubmissionStatus::Rejected),
                 submission(None, SubmissionStatus::Missing),
+                submission(Some("乙.xlsx"), SubmissionStatus::Superseded),
             ],
             issues: vec![
                 issue("甲.xlsx", "一"),

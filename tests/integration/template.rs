@@ -292,3 +292,37 @@ fn tally_recognises_its_templates_and_names_the_drift() {
             .contains("模板中没有这一行")
     );
 }
+
+#[test]
+fn a_unit_whose_template_cannot_be_written_leaves_the_others_written_and_the_first_named() {
+    // The templates are built on every core: one that cannot be written
+    // (a folder in its place) stops none of the others, and of two that
+    // fail, the first in the plan's order is the one reported, whichever
+    // core met it first.
+    let w = Workdir::new("template_blocked");
+    let plan_path = root().join("samples/plan.xlsx");
+    let plan = read_plan(&plan_path).unwrap();
+    let names: Vec<&str> = plan.units.iter().map(|u| u.name.as_str()).collect();
+    assert!(names.len() > 4);
+    let tpl = w.path("tpl");
+    for blocked in [names[1], names[3]] {
+        std::fs::create_dir_all(tpl.join(format!("{blocked}.xlsx")).join("x")).unwrap();
+    }
+    let out = tally(&[
+        "template",
+        "--plan",
+        plan_path.to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--out",
+        tpl.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("{}.xlsx", names[1])), "{said}");
+    assert!(!said.contains(&format!("{}.xlsx", names[3])), "{said}");
+    for (k, name) in names.iter().enumerate() {
+        let path = tpl.join(format!("{name}.xlsx"));
+        assert_eq!(path.is_file(), k != 1 && k != 3, "{}", path.display());
+    }
+}
