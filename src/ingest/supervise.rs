@@ -354,10 +354,12 @@ impl Lane {
     }
 
     /// A fresh worker gone before it read file `i`: a failed start, tried
-    /// again like one.
+    /// again like one (after the same pause: what it lacked, threads or
+    /// memory, may be back by then).
     fn unready(&mut self, r: &Reading<'_>, i: usize, error: String) {
         self.stillborn += 1;
         if self.stillborn <= START_RETRIES {
+            std::thread::sleep(START_PAUSE);
             self.held.push_front(i);
         } else {
             self.give_up(r, i, error);
