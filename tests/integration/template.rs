@@ -17,19 +17,24 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `tally template` for 2022-03 into `out`.
+fn templates_for_march(plan: &Path, out: &Path) -> std::process::Output {
+    tally(&[
+        "template",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn templates_for_every_unit_are_prefilled_protected_and_validating() {
     let w = Workdir::new("template_samples");
     let plan_path = root().join("samples/plan.xlsx");
-    let out = tally(&[
-        "template",
-        "--plan",
-        plan_path.to_str().unwrap(),
-        "--period",
-        "2022-03",
-        "--out",
-        w.path("tpl").to_str().unwrap(),
-    ]);
+    let out = templates_for_march(&plan_path, &w.path("tpl"));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -308,15 +313,7 @@ fn a_unit_whose_template_cannot_be_written_leaves_the_others_written_and_the_fir
     for blocked in [names[1], names[3]] {
         std::fs::create_dir_all(tpl.join(format!("{blocked}.xlsx")).join("x")).unwrap();
     }
-    let out = tally(&[
-        "template",
-        "--plan",
-        plan_path.to_str().unwrap(),
-        "--period",
-        "2022-03",
-        "--out",
-        tpl.to_str().unwrap(),
-    ]);
+    let out = templates_for_march(&plan_path, &tpl);
     assert_eq!(out.status.code(), Some(2));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains(&format!("{}.xlsx", names[1])), "{said}");
