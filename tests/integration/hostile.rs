@@ -952,16 +952,27 @@ fn hostile_files_cannot_cost_more_than_the_runs_reading_budget() {
     }
 }
 
-/// The workers that ended unready under `TALLY_TEST_WORKER_UNREADY`:
-/// each made a file named by its number in the work folder.
-fn unready_workers(w: &Workdir) -> usize {
-    std::fs::read_dir(w.path(""))
+/// [`check_five_files`] with the first `n` workers ending unready
+/// (`TALLY_TEST_WORKER_UNREADY`), and how many did: each made a file
+/// named by its number in the work folder.
+fn check_with_unready_workers(name: &str, n: &str) -> (Value, usize) {
+    let w = Workdir::new(name);
+    let json = check_five_files_in(
+        &w,
+        "1",
+        &[
+            ("TALLY_TEST_WORKER_UNREADY", n),
+            ("TALLY_TEST_WORKER_UNREADY_DIR", "{dir}"),
+        ],
+    );
+    let unready = std::fs::read_dir(w.path(""))
         .unwrap()
         .filter(|e| {
             let name = e.as_ref().unwrap().file_name();
             name.to_string_lossy().parse::<u32>().is_ok()
         })
-        .count()
+        .count();
+    (json, unready)
 }
 
 #[test]
@@ -969,16 +980,8 @@ fn a_reader_that_ends_before_its_first_file_is_replaced_and_no_file_is_blamed() 
     // A worker that cannot set itself up (out of threads) ends before
     // reading anything: a failed start, tried again, never the fault of
     // the file it had been given.
-    let w = Workdir::new("hostile_unready_once");
-    let json = check_five_files_in(
-        &w,
-        "1",
-        &[
-            ("TALLY_TEST_WORKER_UNREADY", "2"),
-            ("TALLY_TEST_WORKER_UNREADY_DIR", "{dir}"),
-        ],
-    );
-    assert_eq!(unready_workers(&w), 2, "the hook ended two workers");
+    let (json, unready) = check_with_unready_workers("hostile_unready_once", "2");
+    assert_eq!(unready, 2, "the hook ended two workers");
     let unreadable = crate::common::issues_with(&json, "unreadable_file");
     assert!(unreadable.is_empty(), "{json:#}");
     for (f, status) in [
@@ -999,15 +1002,7 @@ fn files_whose_readers_all_end_unready_are_reported_unread_after_retries() {
     // No worker ever gets ready: after the retries every file is reported
     // unread, saying it is not the file's fault, none read in tally's own
     // process; and the run does not go on starting workers without end.
-    let w = Workdir::new("hostile_unready_always");
-    let json = check_five_files_in(
-        &w,
-        "1",
-        &[
-            ("TALLY_TEST_WORKER_UNREADY", "1000"),
-            ("TALLY_TEST_WORKER_UNREADY_DIR", "{dir}"),
-        ],
-    );
+    let (json, started) = check_with_unready_workers("hostile_unready_always", "1000");
     let unreadable = crate::common::issues_with(&json, "unreadable_file");
     assert_eq!(unreadable.len(), 5, "{json:#}");
     for i in &unreadable {
@@ -1017,7 +1012,6 @@ fn files_whose_readers_all_end_unready_are_reported_unread_after_retries() {
     }
     // More workers than files: a failed start is tried again before the
     // files are given up.
-    let started = unready_workers(&w);
     assert!(
         (6..20).contains(&started),
         "tried again before giving up, then once a file: {started} workers"
