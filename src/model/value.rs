@@ -60,11 +60,22 @@ impl CellValue {
 /// A number printed plainly: no exponent, no trailing zeros.
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{n:.0}")
-    } else {
-        let s = format!("{n:.6}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        return format!("{n:.0}");
     }
+    // The shortest form that reads back as `n` is what rounding to six
+    // decimals gives, when it has at most six and `n` is below 1e9 (its
+    // binary error, under 1e-7, cannot move it to another six-decimal
+    // number). Printing it is several times cheaper than the exact
+    // rounding, which falls back to big-number arithmetic for many
+    // values; the warnings' sentences print thousands of them.
+    if n.abs() < 1e9 {
+        let shortest = n.to_string();
+        if shortest.split_once('.').is_some_and(|(_, f)| f.len() <= 6) {
+            return shortest;
+        }
+    }
+    let s = format!("{n:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A number for programs (CSV): every digit needed to read it back, no
@@ -188,6 +199,17 @@ fn read_number_text(raw: &str) -> Reading {
         // Error values that arrive as text (some writers store them so).
         return Reading::FormulaError(t.to_string());
     }
+    // Most numbers typed as text are plain digits: read them without the
+    // pattern (the same value, as `parse` is what the pattern's path uses).
+    if is_plain_decimal(t)
+        && let Ok(value) = t.parse::<f64>()
+    {
+        return Reading::Number {
+            value,
+            percent: false,
+            trailing_unit: None,
+        };
+    }
     // Thousands separators and inner spaces ("1 200", "1,234.5") carry no meaning.
     let compact: String = t
         .chars()
@@ -205,6 +227,22 @@ fn read_number_text(raw: &str) -> Reading {
         percent: !caps[2].is_empty(),
         trailing_unit: (!unit.is_empty()).then(|| unit.to_string()),
     }
+}
+
+/// `123`, `-0.5`, `12.`, `.5`: what [`NUMBER`] reads as a bare number,
+/// without its exponents, units or separators.
+fn is_plain_decimal(t: &str) -> bool {
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let mut dots = 0;
+    let mut any_digit = false;
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => any_digit = true,
+            b'.' => dots += 1,
+            _ => return false,
+        }
+    }
+    any_digit && dots <= 1
 }
 
 /// Whether a unit of measure is a percentage.
@@ -347,6 +385,86 @@ mod tests {
                 trailing_unit: Some("万元".into())
             }
         );
+    }
+
+    /// The pattern's reading, as `read_number_text` does it without the
+    /// fast path for plain digits.
+    fn by_pattern(t: &str) -> Option<f64> {
+        NUMBER.captures(t)?[1].parse().ok()
+    }
+
+    #[test]
+    fn plain_digits_read_as_the_pattern_reads_them() {
+        for t in [
+            "0",
+            "7",
+            "-3",
+            "+3",
+            "12.",
+            ".5",
+            "-.5",
+            "+0.25",
+            "007",
+            "1234567.891",
+            "99999999999999999999",
+            "0.1",
+            "-0",
+            "3.14159265358979323846",
+        ] {
+            assert!(is_plain_decimal(t), "{t}");
+            assert_eq!(text(t), num(by_pattern(t).unwrap()), "{t}");
+        }
+        // Not plain: left to the pattern, which reads or refuses them.
+        for t in [
+            ".", "-", "+-1", "1.2.3", "1e5", "1 2", "1,2", "12%", "١٢", "inf", "NaN", "",
+        ] {
+            assert!(!is_plain_decimal(t), "{t}");
+        }
+        assert_eq!(text("1e5"), num(100000.0));
+        assert_eq!(text("-.5"), num(-0.5));
+    }
+
+    #[test]
+    fn numbers_print_as_rounding_to_six_decimals_would() {
+        fn exact(n: f64) -> String {
+            let s = format!("{n:.6}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        // Fractions people's values and ratios come to, at every scale
+        // the shortcut is taken for and beyond it; a fixed generator, so
+        // that a failure can be replayed.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..200_000 {
+            let r = next();
+            let scale = 10f64.powi((r % 24) as i32 - 9);
+            let n = (next() % 1_000_000_007) as f64 / 997.0 * scale;
+            let n = if r & (1 << 40) == 0 { n } else { -n };
+            if n.fract() != 0.0 {
+                assert_eq!(format_number(n), exact(n), "{n:e}");
+            }
+        }
+        for n in [
+            0.1,
+            0.7,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            0.000_000_5,
+            123.456_789_5,
+            999_999_999.5,
+            1e-7,
+        ] {
+            assert_eq!(format_number(n), exact(n), "{n:e}");
+            assert_eq!(format_number(-n), exact(-n), "{n:e}");
+        }
+        assert_eq!(format_number(0.25), "0.25");
+        assert_eq!(format_number(1.0 / 3.0), "0.333333");
+        assert_eq!(format_number(1e-7), "0");
     }
 
     #[test]
