@@ -10,6 +10,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::model::Period;
+use crate::model::value::fold;
 
 /// The help of `tally` itself, with clap's English headings replaced.
 const HELP: &str = "\
@@ -129,8 +130,40 @@ pub enum Format {
 }
 
 /// The period as the bureau writes it: 2022-03, 2022年3月, 2022年第二季度 ...
-fn period(s: &str) -> Result<Period, crate::model::period::PeriodError> {
+/// Its error says why and how to write one, not the value again: the
+/// sentence around it already quotes it.
+fn period(s: &str) -> Result<Period, String> {
     s.parse()
+        .map_err(|e: crate::model::period::PeriodError| e.advice())
+}
+
+/// A whole number from `LO` to `HI` (clap's own ranged parser says why in
+/// English).
+fn whole<const LO: u64, const HI: u64>(s: &str) -> Result<u64, String> {
+    fold(s)
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (LO..=HI).contains(n))
+        .ok_or_else(|| format!("请写 {LO} 到 {HI} 之间的整数"))
+}
+
+/// `--jobs`: a whole number from 1 to 256.
+fn jobs(s: &str) -> Result<u16, String> {
+    let n = whole::<1, 256>(s)?;
+    u16::try_from(n).map_err(|e| e.to_string())
+}
+
+/// `--tolerance`: a fraction in `0..1`, as the settings file's
+/// `[run] tolerance` must be.
+fn tolerance(s: &str) -> Result<f64, String> {
+    fold(s)
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(crate::model::Tolerance::new)
+        .map(crate::model::Tolerance::get)
+        .ok_or_else(|| "请写 0 到 1 之间的小数，如 0.10".to_string())
 }
 
 /// A day as people write it: 2022-03-25, 2022/3/25, 2022年3月25日.
@@ -162,7 +195,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
-    #[arg(long, value_name = "小数")]
+    #[arg(long, value_name = "小数", value_parser = tolerance)]
     pub tolerance: Option<f64>,
     /// 设置文件（默认：当前文件夹中的 tally.toml，如有）
     #[arg(long, value_name = "文件")]
@@ -186,8 +219,8 @@ pub struct FetchArgs {
     /// 逐封回复发件人：报表是否接收、要改正哪些单元格、何时前重发
     #[arg(long)]
     pub reply: bool,
-    /// 不发送回复，写成 .eml 文件放到 <收件文件夹>.outbox/
-    #[arg(long, requires = "reply")]
+    /// 与 --reply 一起用：不发送回复，写成 .eml 文件放到 <收件文件夹>.outbox/
+    #[arg(long)]
     pub dry_run: bool,
     /// 只收取这一天及以后到达邮箱的邮件，如 2022-03-25（默认：文件夹中的全部邮件）
     #[arg(long, value_name = "日期", value_parser = date)]
@@ -195,7 +228,7 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
-    #[arg(long, value_name = "小数")]
+    #[arg(long, value_name = "小数", value_parser = tolerance)]
     pub tolerance: Option<f64>,
 }
 
@@ -222,7 +255,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
-    #[arg(long, value_name = "小数")]
+    #[arg(long, value_name = "小数", value_parser = tolerance)]
     pub tolerance: Option<f64>,
     /// 设置文件（默认：当前文件夹中的 tally.toml，如有）
     #[arg(long, value_name = "文件")]
@@ -272,22 +305,22 @@ pub struct MailArgs {
 pub struct ReadArgs {
     /// 大于此大小（MB）的文件不读取（1 到 10240，默认 50）
     #[arg(long, value_name = "MB", default_value_t = 50, hide_default_value = true,
-          value_parser = clap::value_parser!(u64).range(1..=10240))]
+          value_parser = whole::<1, 10240>)]
     pub max_file_mb: u64,
     /// 同时读取文件的进程数（默认：每个 CPU 一个；1 到 256）
-    #[arg(long, value_name = "个数", value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "个数", value_parser = jobs)]
     pub jobs: Option<u16>,
     /// 单个文件最多读取多少秒，超时视为损坏（1 到 3600，默认 60）
     #[arg(long, value_name = "秒", default_value_t = 60, hide_default_value = true,
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
+          value_parser = whole::<1, 3600>)]
     pub file_timeout: u64,
     /// 本次读取全部报表最多用多少秒，用完后其余文件不再读取并列出（10 到 86400，默认 600）
     #[arg(long, value_name = "秒", default_value_t = 600, hide_default_value = true,
-          value_parser = clap::value_parser!(u64).range(10..=86400))]
+          value_parser = whole::<10, 86400>)]
     pub read_budget: u64,
     /// 读取进程最多使用的内存（MB），超出视为文件损坏（64 到 65536，默认 2048）
     #[arg(long, value_name = "MB", default_value_t = 2048, hide_default_value = true,
-          value_parser = clap::value_parser!(u64).range(64..=65536))]
+          value_parser = whole::<64, 65536>)]
     pub worker_memory_mb: u64,
 }
 
@@ -296,6 +329,16 @@ pub fn command() -> clap::Command {
     Cli::command()
         .help_template(HELP)
         .mut_subcommands(|c| c.help_template(COMMAND_HELP))
+}
+
+/// The commands a user may type, in the order of the help.
+fn commands() -> String {
+    command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// Parses the process's arguments.
@@ -317,7 +360,12 @@ pub fn describe_error(e: &clap::Error) -> String {
         Some(other) => other.to_string(),
         None => String::new(),
     };
-    let arg = context(ContextKind::InvalidArg);
+    // `--jobs <个数>`: the flag as typed, without its value's name.
+    let flag = |kind: ContextKind| {
+        let a = context(kind);
+        a.split_once(' ').map_or(a.clone(), |(f, _)| f.to_string())
+    };
+    let arg = flag(ContextKind::InvalidArg);
     let value = context(ContextKind::InvalidValue);
     let what = match e.kind() {
         ErrorKind::ValueValidation => {
@@ -347,16 +395,120 @@ pub fn describe_error(e: &clap::Error) -> String {
             format!("不认识的参数“{arg}”{hint}")
         }
         ErrorKind::InvalidSubcommand => {
-            format!("没有“{value}”这个命令；可用的命令：check、run、template、mail、history")
+            let typed = context(ContextKind::InvalidSubcommand);
+            let hint = match context(ContextKind::SuggestedSubcommand) {
+                _ if typed == "help" => "；看帮助请用 tally --help。".to_string(),
+                s if s.is_empty() => "；".to_string(),
+                s => format!("，是不是 {s}？"),
+            };
+            format!("没有“{typed}”这个命令{hint}可用的命令：{}", commands())
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "缺少命令：check、run、template、mail 或 history".to_string()
+            format!("缺少命令：{}", commands())
         }
-        ErrorKind::ArgumentConflict => format!("参数 {arg} 不能和 {value} 同时使用"),
+        ErrorKind::ArgumentConflict => match flag(ContextKind::PriorArg) {
+            prior if prior.is_empty() || prior == arg => format!("参数 {arg} 只能给一次"),
+            prior => format!("参数 {arg} 不能和 {prior} 同时使用"),
+        },
         ErrorKind::TooManyValues => {
             format!("参数 {arg} 给了多次或多个值")
         }
         _ => "命令行参数有误".to_string(),
     };
     format!("{what}\n用法见：tally --help，或 tally <命令> --help")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What tally says for `args` typed after `tally`.
+    fn said(args: &[&str]) -> String {
+        let e = command()
+            .try_get_matches_from(std::iter::once("tally").chain(args.iter().copied()))
+            .expect_err("a wrong command line");
+        describe_error(&e)
+    }
+
+    const CHECK: [&str; 5] = ["check", "--plan", "p.xlsx", "--inbox", "in"];
+
+    fn check_with(more: &[&str]) -> String {
+        said(&[&CHECK[..], more].concat())
+    }
+
+    #[test]
+    fn a_mistyped_command_is_named_with_the_likely_one_and_every_command() {
+        let s = said(&["chek"]);
+        assert!(s.starts_with("没有“chek”这个命令，是不是 check？可用的命令：fetch、check、run、template、mail、history\n"), "{s}");
+        assert!(!s.contains("__worker"), "{s}");
+        assert!(said(&["help"]).contains("没有“help”这个命令；看帮助请用 tally --help。"));
+        assert!(said(&["xyz"]).starts_with("没有“xyz”这个命令；可用的命令：fetch、"));
+    }
+
+    #[test]
+    fn number_flags_say_their_range_in_chinese() {
+        for (flag, value, range) in [
+            ("--jobs", "0", "1 到 256"),
+            ("--jobs", "abc", "1 到 256"),
+            ("--max-file-mb", "10241", "1 到 10240"),
+            ("--file-timeout", "3601", "1 到 3600"),
+            ("--read-budget", "9", "10 到 86400"),
+            ("--worker-memory-mb", "1.5", "64 到 65536"),
+        ] {
+            let s = check_with(&[flag, value]);
+            assert!(
+                s.starts_with(&format!(
+                    "参数 {flag} 的值“{value}”无效：请写 {range} 之间的整数\n"
+                )),
+                "{s}"
+            );
+        }
+        for value in ["abc", "10", "1", "1e9", "NaN"] {
+            let s = check_with(&["--tolerance", value]);
+            assert!(s.contains("请写 0 到 1 之间的小数，如 0.10"), "{s}");
+        }
+        // Full-width digits, as a Chinese keyboard types them, are numbers.
+        let ok = command().try_get_matches_from(
+            [
+                &["tally"][..],
+                &CHECK[..],
+                &["--jobs", "８", "--tolerance", "０.２"],
+            ]
+            .concat(),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn a_flag_given_twice_or_with_one_it_excludes_is_named() {
+        assert!(check_with(&["--jobs", "1", "--jobs", "2"]).starts_with("参数 --jobs 只能给一次"));
+        let s = said(&[
+            "history",
+            "--store",
+            "s",
+            "--verify",
+            "--restore",
+            "2022-03",
+            "--into",
+            "x",
+        ]);
+        assert!(
+            s.starts_with("参数 --restore 不能和 --verify 同时使用")
+                || s.starts_with("参数 --verify 不能和 --restore 同时使用"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_period_says_what_is_wrong_once() {
+        let s = check_with(&["--period", "2022年13月"]);
+        assert!(
+            s.starts_with("参数 --period 的值“2022年13月”无效：月份只能是 1 到 12；请写成 2022-03"),
+            "{s}"
+        );
+        assert_eq!(s.matches("2022年13月").count(), 1, "{s}");
+        assert!(check_with(&["--period", "2022-Q5"]).contains("季度只能是 1 到 4；"));
+        assert!(check_with(&["--period", "2021-W53"]).contains("2021 年的周次只能是 1 到 52；"));
+        assert!(check_with(&["--period", "March"]).contains("无效：请写成 2022-03"));
+    }
 }

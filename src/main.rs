@@ -47,8 +47,8 @@ fn main() -> ExitCode {
         Err(e) => return command_line_error(&e),
     };
     let outcome = match cli.command {
-        Command::Fetch(args) => Config::load(args.config.as_deref())
-            .map_err(tally::settings::FetchSettingsError::from)
+        Command::Fetch(args) => tally::settings::fetch_flags(&args)
+            .and_then(|()| Ok(Config::load(args.config.as_deref())?))
             .and_then(|c| tally::settings::fetch_command(&args, &c))
             .map_err(|e| Failed::Fetch(Box::new(e)))
             .and_then(|cmd| fetch(&cmd)),
@@ -297,12 +297,16 @@ fn mail(command: &MailCommand) -> Result<Done, TallyError> {
 /// or `--restore` a period's archived submissions.
 fn history(args: &tally::cli::HistoryArgs) -> Result<Done, Failed> {
     let store_dir = &args.store;
+    if !store_dir.exists() {
+        return Err(Failed::Tally(TallyError::NoStore {
+            path: store_dir.clone(),
+        }));
+    }
     if !store_dir.join("periods").is_dir() {
-        eprintln!(
-            "tally：{} 不是历史数据目录（其中没有 periods 文件夹）",
-            store_dir.display()
-        );
-        return Ok(Done::Problems);
+        // Could not work: exit 2, as for any other folder that is not there.
+        return Err(Failed::Tally(TallyError::NotAStore {
+            path: store_dir.clone(),
+        }));
     }
     let store = tally::store::Store::read_only(store_dir);
     let fail = |e: tally::store::StoreError| Failed::Tally(e.into());

@@ -48,6 +48,8 @@ pub enum TallyError {
     },
     #[error("{} 不是历史数据目录（其中没有 periods 文件夹）；请给出 tally run 写入的 store 目录", path.display())]
     NotAStore { path: PathBuf },
+    #[error("找不到历史数据目录 {}；请给出 tally run 写入的 store 目录（默认在输出文件夹旁，如 out/store）", path.display())]
+    NoStore { path: PathBuf },
     #[error("无法读取收件文件夹 {path}")]
     Inbox {
         path: PathBuf,

@@ -158,6 +158,23 @@ pub enum FetchSettingsError {
         "设置文件中没有 [imap] 部分：tally fetch 要知道报送邮箱的服务器、用户名和密码所在的环境变量；示例见 samples/tally.toml"
     )]
     NoImap,
+    #[error(
+        "--dry-run 是把回复写成 .eml 文件而不发出，要和 --reply 一起用：tally fetch … --reply --dry-run"
+    )]
+    DryRunWithoutReply,
+}
+
+/// Refuses flags that make no sense together, before the settings file is
+/// read: said as the command-line mistake it is.
+///
+/// # Errors
+///
+/// [`FetchSettingsError::DryRunWithoutReply`].
+pub fn fetch_flags(args: &FetchArgs) -> Result<(), FetchSettingsError> {
+    if args.dry_run && !args.reply {
+        return Err(FetchSettingsError::DryRunWithoutReply);
+    }
+    Ok(())
 }
 
 /// Builds `tally fetch`'s command.

@@ -29,12 +29,27 @@ pub enum Period {
     Week(i32, u32),
 }
 
-/// Why a period could not be read.
+/// Why a period could not be read: the text, and what is wrong with it
+/// where it has the right shape (a 13th month).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "“{0}”不是有效的期别；请写成 2022-03（或 2022年3月）、2022-Q2（或 2022年第二季度）、2022-W23（或 2022年第23周）或 2022"
-)]
-pub struct PeriodError(pub String);
+#[error("“{text}”不是有效的期别{}；{FORMS}", .why.as_ref().map(|w| format!("（{w}）")).unwrap_or_default())]
+pub struct PeriodError {
+    pub text: String,
+    pub why: Option<String>,
+}
+
+const FORMS: &str = "请写成 2022-03（或 2022年3月）、2022-Q2（或 2022年第二季度）、2022-W23（或 2022年第23周）或 2022";
+
+impl PeriodError {
+    /// What is wrong and how to write a period, without quoting the text
+    /// (for a sentence that already does).
+    pub fn advice(&self) -> String {
+        match &self.why {
+            Some(why) => format!("{why}；{FORMS}"),
+            None => FORMS.to_string(),
+        }
+    }
+}
 
 /// `2022年3月`, `2022年第二季度`, `2022年二季度`, `2022年第23周`, `2022年`.
 static CHINESE: LazyLock<Regex> = LazyLock::new(|| {
@@ -72,7 +87,10 @@ impl FromStr for Period {
     /// and the same written the Chinese way: `2022年`, `2022年第二季度`,
     /// `2022年3月`, `2022年第23周`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || PeriodError(s.to_string());
+        let err = || PeriodError {
+            text: s.to_string(),
+            why: None,
+        };
         let t = from_chinese(s).unwrap_or_else(|| s.trim().to_ascii_uppercase());
         let (year, rest) = match t.split_once('-') {
             Some((y, r)) => (y, Some(r)),
@@ -89,15 +107,30 @@ impl FromStr for Period {
             Some(r) if r.starts_with('W') => Period::Week(year, number(&r[1..])?),
             Some(r) => Period::Month(year, number(r)?),
         };
-        let valid = match period {
-            Period::Year(_) => true,
-            Period::Quarter(_, q) => (1..=4).contains(&q),
-            Period::Month(_, m) => (1..=12).contains(&m),
-            Period::Week(y, w) => {
-                w >= 1 && NaiveDate::from_isoywd_opt(y, w, Weekday::Sun).is_some()
-            }
+        let why = match period {
+            Period::Year(_) => None,
+            Period::Quarter(_, q) => (!(1..=4).contains(&q)).then(|| "季度只能是 1 到 4".into()),
+            Period::Month(_, m) => (!(1..=12).contains(&m)).then(|| "月份只能是 1 到 12".into()),
+            Period::Week(y, w) => (w < 1
+                || NaiveDate::from_isoywd_opt(y, w, Weekday::Sun).is_none())
+            .then(|| format!("{y} 年的周次只能是 1 到 {}", weeks_in(y))),
         };
-        if valid { Ok(period) } else { Err(err()) }
+        match why {
+            None => Ok(period),
+            Some(why) => Err(PeriodError {
+                why: Some(why),
+                ..err()
+            }),
+        }
+    }
+}
+
+/// ISO weeks in `year`: 52 or 53.
+fn weeks_in(year: i32) -> u32 {
+    if NaiveDate::from_isoywd_opt(year, 53, Weekday::Mon).is_some() {
+        53
+    } else {
+        52
     }
 }
 

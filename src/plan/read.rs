@@ -21,7 +21,7 @@ use crate::model::{
     Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, Severity,
     UnitId, UnitKind,
 };
-use crate::sheet::{Book, Format, Grid};
+use crate::sheet::{Book, Format, Grid, OpenError};
 
 /// One thing wrong with the plan, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -444,19 +444,28 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
         .and_then(Format::from_extension);
     // The plan is the bureau's own file, but a broken one must still give an
     // answer rather than take tally down.
+    // Said in the bureau's words, never the reader's English.
     let grids = crate::errors::caught(|| -> Result<Vec<Grid>, String> {
-        let mut book = Book::open(&bytes, claimed).map_err(|e| format!("{e:?}"))?;
+        let mut book = Book::open(&bytes, claimed).map_err(|e| match e {
+            OpenError::Password => "计划表设置了打开密码；请取消密码后再用".to_string(),
+            OpenError::Empty => "计划表是空文件（0 字节）；请重新保存".to_string(),
+            OpenError::NoSheets => "计划表中没有工作表".to_string(),
+            OpenError::Corrupt(_) | OpenError::TooManyCells { .. } => {
+                "计划表已损坏或不是 Excel/WPS 表格，无法打开；请用 Excel 重新保存为 .xlsx"
+                    .to_string()
+            }
+        })?;
         book.sheet_names()
             .iter()
-            .map(|n| book.grid(n, usize::MAX).map_err(|e| e.to_string()))
+            .map(|n| {
+                book.grid(n, usize::MAX).map_err(|_| {
+                    format!("计划表的工作表“{n}”已损坏，无法读取；请用 Excel 重新保存为 .xlsx")
+                })
+            })
             .collect::<Result<Vec<_>, _>>()
     })
     .map_err(|_| fail("计划表已损坏，无法打开；请用 Excel 重新保存为 .xlsx".into()))?
-    .map_err(|e| {
-        fail(format!(
-            "计划表无法打开（{e}）；请用 Excel 重新保存为 .xlsx"
-        ))
-    })?;
+    .map_err(fail)?;
     let mut problems = Problems { list: Vec::new() };
     let plan = build(&grids, &mut problems);
     match plan {

@@ -72,7 +72,7 @@ fn bad_arguments_and_missing_folders_exit_2() {
         "2022-13",
     ]);
     assert_eq!(bad_period.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad_period.stderr).contains("不是有效的期别"));
+    assert!(String::from_utf8_lossy(&bad_period.stderr).contains("月份只能是 1 到 12"));
     let no_inbox = tally(&["check", "--plan", plan, "--inbox", "/nonexistent/inbox"]);
     assert_eq!(no_inbox.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_inbox.stderr).contains("无法读取收件文件夹"));

@@ -530,3 +530,27 @@ fn tls_and_starttls_with_a_private_ca_and_clear_refusals() {
     );
     assert!(smtp.messages().is_empty());
 }
+
+#[test]
+fn dry_run_without_reply_is_refused_before_any_settings_are_read() {
+    let w = Workdir::new("fetch_dry_run_alone");
+    let inbox = w.path("fetched");
+    // No settings file anywhere: the flags are wrong first.
+    let out = tally(&[
+        "fetch",
+        "--plan",
+        "samples/plan.xlsx",
+        "--period",
+        "2022-03",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("--dry-run 是把回复写成 .eml 文件而不发出，要和 --reply 一起用"),
+        "{said}"
+    );
+    assert!(!inbox.exists(), "nothing made");
+}

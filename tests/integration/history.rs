@@ -335,3 +335,24 @@ fn a_damaged_store_stops_the_run_and_says_how_to_recover() {
     assert_eq!(run(&w, &p, 3, &inbox).status.code(), Some(0));
     assert_eq!(warnings(&w, 3), march, "March as it was");
 }
+
+#[test]
+fn history_of_a_folder_that_is_no_store_could_not_work_exit_2() {
+    let w = Workdir::new("history_no_store");
+    let missing = w.path("no-such-store");
+    let out = tally(&["history", "--store", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("找不到历史数据目录"), "{said}");
+    // A folder that is there but holds no periods: named as such.
+    let empty = w.path("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = tally(&["history", "--store", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("不是历史数据目录（其中没有 periods 文件夹）"),
+        "{said}"
+    );
+    assert!(out.stdout.is_empty());
+}

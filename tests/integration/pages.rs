@@ -305,7 +305,7 @@ fn the_command_line_speaks_chinese_and_takes_chinese_periods() {
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        err.contains("参数 --period") && err.contains("不是有效的期别"),
+        err.contains("参数 --period 的值“2022年13月”无效：月份只能是 1 到 12；请写成 2022-03"),
         "{err}"
     );
     assert!(

@@ -177,3 +177,34 @@ fn a_plan_without_its_sheets_or_columns_says_which() {
         "{said}"
     );
 }
+
+#[test]
+fn a_plan_that_is_no_workbook_is_refused_in_chinese() {
+    let w = Workdir::new("plan_not_a_workbook");
+    for (name, bytes, said) in [
+        (
+            "garbage.xlsx",
+            &b"\xd0\xcf\x11\xe0 not really an OLE file"[..],
+            "计划表已损坏或不是 Excel/WPS 表格，无法打开",
+        ),
+        ("empty.xlsx", &b""[..], "计划表是空文件（0 字节）"),
+    ] {
+        let plan = w.path(name);
+        std::fs::write(&plan, bytes).unwrap();
+        let out = tally(&[
+            "check",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--inbox",
+            w.inbox().to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(said), "{name}: {stderr}");
+        // Never the reader's own English ("Cfb error: Invalid OLE ...").
+        assert!(
+            !stderr.contains("rror") && !stderr.contains("OLE"),
+            "{stderr}"
+        );
+    }
+}
