@@ -386,7 +386,13 @@ impl<'a> Sheet<'a> {
                 self.place(row, col, style)?;
                 self.ws.write_number(row, col, v)?;
                 self.spans(row, col);
-                self.widen(col, 12.0);
+                // A difference in points ends in four CJK characters.
+                let width = if num_format == style::POINTS {
+                    14.0
+                } else {
+                    12.0
+                };
+                self.widen(col, width);
             }
             None => self.blank(row, col, style)?,
         }

@@ -68,6 +68,22 @@ pub fn number_format(uom: &str) -> &'static str {
     }
 }
 
+/// A difference of two values (actual less expected to date) as written
+/// for people: as [`derived_format`] gives, except that the difference of
+/// two percentages is in percentage points (`8.8个百分点`), never percent:
+/// 92.8% against 84% expected is 8.8 points ahead, not 8.8% ahead. The
+/// value is scaled to points for that (the data files keep the fraction).
+pub fn difference(uom: &str, v: Option<f64>) -> (Option<f64>, &'static str) {
+    if is_percent_unit(uom) {
+        (v.map(|v| v * 100.0), POINTS)
+    } else {
+        (v, derived_format(uom))
+    }
+}
+
+/// Number format of a difference in percentage points.
+pub const POINTS: &str = "0.0\"个百分点\"";
+
 /// Format for derived values (expected to date, variance): counts get two
 /// decimals, since a quarter of 1 village is 0.25, not 0 (nor 0.3).
 pub fn derived_format(uom: &str) -> &'static str {

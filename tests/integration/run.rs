@@ -7,7 +7,7 @@ use std::path::Path;
 use calamine::{Data, Reader, open_workbook_auto};
 
 use crate::book::{C, Sheet, n, t, template, write_xlsx};
-use crate::common::{Workdir, read_csv, run_samples, tally};
+use crate::common::{Workdir, read_csv, run_samples, tally, xml_parts};
 
 /// Three units, one indicator per aggregation, profile and direction.
 /// 丙局 reports nothing. Weights: S1 counts twice.
@@ -467,6 +467,24 @@ fn the_workbook_holds_the_same_numbers_as_the_csv_files() {
         "{overview:?}"
     );
     let summary = read_csv(&w.path("out/data/summary.csv"));
+    // A difference of percentages is written in points (the CSV keeps the
+    // fraction): 0.025 below is "-2.5个百分点".
+    let in_points: HashMap<String, bool> = summary
+        .iter()
+        .map(|r| {
+            let uom = r["unit_of_measure"].as_str();
+            (r["indicator_code"].clone(), uom == "%" || uom == "％")
+        })
+        .collect();
+    assert!(in_points.values().any(|p| *p), "the case has a % indicator");
+    let as_written = |code: &str, key: &str, v: Option<f64>| {
+        if key == "variance" && in_points[code] {
+            v.map(|v| v * 100.0)
+        } else {
+            v
+        }
+    };
+    assert!(xml_parts(&book, "xl/styles.xml").contains("个百分点"));
     for r in &summary {
         let row = overview
             .iter()
@@ -484,7 +502,7 @@ fn the_workbook_holds_the_same_numbers_as_the_csv_files() {
         ] {
             close(
                 cell_f64(&row[col]),
-                num(&r[key]),
+                as_written(&r["indicator_code"], key, num(&r[key])),
                 &format!("总览 {} {key}", r["indicator_code"]),
             );
         }
@@ -507,7 +525,7 @@ fn the_workbook_holds_the_same_numbers_as_the_csv_files() {
         ] {
             close(
                 cell_f64(&row[col]),
-                num(&r[key]),
+                as_written(&r["indicator_code"], key, num(&r[key])),
                 &format!("明细 {} {} {key}", r["unit"], r["indicator_code"]),
             );
         }

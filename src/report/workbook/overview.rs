@@ -14,7 +14,9 @@ use crate::model::{Issue, IssueCode, Severity, Status, SubmissionStatus, Warning
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
 use crate::validate::Checked;
-use crate::xlsx::style::{RULE_FILL, derived_format, number_format, status_color, warning_color};
+use crate::xlsx::style::{
+    RULE_FILL, derived_format, difference, number_format, status_color, warning_color,
+};
 use crate::xlsx::{Sheet, text, text_width};
 
 /// The columns the page spans (A..L).
@@ -321,7 +323,8 @@ fn indicator_table(
         s.number_filled(row, 5, r.actual, fmt, flagged.then_some(RULE_FILL))?;
         s.number(row, 6, r.completion, "0.0%")?;
         s.number(row, 7, r.expected, derived_format(&ind.uom))?;
-        s.number(row, 8, r.variance, derived_format(&ind.uom))?;
+        let (variance, format) = difference(&ind.uom, r.variance);
+        s.number(row, 8, variance, format)?;
         match r.status {
             Some(st) => s.filled(row, 9, st.label(), status_color(st))?,
             None => s.text(row, 9, "无目标")?,
@@ -421,7 +424,8 @@ fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<
             s.number(row, 5, r.actual, number_format(uom))?;
             s.number(row, 6, r.completion, "0.0%")?;
             s.number(row, 7, Some(r.expected), derived_format(uom))?;
-            s.number(row, 8, r.variance, derived_format(uom))?;
+            let (variance, format) = difference(uom, r.variance);
+            s.number(row, 8, variance, format)?;
         }
         // A project's figures are investment, not the task's columns:
         // the sentence in 指标或项目 says what is wrong.
