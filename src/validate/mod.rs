@@ -889,14 +889,24 @@ impl RowChecker<'_> {
                 percent,
                 trailing_unit,
             } => {
+                let counted = if i.is_percent() {
+                    as_fraction(value, percent)
+                } else {
+                    value
+                };
                 let typed =
                     trailing_unit.or_else(|| (percent && !i.is_percent()).then(|| "%".to_string()));
                 if let Some(u) = typed
                     && normalize_label(&u) != normalize_label(&i.uom)
                 {
+                    // Said what was counted: the clerk must see whether
+                    // the total now holds a number 10,000 times too big.
                     let message = format!(
-                        "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致；请换算为{}后只填数字",
-                        i.name, i.uom, i.uom
+                        "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致，本次按 {}计入；如有出入，请换算为{}后只填数字",
+                        i.name,
+                        i.uom,
+                        show(i, counted),
+                        i.uom
                     );
                     let cell = self.table.actual_cell(row.row);
                     self.issue(
@@ -907,11 +917,7 @@ impl RowChecker<'_> {
                         message,
                     );
                 }
-                return Some(if i.is_percent() {
-                    as_fraction(value, percent)
-                } else {
-                    value
-                });
+                return Some(counted);
             }
         };
         let cell = self.table.actual_cell(row.row);

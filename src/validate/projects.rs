@@ -320,7 +320,8 @@ impl ProjectChecker<'_> {
                 let typed = trailing_unit.or_else(|| percent.then(|| "%".to_string()));
                 if let Some(u) = typed.filter(|u| u != "万元") {
                     self.issue(table, cell.clone(), Some(p), IssueCode::UnitOfMeasure, format!(
-                        "重点项目“{name}”的本年完成投资后写的单位“{u}”不是“万元”；请换算为万元后只填数字"
+                        "重点项目“{name}”的本年完成投资后写的单位“{u}”不是“万元”，本次按 {} 万元计入；如有出入，请换算为万元后只填数字",
+                        format_number(value)
                     ));
                 }
                 value

@@ -105,6 +105,16 @@ fn value_issues_name_their_cells() {
     );
     assert_eq!(by_code("not_a_number")["severity"], "error");
     assert_eq!(by_code("unit_of_measure")["severity"], "warning");
+    // "2件" for an indicator counted in 起: the clerk is told what was
+    // counted, so a wrong unit cannot pass unseen into the total.
+    let msg = by_code("unit_of_measure")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("单位“件”与计量单位“起”不一致，本次按 2 起计入"),
+        "{msg}"
+    );
     assert_eq!(by_code("over_target")["severity"], "info");
     let msg = by_code("not_a_number")["message"]
         .as_str()

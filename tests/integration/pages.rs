@@ -245,9 +245,19 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         "{page:?}"
     );
     assert!(said("重点项目 18 个：已开工 9 个"), "{page:?}");
+    // The sentence's counts are the 状态 column's, word for word.
+    let summary = read_csv(&out.join("data/summary.csv"));
+    let count = |status: &str| summary.iter().filter(|r| r["status"] == status).count();
+    let line = format!(
+        "已完成 {} 项，控制在目标内 {} 项，正常推进 {} 项，滞后 {} 项",
+        count("done"),
+        count("within"),
+        count("on_track"),
+        count("behind")
+    );
+    assert!(count("within") > 0 && said(&line), "{line} in {page:?}");
     // 重点项目开复工 agrees with the project register: 15 due by March,
     // 9 started (as the units' own project tables say).
-    let summary = read_csv(&out.join("data/summary.csv"));
     let pj = summary
         .iter()
         .find(|r| r["indicator_code"] == "PJ01")

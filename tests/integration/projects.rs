@@ -437,6 +437,14 @@ fn project_values_are_checked_cell_by_cell() {
     );
     assert_eq!(at("negative_value")[0].0, "D6");
     assert_eq!(at("unit_of_measure")[0].0, "D5");
+    // "2500元": what was counted is said, so 万元 against 元 is seen.
+    assert!(
+        at("unit_of_measure")[0]
+            .1
+            .contains("单位“元”不是“万元”，本次按 2500 万元计入"),
+        "{:?}",
+        at("unit_of_measure")
+    );
     let unknown = at("unknown_project");
     assert_eq!(unknown.len(), 2);
     assert_eq!(unknown[0].0, "A7");

@@ -207,13 +207,21 @@ fn indicators_line(plan: &Plan, c: &Consolidation) -> String {
             .collect()
     };
     let counted = c.county.iter().filter(|r| r.status.is_some()).count();
-    let (done, on_track) = (
-        with(Status::Done).len() + with(Status::Within).len(),
+    let (done, within, on_track) = (
+        with(Status::Done).len(),
+        with(Status::Within).len(),
         with(Status::OnTrack).len(),
     );
     let (behind, breach) = (with(Status::Behind), with(Status::Breach));
+    // Each count under the word the 状态 column below uses for it: a
+    // ceiling kept is 控制在目标内 there, not 已完成.
+    let within = if within > 0 {
+        format!("，控制在目标内 {within} 项")
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "三、{counted} 项考核指标中，已完成 {done} 项，正常推进 {on_track} 项，滞后 {} 项",
+        "三、{counted} 项考核指标中，已完成 {done} 项{within}，正常推进 {on_track} 项，滞后 {} 项",
         behind.len()
     );
     if !behind.is_empty() {
