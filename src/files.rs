@@ -48,6 +48,27 @@ pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
     tempfile::NamedTempFile::new_in(dir).map(drop).map_err(err)
 }
 
+/// The folders that making `dir` would create: the outermost of `dir`
+/// and its ancestors that does not exist yet (`None` when `dir` exists).
+pub fn missing_from(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .last()
+        .map(Path::to_path_buf)
+}
+
+/// Takes back folders a failed command made: `dir`, then each parent up to
+/// `top` ([`missing_from`] before they were made), each only while it is
+/// empty. Nothing but an empty folder is ever removed, so whatever was
+/// written meanwhile stays.
+pub fn unmake(dir: &Path, top: &Path) {
+    for a in dir.ancestors() {
+        if std::fs::remove_dir(a).is_err() || a == top {
+            return;
+        }
+    }
+}
+
 /// Who may read a file tally writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -174,9 +174,35 @@ pub struct RunOutcome {
 /// [`TallyError`] when the plan is refused, the inbox cannot be listed, or
 /// an output cannot be written; rejected submissions are no error.
 pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
+    // A run that fails writes nothing: the folders it made for its outputs
+    // and its store are taken back (only while empty).
+    let (made_out, made_store) = (
+        files::missing_from(&settings.out),
+        files::missing_from(&settings.store),
+    );
     // Refuse an unusable output folder or a busy store before any reading.
-    files::prepare_dir(&settings.out)?;
-    let store = Store::open(&settings.store)?;
+    let store = files::prepare_dir(&settings.out)
+        .map_err(TallyError::from)
+        .and_then(|()| Ok(Store::open(&settings.store)?));
+    let outcome = store.and_then(|store| match run_in(settings, &store) {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            if let Some(top) = &made_store {
+                store.unmake(top);
+            }
+            Err(e)
+        }
+    });
+    if outcome.is_err()
+        && let Some(top) = &made_out
+    {
+        files::unmake(&settings.out, top);
+    }
+    outcome
+}
+
+/// [`run`] with its output folder made and its store open.
+fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyError> {
     let started = Instant::now();
     let ((plan, previous, earlier), read_inbox) =
         reading_while(&settings.inbox, &settings.read, || {
@@ -226,8 +252,8 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
         validate::rules::county_issues(plan, county, previous.as_ref().map(|p| &*p.previous))?;
     inspection.checked.issues.extend(county_issues);
     let plan = &inspection.plan;
-    let history = History::new(&store, plan, &consolidation, earlier.as_ref())?;
-    let files_written = write_outputs(settings, &store, &inspection, &consolidation, &history)?;
+    let history = History::new(store, plan, &consolidation, earlier.as_ref())?;
+    let files_written = write_outputs(settings, store, &inspection, &consolidation, &history)?;
     // Last, the history: the commit point of the run.
     store.record(plan, &inspection.checked, &consolidation)?;
     Ok(RunOutcome {

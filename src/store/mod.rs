@@ -210,6 +210,27 @@ impl Store {
         })
     }
 
+    /// Takes back a store this run made and recorded nothing in (a run
+    /// that failed): its empty folders and its lock file, then the store
+    /// folder and the parents made with it, up to `top`
+    /// ([`files::missing_from`](crate::files::missing_from)), each only
+    /// while empty.
+    pub fn unmake(self, top: &Path) {
+        let root = self.root.clone();
+        for sub in ["periods", "tables", "archive"] {
+            let _ = std::fs::remove_dir(root.join(sub));
+        }
+        // Removed while still locked: a run that opens the store now
+        // makes its own.
+        if std::fs::read_dir(&root)
+            .is_ok_and(|mut d| d.all(|e| e.is_ok_and(|e| e.file_name() == ".lock")))
+        {
+            let _ = std::fs::remove_file(root.join(".lock"));
+        }
+        drop(self);
+        crate::files::unmake(&root, top);
+    }
+
     /// Opens the store to read only, without the lock (`tally history`).
     pub fn read_only(root: &Path) -> Store {
         Store {

@@ -778,8 +778,16 @@ fn an_empty_inbox_is_refused_unless_allowed_then_writes_every_unit_missing() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--allow-empty"), "{err}");
-    assert!(!w.path("out/consolidated.xlsx").exists());
-    assert!(!w.path("store/periods/2022-03.json").exists());
+    // Not even the folders it made for them.
+    assert!(!w.path("out").exists(), "the output folder is taken back");
+    assert!(!w.path("store").exists(), "the store is taken back");
+    // A folder that was there before stays, with what is in it.
+    std::fs::create_dir_all(w.path("mine/2022-03")).unwrap();
+    std::fs::write(w.path("mine/note.txt"), "kept").unwrap();
+    assert_eq!(run(&w, &plan, "mine/2022-03").status.code(), Some(2));
+    assert!(w.path("mine/2022-03").is_dir());
+    assert!(w.path("mine/note.txt").is_file());
+    assert!(!w.path("mine/store").exists());
     let out = w.run_with(&plan, "out", &["--allow-empty"]);
     assert_eq!(out.status.code(), Some(0));
     let summary = read_csv(&w.path("out/data/summary.csv"));
@@ -792,6 +800,17 @@ fn an_empty_inbox_is_refused_unless_allowed_then_writes_every_unit_missing() {
     assert_eq!(subs.len(), 3);
     assert!(subs.iter().all(|s| s["status"] == "missing"));
     assert!(w.path("out/consolidated.xlsx").is_file());
+    // A failed run beside a store with history leaves the store as it was.
+    let gone = w.path("no-plan.xlsx");
+    let failed = w.run_with(
+        &gone,
+        "out2",
+        &["--store", w.path("store").to_str().unwrap()],
+    );
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(!w.path("out2").exists());
+    assert!(w.path("store/periods/2022-03.json").is_file());
+    assert!(w.path("store/.lock").is_file());
 }
 
 #[test]
