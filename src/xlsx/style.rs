@@ -46,8 +46,9 @@ pub fn html(rgb: u32) -> String {
 pub const HEADER_FILL: Color = Color::RGB(0xD9E1F2);
 /// A value with an error, not used: light red.
 pub const PROBLEM_FILL: Color = Color::RGB(0xFFC7CE);
-/// A value used, with a warning to look at: light orange.
-pub const NOTICE_FILL: Color = Color::RGB(0xFCE4D6);
+/// A value used, with a warning to look at: orange, the rules' colour
+/// (a lighter one printed much like the errors' pink).
+pub const NOTICE_FILL: Color = Color::RGB(RULE_RGB);
 /// Values a validation rule of the plan (规则) finds do not fit together:
 /// orange, in the template while the clerk types and on 总览.
 pub const RULE_RGB: u32 = 0xF8CBAD;
