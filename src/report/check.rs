@@ -127,5 +127,14 @@ pub fn write_text(out: &mut dyn Write, inspection: &Inspection) -> io::Result<()
         checked.count(Severity::Warning),
         checked.count(Severity::Info),
         inspection.seconds
-    )
+    )?;
+    // Every unit missing at once is most likely the wrong folder or
+    // period, as `run` says when it refuses such an inbox.
+    if n(SubmissionStatus::Accepted) == 0 {
+        writeln!(
+            out,
+            "没有一份可以采用的报表：请检查收件文件夹和期别是否选对"
+        )?;
+    }
+    Ok(())
 }

@@ -87,6 +87,35 @@ fn bad_arguments_and_missing_folders_exit_2() {
 }
 
 #[test]
+fn an_inbox_with_nothing_to_accept_says_to_check_the_folder_and_period() {
+    let w = Workdir::new("cli_empty_inbox");
+    let plan = w.plan();
+    let out = tally(&[
+        "check",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--inbox",
+        w.inbox().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "every unit missing");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.trim_end()
+            .ends_with("没有一份可以采用的报表：请检查收件文件夹和期别是否选对"),
+        "{said}"
+    );
+    // An inbox with a file to accept says nothing of the kind.
+    let samples = tally(&[
+        "check",
+        "--plan",
+        "samples/plan.xlsx",
+        "--inbox",
+        "samples/inbox/2022-03",
+    ]);
+    assert!(!String::from_utf8_lossy(&samples.stdout).contains("没有一份可以采用"));
+}
+
+#[test]
 fn inputs_are_never_modified() {
     let w = Workdir::new("cli_readonly");
     let p = w.submit(
