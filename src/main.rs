@@ -222,7 +222,7 @@ fn run(settings: &RunSettings, started: Instant) -> Result<Done, TallyError> {
             .count()
     };
     eprintln!(
-        "tally run {}：{} 个文件，已接收 {}，拒收 {}，已被替代 {}；未报送 {} 个单位；错误 {}，警告 {}；输出 {} 个文件到 {}（用时 {:.2} 秒）",
+        "tally run {}：{} 个文件，已接收 {}，拒收 {}，已被替代 {}；未报送 {} 个单位；错误 {}，警告 {}，提示 {}；输出 {} 个文件到 {}（用时 {:.2} 秒）",
         settings.period,
         outcome.inspection.files.len(),
         n(SubmissionStatus::Accepted),
@@ -231,6 +231,7 @@ fn run(settings: &RunSettings, started: Instant) -> Result<Done, TallyError> {
         n(SubmissionStatus::Missing),
         checked.count(Severity::Error),
         checked.count(Severity::Warning),
+        checked.count(Severity::Info),
         outcome.files_written.len(),
         settings.out.display(),
         started.elapsed().as_secs_f64()

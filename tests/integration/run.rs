@@ -818,6 +818,20 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
     let w = Workdir::new("run_feedback");
     let out = run_samples(&w.path("out"));
     assert_eq!(out.status.code(), Some(0));
+    // The closing line counts what issues.csv holds, by severity.
+    let issues = read_csv(&w.path("out/data/issues.csv"));
+    let count = |s: &str| issues.iter().filter(|i| i["severity"] == s).count();
+    let said = String::from_utf8_lossy(&out.stderr);
+    let counts = format!(
+        "错误 {}，警告 {}，提示 {}；输出",
+        count("error"),
+        count("warning"),
+        count("info")
+    );
+    assert!(
+        count("info") > 0 && said.contains(&counts),
+        "{counts} in {said}"
+    );
     let dir = w.path("out/feedback");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -850,7 +864,6 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
     assert!(fill_of("ZS01").contains("FFFFC7CE"), "{}", fill_of("ZS01"));
     assert!(fill_of("ST01").contains("FFF8CBAD"), "{}", fill_of("ST01"));
     // Its issue list has every issue of the unit.
-    let issues = read_csv(&w.path("out/data/issues.csv"));
     let own = issues.iter().filter(|i| i["unit"] == "霍城镇").count();
     assert_eq!(sheet(&huo, "问题清单").len(), own + 1);
 

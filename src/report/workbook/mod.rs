@@ -120,6 +120,9 @@ pub(crate) fn project_state(r: &ProjectRow) -> (&'static str, Color) {
         (Some(true), _, _) => ("逾期开工", status_color(Status::Behind)),
         (Some(false), _, _) => ("未到开工期", status_color(Status::NoData)),
         (None, _, true) => ("待核实", status_color(Status::Behind)),
-        (None, _, false) => ("未报送", status_color(Status::NoData)),
+        // Not in an accepted file: the unit sent none, or left the
+        // project out of it (未报送 would say the first of a unit that
+        // did send).
+        (None, _, false) => ("未填报", status_color(Status::NoData)),
     }
 }
