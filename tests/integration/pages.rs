@@ -274,6 +274,34 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         .position(|l| l == "类别")
         .expect("the indicators");
     assert!(red > indicators);
+    // The chart: horizontal bars, first indicator on top, each indicator's
+    // completion against its own time progress, from the table's columns.
+    let chart = xml_parts(&book, "xl/charts/chart1.xml");
+    assert!(chart.contains(r#"<c:barDir val="bar"/>"#), "{chart}");
+    assert!(
+        chart.contains(r#"<c:orientation val="maxMin"/>"#),
+        "{chart}"
+    );
+    let refs: Vec<&str> = chart
+        .split("<c:f>")
+        .skip(1)
+        .filter_map(|p| p.split("</c:f>").next())
+        .collect();
+    let first = indicators + 2; // the row after the header, 1-based
+    let header = &rows(&book, "总览")[indicators];
+    let column = |c: char| format!("总览!${c}${first}:");
+    assert!(
+        refs[0].starts_with(&column('C')) && header[2] == "指标名称",
+        "{refs:?}"
+    );
+    assert!(
+        refs[1].starts_with(&column('G')) && header[6] == "完成率",
+        "{refs:?}"
+    );
+    assert!(
+        refs[3].starts_with(&column('L')) && header[11] == "应完成比例",
+        "{refs:?} {header:?}"
+    );
     // Nothing a recipient reads names the program.
     for f in ["consolidated.xlsx", "feedback/老军乡.xlsx"] {
         for part in ["sharedStrings", "comments", "docProps/core"] {
