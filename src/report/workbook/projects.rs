@@ -121,7 +121,9 @@ fn blockers_table(
     }
     for (b, list) in &c.projects.blockers {
         s.text(row, 0, b.label())?;
-        s.number(row, 1, Some(list.len() as f64), "0")?;
+        // Said as a count in words: a bare number right against the names
+        // beside it read as part of the first.
+        s.text(row, 1, &format!("{} 个", list.len()))?;
         let names: Vec<&str> = list
             .iter()
             .map(|&p| plan.projects[p].name.as_str())
@@ -136,6 +138,11 @@ fn blockers_table(
     }
     Ok(row)
 }
+
+/// Widths of the project list's wrapped columns: most names on one line,
+/// a 存在问题 sentence on two or three.
+const NAME_WIDTH: f64 = 28.0;
+const BLOCKER_WIDTH: f64 = 34.0;
 
 /// Every project with its state, overdue ones in red, under a header at
 /// `head` that repeats on every printed page.
@@ -166,7 +173,10 @@ fn project_list(
     for r in &c.projects.rows {
         row += 1;
         let p = &plan.projects[r.project];
-        s.text(row, 0, &p.name)?;
+        // The two long texts wrap, so that the page keeps a readable size
+        // (fitted to one page wide, their full widths shrank every row
+        // to about 6 points).
+        s.wrapped(row, 0, &p.name, NAME_WIDTH)?;
         s.text(row, 1, &plan.units[p.unit].name)?;
         s.text(row, 2, p.kind.label())?;
         s.number(row, 3, p.total_investment, "#,##0.0")?;
@@ -178,7 +188,7 @@ fn project_list(
         s.text(row, 9, &date_text(r.started_on))?;
         let (state, fill) = project_state(r);
         s.filled(row, 10, state, fill)?;
-        s.text(row, 11, r.blocker.as_deref().unwrap_or(""))?;
+        s.wrapped(row, 11, r.blocker.as_deref().unwrap_or(""), BLOCKER_WIDTH)?;
     }
     // Printed, the list's header repeats on every page; on screen nothing
     // is frozen, since the roll-up above it is what people look at first.
