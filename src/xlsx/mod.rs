@@ -75,6 +75,12 @@ fn panic_error(text: &str) -> BuildError {
     }
 }
 
+/// Text for a page header, where `&` starts a code: doubled, it prints
+/// itself.
+fn header_text(s: &str) -> String {
+    s.replace('&', "&&")
+}
+
 /// A date as Excel holds it.
 ///
 /// # Errors
@@ -215,7 +221,14 @@ impl<'a> Sheet<'a> {
         };
         ws.set_name(name)?;
         print_a4_landscape(ws);
-        ws.set_header(format!("&C&\"-,Bold\"{title}"));
+        // The sheet's name under the title on every page: printed, the
+        // sheets are otherwise told apart by nothing, and the pages point
+        // to each other by name (详见“预警”工作表).
+        ws.set_header(format!(
+            "&C&\"-,Bold\"{}　{}",
+            header_text(title),
+            header_text(name)
+        ));
         ws.set_footer("&C第 &P 页，共 &N 页");
         let cell = Format::new()
             .set_border(FormatBorder::Thin)
@@ -584,6 +597,13 @@ mod tests {
         let mut s = Sheet::new(&mut wb, "表", "表", false).unwrap();
         s.text(5, 0, "乙").unwrap();
         s.text(4, 0, "丙").unwrap();
+    }
+
+    #[test]
+    fn an_ampersand_in_a_page_header_prints_itself() {
+        // `&P` would print the page number, `&B` turn bold on.
+        assert_eq!(header_text("A&B统计局&P"), "A&&B统计局&&P");
+        assert_eq!(header_text("预警"), "预警");
     }
 
     #[test]

@@ -302,6 +302,20 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         refs[3].starts_with(&column('L')) && header[11] == "应完成比例",
         "{refs:?} {header:?}"
     );
+    // Printed, every page says which sheet it is, under the title.
+    for (k, name) in sheets.iter().enumerate() {
+        let xml = crate::common::sheet_xml(&book, k + 1);
+        assert!(
+            xml.contains(&format!("　{name}</oddHeader>")),
+            "{name}: {xml:.600}"
+        );
+    }
+    let feedback = out.join("feedback/霍城镇.xlsx");
+    let feedback_sheets = open_workbook_auto(&feedback).unwrap().sheet_names();
+    for (k, name) in feedback_sheets.iter().enumerate() {
+        let xml = crate::common::sheet_xml(&feedback, k + 1);
+        assert!(xml.contains(&format!("　{name}</oddHeader>")), "{name}");
+    }
     // Nothing a recipient reads names the program.
     for f in ["consolidated.xlsx", "feedback/老军乡.xlsx"] {
         for part in ["sharedStrings", "comments", "docProps/core"] {

@@ -543,10 +543,16 @@ fn the_workbook_holds_the_same_numbers_as_the_csv_files() {
         sheet(&book, "报送情况").len(),
         read_csv(&w.path("out/data/submissions.csv")).len() + 1
     );
-    assert_eq!(
-        sheet(&book, "校验问题").len(),
-        read_csv(&w.path("out/data/issues.csv")).len() + 1
-    );
+    let listed = sheet(&book, "校验问题");
+    let issues = read_csv(&w.path("out/data/issues.csv"));
+    assert_eq!(listed.len(), issues.len() + 1);
+    // Row by row, the kind of problem in words, never the code.
+    assert_eq!(listed[0][6], "问题类型");
+    for (row, i) in listed[1..].iter().zip(&issues) {
+        let code: tally::model::IssueCode = i["code"].parse().unwrap();
+        assert_eq!(row[6].to_string(), code.label(), "{i:?}");
+        assert_eq!(row[7].to_string(), i["message"]);
+    }
     // 分单位: the rank within its kind, 乙镇 first of the two townships,
     // and first in the list.
     let matrix = sheet(&book, "分单位");

@@ -269,7 +269,7 @@ pub(super) fn issues(wb: &mut Workbook, checked: &Checked, title: &str) -> Resul
             "单元格",
             "指标代码",
             "级别",
-            "问题代码",
+            "问题类型",
             "说明",
         ],
     )?;
@@ -281,7 +281,9 @@ pub(super) fn issues(wb: &mut Workbook, checked: &Checked, title: &str) -> Resul
         s.text(row, 3, i.cell.as_deref().unwrap_or(""))?;
         s.text(row, 4, i.indicator_code.as_deref().unwrap_or(""))?;
         s.text(row, 5, i.severity.label())?;
-        s.text(row, 6, i.code.code())?;
+        // In words: the code (missing_explanation) is for programs, in
+        // issues.csv.
+        s.text(row, 6, i.code.label())?;
         s.wrapped(row, 7, &i.message, 60.0)?;
     }
     s.ws()?
