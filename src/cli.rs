@@ -45,13 +45,15 @@ const COMMAND_HELP: &str = "\
     next_help_heading = "选项",
     override_usage = "tally <命令> [选项]",
     after_help = "每个命令的用法：tally <命令> --help\n\
-                  示例：tally run --plan samples/plan.xlsx --inbox samples/inbox/2022-03 --period 2022-03 --out out/2022-03"
+                  示例：tally run --plan samples/plan.xlsx --inbox samples/inbox/2022-03 --period 2022-03 --out out/2022-03\n\
+                  退出码：0 完成，没有问题；1 发现问题（check、fetch 的报表有错误，mail 有邮件未发出，history --verify 发现损坏）；2 无法运行（参数、计划表、文件夹、设置有误）"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// 显示帮助
-    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true)]
+    // Last in every list of options, after the command's own.
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true, display_order = 1000)]
     help: Option<bool>,
     /// 显示版本
     #[arg(short = 'V', long = "version", action = ArgAction::Version)]
@@ -181,15 +183,15 @@ pub struct CheckArgs {
     /// 存放各单位报表的收件文件夹
     #[arg(long, value_name = "收件文件夹")]
     pub inbox: PathBuf,
-    /// 期别，如 2022-03、2022年3月、2022-Q2、2022年第二季度、2022-W23、2022年第23周；
-    /// 给出期别才检查滞后原因
+    // One line each: clap joins a doc comment's lines with a space, which
+    // Chinese does not put between clauses.
+    /// 期别，如 2022-03、2022年3月、2022-Q2、2022年第二季度、2022-W23、2022年第23周；给出期别才检查滞后原因
     #[arg(long, value_name = "期别", value_parser = period)]
     pub period: Option<Period>,
     /// 输出格式：text（文字，默认）或 json（供程序读取）
     #[arg(long, value_enum, value_name = "格式", default_value_t = Format::Text, hide_default_value = true, hide_possible_values = true)]
     pub format: Format,
-    /// 历史数据目录（run 写入的 store）：给出它和期别，才与上一期比较
-    /// （累计数减少、规则中的 prev()）；只读，不会写入
+    /// 历史数据目录（run 写入的 store）：给出它和期别，才与上一期比较（累计数减少、规则中的 prev()）；只读，不会写入
     #[arg(long, value_name = "历史数据目录", requires = "period")]
     pub store: Option<PathBuf>,
     #[command(flatten)]
@@ -292,7 +294,7 @@ pub struct MailArgs {
     /// 只发给这些单位（可重复）
     #[arg(long = "unit", value_name = "单位")]
     pub units: Vec<String>,
-    /// 不发送，把每封邮件写成 .eml 文件放到 运行结果文件夹/outbox/
+    /// 不发送，把每封邮件写成 .eml 文件放到 <运行结果文件夹>/outbox/
     #[arg(long)]
     pub dry_run: bool,
     /// 已发送过的邮件也再发一次

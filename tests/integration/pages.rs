@@ -344,6 +344,31 @@ fn the_command_line_speaks_chinese_and_takes_chinese_periods() {
         "{run_help}"
     );
     assert!(!run_help.contains("[default"), "{run_help}");
+    // In every command's help the descriptions start in one column,
+    // counting a Chinese character as two, and -h comes last.
+    let width = |s: &str| {
+        s.chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum::<usize>()
+    };
+    let option = regex::Regex::new(r"^(\s+-.*?\S)(\s{2,})\S").unwrap();
+    for command in ["fetch", "check", "run", "template", "mail", "history"] {
+        let help = String::from_utf8_lossy(&tally(&[command, "--help"]).stdout).into_owned();
+        let starts: Vec<(usize, &str)> = help
+            .lines()
+            .filter_map(|l| option.captures(l).map(|c| (width(&c[1]) + c[2].len(), l)))
+            .collect();
+        assert!(starts.len() > 2, "{help}");
+        assert!(
+            starts.iter().all(|(w, _)| *w == starts[0].0),
+            "{command}: {help}"
+        );
+        assert!(
+            starts.last().unwrap().1.contains("-h, --help"),
+            "{command}: {help}"
+        );
+    }
+    assert!(text.contains("退出码"), "{text}");
     // A wrong value is said in Chinese, exit 2.
     let bad = tally(&[
         "check",
