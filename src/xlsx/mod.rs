@@ -265,6 +265,15 @@ impl<'a> Sheet<'a> {
         self.widths[c] = self.widths[c].max(width.min(60.0));
     }
 
+    /// The width of columns `first..=last` so far (a merged range's), for
+    /// sizing the rows of text wrapped in it: columns only grow, so a row
+    /// sized by it never shows less than its text.
+    pub fn width_of(&self, first: u16, last: u16) -> f64 {
+        (first..=last)
+            .map(|c| self.widths.get(c as usize).copied().unwrap_or(6.0))
+            .sum()
+    }
+
     /// Sets column `col` to exactly `width`, past the cap of [`Sheet::widen`]
     /// (for a column whose every value must show whole).
     pub fn fit(&mut self, col: u16, width: f64) {

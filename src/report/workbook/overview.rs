@@ -448,8 +448,10 @@ fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<
     }
     let reason = a.reason().unwrap_or("（未说明）");
     s.ws()?.merge_range(row, 9, row, LAST_COL, reason, &wrap)?;
-    // The merged cells are about 30 and 45 units wide.
-    let lines = text::wrapped_lines(&what, 30.0).max(text::wrapped_lines(reason, 45.0));
+    // As wide as the columns above made the merged cells (a guess of 30
+    // units made one-line texts three lines tall); the indent takes 2.
+    let lines = text::wrapped_lines(&what, s.width_of(2, 4) - 2.0)
+        .max(text::wrapped_lines(reason, s.width_of(9, LAST_COL) - 2.0));
     if lines > 1 {
         s.ws()?.set_row_height(row, text::row_height(lines))?;
     }
