@@ -161,11 +161,13 @@ fn matrix_cells_are_coloured_by_status_and_wrapped_rows_are_tall_enough() {
             .unwrap()["status"]
             .clone()
     };
-    // Each cell has its task's status colour, whatever its neighbours.
+    // Each cell has its task's status colour, or its warning's where it
+    // has one (behind first time blue, over a ceiling red), whatever its
+    // neighbours.
     for (unit, code, expect, rgb) in [
-        ("霍城镇", "FA01", "behind", "FFEB9C"),
+        ("霍城镇", "FA01", "behind", "9BC2E6"),
         ("大马营镇", "PJ01", "done", "A9D08E"),
-        ("县应急管理局", "AQ01", "breach", "FFC7CE"),
+        ("县应急管理局", "AQ01", "breach", "FF7C80"),
         ("老军乡", "FA01", "no_data", "EDEDED"),
         ("清泉镇", "ZS01", "on_track", "E2EFDA"),
     ] {

@@ -1,28 +1,37 @@
 //! 分单位: every unit's completion of each of its tasks, coloured by the
-//! task's status against time progress (the palette and words of the 状态
-//! column, never a unit's place in a column), then its composite score and
+//! task's status against time progress (the palette of the 状态 column,
+//! never a unit's place in a column), or by its warning where it has one
+//! (behind, over its ceiling), then its composite score and
 //! its rank among the units of its kind. Townships first, then
 //! departments, each best first.
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 use rustc_hash::FxHashMap as HashMap;
 
 use super::MATRIX;
 use crate::aggregate::{Consolidation, UnitRow};
-use crate::model::{Id, IndicatorId, Status, TaskKey, UnitId};
+use crate::model::{Id, IndicatorId, Status, TaskKey, UnitId, Warning};
 use crate::plan::Plan;
-use crate::xlsx::Sheet;
-use crate::xlsx::style::status_color;
+use crate::xlsx::style::{status_color, warning_color};
+use crate::xlsx::{Sheet, text};
 
-/// The statuses of the legend, in the order people read them.
-const LEGEND: [Status; 6] = [
-    Status::Done,
-    Status::Within,
-    Status::OnTrack,
-    Status::Behind,
-    Status::Breach,
-    Status::NoData,
+/// The legend, in the order people read it: the statuses of tasks without
+/// a warning, then the warnings (section 7 of the contract).
+const LEGEND: [(&str, Fill); 7] = [
+    ("已完成", Fill::Status(Status::Done)),
+    ("控制在目标内", Fill::Status(Status::Within)),
+    ("正常推进", Fill::Status(Status::OnTrack)),
+    ("蓝色预警", Fill::Warning(Warning::Blue)),
+    ("黄色预警", Fill::Warning(Warning::Yellow)),
+    ("红色预警", Fill::Warning(Warning::Red)),
+    ("无数据", Fill::Status(Status::NoData)),
 ];
+
+#[derive(Clone, Copy)]
+enum Fill {
+    Status(Status),
+    Warning(Warning),
+}
 
 pub(super) fn matrix(
     wb: &mut Workbook,
@@ -72,11 +81,11 @@ pub(super) fn matrix(
             .unwrap_or_default();
         s.text(row, score_col + 1, &rank)?;
     }
-    legend(&mut s, plan.units.len() as u32 + 2)?;
     // Percentages need little room; the headers wrap over three lines.
     for k in 0..shown.len() as u16 {
         s.fit(k + 2, 9.5);
     }
+    legend(&mut s, plan.units.len() as u32 + 2, score_col + 1)?;
     s.finish()
 }
 
@@ -91,9 +100,12 @@ fn ranked_order(plan: &Plan, c: &Consolidation) -> Vec<UnitId> {
     order
 }
 
-/// A task's completion filled with its status colour; no data says so.
+/// A task's completion filled with its status colour, or for a task with
+/// a warning (behind, over its ceiling) the warning's: the cells carry no
+/// words, and a pale yellow 滞后 read as a yellow warning on a page that
+/// counts none. No data says so.
 fn task_cell(s: &mut Sheet<'_>, row: u32, col: u16, r: &UnitRow) -> Result<(), XlsxError> {
-    let fill = status_color(r.status);
+    let fill = r.warning.map_or(status_color(r.status), warning_color);
     match r.completion {
         Some(v) => s.number_filled(row, col, Some(v), "0.0%", Some(fill)),
         None => s.filled(row, col, r.status.label(), fill),
@@ -101,16 +113,23 @@ fn task_cell(s: &mut Sheet<'_>, row: u32, col: u16, r: &UnitRow) -> Result<(), X
 }
 
 /// What the colours mean, under the table.
-fn legend(s: &mut Sheet<'_>, row: u32) -> Result<(), XlsxError> {
+fn legend(s: &mut Sheet<'_>, row: u32, last_col: u16) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     s.ws()?.write_string_with_format(row, 0, "颜色：", &bold)?;
-    for (k, st) in LEGEND.iter().enumerate() {
-        s.filled(row, k as u16 + 1, st.label(), status_color(*st))?;
+    for (k, (label, fill)) in LEGEND.iter().enumerate() {
+        let color = match *fill {
+            Fill::Status(st) => status_color(st),
+            Fill::Warning(w) => warning_color(w),
+        };
+        s.filled(row, k as u16 + 1, label, color)?;
     }
-    s.ws()?.write_string(
-        row + 1,
-        0,
-        "单元格为完成率（本年累计 ÷ 年度目标），颜色为对照时间进度的状态；综合得分中未报、被退回或有错误的任务按 0 计。",
-    )?;
+    // Wrapped under the table, not past its right edge (which would
+    // shrink the page fitted to one width).
+    let note = "单元格为完成率（本年累计 ÷ 年度目标），颜色为对照时间进度的状态；滞后和超出控制目标的任务按预警级别着色（蓝色：本期首次滞后；黄色：连续滞后或过了截止日期；红色：黄色后仍滞后、超出控制目标），详见“预警”工作表；综合得分中未报、被退回或有错误的任务按 0 计。";
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    s.ws()?
+        .merge_range(row + 1, 0, row + 1, last_col, note, &wrap)?;
+    let lines = text::wrapped_lines(note, s.width_of(0, last_col));
+    s.ws()?.set_row_height(row + 1, text::row_height(lines))?;
     Ok(())
 }
