@@ -90,13 +90,7 @@ fn bad_arguments_and_missing_folders_exit_2() {
 fn an_inbox_with_nothing_to_accept_says_to_check_the_folder_and_period() {
     let w = Workdir::new("cli_empty_inbox");
     let plan = w.plan();
-    let out = tally(&[
-        "check",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--inbox",
-        w.inbox().to_str().unwrap(),
-    ]);
+    let out = w.check(&plan, &[]);
     assert_eq!(out.status.code(), Some(1), "every unit missing");
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -191,13 +191,7 @@ fn a_plan_that_is_no_workbook_is_refused_in_chinese() {
     ] {
         let plan = w.path(name);
         std::fs::write(&plan, bytes).unwrap();
-        let out = tally(&[
-            "check",
-            "--plan",
-            plan.to_str().unwrap(),
-            "--inbox",
-            w.inbox().to_str().unwrap(),
-        ]);
+        let out = w.check(&plan, &[]);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(said), "{name}: {stderr}");
