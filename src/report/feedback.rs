@@ -27,7 +27,7 @@ use crate::report::index::UnitIndex;
 use crate::report::workbook::{date_text, project_state, started_text};
 use crate::validate::{Checked, Submission};
 use crate::xlsx::style::{
-    NOTICE_FILL, PROBLEM_FILL, derived_format, number_format, status_color, warning_color,
+    NOTICE_FILL, PROBLEM_FILL, expected_format, number_format, status_color, warning_color,
 };
 use crate::xlsx::{Sheet, new_workbook, text};
 
@@ -260,7 +260,12 @@ fn indicator_sheet(
         s.number(row, 3, Some(r.target), fmt)?;
         s.number(row, 4, r.actual, fmt)?;
         s.number(row, 5, r.completion, "0.0%")?;
-        s.number(row, 6, Some(r.expected), derived_format(&ind.uom))?;
+        s.number(
+            row,
+            6,
+            Some(r.expected),
+            expected_format(&ind.uom, ind.direction),
+        )?;
         s.filled(row, 7, r.status.label(), status_color(r.status))?;
         match r.warning {
             Some(w) => s.filled(row, 8, w.label(), warning_color(w))?,

@@ -5,7 +5,7 @@
 use rust_xlsxwriter::Color;
 
 use crate::model::value::is_percent_unit;
-use crate::model::{Status, Warning};
+use crate::model::{Direction, Status, Warning};
 
 /// The fill of a status, as 0xRRGGBB.
 pub fn status_rgb(s: Status) -> u32 {
@@ -66,6 +66,23 @@ pub fn number_format(uom: &str) -> &'static str {
         }
         u if is_percent_unit(u) => "0.0%",
         _ => "#,##0.00",
+    }
+}
+
+/// Number format of the value expected to date: as [`derived_format`],
+/// with `≤` before a ceiling's. A `lower` indicator's expected value is
+/// its target, the most it may reach: read bare under 时间进度应完成, the
+/// 10 of 安全生产事故 said "10 accidents are due".
+pub fn expected_format(uom: &str, direction: Direction) -> &'static str {
+    let f = derived_format(uom);
+    if direction != Direction::Lower {
+        return f;
+    }
+    match f {
+        "#,##0.0" => "\"≤\"#,##0.0",
+        "#,##0.00" => "\"≤\"#,##0.00",
+        "0.0%" => "\"≤\"0.0%",
+        other => other,
     }
 }
 

@@ -485,6 +485,29 @@ fn the_workbook_holds_the_same_numbers_as_the_csv_files() {
         }
     };
     assert!(xml_parts(&book, "xl/styles.xml").contains("个百分点"));
+    // A ceiling's expected value reads as one: ≤ before it, nowhere else.
+    let styles = xml_parts(&book, "xl/styles.xml");
+    let format_of = |cell: &str| {
+        let (xf, _) = crate::common::cell_style(&book, 1, cell).unwrap();
+        let id = regex::Regex::new(r#"numFmtId="(\d+)""#)
+            .unwrap()
+            .captures(&xf)
+            .unwrap()[1]
+            .to_string();
+        regex::Regex::new(&format!(r#"<numFmt numFmtId="{id}" formatCode="([^"]*)""#))
+            .unwrap()
+            .captures(&styles)
+            .map(|c| c[1].to_string())
+            .unwrap_or_default()
+    };
+    for (code, ceiling) in [("L1", true), ("S1", false)] {
+        let r = overview
+            .iter()
+            .position(|x| x.get(1).is_some_and(|c| c == code))
+            .unwrap();
+        let format = format_of(&format!("H{}", r + 1));
+        assert_eq!(format.contains('≤'), ceiling, "{code}: {format}");
+    }
     for r in &summary {
         let row = overview
             .iter()

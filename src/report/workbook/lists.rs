@@ -15,7 +15,7 @@ use crate::report::alerts::{Subject, alerts};
 use crate::store::TrendPoint;
 use crate::validate::Checked;
 use crate::xlsx::Sheet;
-use crate::xlsx::style::{derived_format, difference, number_format, status_color, warning_color};
+use crate::xlsx::style::{difference, expected_format, number_format, status_color, warning_color};
 
 /// 明细: the long table, filterable, for pivot tables.
 pub(super) fn detail(
@@ -54,7 +54,12 @@ pub(super) fn detail(
         s.number(row, 4, Some(r.target), fmt)?;
         s.number(row, 5, r.actual, fmt)?;
         s.number(row, 6, r.completion, "0.0%")?;
-        s.number(row, 7, Some(r.expected), derived_format(&ind.uom))?;
+        s.number(
+            row,
+            7,
+            Some(r.expected),
+            expected_format(&ind.uom, ind.direction),
+        )?;
         let (variance, format) = difference(&ind.uom, r.variance);
         s.number(row, 8, variance, format)?;
         s.filled(row, 9, r.status.label(), status_color(r.status))?;
@@ -114,7 +119,12 @@ fn task_values(s: &mut Sheet<'_>, plan: &Plan, r: &UnitRow, row: u32) -> Result<
     s.text(row, 3, &ind.uom)?;
     s.number(row, 4, Some(r.target), fmt)?;
     s.number(row, 5, r.actual, fmt)?;
-    s.number(row, 6, Some(r.expected), derived_format(&ind.uom))?;
+    s.number(
+        row,
+        6,
+        Some(r.expected),
+        expected_format(&ind.uom, ind.direction),
+    )?;
     let (variance, format) = difference(&ind.uom, r.variance);
     s.number(row, 7, variance, format)?;
     s.number(row, 8, r.completion, "0.0%")?;

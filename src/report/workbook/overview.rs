@@ -18,7 +18,7 @@ use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
 use crate::validate::Checked;
 use crate::xlsx::style::{
-    RULE_FILL, derived_format, difference, number_format, status_color, warning_color,
+    RULE_FILL, difference, expected_format, number_format, status_color, warning_color,
 };
 use crate::xlsx::{Sheet, text, text_width};
 
@@ -333,7 +333,7 @@ fn indicator_table(
         s.number(row, 4, r.target, fmt)?;
         s.number_filled(row, 5, r.actual, fmt, flagged.then_some(RULE_FILL))?;
         s.number(row, 6, r.completion, "0.0%")?;
-        s.number(row, 7, r.expected, derived_format(&ind.uom))?;
+        s.number(row, 7, r.expected, expected_format(&ind.uom, ind.direction))?;
         let (variance, format) = difference(&ind.uom, r.variance);
         s.number(row, 8, variance, format)?;
         match r.status {
@@ -431,10 +431,16 @@ fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<
     s.ws()?.merge_range(row, 2, row, 4, &what, &wrap)?;
     match a.subject {
         Subject::Task(r) => {
-            let uom = &plan.indicators[r.indicator].uom;
+            let ind = &plan.indicators[r.indicator];
+            let uom = &ind.uom;
             s.number(row, 5, r.actual, number_format(uom))?;
             s.number(row, 6, r.completion, "0.0%")?;
-            s.number(row, 7, Some(r.expected), derived_format(uom))?;
+            s.number(
+                row,
+                7,
+                Some(r.expected),
+                expected_format(uom, ind.direction),
+            )?;
             let (variance, format) = difference(uom, r.variance);
             s.number(row, 8, variance, format)?;
         }
