@@ -199,7 +199,7 @@ pub struct CheckArgs {
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
     #[arg(long, value_name = "小数", value_parser = tolerance)]
     pub tolerance: Option<f64>,
-    /// 设置文件（默认：当前文件夹中的 tally.toml，如有）
+    /// 设置文件：[org]、[run]、[words]（默认：当前文件夹中的 tally.toml，如有）
     #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
 }
@@ -215,7 +215,7 @@ pub struct FetchArgs {
     /// 收件文件夹：报表存放于此（不存在则新建），收件记录存于旁边的 <文件夹>.fetch.json
     #[arg(long, value_name = "收件文件夹")]
     pub inbox: PathBuf,
-    /// 设置文件，含 [imap]（回复时还要 [smtp] 和 [mail]；默认：tally.toml）
+    /// 设置文件，含 [imap]（回复时还要 [smtp] 和 [mail]；另可有 [org]、[run]、[words]）（默认：当前文件夹中的 tally.toml）
     #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
     /// 逐封回复发件人：报表是否接收、要改正哪些单元格、何时前重发
@@ -259,7 +259,7 @@ pub struct RunArgs {
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
     #[arg(long, value_name = "小数", value_parser = tolerance)]
     pub tolerance: Option<f64>,
-    /// 设置文件（默认：当前文件夹中的 tally.toml，如有）
+    /// 设置文件：[org]、[run]、[words]（默认：当前文件夹中的 tally.toml，如有）
     #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
 }
@@ -275,7 +275,7 @@ pub struct TemplateArgs {
     /// 模板存放的文件夹（不存在则新建）
     #[arg(long, value_name = "文件夹")]
     pub out: PathBuf,
-    /// 设置文件（[org] name、[template] contact、password；默认：tally.toml）
+    /// 设置文件：[org]、[template]、[words]（默认：当前文件夹中的 tally.toml，如有）
     #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
 }
@@ -285,7 +285,7 @@ pub struct MailArgs {
     /// tally run 的输出文件夹
     #[arg(long, value_name = "运行结果文件夹")]
     pub run: PathBuf,
-    /// 设置文件，含 [smtp] 和 [mail]（默认：tally.toml）
+    /// 设置文件，含 [mail]，发送时还要 [smtp]（默认：当前文件夹中的 tally.toml）
     #[arg(long, value_name = "文件")]
     pub config: Option<PathBuf>,
     /// 各单位模板所在的文件夹：给未报送的单位附上模板（默认取设置文件 [template] out）
