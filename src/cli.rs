@@ -197,7 +197,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
-    #[arg(long, value_name = "小数", value_parser = tolerance)]
+    #[arg(long, value_name = "小数", value_parser = tolerance, allow_negative_numbers = true)]
     pub tolerance: Option<f64>,
     /// 设置文件：[org]、[run]、[words]（默认：当前文件夹中的 tally.toml，如有）
     #[arg(long, value_name = "文件")]
@@ -230,7 +230,7 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
-    #[arg(long, value_name = "小数", value_parser = tolerance)]
+    #[arg(long, value_name = "小数", value_parser = tolerance, allow_negative_numbers = true)]
     pub tolerance: Option<f64>,
 }
 
@@ -257,7 +257,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）
-    #[arg(long, value_name = "小数", value_parser = tolerance)]
+    #[arg(long, value_name = "小数", value_parser = tolerance, allow_negative_numbers = true)]
     pub tolerance: Option<f64>,
     /// 设置文件：[org]、[run]、[words]（默认：当前文件夹中的 tally.toml，如有）
     #[arg(long, value_name = "文件")]
@@ -307,22 +307,22 @@ pub struct MailArgs {
 pub struct ReadArgs {
     /// 大于此大小（MB）的文件不读取（1 到 10240，默认 50）
     #[arg(long, value_name = "MB", default_value_t = 50, hide_default_value = true,
-          value_parser = whole::<1, 10240>)]
+          value_parser = whole::<1, 10240>, allow_negative_numbers = true)]
     pub max_file_mb: u64,
     /// 同时读取文件的进程数（默认：每个 CPU 一个；1 到 256）
-    #[arg(long, value_name = "个数", value_parser = jobs)]
+    #[arg(long, value_name = "个数", value_parser = jobs, allow_negative_numbers = true)]
     pub jobs: Option<u16>,
     /// 单个文件最多读取多少秒，超时视为损坏（1 到 3600，默认 60）
     #[arg(long, value_name = "秒", default_value_t = 60, hide_default_value = true,
-          value_parser = whole::<1, 3600>)]
+          value_parser = whole::<1, 3600>, allow_negative_numbers = true)]
     pub file_timeout: u64,
     /// 本次读取全部报表最多用多少秒，用完后其余文件不再读取并列出（10 到 86400，默认 600）
     #[arg(long, value_name = "秒", default_value_t = 600, hide_default_value = true,
-          value_parser = whole::<10, 86400>)]
+          value_parser = whole::<10, 86400>, allow_negative_numbers = true)]
     pub read_budget: u64,
     /// 读取进程最多使用的内存（MB），超出视为文件损坏（64 到 65536，默认 2048）
     #[arg(long, value_name = "MB", default_value_t = 2048, hide_default_value = true,
-          value_parser = whole::<64, 65536>)]
+          value_parser = whole::<64, 65536>, allow_negative_numbers = true)]
     pub worker_memory_mb: u64,
 }
 
@@ -362,10 +362,14 @@ pub fn describe_error(e: &clap::Error) -> String {
         Some(other) => other.to_string(),
         None => String::new(),
     };
-    // `--jobs <个数>`: the flag as typed, without its value's name.
+    // `--jobs <个数>`: the flag, without its value's name (what was typed,
+    // spaces and all, is said whole).
     let flag = |kind: ContextKind| {
         let a = context(kind);
-        a.split_once(' ').map_or(a.clone(), |(f, _)| f.to_string())
+        match a.split_once(" <") {
+            Some((f, _)) if a.ends_with('>') => f.to_string(),
+            _ => a,
+        }
     };
     let arg = flag(ContextKind::InvalidArg);
     let value = context(ContextKind::InvalidValue);
@@ -453,7 +457,7 @@ mod tests {
             ("--jobs", "0", "1 到 256"),
             ("--jobs", "abc", "1 到 256"),
             ("--max-file-mb", "10241", "1 到 10240"),
-            ("--file-timeout", "3601", "1 到 3600"),
+            ("--file-timeout", "-1", "1 到 3600"),
             ("--read-budget", "9", "10 到 86400"),
             ("--worker-memory-mb", "1.5", "64 到 65536"),
         ] {
@@ -465,7 +469,7 @@ mod tests {
                 "{s}"
             );
         }
-        for value in ["abc", "10", "1", "1e9", "NaN"] {
+        for value in ["abc", "10", "1", "1e9", "NaN", "-0.1"] {
             let s = check_with(&["--tolerance", value]);
             assert!(s.contains("请写 0 到 1 之间的小数，如 0.10"), "{s}");
         }
@@ -479,6 +483,16 @@ mod tests {
             .concat(),
         );
         assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn an_unknown_argument_is_quoted_whole() {
+        // A flag and its value typed as one quoted word, a folder name
+        // with a space: said as typed, not cut at the space.
+        let s = said(&["check", "--plan", "p.xlsx", "--inbox", "in", "--out x"]);
+        assert!(s.starts_with("不认识的参数“--out x”"), "{s}");
+        let s = check_with(&["收件 文件夹"]);
+        assert!(s.starts_with("不认识的参数“收件 文件夹”"), "{s}");
     }
 
     #[test]

@@ -33,39 +33,56 @@ impl OutputError {
     }
 }
 
-/// Makes sure `dir` is a folder tally can write into.
+/// Makes sure `dir` is a folder tally can write into; the folders made for
+/// it are added to `made`, outermost first, even when it then fails.
 ///
 /// # Errors
 ///
 /// [`OutputError`] when `dir` is a file, cannot be created, or refuses a
 /// test write.
-pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
+pub fn prepare_dir(dir: &Path, made: &mut Vec<PathBuf>) -> Result<(), OutputError> {
     let err = |source| OutputError::new(dir, source);
     if dir.exists() && !dir.is_dir() {
         return Err(err(std::io::Error::other("这是一个文件，不是文件夹")));
     }
-    std::fs::create_dir_all(dir).map_err(err)?;
+    make_dirs(dir, &std::fs::DirBuilder::new(), made).map_err(err)?;
     tempfile::NamedTempFile::new_in(dir).map(drop).map_err(err)
 }
 
-/// The folders that making `dir` would create: the outermost of `dir`
-/// and its ancestors that does not exist yet (`None` when `dir` exists).
-pub fn missing_from(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
+/// Makes `dir` and its missing parents one by one with `builder`, adding
+/// to `made` each folder this call made (outermost first): only those, so
+/// that taking them back never touches a folder that was there, however
+/// the path is written (`new/../old` makes `new`, not `old`) and whoever
+/// else makes the same folder meanwhile.
+///
+/// # Errors
+///
+/// The first folder that could not be made.
+pub fn make_dirs(
+    dir: &Path,
+    builder: &std::fs::DirBuilder,
+    made: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    let missing: Vec<&Path> = dir
+        .ancestors()
         .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
-        .last()
-        .map(Path::to_path_buf)
+        .collect();
+    for a in missing.into_iter().rev() {
+        match builder.create(a) {
+            Ok(()) => made.push(a.to_path_buf()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && a.is_dir() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
-/// Takes back folders a failed command made: `dir`, then each parent up to
-/// `top` ([`missing_from`] before they were made), each only while it is
-/// empty. Nothing but an empty folder is ever removed, so whatever was
-/// written meanwhile stays.
-pub fn unmake(dir: &Path, top: &Path) {
-    for a in dir.ancestors() {
-        if std::fs::remove_dir(a).is_err() || a == top {
-            return;
-        }
+/// Takes back folders a failed command made ([`make_dirs`]), innermost
+/// first, each only while it is empty: nothing but an empty folder this
+/// command made is ever removed, so whatever was written meanwhile stays.
+pub fn unmake(made: &[PathBuf]) {
+    for dir in made.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
     }
 }
 

@@ -176,27 +176,20 @@ pub struct RunOutcome {
 pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
     // A run that fails writes nothing: the folders it made for its outputs
     // and its store are taken back (only while empty).
-    let (made_out, made_store) = (
-        files::missing_from(&settings.out),
-        files::missing_from(&settings.store),
-    );
+    let mut made_out = Vec::new();
     // Refuse an unusable output folder or a busy store before any reading.
-    let store = files::prepare_dir(&settings.out)
+    let store = files::prepare_dir(&settings.out, &mut made_out)
         .map_err(TallyError::from)
         .and_then(|()| Ok(Store::open(&settings.store)?));
     let outcome = store.and_then(|store| match run_in(settings, &store) {
         Ok(outcome) => Ok(outcome),
         Err(e) => {
-            if let Some(top) = &made_store {
-                store.unmake(top);
-            }
+            store.unmake();
             Err(e)
         }
     });
-    if outcome.is_err()
-        && let Some(top) = &made_out
-    {
-        files::unmake(&settings.out, top);
+    if outcome.is_err() {
+        files::unmake(&made_out);
     }
     outcome
 }

@@ -440,6 +440,22 @@ mod tests {
             x ^= x << 17;
             x
         };
+        // Values people type, with at most six decimals (the shortcut's
+        // own ground: k / 10^d at every scale up to past 1e9), then
+        // ratios with endless decimals (the exact rounding's).
+        let mut shortcut = 0;
+        for _ in 0..200_000 {
+            let r = next();
+            let decimals = (r % 7) as i32;
+            let digits = 1 + (next() % 16);
+            let n = (next() % 10u64.pow(digits as u32)) as f64 / 10f64.powi(decimals);
+            let n = if r & (1 << 40) == 0 { n } else { -n };
+            if n.fract() != 0.0 {
+                shortcut += usize::from(n.abs() < 1e9);
+                assert_eq!(format_number(n), exact(n), "{n:e}");
+            }
+        }
+        assert!(shortcut > 100_000, "the shortcut taken {shortcut} times");
         for _ in 0..200_000 {
             let r = next();
             let scale = 10f64.powi((r % 24) as i32 - 9);

@@ -159,23 +159,28 @@ pub struct Store {
     /// The open lock file: the operating system holds the lock while it is
     /// open and lets go when the process ends, however it ends.
     _lock: Option<std::fs::File>,
+    /// What opening it made, for [`Store::unmake`]: folders (outermost
+    /// first) and whether the lock file.
+    made: Vec<PathBuf>,
+    made_lock: bool,
 }
 
-/// Makes `dir` (and its parents), readable by its owner only.
-fn private_dir(dir: &Path) -> Result<(), StoreError> {
+/// Makes `dir` (and its parents), readable by its owner only; the folders
+/// made are added to `made`.
+fn private_dir(dir: &Path, made: &mut Vec<PathBuf>) -> Result<(), StoreError> {
+    #[allow(unused_mut)]
     let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    crate::files::make_dirs(dir, &builder, made).map_err(StoreError::io(dir))?;
+    // A folder made by an earlier version may be open to all.
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        builder.mode(0o700);
-        builder.create(dir).map_err(StoreError::io(dir))?;
-        // A folder made by an earlier version may be open to all.
+        use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(StoreError::io(dir))
+            .map_err(StoreError::io(dir))?;
     }
-    #[cfg(not(unix))]
-    builder.create(dir).map_err(StoreError::io(dir))
+    Ok(())
 }
 
 impl Store {
@@ -185,11 +190,13 @@ impl Store {
     ///
     /// [`StoreError::Locked`] when another run holds it, or an I/O error.
     pub fn open(root: &Path) -> Result<Store, StoreError> {
-        private_dir(root)?;
+        let mut made = Vec::new();
+        private_dir(root, &mut made)?;
         for sub in ["periods", "tables", "archive"] {
-            private_dir(&root.join(sub))?;
+            private_dir(&root.join(sub), &mut made)?;
         }
         let path = root.join(".lock");
+        let made_lock = !path.exists();
         let lock = std::fs::File::options()
             .read(true)
             .write(true)
@@ -207,28 +214,24 @@ impl Store {
         Ok(Store {
             root: root.to_path_buf(),
             _lock: Some(lock),
+            made,
+            made_lock,
         })
     }
 
-    /// Takes back a store this run made and recorded nothing in (a run
-    /// that failed): its empty folders and its lock file, then the store
-    /// folder and the parents made with it, up to `top`
-    /// ([`files::missing_from`](crate::files::missing_from)), each only
-    /// while empty.
-    pub fn unmake(self, top: &Path) {
-        let root = self.root.clone();
-        for sub in ["periods", "tables", "archive"] {
-            let _ = std::fs::remove_dir(root.join(sub));
-        }
+    /// Takes back what opening the store made, for a run that failed and
+    /// recorded nothing: its lock file if opening made it, then the folders
+    /// opening made, innermost first, each only while empty. A store that
+    /// was there keeps everything it had.
+    pub fn unmake(self) {
         // Removed while still locked: a run that opens the store now
         // makes its own.
-        if std::fs::read_dir(&root)
-            .is_ok_and(|mut d| d.all(|e| e.is_ok_and(|e| e.file_name() == ".lock")))
-        {
-            let _ = std::fs::remove_file(root.join(".lock"));
+        if self.made_lock {
+            let _ = std::fs::remove_file(self.root.join(".lock"));
         }
+        let made = self.made.clone();
         drop(self);
-        crate::files::unmake(&root, top);
+        crate::files::unmake(&made);
     }
 
     /// Opens the store to read only, without the lock (`tally history`).
@@ -236,6 +239,8 @@ impl Store {
         Store {
             root: root.to_path_buf(),
             _lock: None,
+            made: Vec::new(),
+            made_lock: false,
         }
     }
 
@@ -472,7 +477,8 @@ impl Store {
             return Ok(());
         }
         let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
-        private_dir(target.parent().unwrap_or(&self.root))?;
+        // Its folder stays: the copy is written into it at once.
+        private_dir(target.parent().unwrap_or(&self.root), &mut Vec::new())?;
         // A copy of a unit's submission is no more readable than needed.
         write_atomic_with(&target, &bytes, Access::Private)?;
         Ok(())

@@ -21,7 +21,7 @@ use rust_xlsxwriter::{
     Workbook, Worksheet, XlsxError,
 };
 
-use crate::files::{OutputError, prepare_dir, sha256_file, write_atomic};
+use crate::files::{OutputError, prepare_dir, sha256_file, unmake, write_atomic};
 use crate::model::period::{date_cn, span_cn};
 use crate::model::vocabulary::{
     BLOCKER_HEADER, Column, EXPECTED_HEADER, INVESTMENT_HEADER, PROJECT_NAME_HEADER,
@@ -89,14 +89,31 @@ pub enum TemplateError {
 ///
 /// # Errors
 ///
-/// [`TemplateError`] when the plan is refused or a file cannot be written.
+/// [`TemplateError`] when the plan is refused or a file cannot be written;
+/// the folders made for `out` are then taken back (only while empty).
 pub fn write_templates(
     plan_path: &Path,
     period: Period,
     out: &Path,
     options: &TemplateOptions,
 ) -> Result<Vec<PathBuf>, TemplateError> {
-    prepare_dir(out)?;
+    let mut made = Vec::new();
+    let written = prepare_dir(out, &mut made)
+        .map_err(TemplateError::from)
+        .and_then(|()| write_into(plan_path, period, out, options));
+    if written.is_err() {
+        unmake(&made);
+    }
+    written
+}
+
+/// [`write_templates`] into a folder that is ready.
+fn write_into(
+    plan_path: &Path,
+    period: Period,
+    out: &Path,
+    options: &TemplateOptions,
+) -> Result<Vec<PathBuf>, TemplateError> {
     let plan = read_plan(plan_path)?;
     let fingerprint = sha256_file(plan_path).unwrap_or_default();
     let names = plan.unit_file_names();

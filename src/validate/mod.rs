@@ -905,7 +905,7 @@ impl RowChecker<'_> {
                         "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致，本次按 {}计入；如有出入，请换算为{}后只填数字",
                         i.name,
                         i.uom,
-                        show(i, counted),
+                        show_exactly(i, counted),
                         i.uom
                     );
                     let cell = self.table.actual_cell(row.row);
@@ -1081,6 +1081,18 @@ impl RowChecker<'_> {
     }
 }
 
+/// A value in the indicator's unit, every digit as it was read (to six
+/// decimals), not rounded for reading: for saying what was counted.
+fn show_exactly(i: &Indicator, v: f64) -> String {
+    if i.is_percent() {
+        format!("{}%", format_number(v * 100.0))
+    } else if i.uom.is_empty() {
+        format_number(v)
+    } else {
+        format!("{} {}", format_number(v), i.uom)
+    }
+}
+
 /// A value with its unit of measure, rounded for people: `3200 万元`,
 /// `0.0733 万亩`, `72.5%`.
 pub fn show(i: &Indicator, v: f64) -> String {
@@ -1096,6 +1108,19 @@ pub fn show(i: &Indicator, v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_was_counted_is_said_with_every_digit() {
+        // The rounding for people (81.5%, 2345.7) would hide what the
+        // total now holds.
+        let mut rate = Indicator::example("WS01");
+        rate.uom = "%".into();
+        assert_eq!(show_exactly(&rate, 0.8146), "81.46%");
+        assert_eq!(show(&rate, 0.8146), "81.5%");
+        let money = Indicator::example("FA01");
+        assert_eq!(show_exactly(&money, 2345.678), "2345.678 万元");
+        assert_eq!(show(&money, 2345.678), "2345.7 万元");
+    }
 
     fn submission(file: Option<&str>, status: SubmissionStatus) -> Submission {
         Submission {

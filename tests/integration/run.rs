@@ -817,6 +817,34 @@ fn an_empty_inbox_is_refused_unless_allowed_then_writes_every_unit_missing() {
     assert!(w.path("mine/2022-03").is_dir());
     assert!(w.path("mine/note.txt").is_file());
     assert!(!w.path("mine/store").exists());
+    // Only what the run made is taken back, however the path is written:
+    // `new/../kept` makes `new`, not `kept`; an empty store folder that was
+    // there stays, and stays empty.
+    std::fs::create_dir_all(w.path("kept")).unwrap();
+    std::fs::create_dir_all(w.path("empty-store")).unwrap();
+    let store = w.path("empty-store");
+    let failed = w.run_with(&plan, "new/../kept", &["--store", store.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(w.path("kept").is_dir(), "a folder that was there stays");
+    assert!(!w.path("new").exists(), "the folder the run made is gone");
+    assert_eq!(
+        std::fs::read_dir(&store).unwrap().count(),
+        0,
+        "the store as it was"
+    );
+    // A template run on a plan it cannot read leaves no folder either.
+    let forms = w.path("forms/2022-03");
+    let no_plan = tally(&[
+        "template",
+        "--plan",
+        w.path("no-plan.xlsx").to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--out",
+        forms.to_str().unwrap(),
+    ]);
+    assert_eq!(no_plan.status.code(), Some(2));
+    assert!(!w.path("forms").exists());
     let out = w.run_with(&plan, "out", &["--allow-empty"]);
     assert_eq!(out.status.code(), Some(0));
     let summary = read_csv(&w.path("out/data/summary.csv"));
