@@ -245,7 +245,9 @@ fn indicator_sheet(
             "时间进度应完成",
             "状态",
             "预警",
-            "排名",
+            // Among every unit with a value, departments included: the
+            // score's rank above counts the unit's own kind only.
+            "单项排名（全部单位）",
             "备注",
             "原表单元格",
         ],

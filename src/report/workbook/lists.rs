@@ -39,7 +39,9 @@ pub(super) fn detail(
             "差额",
             "状态",
             "预警",
-            "排名",
+            // Among every unit with a value, departments included: the
+            // score's rank above counts the unit's own kind only.
+            "单项排名（全部单位）",
             "备注",
         ],
     )?;
