@@ -343,7 +343,7 @@ fn leaders_message(
         }).collect::<Vec<_>>(),
         warnings => run.warnings.iter().map(|w| context! {
             label => w.label, unit => w.unit, indicator => w.indicator,
-            completion => pct(w.completion), note => w.note,
+            figures => w.figures, note => w.note,
             color => html(warning_rgb(w.warning)),
         }).collect::<Vec<_>>(),
         projects => run.projects.as_ref().map(|p| context! {

@@ -6,8 +6,9 @@
 use crate::aggregate::Consolidation;
 use crate::aggregate::UnitRow;
 use crate::aggregate::projects::ProjectRow;
-use crate::model::{UnitId, Warning};
+use crate::model::{Direction, UnitId, Warning};
 use crate::plan::Plan;
+use crate::validate::show;
 
 /// What a warning is about.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +51,31 @@ impl Alert<'_> {
         match self.subject {
             Subject::Task(r) => r.note.as_deref(),
             Subject::Project(r) => r.blocker.as_deref(),
+        }
+    }
+
+    /// How it stands, in a phrase: `完成 24.3%`; for a ceiling exceeded
+    /// the count against the ceiling (`实际 3 起，控制目标 2 起`: 150%
+    /// completion read as more than done); for a project its year's
+    /// investment. `None` where there is nothing to say.
+    pub fn figures(&self, plan: &Plan) -> Option<String> {
+        match self.subject {
+            Subject::Task(r) => {
+                let ind = &plan.indicators[r.indicator];
+                if ind.direction == Direction::Lower {
+                    let actual = r.actual?;
+                    Some(format!(
+                        "实际 {}，控制目标 {}",
+                        show(ind, actual),
+                        show(ind, r.target)
+                    ))
+                } else {
+                    r.completion.map(|c| format!("完成 {:.1}%", c * 100.0))
+                }
+            }
+            Subject::Project(r) => r
+                .completion
+                .map(|c| format!("本年投资完成计划的 {:.1}%", c * 100.0)),
         }
     }
 

@@ -42,6 +42,9 @@ pub struct WarningLine {
     pub warning: Warning,
     pub label: String,
     pub completion: Option<f64>,
+    /// How it stands, in a phrase ([`Alert::figures`](crate::report::alerts::Alert::figures)).
+    #[serde(default)]
+    pub figures: Option<String>,
     pub note: Option<String>,
 }
 
@@ -201,6 +204,7 @@ fn warning_lines(plan: &Plan, c: &Consolidation) -> Vec<WarningLine> {
             warning: a.warning,
             label: a.warning.label().to_string(),
             completion: a.completion(),
+            figures: a.figures(plan),
             note: a.reason().map(str::to_string),
         })
         .collect()

@@ -74,7 +74,26 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
         text.contains("时间进度 25.0%") && text.contains("已报送 12/13"),
         "{text}"
     );
-    assert!(text.contains("【红色】县应急管理局 安全生产事故"), "{text}");
+    // A ceiling exceeded is said as counts against the ceiling (150%
+    // "completion" read as more than done), from by_unit.csv.
+    let by_unit = crate::common::read_csv(&out.join("data/by_unit.csv"));
+    let aq = by_unit
+        .iter()
+        .find(|r| r["unit"] == "县应急管理局" && r["indicator_code"] == "AQ01")
+        .unwrap();
+    let figures = format!("实际 {} 起，控制目标 {} 起", aq["actual"], aq["target"]);
+    assert!(
+        text.contains(&format!(
+            "【红色】县应急管理局 安全生产事故，{figures}；原因："
+        )),
+        "{figures} in {text}"
+    );
+    assert!(
+        leaders["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<td>{figures}</td>"))
+    );
     assert!(
         text.contains("重点项目：计划 18 个，已开工 9 个（按期 8 个），逾期未开工 6 个")
             && text.contains("存在问题：土地 4 个、环评 4 个、资金 1 个"),
