@@ -10,11 +10,13 @@ use crate::model::{Direction, Status, Warning};
 /// The fill of a status, as 0xRRGGBB.
 pub fn status_rgb(s: Status) -> u32 {
     // Done and on track are both green, told apart by depth; behind is
-    // yellow, over a ceiling red, no data grey.
+    // orange, over a ceiling red, no data grey. Not yellow for behind: the
+    // warnings are blue, yellow and red (section 7), and a yellow 滞后 on
+    // 总览 read as a yellow warning on a page counting 黄色 0 项.
     match s {
         Status::Done | Status::Within => 0xA9D08E,
         Status::OnTrack => 0xE2EFDA,
-        Status::Behind => 0xFFEB9C,
+        Status::Behind => 0xF4B084,
         Status::Breach => 0xFFC7CE,
         Status::NoData => 0xEDEDED,
     }
