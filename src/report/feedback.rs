@@ -137,7 +137,7 @@ fn summary_lines(
             });
             if warnings > 0 {
                 lines.push(format!(
-                    "另有 {warnings} 条警告（橙色单元格），请核实；需要说明的，写在“备注/滞后原因”一栏。"
+                    "另有 {warnings} 条警告（紫色单元格），请核实；需要说明的，写在“备注/滞后原因”一栏。"
                 ));
             }
             lines.push(format!(

@@ -29,7 +29,7 @@ use crate::model::vocabulary::{
 };
 use crate::model::{IndicatorId, Period, ProjectId, UnitId};
 use crate::plan::{Plan, read_plan};
-use crate::xlsx::style::{HEADER_FILL, INPUT_FILL, derived_format, number_format};
+use crate::xlsx::style::{HEADER_FILL, INPUT_FILL, expected_format, number_format};
 use crate::xlsx::{excel_date, new_workbook, print_a4_landscape, text};
 
 /// Settings of `tally template`.
@@ -404,7 +404,11 @@ fn indicator_row(
         Some(t) => {
             ws.write_number_with_format(row, 3, t.goal.target, &fmt)?;
             let expected = t.goal.expected(period.elapsed());
-            let efmt = f.border.clone().set_num_format(derived_format(&ind.uom));
+            // A ceiling's is the most it may reach: ≤1.00, not 1 due.
+            let efmt = f
+                .border
+                .clone()
+                .set_num_format(expected_format(&ind.uom, ind.direction));
             ws.write_number_with_format(row, 4, expected, &efmt)?;
         }
         None => {
@@ -673,6 +677,7 @@ fn print_and_protect(
     options: &TemplateOptions,
 ) -> Result<(), XlsxError> {
     print_a4_landscape(ws);
+    ws.set_footer("&C第 &P 页，共 &N 页");
     ws.set_repeat_rows(head, head)?;
     match &options.password {
         Some(p) => ws.protect_with_password(p),

@@ -304,6 +304,14 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         refs[3].starts_with(&column('L')) && header[11] == "应完成比例",
         "{refs:?} {header:?}"
     );
+    // Down to the last indicator, not the rule notes under the table.
+    let overview = rows(&book, "总览");
+    let last = overview
+        .iter()
+        .rposition(|r| r.get(1).is_some_and(|c| *c == "AQ01"))
+        .unwrap();
+    assert!(overview[last + 1][0].to_string().starts_with("规则说明"));
+    assert!(refs[0].ends_with(&format!(":$C${}", last + 1)), "{refs:?}");
     // Printed, every page says which sheet it is, under the title.
     for (k, name) in sheets.iter().enumerate() {
         let xml = crate::common::sheet_xml(&book, k + 1);

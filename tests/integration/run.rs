@@ -910,8 +910,9 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
     let fa = rows.iter().find(|r| r[0] == "FA01").unwrap();
     assert_eq!(cell_f64(&fa[4]), Some(1200.0), "the value tally used");
     assert_eq!(fa[8], "蓝色");
-    // An error's value cell is pink, a warning's orange, as the page says
-    // (橙色单元格): two colours told apart on paper.
+    // An error's value cell is pink, a warning's purple, as the page says
+    // (紫色单元格): colours told apart on paper, and from the orange 滞后
+    // in the status column.
     let fill_of = |code: &str| {
         let row = rows.iter().position(|r| r[0] == code).unwrap() + 1;
         crate::common::cell_style(&huo, 1, &format!("E{row}"))
@@ -919,7 +920,12 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
             .1
     };
     assert!(fill_of("ZS01").contains("FFFFC7CE"), "{}", fill_of("ZS01"));
-    assert!(fill_of("ST01").contains("FFF8CBAD"), "{}", fill_of("ST01"));
+    assert!(fill_of("ST01").contains("FFD9D2E9"), "{}", fill_of("ST01"));
+    let said = rows[1..4]
+        .iter()
+        .map(|r| r[0].to_string())
+        .collect::<String>();
+    assert!(said.contains("条警告（紫色单元格）"), "{said}");
     // Its issue list has every issue of the unit.
     let own = issues.iter().filter(|i| i["unit"] == "霍城镇").count();
     assert_eq!(sheet(&huo, "问题清单").len(), own + 1);

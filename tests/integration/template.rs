@@ -110,6 +110,21 @@ fn templates_for_every_unit_are_prefilled_protected_and_validating() {
     let qq = w.path("tpl/清泉镇.xlsx");
     let sheet = crate::common::xml_parts(&qq, "worksheets/sheet2.xml");
     assert!(sheet.contains("<sheetProtection"), "the table is protected");
+    assert!(
+        sheet.contains("第 &amp;P 页，共 &amp;N 页</oddFooter>"),
+        "pages numbered"
+    );
+    // The ceiling 安全生产事故 (AQ01) is the most it may reach: ≤, and only
+    // where the plan has a ceiling.
+    let styles = crate::common::xml_parts(&qq, "styles.xml");
+    let ceilings = plan
+        .indicators
+        .iter()
+        .any(|i| i.direction == tally::model::Direction::Lower);
+    assert!(
+        ceilings && styles.contains("&quot;≤&quot;"),
+        "{styles:.300}"
+    );
     assert!(sheet.contains("<dataValidation "), "input cells validate");
     assert!(
         crate::common::xml_parts(&qq, "styles.xml").contains(r#"locked="0""#),

@@ -48,13 +48,14 @@ pub(super) fn overview(
         .iter()
         .filter(|i| i.code == IssueCode::RuleViolated && i.unit.is_none())
         .collect();
-    let last = indicator_table(&mut s, plan, c, head, &broken)?;
-    let last = rule_notes(&mut s, &broken, last)?;
+    let table_last = indicator_table(&mut s, plan, c, head, &broken)?;
+    let last = rule_notes(&mut s, &broken, table_last)?;
     let after = warning_table(&mut s, plan, c, last + 2)?;
-    if last > head {
-        // The chart starts a page of its own rather than break across two.
+    if table_last > head {
+        // The chart starts a page of its own rather than break across two;
+        // it draws the indicators' rows, not the rule notes under them.
         s.ws()?.set_page_breaks(&[after + 1])?;
-        completion_chart(&mut s, head, last, after + 1)?;
+        completion_chart(&mut s, head, table_last, after + 1)?;
     }
     s.finish()
 }
@@ -178,7 +179,7 @@ fn reporting_line(plan: &Plan, checked: &Checked) -> String {
         String::new()
     } else {
         format!(
-            "；{} 的报表有错误，{counted}，已要求改正",
+            "；{}的报表有错误，{counted}，已要求改正",
             with_errors.join("、")
         )
     };
