@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{Chart, ChartType, Color, Workbook, XlsxError};
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{DETAIL, ISSUES, SUBMISSIONS, TREND, WARNINGS, project_state};
+use super::{DETAIL, ISSUES, SUBMISSIONS, TREND, WARNINGS, expected_and_variance, project_state};
 use crate::aggregate::projects::ProjectRow;
 use crate::aggregate::{Consolidation, UnitRow};
 use crate::model::period::date_cn;
@@ -15,7 +15,7 @@ use crate::report::alerts::{Subject, alerts};
 use crate::store::TrendPoint;
 use crate::validate::Checked;
 use crate::xlsx::Sheet;
-use crate::xlsx::style::{difference, expected_format, number_format, status_color, warning_color};
+use crate::xlsx::style::{number_format, status_color, warning_color};
 
 /// 明细: the long table, filterable, for pivot tables.
 pub(super) fn detail(
@@ -56,14 +56,7 @@ pub(super) fn detail(
         s.number(row, 4, Some(r.target), fmt)?;
         s.number(row, 5, r.actual, fmt)?;
         s.number(row, 6, r.completion, "0.0%")?;
-        s.number(
-            row,
-            7,
-            Some(r.expected),
-            expected_format(&ind.uom, ind.direction),
-        )?;
-        let (variance, format) = difference(&ind.uom, r.variance);
-        s.number(row, 8, variance, format)?;
+        expected_and_variance(&mut s, row, 7, ind, Some(r.expected), r.variance)?;
         s.filled(row, 9, r.status.label(), status_color(r.status))?;
         match r.warning {
             Some(w) => s.filled(row, 10, w.label(), warning_color(w))?,
@@ -121,14 +114,7 @@ fn task_values(s: &mut Sheet<'_>, plan: &Plan, r: &UnitRow, row: u32) -> Result<
     s.text(row, 3, &ind.uom)?;
     s.number(row, 4, Some(r.target), fmt)?;
     s.number(row, 5, r.actual, fmt)?;
-    s.number(
-        row,
-        6,
-        Some(r.expected),
-        expected_format(&ind.uom, ind.direction),
-    )?;
-    let (variance, format) = difference(&ind.uom, r.variance);
-    s.number(row, 7, variance, format)?;
+    expected_and_variance(s, row, 6, ind, Some(r.expected), r.variance)?;
     s.number(row, 8, r.completion, "0.0%")?;
     s.filled(row, 9, r.status.label(), status_color(r.status))
 }

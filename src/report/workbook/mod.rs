@@ -21,11 +21,11 @@ use crate::aggregate::Consolidation;
 use crate::aggregate::projects::ProjectRow;
 use crate::files::{OutputError, write_atomic};
 use crate::model::{Status, Warning};
-use crate::plan::Plan;
+use crate::plan::{Indicator, Plan};
 use crate::store::History;
 use crate::validate::Checked;
-use crate::xlsx::new_workbook;
-use crate::xlsx::style::{status_color, warning_color};
+use crate::xlsx::style::{difference, expected_format, status_color, warning_color};
+use crate::xlsx::{Sheet, new_workbook};
 
 const OVERVIEW: &str = "总览";
 const MATRIX: &str = "分单位";
@@ -95,6 +95,22 @@ pub fn consolidated(
     lists::issues(&mut wb, checked, &title)?;
     lists::detail(&mut wb, plan, c, &title)?;
     wb.save_to_buffer()
+}
+
+/// A value expected to date and its variance, in columns `col` and
+/// `col + 1`, each as people read it: a ceiling's expected value `≤10.00`,
+/// a percentage's variance in points.
+pub(crate) fn expected_and_variance(
+    s: &mut Sheet<'_>,
+    row: u32,
+    col: u16,
+    ind: &Indicator,
+    expected: Option<f64>,
+    variance: Option<f64>,
+) -> Result<(), XlsxError> {
+    s.number(row, col, expected, expected_format(&ind.uom, ind.direction))?;
+    let (variance, format) = difference(&ind.uom, variance);
+    s.number(row, col + 1, variance, format)
 }
 
 /// A date as `2022-03-31`, empty for none.

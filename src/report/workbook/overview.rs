@@ -9,7 +9,7 @@ use rust_xlsxwriter::{
     Workbook, XlsxError,
 };
 
-use super::OVERVIEW;
+use super::{OVERVIEW, expected_and_variance};
 use crate::aggregate::Consolidation;
 use crate::model::period::{date_cn, span_cn};
 use crate::model::value::format_for_people;
@@ -17,9 +17,7 @@ use crate::model::{Issue, IssueCode, Severity, Status, SubmissionStatus, Warning
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
 use crate::validate::Checked;
-use crate::xlsx::style::{
-    RULE_FILL, difference, expected_format, number_format, status_color, warning_color,
-};
+use crate::xlsx::style::{RULE_FILL, number_format, status_color, warning_color};
 use crate::xlsx::{Sheet, text, text_width};
 
 /// The columns the page spans (A..L).
@@ -334,9 +332,7 @@ fn indicator_table(
         s.number(row, 4, r.target, fmt)?;
         s.number_filled(row, 5, r.actual, fmt, flagged.then_some(RULE_FILL))?;
         s.number(row, 6, r.completion, "0.0%")?;
-        s.number(row, 7, r.expected, expected_format(&ind.uom, ind.direction))?;
-        let (variance, format) = difference(&ind.uom, r.variance);
-        s.number(row, 8, variance, format)?;
+        expected_and_variance(s, row, 7, ind, r.expected, r.variance)?;
         match r.status {
             Some(st) => s.filled(row, 9, st.label(), status_color(st))?,
             None => s.text(row, 9, "无目标")?,
@@ -436,14 +432,7 @@ fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<
             let uom = &ind.uom;
             s.number(row, 5, r.actual, number_format(uom))?;
             s.number(row, 6, r.completion, "0.0%")?;
-            s.number(
-                row,
-                7,
-                Some(r.expected),
-                expected_format(uom, ind.direction),
-            )?;
-            let (variance, format) = difference(uom, r.variance);
-            s.number(row, 8, variance, format)?;
+            expected_and_variance(s, row, 7, ind, Some(r.expected), r.variance)?;
         }
         // A project's figures are investment, not the task's columns:
         // the sentence in 指标或项目 says what is wrong.
