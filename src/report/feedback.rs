@@ -160,7 +160,7 @@ fn summary_lines(
             ));
         }
         (None, _) => lines.push(format!(
-            "尚未收到本单位{}的报表；请用统计局下发的模板“{file_name}”填写本年累计数，于 {} 前报送。",
+            "尚未收到本单位{}的报表；请用统计局下发的模板“{file_name}”填写本年累计数，于 {} 前报送（如已过此日期，请尽快报送）。",
             c.period.label(),
             date_cn(c.period.due_date())
         )),

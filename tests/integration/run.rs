@@ -942,7 +942,9 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
     let lao = sheet(&dir.join("老军乡.xlsx"), "反馈");
     let text: String = lao.iter().take(4).map(|r| r[0].to_string()).collect();
     assert!(
-        text.contains("尚未收到") && text.contains("2022年4月5日") && text.contains("老军乡.xlsx"),
+        text.contains("尚未收到")
+            && text.contains("于 2022年4月5日 前报送（如已过此日期，请尽快报送）")
+            && text.contains("老军乡.xlsx"),
         "{text}"
     );
     // What to do comes first: 霍城镇 reads its errors and by when first;
