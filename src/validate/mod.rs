@@ -559,6 +559,7 @@ fn check_accepted(
         today: extract
             .reported_at
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
+        period_end: options.period.map(|p| p.end_date()),
         issues: &mut outcome.issues,
         facts: &mut outcome.projects,
     }

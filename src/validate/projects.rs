@@ -107,6 +107,9 @@ pub(super) struct ProjectChecker<'a> {
     /// A start date after this day is in the future: the 填报日期, else
     /// the day of the run.
     pub today: NaiveDate,
+    /// The last day of the period checked, when one is given: a project
+    /// started after it was not started in the period.
+    pub period_end: Option<NaiveDate>,
     pub issues: &'a mut Vec<Issue>,
     pub facts: &'a mut Vec<ProjectFact>,
 }
@@ -264,6 +267,14 @@ impl ProjectChecker<'_> {
                 self.today
             ));
             started_on = None;
+        } else if let (Some(true), Some(d), Some(end)) = (started, started_on, self.period_end)
+            && d > end
+        {
+            // Reported on the 填报日期, counted at the period's end (统计截至):
+            // said, so that the count is not a silent surprise.
+            self.issue(table, date_cell, Some(p), IssueCode::OutOfRange, format!(
+                "重点项目“{name}”的开工日期 {d} 在本期截止日 {end} 之后，本期按未开工统计，下期计为已开工；如开工日期有误，请改正"
+            ));
         }
         let investment = self.read_investment(table, row, p, started == Some(true));
         ProjectFact {
