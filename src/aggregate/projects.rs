@@ -79,8 +79,7 @@ pub struct ProjectRow {
     pub project: ProjectId,
     /// Whether the unit's accepted file reported it.
     pub reported: bool,
-    /// Started by the period's end; `None`: not reported, or 是否开工 not
-    /// usable. A start reported with a later 开工日期 is `Some(false)`.
+    /// `None`: not reported, or 是否开工 not usable.
     pub started: Option<bool>,
     pub started_on: Option<NaiveDate>,
     pub investment: Option<f64>,
@@ -140,11 +139,9 @@ pub fn summarize(
         .map(|(p, project)| {
             let fact = by_project.get(&p);
             let started_on = fact.and_then(|f| f.started_on);
-            // As of the period's end (统计截至), not the 填报日期: a project
-            // started after it was not started in the period.
-            let started = fact
-                .and_then(|f| f.started)
-                .map(|s| s && started_on.is_none_or(|d| d <= end));
+            // As the unit reported it (是否开工): a 开工日期 after the
+            // period's end is warned about when the file is checked.
+            let started = fact.and_then(|f| f.started);
             let investment = fact.and_then(|f| f.investment);
             let overdue = started != Some(true) && project.start_by.is_some_and(|d| end > d);
             // A start without a date is given the benefit of the doubt.

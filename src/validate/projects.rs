@@ -270,10 +270,11 @@ impl ProjectChecker<'_> {
         } else if let (Some(true), Some(d), Some(end)) = (started, started_on, self.period_end)
             && d > end
         {
-            // Reported on the 填报日期, counted at the period's end (统计截至):
-            // said, so that the count is not a silent surprise.
+            // The pages count 截至 the period's end, the unit's 是否开工 as
+            // of its 填报日期: counted as reported (the contract's 是否开工),
+            // but never silently.
             self.issue(table, date_cell, Some(p), IssueCode::OutOfRange, format!(
-                "重点项目“{name}”的开工日期 {d} 在本期截止日 {end} 之后，本期按未开工统计，下期计为已开工；如开工日期有误，请改正"
+                "重点项目“{name}”的开工日期 {d} 在本期截止日 {end} 之后，本期仍按“已开工”统计；如本期末尚未开工，请把“是否开工”改为“否”，下期再填“是”和开工日期"
             ));
         }
         let investment = self.read_investment(table, row, p, started == Some(true));

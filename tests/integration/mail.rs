@@ -95,7 +95,7 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
             .contains(&format!("<td>{figures}</td>"))
     );
     assert!(
-        text.contains("重点项目：计划 18 个，已开工 8 个（按期 8 个），逾期未开工 6 个")
+        text.contains("重点项目：计划 18 个，已开工 9 个（按期 8 个），逾期未开工 6 个")
             && text.contains("存在问题：土地 4 个、环评 4 个、资金 1 个"),
         "{text}"
     );

@@ -246,9 +246,9 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         said("预警：红色 7 项（其中重点项目逾期未开工 6 个）"),
         "{page:?}"
     );
-    // 18 projects, 8 started by 31 March: 水肥一体化, reported started on
-    // 2 April, is not one of them, and its unit is told so.
-    assert!(said("重点项目 18 个：已开工 8 个"), "{page:?}");
+    // 18 projects, 9 started as their units reported; 水肥一体化, started
+    // on 2 April, is one of them, and its unit is told how to report it.
+    assert!(said("重点项目 18 个：已开工 9 个"), "{page:?}");
     let projects = read_csv(&out.join("data/projects.csv"));
     let water = projects
         .iter()
@@ -256,12 +256,13 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         .unwrap();
     assert_eq!(
         (water["started"].as_str(), water["started_on"].as_str()),
-        ("false", "2022-04-02")
+        ("true", "2022-04-02")
     );
     let issues = read_csv(&out.join("data/issues.csv"));
     assert!(
         issues.iter().any(|i| i["code"] == "out_of_range"
-            && i["message"].contains("2022-04-02 在本期截止日 2022-03-31 之后，本期按未开工统计")),
+            && i["message"]
+                .contains("2022-04-02 在本期截止日 2022-03-31 之后，本期仍按“已开工”统计")),
         "{issues:?}"
     );
     // The sentence's counts are the 状态 column's, word for word.
