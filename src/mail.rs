@@ -343,7 +343,9 @@ fn leaders_message(
         }).collect::<Vec<_>>(),
         warnings => run.warnings.iter().map(|w| context! {
             label => w.label, unit => w.unit, indicator => w.indicator,
-            figures => w.figures, note => w.note,
+            // A run.json from before `figures` still says the completion.
+            figures => w.figures.clone().or_else(|| w.completion.map(|c| format!("完成 {}", pct(Some(c))))),
+            note => w.note,
             color => html(warning_rgb(w.warning)),
         }).collect::<Vec<_>>(),
         projects => run.projects.as_ref().map(|p| context! {

@@ -295,7 +295,7 @@ fn indicator_sheet(
 }
 
 /// Highlights the value tally used (or could not use) and says why in a
-/// note: red for an error, orange for a warning.
+/// note: pink for an error, purple for a warning.
 fn mark(
     s: &mut Sheet<'_>,
     row: u32,
@@ -413,9 +413,13 @@ fn project_sheet(
             "原表单元格",
         ],
     )?;
-    let problem = Format::new()
-        .set_background_color(PROBLEM_FILL)
-        .set_border(FormatBorder::Thin);
+    // As the value cells: pink for an error, purple for a warning only.
+    let marked = |fill| {
+        Format::new()
+            .set_background_color(fill)
+            .set_border(FormatBorder::Thin)
+    };
+    let (problem, notice) = (marked(PROBLEM_FILL), marked(NOTICE_FILL));
     for (row, r) in (1..).zip(rows) {
         let p = &plan.projects[r.project];
         s.text(row, 0, &p.name)?;
@@ -440,8 +444,9 @@ fn project_sheet(
             .collect();
         s.text(row, 11, &cells_of(&issues))?;
         if !issues.is_empty() {
-            s.ws()?
-                .write_string_with_format(row, 0, &p.name, &problem)?;
+            let errors = issues.iter().any(|i| i.severity == Severity::Error);
+            let format = if errors { &problem } else { &notice };
+            s.ws()?.write_string_with_format(row, 0, &p.name, format)?;
             s.ws()?.insert_note(row, 0, &note_of(&issues, org))?;
         }
     }

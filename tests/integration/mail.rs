@@ -426,3 +426,33 @@ fn a_missing_units_reminder_carries_its_template_and_the_deadline() {
         "{text}"
     );
 }
+
+#[test]
+fn a_run_json_from_before_figures_still_says_the_completion() {
+    let w = Workdir::new("mail_old_run_json");
+    let server = SmtpServer::start(w.path("received"));
+    let out = w.path("out");
+    assert_eq!(run_samples(&out).status.code(), Some(0));
+    // run.json as tally wrote it before warnings carried their figures.
+    let path = out.join("run.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let warnings = json["warnings"].as_array_mut().expect("warnings");
+    assert!(!warnings.is_empty());
+    for line in warnings {
+        line.as_object_mut().unwrap().remove("figures");
+    }
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let (code, err) = mail(&out, &config(&w, Some(server.port)), &[]);
+    assert_eq!(code, 0, "{err}");
+    let got = server.messages();
+    let leaders = got
+        .iter()
+        .find(|m| m["subject"] == "2022年3月重点工作任务完成情况汇总")
+        .expect("the leaders' message");
+    let text = leaders["text"].as_str().unwrap();
+    assert!(
+        text.contains("【红色】县应急管理局 安全生产事故，完成 150.0%"),
+        "{text}"
+    );
+}

@@ -926,6 +926,13 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
         .map(|r| r[0].to_string())
         .collect::<String>();
     assert!(said.contains("条警告（紫色单元格）"), "{said}");
+    // So is a project's name on 重点项目: 县农业农村局's only issue is a
+    // warning (水肥一体化's 开工日期 after the period's end).
+    let farm = dir.join("县农业农村局.xlsx");
+    let sheets = open_workbook_auto(&farm).unwrap().sheet_names();
+    let k = sheets.iter().position(|s| s == "重点项目").unwrap() + 1;
+    let name_fill = crate::common::cell_style(&farm, k, "A2").unwrap().1;
+    assert!(name_fill.contains("FFD9D2E9"), "{name_fill}");
     // Its issue list has every issue of the unit.
     let own = issues.iter().filter(|i| i["unit"] == "霍城镇").count();
     assert_eq!(sheet(&huo, "问题清单").len(), own + 1);
