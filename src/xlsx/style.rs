@@ -51,8 +51,7 @@ pub const PROBLEM_FILL: Color = Color::RGB(0xFFC7CE);
 /// A value used, with a warning to look at: light purple, a hue of its
 /// own (a light orange printed much like the errors' pink, a stronger one
 /// like the 滞后 status beside it, and yellow and blue are warnings').
-pub const NOTICE_RGB: u32 = 0xD9D2E9;
-pub const NOTICE_FILL: Color = Color::RGB(NOTICE_RGB);
+pub const NOTICE_FILL: Color = Color::RGB(0xD9D2E9);
 /// Values a validation rule of the plan (规则) finds do not fit together:
 /// orange, in the template while the clerk types and on 总览.
 pub const RULE_RGB: u32 = 0xF8CBAD;

@@ -16,22 +16,9 @@ use crate::xlsx::style::{status_color, warning_color};
 use crate::xlsx::{Sheet, text};
 
 /// The legend, in the order people read it: the statuses of tasks without
-/// a warning, then the warnings (section 7 of the contract).
-const LEGEND: [(&str, Fill); 7] = [
-    ("已完成", Fill::Status(Status::Done)),
-    ("控制在目标内", Fill::Status(Status::Within)),
-    ("正常推进", Fill::Status(Status::OnTrack)),
-    ("蓝色预警", Fill::Warning(Warning::Blue)),
-    ("黄色预警", Fill::Warning(Warning::Yellow)),
-    ("红色预警", Fill::Warning(Warning::Red)),
-    ("无数据", Fill::Status(Status::NoData)),
-];
-
-#[derive(Clone, Copy)]
-enum Fill {
-    Status(Status),
-    Warning(Warning),
-}
+/// a warning, then the warnings (section 7 of the contract), then no data.
+const STATUSES: [Status; 3] = [Status::Done, Status::Within, Status::OnTrack];
+const WARNINGS: [Warning; 3] = [Warning::Blue, Warning::Yellow, Warning::Red];
 
 pub(super) fn matrix(
     wb: &mut Workbook,
@@ -116,12 +103,20 @@ fn task_cell(s: &mut Sheet<'_>, row: u32, col: u16, r: &UnitRow) -> Result<(), X
 fn legend(s: &mut Sheet<'_>, row: u32, last_col: u16) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     s.ws()?.write_string_with_format(row, 0, "颜色：", &bold)?;
-    for (k, (label, fill)) in LEGEND.iter().enumerate() {
-        let color = match *fill {
-            Fill::Status(st) => status_color(st),
-            Fill::Warning(w) => warning_color(w),
-        };
-        s.filled(row, k as u16 + 1, label, color)?;
+    let legend = STATUSES
+        .iter()
+        .map(|&st| (st.label().to_string(), status_color(st)))
+        .chain(
+            WARNINGS
+                .iter()
+                .map(|&w| (format!("{}预警", w.label()), warning_color(w))),
+        )
+        .chain([(
+            Status::NoData.label().to_string(),
+            status_color(Status::NoData),
+        )]);
+    for (k, (label, color)) in legend.enumerate() {
+        s.filled(row, k as u16 + 1, &label, color)?;
     }
     // Wrapped under the table, not past its right edge (which would
     // shrink the page fitted to one width).
