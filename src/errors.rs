@@ -55,14 +55,25 @@ thread_local! {
     static CATCHING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// The first line people read when tally itself fails (a bug): whose
+/// fault it is, what became of the run, and what to do. The panic's own
+/// English text follows it, for whoever mends the bug.
+pub const BUG: &str = "tally 内部错误：这是 tally 程序本身的缺陷，不是您的文件或设置的问题，\
+本次命令没有完成（tally run 没有记入历史）。请把下面几行发给 tally 的维护人员。";
+
 /// Keeps the panics [`caught`] turns into errors off stderr (the default
 /// hook prints every panic, in English, with a backtrace hint, before it
-/// can be caught); any other panic still prints. The binary calls this
-/// first thing.
+/// can be caught). Any other panic is a bug: [`BUG`] is said once, in
+/// Chinese, before the default hook's text (a reading thread's panic is
+/// raised again by the thread that waits for it: one sentence for both).
+/// The binary calls this first thing, and ends a panicking command with
+/// exit 2 (it could not work), not Rust's 101.
 pub fn hush_caught_panics() {
+    static SAID: std::sync::Once = std::sync::Once::new();
     let print = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if !CATCHING.with(Cell::get) {
+            SAID.call_once(|| eprintln!("{BUG}"));
             print(info);
         }
     }));

@@ -46,6 +46,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return command_line_error(&e),
     };
+    // A panic that reaches here is a bug (errors::BUG, said by the hook):
+    // the command could not work, exit 2 as the contract has it.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli, started)))
+        .unwrap_or(ExitCode::from(2))
+}
+
+/// Runs the command; its exit code.
+fn dispatch(cli: tally::cli::Cli, started: Instant) -> ExitCode {
     let outcome = match cli.command {
         Command::Fetch(args) => tally::settings::fetch_flags(&args)
             .and_then(|()| Ok(Config::load(args.config.as_deref())?))

@@ -181,11 +181,19 @@ pub fn run(settings: &RunSettings) -> Result<RunOutcome, TallyError> {
     let store = files::prepare_dir(&settings.out, &mut made_out)
         .map_err(TallyError::from)
         .and_then(|()| Ok(Store::open(&settings.store)?));
-    let outcome = store.and_then(|store| match run_in(settings, &store) {
-        Ok(outcome) => Ok(outcome),
-        Err(e) => {
-            store.unmake();
-            Err(e)
+    // A panic (a bug) is taken back like an error, then goes on up.
+    let outcome = store.and_then(|store| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_in(settings, &store))) {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(e)) => {
+                store.unmake();
+                Err(e)
+            }
+            Err(panic) => {
+                store.unmake();
+                files::unmake(&made_out);
+                std::panic::resume_unwind(panic)
+            }
         }
     });
     if outcome.is_err() {

@@ -98,13 +98,23 @@ pub fn write_templates(
     options: &TemplateOptions,
 ) -> Result<Vec<PathBuf>, TemplateError> {
     let mut made = Vec::new();
-    let written = prepare_dir(out, &mut made)
-        .map_err(TemplateError::from)
-        .and_then(|()| write_into(plan_path, period, out, options));
-    if written.is_err() {
-        unmake(&made);
+    // A panic (a bug) is taken back like an error, then goes on up.
+    let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prepare_dir(out, &mut made)
+            .map_err(TemplateError::from)
+            .and_then(|()| write_into(plan_path, period, out, options))
+    }));
+    match written {
+        Ok(Ok(paths)) => Ok(paths),
+        Ok(Err(e)) => {
+            unmake(&made);
+            Err(e)
+        }
+        Err(panic) => {
+            unmake(&made);
+            std::panic::resume_unwind(panic)
+        }
     }
-    written
 }
 
 /// [`write_templates`] into a folder that is ready.

@@ -901,6 +901,47 @@ fn a_reading_thread_that_fails_ends_the_run_instead_of_hanging_it() {
 }
 
 #[test]
+fn a_bug_is_said_in_chinese_exits_2_and_takes_back_the_runs_folders() {
+    // A panic of tally's own (here a reading thread's) is a bug: one
+    // Chinese sentence saying so, then the panic's text for whoever mends
+    // it; exit 2 (could not work), not Rust's 101; and the output folder
+    // and the store the run made are gone, as after any failed run.
+    let w = Workdir::new("hostile_bug");
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            crate::common::qingquan_clean(),
+        )],
+    );
+    let out = w.path("deep/out");
+    let store = w.path("deep/store");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["run", "--period", "2022-03", "--plan"])
+        .arg(w.plan())
+        .arg("--inbox")
+        .arg(w.inbox())
+        .arg("--out")
+        .arg(&out)
+        .arg("--store")
+        .arg(&store)
+        .env("TALLY_TEST_LANE_PANIC_ON", "清泉镇")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(tally::errors::BUG),
+        "the bug is said first: {stderr}"
+    );
+    assert_eq!(stderr.matches("内部错误").count(), 1, "said once: {stderr}");
+    assert!(stderr.contains("TALLY_TEST_LANE_PANIC_ON"), "{stderr}");
+    assert!(!w.path("deep").exists(), "folders left: {stderr}");
+}
+
+#[test]
 fn hostile_files_cannot_cost_more_than_the_runs_reading_budget() {
     let w = Workdir::new("hostile_budget");
     w.submit(
