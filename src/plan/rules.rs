@@ -111,6 +111,25 @@ impl BinaryOp {
     }
 }
 
+/// How many sets of made-up values a divisor is tried with before it is
+/// judged zero whatever the values: one that cancels is zero in every
+/// trial; one that does not is zero in all of them only if each trial hit
+/// one of its roots.
+const ZERO_TRIALS: u32 = 4;
+
+/// A made-up value for trial `t`: non-integer, of either sign, different
+/// for each indicator, this period's and the previous one's, and each trial.
+fn trial_value(n: Needed, t: u32) -> f64 {
+    let k = u64::from(n.indicator.as_u32()) * 2 + u64::from(n.previous);
+    let mixed = (k * 7919 + u64::from(t) * 104_729) % 10_007;
+    let sign = if (k + u64::from(t)) % 2 == 0 {
+        1.0
+    } else {
+        -1.0
+    };
+    sign * (1.0 + mixed as f64 * 0.618_034)
+}
+
 /// One side of a rule, parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -204,14 +223,18 @@ impl Expr {
         }
     }
 
-    /// A division whose divisor is a constant zero: it divides by zero for
-    /// every unit.
-    fn divides_by_constant_zero(&self) -> bool {
+    /// A division whose divisor is zero whatever the values: a constant
+    /// zero (`2 - 2`), or one written with codes that cancel (`B - B`,
+    /// `0 * B`, `B / B - 1`). It divides by zero for every unit.
+    fn always_divides_by_zero(&self) -> bool {
         let mut found = false;
         self.visit(&mut |e| {
             if let Expr::Binary(BinaryOp::Div, _, b) = e
-                && b.needs().is_empty()
-                && b.eval(&|_| None).is_none_or(|v| v == 0.0)
+                && (0..ZERO_TRIALS).all(|t| {
+                    // Codes that cancel leave the rounding of their sums.
+                    b.eval(&|n| Some(trial_value(n, t)))
+                        .is_none_or(|v| v.abs() < 1e-9)
+                })
             {
                 found = true;
             }
@@ -639,7 +662,8 @@ impl Parser<'_> {
 /// # Errors
 ///
 /// [`ExprError`], a sentence for the bureau, when the text does not parse,
-/// names an unknown code or function, or divides by a constant zero.
+/// names an unknown code or function, or divides by zero whatever the
+/// values.
 pub fn parse_expr(text: &str, plan: &Plan) -> Result<Expr, ExprError> {
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
@@ -658,7 +682,7 @@ pub fn parse_expr(text: &str, plan: &Plan) -> Result<Expr, ExprError> {
             _ => "式子中两项之间缺少运算符（+ - * /）".into(),
         }));
     }
-    if e.divides_by_constant_zero() {
+    if e.always_divides_by_zero() {
         return Err(ExprError("除数为 0，对每个单位都无法计算".into()));
     }
     Ok(e)
@@ -763,13 +787,32 @@ mod tests {
         assert!(err("sqrt(A1)").contains("不认识的函数“sqrt”"));
         assert!(err("min(A1)").contains("逗号"));
         assert!(err("A1 / (2 - 2)").contains("除数为 0"));
+        // Zero whatever the values: refused as well.
+        for cancels in [
+            "A1 / (B2 - B2)",
+            "A1 / (0 * B2)",
+            "A1 / (B2 / B2 - 1)",
+            "A1 / (prev(B2) - prev(B2))",
+            "A1 / abs([1.1] + B2 - B2 - [1.1])",
+        ] {
+            assert!(err(cancels).contains("除数为 0"), "{cancels}");
+        }
         assert!(err("A1 # 2").contains("“#”"));
         assert!(err("").contains("为空"));
         assert!(err(&"(".repeat(10_000)).contains("嵌套太深"));
         assert!(err(&"-".repeat(10_000)).contains("嵌套太深"));
         assert!(err(&"9".repeat(400)).contains("太大"));
         assert!(parse_expr("1.10 + A1", &p).is_ok());
-        assert!(parse_expr("A1 / (B2 - 2)", &p).is_ok());
+        // Zero for some values only: each unit is judged on its own.
+        for sometimes in [
+            "A1 / (B2 - 2)",
+            "A1 / (B2 - prev(B2))",
+            "A1 / (abs(B2) - B2)",
+            "A1 / (B2 - A1)",
+            "A1 / min(B2, 0)",
+        ] {
+            assert!(parse_expr(sometimes, &p).is_ok(), "{sometimes}");
+        }
     }
 
     #[test]

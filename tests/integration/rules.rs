@@ -496,6 +496,7 @@ fn every_refused_rule_names_its_cell() {
             ["R8", "", "FA01", "==", "1", "", "", "-1"],
             ["R9", "", "1.1", "<=", "sqrt(FA01)", "", "", ""],
             ["R10", "", "1", "<=", "2", "", "", ""],
+            ["R11", "", "FA01", "<=", "PJ01 / (FA01 - FA01)", "", "", ""],
         ],
     );
     let out = w.check(&plan, &[]);
@@ -512,6 +513,7 @@ fn every_refused_rule_names_its_cell() {
         ("规则!H9", "容差不能为负数"),
         ("规则!E10", "不认识的函数“sqrt”"),
         ("规则!C11", "两边都没有指标代码"),
+        ("规则!E12", "除数为 0"),
     ] {
         let line = err.lines().find(|l| l.contains(cell));
         assert!(
