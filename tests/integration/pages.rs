@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, DataType, Reader, open_workbook_auto};
 use regex::Regex;
 
 use crate::book::{C, Sheet, n, t, write_xlsx};
@@ -307,29 +307,64 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         .skip(1)
         .filter_map(|p| p.split("</c:f>").next())
         .collect();
-    let first = indicators + 2; // the row after the header, 1-based
-    let header = &rows(&book, "总览")[indicators];
-    let column = |c: char| format!("总览!${c}${first}:");
-    assert!(
-        refs[0].starts_with(&column('C')) && header[2] == "指标名称",
-        "{refs:?}"
-    );
-    assert!(
-        refs[1].starts_with(&column('G')) && header[6] == "完成率",
-        "{refs:?}"
-    );
-    assert!(
-        refs[3].starts_with(&column('L')) && header[11] == "应完成比例",
-        "{refs:?} {header:?}"
-    );
-    // Down to the last indicator, not the rule notes under the table.
+    // It draws the indicators with a target to reach, from hidden columns
+    // M..O beside the table: their names, completion and time progress as
+    // the table has them, in its order; the ceiling 安全生产事故 and the
+    // indicators without a target are left out and named under the plot.
     let overview = rows(&book, "总览");
     let last = overview
         .iter()
         .rposition(|r| r.get(1).is_some_and(|c| *c == "AQ01"))
         .unwrap();
     assert!(overview[last + 1][0].to_string().starts_with("规则说明"));
-    assert!(refs[0].ends_with(&format!(":$C${}", last + 1)), "{refs:?}");
+    let table = &overview[indicators + 1..=last];
+    let measured: Vec<&Vec<Data>> = table
+        .iter()
+        .filter(|r| r[11].get_float().is_some())
+        .collect();
+    assert!(measured.len() >= 10 && measured.len() < table.len());
+    let drawn: Vec<(String, f64, f64)> = overview[indicators + 1..]
+        .iter()
+        .map_while(|r| {
+            Some((
+                r.get(12)?.get_string()?.to_string(),
+                r[13].get_float()?,
+                r[14].get_float()?,
+            ))
+        })
+        .collect();
+    let expected: Vec<(String, f64, f64)> = measured
+        .iter()
+        .map(|r| {
+            let name = r[2].to_string();
+            let name = name.trim_end_matches("（见表下规则说明）").to_string();
+            (name, r[6].get_float().unwrap(), r[11].get_float().unwrap())
+        })
+        .collect();
+    assert_eq!(drawn, expected);
+    let first = indicators + 2; // the row after the header, 1-based
+    let end = indicators + 1 + drawn.len();
+    for (k, col) in [(0, 'M'), (1, 'N'), (3, 'O')] {
+        assert_eq!(
+            refs[k],
+            format!("总览!${col}${first}:${col}${end}"),
+            "{refs:?}"
+        );
+    }
+    // Drawn though hidden: the writer leaves out "visible cells only".
+    assert!(!chart.contains("plotVisOnly"), "{chart}");
+    let xml = crate::common::sheet_xml(&book, 1);
+    assert!(
+        Regex::new(r#"<col min="13" max="15"[^>]*hidden="1""#)
+            .unwrap()
+            .is_match(&xml),
+        "{xml:.2000}"
+    );
+    assert!(
+        chart.contains("图中未列：安全生产事故（控制类指标")
+            && chart.contains("农业增加值（无目标）"),
+        "{chart}"
+    );
     // Printed, every page says which sheet it is, under the title.
     for (k, name) in sheets.iter().enumerate() {
         let xml = crate::common::sheet_xml(&book, k + 1);

@@ -5,15 +5,15 @@
 //! tasks with how far behind and the stated reason, then a chart.
 
 use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartLegendPosition, ChartSolidFill, ChartType, Color, Format, FormatAlign,
-    Workbook, XlsxError,
+    Chart, ChartFont, ChartFormat, ChartLegendPosition, ChartSolidFill, ChartType, Color, Format,
+    FormatAlign, Workbook, XlsxError,
 };
 
 use super::{OVERVIEW, expected_and_variance};
 use crate::aggregate::Consolidation;
 use crate::model::period::{date_cn, span_cn};
 use crate::model::value::format_for_people;
-use crate::model::{Issue, IssueCode, Severity, Status, SubmissionStatus, Warning};
+use crate::model::{Direction, Issue, IssueCode, Severity, Status, SubmissionStatus, Warning};
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
 use crate::validate::Checked;
@@ -46,14 +46,13 @@ pub(super) fn overview(
         .iter()
         .filter(|i| i.code == IssueCode::RuleViolated && i.unit.is_none())
         .collect();
-    let table_last = indicator_table(&mut s, plan, c, head, &broken)?;
+    let (table_last, order) = indicator_table(&mut s, plan, c, head, &broken)?;
     let last = rule_notes(&mut s, &broken, table_last)?;
     let after = warning_table(&mut s, plan, c, last + 2)?;
     if table_last > head {
-        // The chart starts a page of its own rather than break across two;
-        // it draws the indicators' rows, not the rule notes under them.
+        // The chart starts a page of its own rather than break across two.
         s.ws()?.set_page_breaks(&[after + 1])?;
-        completion_chart(&mut s, head, table_last, after + 1)?;
+        completion_chart(&mut s, plan, c, &order, head, after + 1)?;
     }
     s.finish()
 }
@@ -268,13 +267,15 @@ fn warnings_line(plan: &Plan, c: &Consolidation) -> String {
 
 /// The county per indicator, grouped by category, under a header at row
 /// `head`; returns the last row written.
+/// The indicators' table; returns its last row and the indicators (county
+/// rows) in the order written.
 fn indicator_table(
     s: &mut Sheet<'_>,
     plan: &Plan,
     c: &Consolidation,
     head: u32,
     broken: &[&Issue],
-) -> Result<u32, XlsxError> {
+) -> Result<(u32, Vec<usize>), XlsxError> {
     s.header_cells(
         head,
         &[
@@ -357,7 +358,7 @@ fn indicator_table(
         }
         row += 1;
     }
-    Ok(row - 1)
+    Ok((row - 1, order))
 }
 
 /// Under the indicator table, the county values that break a rule of the
@@ -454,33 +455,98 @@ fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<
     Ok(())
 }
 
+/// The hidden columns (M..O) that hold the chart's figures, beside the
+/// indicators' table: the chart draws only the indicators it can measure.
+const CHART_DATA: u16 = LAST_COL + 1;
+
 /// Completion and time progress per indicator as pairs of horizontal bars,
 /// in the table's order from the top: the names read level (as columns
 /// they stood at 45° and squeezed the plot into an eighth of the page),
 /// and each indicator is measured against its own time progress (a line
 /// joined unrelated indicators).
-fn completion_chart(s: &mut Sheet<'_>, head: u32, last: u32, at: u32) -> Result<(), XlsxError> {
+///
+/// Only an indicator with a target to be reached has both bars. One
+/// without a target drew an empty row, and a ceiling's (安全生产事故)
+/// share of its limit, with no time progress beside it, read as lagging
+/// when it was good; both are left out and named under the plot. The
+/// figures drawn sit in hidden columns beside the table (a chart draws
+/// one range of cells).
+fn completion_chart(
+    s: &mut Sheet<'_>,
+    plan: &Plan,
+    c: &Consolidation,
+    order: &[usize],
+    head: u32,
+    at: u32,
+) -> Result<(), XlsxError> {
+    let (mut no_target, mut ceilings) = (Vec::new(), Vec::new());
+    let mut row = head;
+    s.ws()?
+        .write_string(row, CHART_DATA, "图表：指标名称")?
+        .write_string(row, CHART_DATA + 1, "完成率")?
+        .write_string(row, CHART_DATA + 2, "应完成比例")?;
+    for &k in order {
+        let r = &c.county[k];
+        let ind = &plan.indicators[r.indicator];
+        match (r.completion, r.progress(ind.direction)) {
+            (Some(done), Some(due)) => {
+                row += 1;
+                s.ws()?
+                    .write_string(row, CHART_DATA, &ind.name)?
+                    .write_number(row, CHART_DATA + 1, done)?
+                    .write_number(row, CHART_DATA + 2, due)?;
+            }
+            _ if ind.direction == Direction::Lower && r.completion.is_some() => {
+                ceilings.push(ind.name.as_str());
+            }
+            _ => no_target.push(ind.name.as_str()),
+        }
+    }
+    for col in CHART_DATA..CHART_DATA + 3 {
+        s.ws()?.set_column_hidden(col)?;
+    }
+    if row == head {
+        return Ok(());
+    }
     let mut chart = Chart::new(ChartType::Bar);
     chart.title().set_name("各指标完成率与时间进度");
-    let names = (OVERVIEW, head + 1, 2, last, 2);
+    let names = (OVERVIEW, head + 1, CHART_DATA, row, CHART_DATA);
     chart
         .add_series()
         .set_name("完成率")
         .set_categories(names)
-        .set_values((OVERVIEW, head + 1, 6, last, 6))
+        .set_values((OVERVIEW, head + 1, CHART_DATA + 1, row, CHART_DATA + 1))
         .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(0x4472C4)));
     chart
         .add_series()
         .set_name("时间进度")
         .set_categories(names)
-        .set_values((OVERVIEW, head + 1, 11, last, 11))
+        .set_values((OVERVIEW, head + 1, CHART_DATA + 2, row, CHART_DATA + 2))
         .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(0xBFBFBF)));
+    // The figures are in hidden columns: drawn all the same.
+    chart.show_hidden_data();
     // Bar charts draw the first category at the bottom.
     chart.y_axis().set_reverse();
     chart.x_axis().set_num_format("0%");
+    let mut left_out = Vec::new();
+    if !ceilings.is_empty() {
+        left_out.push(format!(
+            "{}（控制类指标，不超过目标即可）",
+            ceilings.join("、")
+        ));
+    }
+    if !no_target.is_empty() {
+        left_out.push(format!("{}（无目标）", no_target.join("、")));
+    }
+    if !left_out.is_empty() {
+        chart
+            .x_axis()
+            .set_name(&format!("图中未列：{}，见上表", left_out.join("；")))
+            .set_name_font(ChartFont::new().unset_bold());
+    }
     chart.legend().set_position(ChartLegendPosition::Top);
     // A landscape page wide, and tall enough for every name.
-    let indicators = last.saturating_sub(head);
+    let indicators = row - head;
     chart
         .set_width(1350)
         .set_height((150 + 45 * indicators).clamp(400, 860));
