@@ -227,6 +227,9 @@ pub struct FetchArgs {
     /// 只收取这一天及以后到达邮箱的邮件，如 2022-03-25（默认：文件夹中的全部邮件）
     #[arg(long, value_name = "日期", value_parser = date)]
     pub since: Option<chrono::NaiveDate>,
+    /// 历史数据目录（run 写入的 store）：给出它，检查和回复才与上一期比较（累计数减少、规则中的 prev()）；只读，不会写入
+    #[arg(long, value_name = "历史数据目录")]
+    pub store: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
     /// 低于时间进度多少算滞后，0 到 1 之间的小数（默认取设置文件 [run] tolerance，否则 0.10）

@@ -305,19 +305,8 @@ fn mail(command: &MailCommand) -> Result<Done, TallyError> {
 /// `tally history`: one line per stored period; or `--verify` the store;
 /// or `--restore` a period's archived submissions.
 fn history(args: &tally::cli::HistoryArgs) -> Result<Done, Failed> {
-    let store_dir = &args.store;
-    if !store_dir.exists() {
-        return Err(Failed::Tally(TallyError::NoStore {
-            path: store_dir.clone(),
-        }));
-    }
-    if !store_dir.join("periods").is_dir() {
-        // Could not work: exit 2, as for any other folder that is not there.
-        return Err(Failed::Tally(TallyError::NotAStore {
-            path: store_dir.clone(),
-        }));
-    }
-    let store = tally::store::Store::read_only(store_dir);
+    // Missing or no store: could not work, exit 2.
+    let store = tally::pipeline::existing_store(&args.store)?;
     let fail = |e: tally::store::StoreError| Failed::Tally(e.into());
     let mut out = anstream::stdout().lock();
     if let (Some(period), Some(into)) = (args.restore, &args.into) {

@@ -89,10 +89,7 @@ pub fn check(settings: &CheckSettings) -> Result<Inspection, TallyError> {
         let plan = read_plan(&settings.plan)?;
         let previous = match (&settings.store, options.period) {
             (Some(dir), Some(period)) => {
-                if !dir.join("periods").is_dir() {
-                    return Err(TallyError::NotAStore { path: dir.clone() });
-                }
-                let store = Store::read_only(dir);
+                let store = existing_store(dir)?;
                 store.previous_run(&plan, period)?.map(|p| p.previous)
             }
             _ => None,
@@ -101,6 +98,27 @@ pub fn check(settings: &CheckSettings) -> Result<Inspection, TallyError> {
     })?;
     options.previous = previous;
     finish_inspection(plan, read_inbox, &options, started)
+}
+
+/// A store `tally run` wrote, opened to read only (`check --store`,
+/// `fetch --store`, `history`).
+///
+/// # Errors
+///
+/// [`TallyError::NoStore`] when the folder is missing,
+/// [`TallyError::NotAStore`] when it holds no stored periods.
+pub fn existing_store(dir: &Path) -> Result<Store, TallyError> {
+    if !dir.exists() {
+        return Err(TallyError::NoStore {
+            path: dir.to_path_buf(),
+        });
+    }
+    if !dir.join("periods").is_dir() {
+        return Err(TallyError::NotAStore {
+            path: dir.to_path_buf(),
+        });
+    }
+    Ok(Store::read_only(dir))
 }
 
 /// Reads every inbox file (in the reading workers, supervised from another

@@ -144,6 +144,8 @@ pub struct FetchCommand {
     pub dry_run: bool,
     /// Only mail that reached the mailbox on or after this day.
     pub since: Option<chrono::NaiveDate>,
+    /// A history store to compare with its previous period, read only.
+    pub store: Option<PathBuf>,
     pub org: String,
     pub read: ReadOptions,
     pub tolerance: Tolerance,
@@ -196,6 +198,7 @@ pub fn fetch_command(
         reply: args.reply,
         dry_run: args.dry_run,
         since: args.since,
+        store: args.store.clone(),
         org: config.org(),
         read: read_options(&args.read, &config.words),
         tolerance: config.tolerance(args.tolerance)?,

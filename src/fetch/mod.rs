@@ -20,6 +20,7 @@ use crate::files::{OutputError, sha256_hex, write_atomic};
 use crate::model::{SubmissionStatus, UnitId};
 use crate::plan::{Plan, PlanError, read_plan};
 pub use crate::settings::FetchCommand;
+use crate::store::Store;
 use crate::validate::{CheckOptions, FileIndex, Inspection};
 use connect::Conn;
 use ledger::{Entry, Ledger, LedgerError, SavedFile, State, unused_name};
@@ -193,6 +194,13 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
         return Err(FetchError::NoSender);
     }
     let plan = read_plan(&cmd.plan)?;
+    // A wrong --store is said before any mail is fetched.
+    let store = cmd
+        .store
+        .as_deref()
+        .map(crate::pipeline::existing_store)
+        .transpose()
+        .map_err(Box::new)?;
     std::fs::create_dir_all(&cmd.inbox).map_err(|e| OutputError::new(&cmd.inbox, e))?;
     let mut ledger = Ledger::load(&cmd.inbox)?;
     let (mut session, validity) = connect::open(&cmd.imap)?;
@@ -207,7 +215,7 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
             .iter()
             .any(|e| e.reply_wanted && e.replied.is_none() && e.state == State::Saved);
     if !report.fetched.is_empty() || owed {
-        let inspection = check_inbox(cmd)?;
+        let inspection = check_inbox(cmd, &plan, store.as_ref())?;
         let files = inspection.checked.by_file();
         for f in &mut report.fetched {
             f.checked = checked_files(&files, &f.entry);
@@ -420,12 +428,24 @@ fn set_mtime(path: &Path, mtime: Option<std::time::SystemTime>) {
     }
 }
 
-/// The whole inbox checked as `tally check` would, for the period.
-fn check_inbox(cmd: &FetchCommand) -> Result<Inspection, FetchError> {
+/// The whole inbox checked as `tally check` would, for the period (with
+/// `--store`, against the stored period before it).
+fn check_inbox(
+    cmd: &FetchCommand,
+    plan: &Plan,
+    store: Option<&Store>,
+) -> Result<Inspection, FetchError> {
+    let previous = match store {
+        Some(store) => store
+            .previous_run(plan, cmd.period)
+            .map_err(|e| FetchError::Check(Box::new(e.into())))?
+            .map(|p| p.previous),
+        None => None,
+    };
     let options = CheckOptions {
         period: Some(cmd.period),
         tolerance: cmd.tolerance,
-        previous: None,
+        previous,
     };
     crate::pipeline::inspect(&cmd.plan, &cmd.inbox, &cmd.read, &options)
         .map_err(|e| FetchError::Check(Box::new(e)))

@@ -554,3 +554,78 @@ fn dry_run_without_reply_is_refused_before_any_settings_are_read() {
     );
     assert!(!inbox.exists(), "nothing made");
 }
+
+#[test]
+fn with_the_store_the_replies_compare_with_the_last_stored_period() {
+    let w = Workdir::new("fetch-store");
+    // March as the bureau ran it; its store beside the run folder.
+    let march = w.path("run/2022-03");
+    assert_eq!(crate::common::run_samples(&march).status.code(), Some(0));
+    let store = w.path("run/store");
+    let server = Dovecot::start(w.dir.path(), None);
+    // 霍城镇's April: its 固定资产投资 below what it reported for March.
+    let april = w.path("霍城镇4月.xlsx");
+    crate::book::write_xlsx(
+        &april,
+        &[crate::book::template(
+            "2022年4月重点工作任务完成情况",
+            "霍城镇",
+            "2022-05-03",
+            vec![vec![
+                crate::book::t("FA01"),
+                crate::book::C::E,
+                crate::book::C::E,
+                crate::book::C::E,
+                crate::book::n(0.5),
+                crate::book::t(""),
+            ]],
+        )],
+    );
+    server.append(&mime(
+        "town4@example.org",
+        "霍城镇4月",
+        "Tue, 3 May 2022 09:00:00 +0800",
+        "<a1@town4>",
+        &[(rfc2231("霍城镇4月.xlsx"), std::fs::read(&april).unwrap())],
+    ));
+    let smtp = SmtpServer::start(w.path("received"));
+    let cfg = config(&w, &plain(&server), Some(smtp.port));
+    // A store that is not there is said before any mail is fetched.
+    let missing = w.path("nowhere");
+    let (code, out, err) = fetch_into(
+        &w,
+        "2022-04",
+        &cfg,
+        &["--reply", "--store", missing.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("找不到历史数据目录"), "{err}");
+    assert!(!w.path("inbox-mail").exists(), "nothing fetched");
+    // Without the store the reply cannot compare; with it, it does.
+    let fall = "低于上期（2022-03）报送的";
+    let mut texts = Vec::new();
+    for extra in [vec![], vec!["--store", store.to_str().unwrap()]] {
+        let args: Vec<&str> = ["--reply"].into_iter().chain(extra).collect();
+        let (code, out, err) = fetch_into(&w, "2022-04", &cfg, &args, &[]);
+        assert_eq!(code, 1, "{out}\n{err}");
+        let replies = smtp.messages();
+        texts.push(
+            replies.last().unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        // The next fetch starts from an empty inbox and ledger.
+        std::fs::remove_dir_all(w.path("inbox-mail")).unwrap();
+    }
+    assert_eq!(smtp.messages().len(), 2);
+    assert!(!texts[0].contains(fall), "{}", texts[0]);
+    assert!(
+        texts[1].contains(&format!(
+            "Sheet1!E4：“固定资产投资”的本年累计 0.5 万元 {fall}"
+        )),
+        "{}",
+        texts[1]
+    );
+}
