@@ -88,6 +88,10 @@ pub struct FetchReport {
     pub fetched: Vec<Fetched>,
     /// Messages already fetched before, left alone.
     pub known: usize,
+    /// Messages the server listed but then gave no content for (deleted or
+    /// moved by another client meanwhile): not recorded, so fetched by the
+    /// next run if they are still there.
+    pub unread: Vec<u32>,
     /// Replies sent, or written to the outbox (paths).
     pub replied: Vec<String>,
     pub outbox: Vec<PathBuf>,
@@ -116,6 +120,15 @@ impl FetchReport {
             self.fetched.len(),
             self.known
         )?;
+        if !self.unread.is_empty() {
+            let uids: Vec<String> = self.unread.iter().map(u32::to_string).collect();
+            writeln!(
+                out,
+                "另有 {} 封邮件服务器没有给出内容（UID {}；可能刚被删除或移走）：未保存；如仍在邮箱中，下次收取时会再取",
+                self.unread.len(),
+                uids.join("、")
+            )?;
+        }
         for f in &self.fetched {
             let e = &f.entry;
             let who = match (&e.unit, &e.from) {
@@ -264,6 +277,7 @@ fn fetch_new(
             .uid_fetch(uid.to_string(), "BODY.PEEK[]")
             .map_err(protocol)?;
         let Some(raw) = fetches.iter().find_map(|f| f.body().map(<[u8]>::to_vec)) else {
+            report.unread.push(uid);
             continue;
         };
         let mail = message::parse(&raw, cmd.read.max_bytes);
@@ -464,4 +478,53 @@ fn checked_files(
             Some((f.name.clone(), s.errors, s.warnings, s.status))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_the_server_gave_no_content_for_is_said() {
+        let cmd = FetchCommand {
+            plan: "plan.xlsx".into(),
+            period: "2022-03".parse().unwrap(),
+            inbox: "inbox".into(),
+            imap: crate::config::ImapSettings {
+                host: "imap.example.org".into(),
+                port: 993,
+                security: crate::config::Security::Tls,
+                username: "stats@example.org".into(),
+                password_env: "P".into(),
+                folder: "INBOX".into(),
+                ca_file: None,
+            },
+            smtp: None,
+            mail: None,
+            reply: false,
+            dry_run: false,
+            since: None,
+            store: None,
+            org: String::new(),
+            read: crate::ingest::ReadOptions::default(),
+            tolerance: Default::default(),
+        };
+        let report = FetchReport {
+            known: 2,
+            unread: vec![17, 19],
+            ..FetchReport::default()
+        };
+        let mut text = Vec::new();
+        report.write_text(&mut text, &cmd).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("新邮件 0 封（此前已收取 2 封）"), "{text}");
+        assert!(
+            text.contains("另有 2 封邮件服务器没有给出内容（UID 17、19；"),
+            "{text}"
+        );
+        let quiet = FetchReport::default();
+        let mut text = Vec::new();
+        quiet.write_text(&mut text, &cmd).unwrap();
+        assert!(!String::from_utf8(text).unwrap().contains("另有"));
+    }
 }
