@@ -465,11 +465,22 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
     }
     outcome.status = SubmissionStatus::Accepted;
     // Expected progress is the period's: not for a file of another one.
+    // Its projects are counted in this period all the same, so a start
+    // after this period's end is still said.
+    let period_end = options.period.map(|p| p.end_date());
     let options = CheckOptions {
         period: options.period.filter(|_| agrees),
         ..options.clone()
     };
-    check_accepted(plan, unit, &name, extract, &options, &mut outcome);
+    check_accepted(
+        plan,
+        unit,
+        &name,
+        extract,
+        &options,
+        period_end,
+        &mut outcome,
+    );
     outcome
 }
 
@@ -527,13 +538,15 @@ fn check_period(
     }
 }
 
-/// The value and project checks of a file accepted as `unit`'s.
+/// The value and project checks of a file accepted as `unit`'s, its
+/// projects against the end of the period it is counted in.
 fn check_accepted(
     plan: &Plan,
     unit: UnitId,
     name: &str,
     extract: &Extract,
     options: &CheckOptions,
+    period_end: Option<NaiveDate>,
     outcome: &mut Outcome,
 ) {
     if let Some(table) = &extract.table {
@@ -559,7 +572,7 @@ fn check_accepted(
         today: extract
             .reported_at
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
-        period_end: options.period.map(|p| p.end_date()),
+        period_end,
         issues: &mut outcome.issues,
         facts: &mut outcome.projects,
     }

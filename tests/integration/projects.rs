@@ -559,3 +559,45 @@ fn a_project_left_out_is_missing_and_a_unit_with_only_projects_sends_only_them()
     );
     assert!(issues_with(&json, "no_indicator_table").is_empty());
 }
+
+#[test]
+fn a_start_after_the_period_is_said_in_a_file_that_names_another_month() {
+    // The file's title says April: accepted for March with a warning, no
+    // expected progress computed, but its projects count in March, so a
+    // start in April is said as in any March file.
+    let w = Workdir::new("projects_named_month");
+    let plan = project_plan(&w);
+    w.submit(
+        "发改局.xlsx",
+        &[
+            crate::book::template(
+                "2022年4月重点工作任务完成情况",
+                "县发展和改革局",
+                "2022-04-05",
+                vec![line("FA01", n(1500.0), ""), line("PJ01", n(10.0), "")],
+            ),
+            project_sheet(vec![(
+                "东乐风电场",
+                t("是"),
+                C::D(2022, 4, 2),
+                n(100.0),
+                "",
+            )]),
+        ],
+    );
+    let (json, _) = w.check_json(&plan, &["--period", "2022-03"]);
+    let mismatch = issues_with(&json, "period_mismatch");
+    assert_eq!(mismatch.len(), 1, "{json:#}");
+    assert_eq!(mismatch[0]["severity"], "warning");
+    let late: Vec<&Value> = issues_with(&json, "out_of_range")
+        .into_iter()
+        .filter(|i| {
+            i["message"]
+                .as_str()
+                .unwrap()
+                .contains("2022-04-02 在本期截止日 2022-03-31 之后")
+        })
+        .collect();
+    assert_eq!(late.len(), 1, "{json:#}");
+    assert_eq!(late[0]["cell"], "C3");
+}
