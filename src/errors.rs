@@ -61,22 +61,47 @@ thread_local! {
 pub const BUG: &str = "tally 内部错误：这是 tally 程序本身的缺陷，不是您的文件或设置的问题，\
 本次命令没有完成（tally run 没有记入历史）。请把下面几行发给 tally 的维护人员。";
 
-/// Keeps the panics [`caught`] turns into errors off stderr (the default
-/// hook prints every panic, in English, with a backtrace hint, before it
-/// can be caught). Any other panic is a bug: [`BUG`] is said once, in
-/// Chinese, before the default hook's text (a reading thread's panic is
-/// raised again by the thread that waits for it: one sentence for both).
-/// The binary calls this first thing, and ends a panicking command with
-/// exit 2 (it could not work), not Rust's 101.
+/// The panics raised so far outside [`caught`], each as the default hook
+/// would have printed it, kept until it is known whether one ends the
+/// command ([`bug_report`]).
+static PANICS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Keeps panics off stderr when they are raised: the default hook prints
+/// every panic, in English, before anyone could catch it, and a panic is
+/// only a bug when nothing catches it. Those inside [`caught`] become
+/// errors; so does one on a thread a library starts inside [`caught`]
+/// (rust_xlsxwriter's saving threads on a full disk), which this hook
+/// cannot tell apart, so each is kept for [`bug_report`], said only if
+/// a panic reaches the binary's `main`. The binary calls this first
+/// thing, and ends a panicking command with exit 2 (it could not work),
+/// not Rust's 101.
 pub fn hush_caught_panics() {
-    static SAID: std::sync::Once = std::sync::Once::new();
-    let print = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !CATCHING.with(Cell::get) {
-            SAID.call_once(|| eprintln!("{BUG}"));
-            print(info);
+    std::panic::set_hook(Box::new(|info| {
+        if CATCHING.with(Cell::get) {
+            return;
         }
+        let thread = std::thread::current();
+        let mut text = format!("thread '{}' {info}", thread.name().unwrap_or("<unnamed>"));
+        let trace = std::backtrace::Backtrace::capture();
+        if trace.status() == std::backtrace::BacktraceStatus::Captured {
+            text.push_str(&format!("\nstack backtrace:\n{trace}"));
+        }
+        PANICS.lock().unwrap_or_else(|e| e.into_inner()).push(text);
     }));
+}
+
+/// What the binary says when a panic ended the command: [`BUG`], then
+/// each panic's own text for whoever mends it (a reading thread's panic
+/// and the waiting thread's that raised it again: one sentence for both).
+pub fn bug_report() -> String {
+    let panics = PANICS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut report = format!("{BUG}\n\n{}", panics.join("\n\n"));
+    if std::env::var_os("RUST_BACKTRACE").is_none() {
+        report.push_str(
+            "\n\n（维护人员：设置环境变量 RUST_BACKTRACE=1 后重新运行，可看到出错时的调用栈）",
+        );
+    }
+    report
 }
 
 /// Runs `f`; a panic inside it (on this thread) becomes `Err` with the

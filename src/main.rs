@@ -46,10 +46,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return command_line_error(&e),
     };
-    // A panic that reaches here is a bug (errors::BUG, said by the hook):
-    // the command could not work, exit 2 as the contract has it.
+    // A panic that reaches here is a bug: said as one, and the command
+    // could not work, exit 2 as the contract has it.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli, started)))
-        .unwrap_or(ExitCode::from(2))
+        .unwrap_or_else(|_| {
+            eprintln!("{}", tally::errors::bug_report());
+            ExitCode::from(2)
+        })
 }
 
 /// Runs the command; its exit code.
