@@ -55,47 +55,64 @@ thread_local! {
     static CATCHING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The first line people read when tally itself fails (a bug): whose
-/// fault it is, what became of the run, and what to do. The panic's own
-/// English text follows it, for whoever mends the bug.
-pub const BUG: &str = "tally 内部错误：这是 tally 程序本身的缺陷，不是您的文件或设置的问题，\
-本次命令没有完成（tally run 没有记入历史）。请把下面几行发给 tally 的维护人员。";
+/// The first words people read when tally itself fails (a bug): whose
+/// fault it is and that the command did not finish. [`bug_report`] adds
+/// what became of the command's work and what to do, then the panic's
+/// own English text for whoever mends the bug.
+pub const BUG: &str =
+    "tally 内部错误：这是 tally 程序本身的缺陷，不是您的文件或设置的问题，本次命令没有完成。";
 
-/// The panics raised so far outside [`caught`], each as the default hook
-/// would have printed it, kept until it is known whether one ends the
-/// command ([`bug_report`]).
-static PANICS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+/// A panic raised outside [`caught`]: its message, and the whole text the
+/// default hook would have printed (thread, place, stack when asked for).
+struct Panic {
+    message: String,
+    full: String,
+}
+
+/// The panics raised so far outside [`caught`], kept until it is known
+/// whether one ends the command ([`bug_report`]), was turned into an
+/// error ([`caught`]), or neither ([`panics_left`]).
+static PANICS: std::sync::Mutex<Vec<Panic>> = std::sync::Mutex::new(Vec::new());
+
+fn panics() -> std::sync::MutexGuard<'static, Vec<Panic>> {
+    PANICS.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Keeps panics off stderr when they are raised: the default hook prints
 /// every panic, in English, before anyone could catch it, and a panic is
 /// only a bug when nothing catches it. Those inside [`caught`] become
-/// errors; so does one on a thread a library starts inside [`caught`]
-/// (rust_xlsxwriter's saving threads on a full disk), which this hook
-/// cannot tell apart, so each is kept for [`bug_report`], said only if
-/// a panic reaches the binary's `main`. The binary calls this first
-/// thing, and ends a panicking command with exit 2 (it could not work),
-/// not Rust's 101.
+/// errors. One on a thread a library starts inside [`caught`] looks to
+/// this hook like any other: it is kept, and [`caught`] takes it back as
+/// the cause of its error. The binary calls this first thing, says
+/// [`bug_report`] when a panic reaches its `main` (exit 2: it could not
+/// work, not Rust's 101), and [`panics_left`] otherwise.
 pub fn hush_caught_panics() {
     std::panic::set_hook(Box::new(|info| {
         if CATCHING.with(Cell::get) {
             return;
         }
         let thread = std::thread::current();
-        let mut text = format!("thread '{}' {info}", thread.name().unwrap_or("<unnamed>"));
+        let mut full = format!("thread '{}' {info}", thread.name().unwrap_or("<unnamed>"));
         let trace = std::backtrace::Backtrace::capture();
         if trace.status() == std::backtrace::BacktraceStatus::Captured {
-            text.push_str(&format!("\nstack backtrace:\n{trace}"));
+            full.push_str(&format!("\nstack backtrace:\n{trace}"));
         }
-        PANICS.lock().unwrap_or_else(|e| e.into_inner()).push(text);
+        let message = panic_text(info.payload());
+        panics().push(Panic { message, full });
     }));
 }
 
-/// What the binary says when a panic ended the command: [`BUG`], then
-/// each panic's own text for whoever mends it (a reading thread's panic
-/// and the waiting thread's that raised it again: one sentence for both).
-pub fn bug_report() -> String {
-    let panics = PANICS.lock().unwrap_or_else(|e| e.into_inner());
-    let mut report = format!("{BUG}\n\n{}", panics.join("\n\n"));
+/// What the binary says when a panic ended the command: [`BUG`], what
+/// became of the command's work (`note`, from the command: e.g. that a
+/// run recorded nothing), then each panic's own text for whoever mends it
+/// (a reading thread's panic and the waiting thread's that raised it
+/// again: one sentence for both).
+pub fn bug_report(note: &str) -> String {
+    let texts: Vec<String> = panics().drain(..).map(|p| p.full).collect();
+    let mut report = format!(
+        "{BUG}{note}请把下面几行发给 tally 的维护人员。\n\n{}",
+        texts.join("\n\n")
+    );
     if std::env::var_os("RUST_BACKTRACE").is_none() {
         report.push_str(
             "\n\n（维护人员：设置环境变量 RUST_BACKTRACE=1 后重新运行，可看到出错时的调用栈）",
@@ -104,18 +121,44 @@ pub fn bug_report() -> String {
     report
 }
 
-/// Runs `f`; a panic inside it (on this thread) becomes `Err` with the
-/// panic's text. For work inside a library that panics where it should
-/// return an error: whatever `f` was building is dropped, never used.
+/// The panics of threads whose panic neither ended the command nor was
+/// turned into an error (a thread nobody waited for): a bug all the same,
+/// for the binary to pass on to the maintainers. `None` when there were
+/// none.
+pub fn panics_left() -> Option<String> {
+    let texts: Vec<String> = panics().drain(..).map(|p| p.full).collect();
+    (!texts.is_empty()).then(|| {
+        format!(
+            "tally：供维护人员参考：运行中有线程出错（程序缺陷），请把下面几行发给 tally 的维护人员。\n\n{}",
+            texts.join("\n\n")
+        )
+    })
+}
+
+/// Runs `f`; a panic inside it becomes `Err` with the panic's text. For
+/// work inside a library that panics where it should return an error:
+/// whatever `f` was building is dropped, never used. A panic on a thread
+/// the library started (which only tells this one "a scoped thread
+/// panicked") gives its own text instead.
 ///
 /// # Errors
 ///
 /// The panic's text.
 pub fn caught<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let before = panics().len();
     let was = CATCHING.replace(true);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     CATCHING.set(was);
-    result.map_err(|p| panic_text(&*p))
+    result.map_err(|p| {
+        let mut kept = panics();
+        let from = before.min(kept.len());
+        let theirs: Vec<String> = kept.drain(from..).map(|p| p.message).collect();
+        if theirs.is_empty() {
+            panic_text(&*p)
+        } else {
+            theirs.join("；")
+        }
+    })
 }
 
 /// The text a panic was raised with.
@@ -158,5 +201,21 @@ mod tests {
         );
         // The flag is this thread's, and only while catching.
         assert!(!CATCHING.with(Cell::get));
+    }
+
+    #[test]
+    fn a_panic_on_a_thread_started_inside_caught_is_its_text() {
+        // As rust_xlsxwriter's threads would: this thread only hears "a
+        // scoped thread panicked"; the error says what the other said.
+        hush_caught_panics();
+        let result = caught(|| {
+            std::thread::scope(|s| {
+                s.spawn(|| panic!("disk full: {}", 28));
+            })
+        });
+        // Back to the default hook for the other tests.
+        let _ = std::panic::take_hook();
+        assert_eq!(result, Err("disk full: 28".to_string()));
+        assert!(panics_left().is_none(), "taken back by caught");
     }
 }

@@ -40,19 +40,43 @@ impl From<TallyError> for Failed {
 
 fn main() -> ExitCode {
     let started = Instant::now();
-    fewer_arenas();
     tally::errors::hush_caught_panics();
-    let cli = match tally::cli::parse() {
-        Ok(cli) => cli,
-        Err(e) => return command_line_error(&e),
-    };
+    let mut note = "";
     // A panic that reaches here is a bug: said as one, and the command
     // could not work, exit 2 as the contract has it.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli, started)))
-        .unwrap_or_else(|_| {
-            eprintln!("{}", tally::errors::bug_report());
+    let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        fewer_arenas();
+        let cli = match tally::cli::parse() {
+            Ok(cli) => cli,
+            Err(e) => return command_line_error(&e),
+        };
+        note = bug_note(&cli.command);
+        dispatch(cli, started)
+    }));
+    match ended {
+        Ok(code) => {
+            if let Some(left) = tally::errors::panics_left() {
+                eprintln!("{left}");
+            }
+            code
+        }
+        Err(_) => {
+            eprintln!("{}", tally::errors::bug_report(note));
             ExitCode::from(2)
-        })
+        }
+    }
+}
+
+/// What became of a command's work when a bug ended it, for the people
+/// who must decide whether to run it again.
+fn bug_note(command: &Command) -> &'static str {
+    match command {
+        Command::Run(_) => "本次汇总没有记入历史，问题解决后重新运行即可。",
+        Command::Fetch(_) => "已收取的报表和已发出的回复都记在台账中，重新运行不会重复。",
+        Command::Mail(_) => "已发出的邮件都记在台账中，重新运行不会重复发送。",
+        Command::Template(_) => "模板可能没有全部写出，问题解决后重新运行即可。",
+        _ => "",
+    }
 }
 
 /// Runs the command; its exit code.

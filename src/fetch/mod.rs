@@ -13,6 +13,7 @@ pub mod message;
 mod reply;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use imap::Session;
 
@@ -20,8 +21,7 @@ use crate::files::{OutputError, sha256_hex, write_atomic};
 use crate::model::{SubmissionStatus, UnitId};
 use crate::plan::{Plan, PlanError, read_plan};
 pub use crate::settings::FetchCommand;
-use crate::store::Store;
-use crate::validate::{CheckOptions, FileIndex, Inspection};
+use crate::validate::{CheckOptions, FileIndex, Inspection, Previous};
 use connect::Conn;
 use ledger::{Entry, Ledger, LedgerError, SavedFile, State, unused_name};
 use message::Mail;
@@ -124,7 +124,7 @@ impl FetchReport {
             let uids: Vec<String> = self.unread.iter().map(u32::to_string).collect();
             writeln!(
                 out,
-                "另有 {} 封邮件服务器没有给出内容（UID {}；可能刚被删除或移走）：未保存；如仍在邮箱中，下次收取时会再取",
+                "另有 {} 封邮件（UID {}）服务器未返回内容，可能刚被删除或移走；未保存，如仍在邮箱中，下次收取时会再取",
                 self.unread.len(),
                 uids.join("、")
             )?;
@@ -207,13 +207,15 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
         return Err(FetchError::NoSender);
     }
     let plan = read_plan(&cmd.plan)?;
-    // A wrong --store is said before any mail is fetched.
-    let store = cmd
-        .store
-        .as_deref()
-        .map(crate::pipeline::existing_store)
-        .transpose()
-        .map_err(Box::new)?;
+    // The last stored period, read before any mail is fetched: a wrong or
+    // damaged --store is said while there is nothing to lose.
+    let previous = match cmd.store.as_deref() {
+        Some(dir) => crate::pipeline::existing_store(dir)
+            .and_then(|store| Ok(store.previous_run(&plan, cmd.period)?))
+            .map_err(Box::new)?
+            .map(|p| p.previous),
+        None => None,
+    };
     std::fs::create_dir_all(&cmd.inbox).map_err(|e| OutputError::new(&cmd.inbox, e))?;
     let mut ledger = Ledger::load(&cmd.inbox)?;
     let (mut session, validity) = connect::open(&cmd.imap)?;
@@ -228,7 +230,7 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
             .iter()
             .any(|e| e.reply_wanted && e.replied.is_none() && e.state == State::Saved);
     if !report.fetched.is_empty() || owed {
-        let inspection = check_inbox(cmd, &plan, store.as_ref())?;
+        let inspection = check_inbox(cmd, previous.clone())?;
         let files = inspection.checked.by_file();
         for f in &mut report.fetched {
             f.checked = checked_files(&files, &f.entry);
@@ -446,16 +448,8 @@ fn set_mtime(path: &Path, mtime: Option<std::time::SystemTime>) {
 /// `--store`, against the stored period before it).
 fn check_inbox(
     cmd: &FetchCommand,
-    plan: &Plan,
-    store: Option<&Store>,
+    previous: Option<Arc<Previous>>,
 ) -> Result<Inspection, FetchError> {
-    let previous = match store {
-        Some(store) => store
-            .previous_run(plan, cmd.period)
-            .map_err(|e| FetchError::Check(Box::new(e.into())))?
-            .map(|p| p.previous),
-        None => None,
-    };
     let options = CheckOptions {
         period: Some(cmd.period),
         tolerance: cmd.tolerance,
@@ -519,7 +513,7 @@ mod tests {
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("新邮件 0 封（此前已收取 2 封）"), "{text}");
         assert!(
-            text.contains("另有 2 封邮件服务器没有给出内容（UID 17、19；"),
+            text.contains("另有 2 封邮件（UID 17、19）服务器未返回内容"),
             "{text}"
         );
         let quiet = FetchReport::default();

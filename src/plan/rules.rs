@@ -117,17 +117,13 @@ impl BinaryOp {
 /// one of its roots.
 const ZERO_TRIALS: u32 = 4;
 
-/// A made-up value for trial `t`: non-integer, of either sign, different
-/// for each indicator, this period's and the previous one's, and each trial.
+/// A made-up value for trial `t`: positive (a valid value is never below
+/// zero: `negative_value`), non-integer, different for each indicator,
+/// this period's and the previous one's, and each trial.
 fn trial_value(n: Needed, t: u32) -> f64 {
     let k = u64::from(n.indicator.as_u32()) * 2 + u64::from(n.previous);
     let mixed = (k * 7919 + u64::from(t) * 104_729) % 10_007;
-    let sign = if (k + u64::from(t)) % 2 == 0 {
-        1.0
-    } else {
-        -1.0
-    };
-    sign * (1.0 + mixed as f64 * 0.618_034)
+    1.0 + mixed as f64 * 0.618_034
 }
 
 /// One side of a rule, parsed.
@@ -175,7 +171,7 @@ impl Expr {
         out
     }
 
-    fn visit(&self, f: &mut impl FnMut(&Expr)) {
+    fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
         f(self);
         match self {
             Expr::Number(_) | Expr::Value(_) | Expr::Prev(_) => {}
@@ -223,20 +219,22 @@ impl Expr {
         }
     }
 
-    /// A division whose divisor is zero whatever the values: a constant
-    /// zero (`2 - 2`), or one written with codes that cancel (`B - B`,
-    /// `0 * B`, `B / B - 1`). It divides by zero for every unit.
-    fn always_divides_by_zero(&self) -> bool {
-        let mut found = false;
+    /// The first divisor that is zero whatever valid values (never below
+    /// zero) the units send: a constant zero (`2 - 2`), or codes that
+    /// cancel (`B - B`, `0 * B`, `B / B - 1`, `min(B, 0)`). It divides by
+    /// zero for every unit.
+    fn always_zero_divisor(&self) -> Option<&Expr> {
+        let mut found = None;
         self.visit(&mut |e| {
             if let Expr::Binary(BinaryOp::Div, _, b) = e
+                && found.is_none()
                 && (0..ZERO_TRIALS).all(|t| {
                     // Codes that cancel leave the rounding of their sums.
                     b.eval(&|n| Some(trial_value(n, t)))
                         .is_none_or(|v| v.abs() < 1e-9)
                 })
             {
-                found = true;
+                found = Some(&**b);
             }
         });
         found
@@ -682,8 +680,11 @@ pub fn parse_expr(text: &str, plan: &Plan) -> Result<Expr, ExprError> {
             _ => "式子中两项之间缺少运算符（+ - * /）".into(),
         }));
     }
-    if e.always_divides_by_zero() {
-        return Err(ExprError("除数为 0，对每个单位都无法计算".into()));
+    if let Some(divisor) = e.always_zero_divisor() {
+        return Err(ExprError(format!(
+            "除数“{}”无论各单位填报什么数都等于 0，对每个单位都无法计算",
+            divisor.describe(plan)
+        )));
     }
     Ok(e)
 }
@@ -786,16 +787,23 @@ mod tests {
         assert!(err("A1 +").contains("不完整"));
         assert!(err("sqrt(A1)").contains("不认识的函数“sqrt”"));
         assert!(err("min(A1)").contains("逗号"));
-        assert!(err("A1 / (2 - 2)").contains("除数为 0"));
-        // Zero whatever the values: refused as well.
-        for cancels in [
-            "A1 / (B2 - B2)",
-            "A1 / (0 * B2)",
-            "A1 / (B2 / B2 - 1)",
-            "A1 / (prev(B2) - prev(B2))",
-            "A1 / abs([1.1] + B2 - B2 - [1.1])",
+        assert!(err("A1 / (2 - 2)").contains("除数“2 - 2”无论各单位填报什么数都等于 0"));
+        // Zero whatever valid values (never below zero) are sent: refused
+        // as well, the divisor named.
+        for (cancels, divisor) in [
+            ("A1 / (B2 - B2)", "B2 - B2"),
+            ("A1 / (0 * B2)", "0 × B2"),
+            ("A1 / (B2 / B2 - 1)", "B2 ÷ B2 - 1"),
+            ("A1 / (prev(B2) - prev(B2))", "prev(B2) - prev(B2)"),
+            ("A1 / abs([1.1] + B2 - B2 - [1.1])", "abs("),
+            ("A1 / (abs(B2) - B2)", "abs(B2) - B2"),
+            ("A1 / min(B2, 0)", "min(B2, 0)"),
         ] {
-            assert!(err(cancels).contains("除数为 0"), "{cancels}");
+            let said = err(cancels);
+            assert!(
+                said.contains(&format!("除数“{divisor}")) && said.contains("都等于 0"),
+                "{cancels}: {said}"
+            );
         }
         assert!(err("A1 # 2").contains("“#”"));
         assert!(err("").contains("为空"));
@@ -807,9 +815,9 @@ mod tests {
         for sometimes in [
             "A1 / (B2 - 2)",
             "A1 / (B2 - prev(B2))",
-            "A1 / (abs(B2) - B2)",
             "A1 / (B2 - A1)",
-            "A1 / min(B2, 0)",
+            "A1 / max(B2, 0)",
+            "A1 / min(B2, 1)",
         ] {
             assert!(parse_expr(sometimes, &p).is_ok(), "{sometimes}");
         }

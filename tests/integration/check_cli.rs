@@ -6,10 +6,7 @@ use crate::common::{Workdir, qingquan_clean, standard, tally};
 #[test]
 fn a_clean_inbox_exits_0_and_json_has_the_contract_fields() {
     let w = Workdir::new("cli_clean");
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
-    );
+    w.submit_qingquan();
     w.submit(
         "大马营镇.xlsx",
         &[standard(

@@ -40,6 +40,15 @@ impl Workdir {
         p
     }
 
+    /// Writes 清泉镇's clean, on-track report ([`qingquan_clean`]) into the
+    /// inbox as 清泉镇.xlsx: the good file beside a test's bad ones.
+    pub fn submit_qingquan(&self) -> PathBuf {
+        self.submit(
+            "清泉镇.xlsx",
+            &[standard("清泉镇", "2022-04-05", qingquan_clean())],
+        )
+    }
+
     /// Writes the standard small plan and returns its path.
     pub fn plan(&self) -> PathBuf {
         let p = self.path("plan.xlsx");

@@ -602,6 +602,25 @@ fn with_the_store_the_replies_compare_with_the_last_stored_period() {
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(err.contains("找不到历史数据目录"), "{err}");
     assert!(!w.path("inbox-mail").exists(), "nothing fetched");
+    // So is a damaged one: March's manifest cut short.
+    let damaged = w.path("damaged");
+    std::fs::create_dir_all(damaged.join("periods")).unwrap();
+    let manifest = std::fs::read(store.join("periods/2022-03.json")).unwrap();
+    std::fs::write(
+        damaged.join("periods/2022-03.json"),
+        &manifest[..manifest.len() / 2],
+    )
+    .unwrap();
+    let (code, out, err) = fetch_into(
+        &w,
+        "2022-04",
+        &cfg,
+        &["--reply", "--store", damaged.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("2022-03"), "names the period: {err}");
+    assert!(!w.path("inbox-mail").exists(), "nothing fetched");
     // Without the store the reply cannot compare; with it, it does.
     let fall = "低于上期（2022-03）报送的";
     let mut texts = Vec::new();

@@ -182,14 +182,7 @@ fn links_folders_and_pipes_in_the_inbox_are_reported_and_never_opened() {
     use std::os::unix::fs::PermissionsExt;
     let w = Workdir::new("hostile_entries");
     let plan = w.plan();
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard(
-            "清泉镇",
-            "2022-04-05",
-            crate::common::qingquan_clean(),
-        )],
-    );
+    w.submit_qingquan();
     // A private workbook elsewhere, and a link to it in the inbox.
     let secret = w.path("secret.xlsx");
     write_xlsx(
@@ -297,14 +290,7 @@ fn walk(dir: &Path) -> Vec<String> {
 fn the_store_is_locked_by_the_system_and_freed_when_its_holder_dies() {
     let w = Workdir::new("hostile_lock");
     let plan = w.plan();
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard(
-            "清泉镇",
-            "2022-04-05",
-            crate::common::qingquan_clean(),
-        )],
-    );
+    w.submit_qingquan();
     assert_eq!(w.run(&plan, "out").status.code(), Some(0));
     // Another process holds the store's lock (flock(2), as tally takes it).
     let mut holder = std::process::Command::new("flock")
@@ -516,14 +502,7 @@ fn a_readers_own_words_go_to_a_log_never_to_a_clerk() {
 #[test]
 fn readers_die_with_a_killed_run_and_keep_their_own_time() {
     let w = Workdir::new("hostile_workers");
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard(
-            "清泉镇",
-            "2022-04-05",
-            crate::common::qingquan_clean(),
-        )],
-    );
+    w.submit_qingquan();
     let plan = w.plan();
     // Every read spins for 60 s, as a reader caught in a loop would.
     let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
@@ -907,14 +886,7 @@ fn a_bug_is_said_in_chinese_exits_2_and_takes_back_the_runs_folders() {
     // it; exit 2 (could not work), not Rust's 101; and the output folder
     // and the store the run made are gone, as after any failed run.
     let w = Workdir::new("hostile_bug");
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard(
-            "清泉镇",
-            "2022-04-05",
-            crate::common::qingquan_clean(),
-        )],
-    );
+    w.submit_qingquan();
     let out = w.path("deep/out");
     let store = w.path("deep/store");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
@@ -937,6 +909,7 @@ fn a_bug_is_said_in_chinese_exits_2_and_takes_back_the_runs_folders() {
         "the bug is said first: {stderr}"
     );
     assert_eq!(stderr.matches("内部错误").count(), 1, "said once: {stderr}");
+    assert!(stderr.contains("本次汇总没有记入历史"), "{stderr}");
     assert!(stderr.contains("TALLY_TEST_LANE_PANIC_ON"), "{stderr}");
     assert!(!w.path("deep").exists(), "folders left: {stderr}");
 }
@@ -944,14 +917,7 @@ fn a_bug_is_said_in_chinese_exits_2_and_takes_back_the_runs_folders() {
 #[test]
 fn hostile_files_cannot_cost_more_than_the_runs_reading_budget() {
     let w = Workdir::new("hostile_budget");
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard(
-            "清泉镇",
-            "2022-04-05",
-            crate::common::qingquan_clean(),
-        )],
-    );
+    w.submit_qingquan();
     w.submit(
         "大马营镇.xlsx",
         &[standard(

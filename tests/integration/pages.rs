@@ -461,14 +461,7 @@ fn the_command_line_speaks_chinese_and_takes_chinese_periods() {
 
     // 2022年3月 is the same period as 2022-03.
     let w = Workdir::new("pages_period");
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard(
-            "清泉镇",
-            "2022-04-05",
-            crate::common::qingquan_clean(),
-        )],
-    );
+    w.submit_qingquan();
     let plan = w.plan();
     let (a, _) = w.check_json(&plan, &["--period", "2022年3月"]);
     let (b, _) = w.check_json(&plan, &["--period", "2022-03"]);
@@ -535,4 +528,51 @@ fn every_sheet_lists_each_row_once_in_order() {
         }
     }
     assert!(sheets >= 8 + 2 * 13, "{sheets} sheets read");
+}
+
+#[test]
+fn the_chart_names_what_it_leaves_out_each_for_its_reason() {
+    // 清泉镇 alone sends FA01 and PJ01: 人工造林 has a target and no data,
+    // 特色产业增加值 no target, 安全生产事故 is a ceiling.
+    let w = Workdir::new("pages_chart_left_out");
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            vec![
+                line("FA01", crate::book::n(320.0), ""),
+                line("PJ01", crate::book::n(4.0), ""),
+            ],
+        )],
+    );
+    let plan = w.plan();
+    assert_eq!(w.run(&plan, "out").status.code(), Some(0));
+    let book = w.path("out/consolidated.xlsx");
+    let chart = xml_parts(&book, "xl/charts/chart1.xml");
+    let note = chart
+        .split("图中未列：")
+        .nth(1)
+        .and_then(|n| n.split("</a:t>").next())
+        .unwrap_or_else(|| panic!("no note: {chart}"));
+    let group = |reason: &str| -> Vec<String> {
+        note.split('；')
+            .find_map(|g| g.split_once(&format!("（{reason}")))
+            .map(|(names, _)| names.split('、').map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(group("控制类指标"), ["安全生产事故"], "{note}");
+    let no_target = group("无目标");
+    assert!(no_target.contains(&"特色产业增加值".to_string()), "{note}");
+    let no_data = group("暂无有效数据");
+    assert!(no_data.contains(&"人工造林".to_string()), "{note}");
+    assert!(!no_target.contains(&"人工造林".to_string()), "{note}");
+    // Drawn: the two it has data for, and only those.
+    let overview = rows(&book, "总览");
+    let drawn: Vec<String> = overview
+        .iter()
+        .filter_map(|r| r.get(12)?.get_string().map(str::to_string))
+        .filter(|s| !s.starts_with("图表"))
+        .collect();
+    assert_eq!(drawn, ["固定资产投资", "重点项目开复工"], "{note}");
 }

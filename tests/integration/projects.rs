@@ -395,10 +395,7 @@ fn project_values_are_checked_cell_by_cell() {
         ],
     );
     // 清泉镇 sends no project table at all.
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
-    );
+    w.submit_qingquan();
     let (json, code) = w.check_json(&plan, &["--period", "2022-03"]);
     assert_eq!(code, 1, "errors");
     let at = |code: &str| -> Vec<(String, String)> {

@@ -68,10 +68,7 @@ fn fact(i: &Inspection, unit: &str, code: &str) -> Option<f64> {
 #[test]
 fn standard_one_row_header_below_title_rows() {
     let w = Workdir::new("shape_standard");
-    w.submit(
-        "清泉镇.xlsx",
-        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
-    );
+    w.submit_qingquan();
     let i = run(&w);
     assert_no_file_issues(&i);
     assert_eq!(fact(&i, "清泉镇", "FA01"), Some(320.0));

@@ -57,10 +57,7 @@ fn the_later_reporting_date_wins_then_the_later_modification() {
         "清泉镇-更正.xlsx",
         &[standard("清泉镇", "2022-04-06", qingquan_clean())],
     );
-    let older = w.submit(
-        "清泉镇.xlsx",
-        &[standard("清泉镇", "2022-04-05", qingquan_clean())],
-    );
+    let older = w.submit_qingquan();
     touch(&newer, 3600);
     touch(&older, 60);
     // Without dates, by modification time.

@@ -465,12 +465,12 @@ const CHART_DATA: u16 = LAST_COL + 1;
 /// and each indicator is measured against its own time progress (a line
 /// joined unrelated indicators).
 ///
-/// Only an indicator with a target to be reached has both bars. One
-/// without a target drew an empty row, and a ceiling's (安全生产事故)
-/// share of its limit, with no time progress beside it, read as lagging
-/// when it was good; both are left out and named under the plot. The
-/// figures drawn sit in hidden columns beside the table (a chart draws
-/// one range of cells).
+/// Only an indicator with a target to be reached, and a valid value, has
+/// its bars. One without a target, or without data, drew an empty row,
+/// and a ceiling's (安全生产事故) share of its limit, with no time progress
+/// beside it, read as lagging when it was good; those are left out and
+/// named under the plot, each for its reason. The figures drawn sit in
+/// hidden columns beside the table (a chart draws one range of cells).
 fn completion_chart(
     s: &mut Sheet<'_>,
     plan: &Plan,
@@ -479,7 +479,7 @@ fn completion_chart(
     head: u32,
     at: u32,
 ) -> Result<(), XlsxError> {
-    let (mut no_target, mut ceilings) = (Vec::new(), Vec::new());
+    let (mut ceilings, mut no_target, mut no_data) = (Vec::new(), Vec::new(), Vec::new());
     let mut row = head;
     s.ws()?
         .write_string(row, CHART_DATA, "图表：指标名称")?
@@ -488,18 +488,21 @@ fn completion_chart(
     for &k in order {
         let r = &c.county[k];
         let ind = &plan.indicators[r.indicator];
-        match (r.completion, r.progress(ind.direction)) {
-            (Some(done), Some(due)) => {
-                row += 1;
-                s.ws()?
-                    .write_string(row, CHART_DATA, &ind.name)?
-                    .write_number(row, CHART_DATA + 1, done)?
-                    .write_number(row, CHART_DATA + 2, due)?;
+        let name = ind.name.as_str();
+        if ind.direction == Direction::Lower {
+            ceilings.push(name);
+        } else if r.target.is_none_or(|t| t == 0.0) {
+            no_target.push(name);
+        } else if let Some(done) = r.completion {
+            row += 1;
+            s.ws()?
+                .write_string(row, CHART_DATA, name)?
+                .write_number(row, CHART_DATA + 1, done)?;
+            if let Some(due) = r.progress(ind.direction) {
+                s.ws()?.write_number(row, CHART_DATA + 2, due)?;
             }
-            _ if ind.direction == Direction::Lower && r.completion.is_some() => {
-                ceilings.push(ind.name.as_str());
-            }
-            _ => no_target.push(ind.name.as_str()),
+        } else {
+            no_data.push(name);
         }
     }
     for col in CHART_DATA..CHART_DATA + 3 {
@@ -537,6 +540,9 @@ fn completion_chart(
     }
     if !no_target.is_empty() {
         left_out.push(format!("{}（无目标）", no_target.join("、")));
+    }
+    if !no_data.is_empty() {
+        left_out.push(format!("{}（暂无有效数据）", no_data.join("、")));
     }
     if !left_out.is_empty() {
         chart
