@@ -48,12 +48,13 @@ pub fn html(rgb: u32) -> String {
 pub const HEADER_FILL: Color = Color::RGB(0xD9E1F2);
 /// A value with an error, not used: light red.
 pub const PROBLEM_FILL: Color = Color::RGB(0xFFC7CE);
-/// A value used, with a warning to look at: light purple, a hue of its
-/// own (a light orange printed much like the errors' pink, a stronger one
-/// like the 滞后 status beside it, and yellow and blue are warnings').
+/// A value used, with a warning to look at (in the feedback; on 总览 a
+/// county value a rule of the plan finds wrong): light purple, a hue of
+/// its own (a light orange printed much like the errors' pink, a stronger
+/// one like the 滞后 status beside it, and yellow and blue are warnings').
 pub const NOTICE_FILL: Color = Color::RGB(0xD9D2E9);
-/// Values a validation rule of the plan (规则) finds do not fit together:
-/// orange, in the template while the clerk types and on 总览.
+/// Values a validation rule of the plan (规则) finds do not fit together,
+/// in the template while the clerk types: orange.
 pub const RULE_RGB: u32 = 0xF8CBAD;
 pub const RULE_FILL: Color = Color::RGB(RULE_RGB);
 /// Where a unit types: light yellow.

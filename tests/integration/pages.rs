@@ -318,6 +318,21 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         .unwrap();
     assert!(overview[last + 1][0].to_string().starts_with("规则说明"));
     let table = &overview[indicators + 1..=last];
+    // The county value the sample's rule R04 flags is purple, as a value
+    // with something to look at is in the feedback: not orange beside the
+    // 滞后 status.
+    let zs01 = overview
+        .iter()
+        .position(|r| r.get(1).is_some_and(|c| *c == "ZS01"))
+        .unwrap();
+    assert_eq!(
+        overview[zs01][2].to_string(),
+        "招商引资到位资金（见表下规则说明）"
+    );
+    assert_eq!(
+        fill(&book, 1, &format!("F{}", zs01 + 1)).as_deref(),
+        Some("D9D2E9")
+    );
     let measured: Vec<&Vec<Data>> = table
         .iter()
         .filter(|r| r[11].get_float().is_some())

@@ -17,7 +17,7 @@ use crate::model::{Direction, Issue, IssueCode, Severity, Status, SubmissionStat
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
 use crate::validate::Checked;
-use crate::xlsx::style::{RULE_FILL, number_format, status_color, warning_color};
+use crate::xlsx::style::{NOTICE_FILL, number_format, status_color, warning_color};
 use crate::xlsx::{Sheet, text, text_width};
 
 /// The columns the page spans (A..L).
@@ -319,8 +319,10 @@ fn indicator_table(
             .write_string_with_format(row, 0, category(k), &centered)?;
         s.widen(0, text_width(&category(k)) + 2.0);
         s.text(row, 1, &ind.code)?;
-        // A county value a rule of the plan finds wrong: orange, with a
-        // pointer to the note under the table.
+        // A county value a rule of the plan finds wrong: purple, a value
+        // used with something to look at (as in the feedback; an orange
+        // read as the 滞后 status beside it), with a pointer to the note
+        // under the table.
         let flagged = broken
             .iter()
             .any(|i| i.indicator_code.as_deref() == Some(ind.code.as_str()));
@@ -331,7 +333,7 @@ fn indicator_table(
         }
         s.text(row, 3, &ind.uom)?;
         s.number(row, 4, r.target, fmt)?;
-        s.number_filled(row, 5, r.actual, fmt, flagged.then_some(RULE_FILL))?;
+        s.number_filled(row, 5, r.actual, fmt, flagged.then_some(NOTICE_FILL))?;
         s.number(row, 6, r.completion, "0.0%")?;
         expected_and_variance(s, row, 7, ind, r.expected, r.variance)?;
         match r.status {
