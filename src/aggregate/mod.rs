@@ -91,6 +91,9 @@ pub struct ScoreRow {
 pub struct Consolidation {
     pub period: Period,
     pub elapsed: f64,
+    /// How far below expected progress is still 正常推进 (section 3): the
+    /// pages say it, since every status depends on it.
+    pub tolerance: Tolerance,
     pub by_unit: Vec<UnitRow>,
     pub county: Vec<CountyRow>,
     /// One per unit of the plan, in plan order.
@@ -184,6 +187,7 @@ pub fn consolidate(
     Ok(Consolidation {
         period,
         elapsed,
+        tolerance,
         by_unit,
         county,
         scores,

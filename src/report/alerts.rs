@@ -54,6 +54,22 @@ impl Alert<'_> {
         }
     }
 
+    /// Why there is no reason to show, for a project its unit did not
+    /// report (it sent nothing, or left the project out): its 存在问题
+    /// was never asked, and `（未说明）` would blame the unit for silence.
+    pub fn unreported(&self) -> Option<&'static str> {
+        match self.subject {
+            Subject::Project(r) if !r.reported => Some("（本期未填报该项目）"),
+            _ => None,
+        }
+    }
+
+    /// What the reason column shows: the stated reason, else why there is
+    /// none.
+    pub fn reason_shown(&self) -> &str {
+        self.reason().or(self.unreported()).unwrap_or("（未说明）")
+    }
+
     /// How it stands, in a phrase: `完成 24.3%`; for a ceiling exceeded
     /// the count against the ceiling (`实际 3 起，控制目标 2 起`: 150%
     /// completion read as more than done); for a project its year's

@@ -205,7 +205,7 @@ fn warning_lines(plan: &Plan, c: &Consolidation) -> Vec<WarningLine> {
             label: a.warning.label().to_string(),
             completion: a.completion(),
             figures: a.figures(plan),
-            note: a.reason().map(str::to_string),
+            note: a.reason().or(a.unreported()).map(str::to_string),
         })
         .collect()
 }

@@ -200,7 +200,8 @@ fn the_same_period_twice_gives_the_same_data_and_one_stored_period_with_what_cha
         .rows()
         .map(|r| r.to_vec())
         .collect();
-    assert_eq!(rows[1][7].to_string(), "A1 30 → 35");
+    assert_eq!(rows[0][8].to_string(), "与本期上次汇总相比的变化");
+    assert_eq!(rows[1][8].to_string(), "A1 30 → 35");
 }
 
 #[test]

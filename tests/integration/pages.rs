@@ -237,6 +237,11 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         .collect();
     let said = |s: &str| page.iter().any(|l| l.contains(s));
     assert!(said("县统计局"), "{page:?}");
+    // The tolerance every status turns on is said.
+    assert!(
+        said("（本年累计低于时间进度应完成数不超过 10% 的，算正常推进。）"),
+        "{page:?}"
+    );
     assert!(said("时间进度 25.0%（2022年1月1日至3月31日）"), "{page:?}");
     assert!(
         said("应报 13 个单位，已报 12 个；未报送：老军乡"),
@@ -265,6 +270,55 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
                 .contains("2022-04-02 在本期截止日 2022-03-31 之后，本期仍按“已开工”统计")),
         "{issues:?}"
     );
+    // 老军乡 sent nothing: its overdue project's reason column says it was
+    // not reported, not that the unit gave no reason; a project reported
+    // without one is （未说明）.
+    let overview = rows(&book, "总览");
+    let reason_of = |project: &str| -> String {
+        let row = overview
+            .iter()
+            .find(|r| r[2].to_string().contains(project))
+            .unwrap_or_else(|| panic!("no alert for {project}"));
+        row[9].to_string()
+    };
+    assert_eq!(reason_of("老军乡生态宜居村庄建设"), "（本期未填报该项目）");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let notes: Vec<&str> = manifest["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["unit"] == "老军乡")
+        .filter_map(|w| w["note"].as_str())
+        .collect();
+    assert_eq!(
+        notes,
+        ["（本期未填报该项目）"],
+        "the leaders' mail says so too"
+    );
+    // 报送情况 says who filed late: the due date is 2022-04-05, and
+    // 霍城镇 filed on the 7th.
+    let filed = rows(&book, "报送情况");
+    assert_eq!(filed[0][4].to_string(), "是否按时");
+    let said_of = |unit: &str| -> Vec<String> {
+        filed
+            .iter()
+            .filter(|r| r[1] == unit)
+            .map(|r| r[4].to_string())
+            .collect()
+    };
+    assert_eq!(said_of("霍城镇"), ["逾期 2 天"]);
+    assert_eq!(said_of("清泉镇"), ["按时"]);
+    assert_eq!(said_of("老军乡"), ["未报送"]);
+    let late = filed[1..]
+        .iter()
+        .filter(|r| r[4].to_string().starts_with("逾期"))
+        .count();
+    let after_due = read_csv(&out.join("data/submissions.csv"))
+        .iter()
+        .filter(|s| s["reported_at"].as_str() > "2022-04-05")
+        .count();
+    assert_eq!(late, after_due);
     // The sentence's counts are the 状态 column's, word for word.
     let summary = read_csv(&out.join("data/summary.csv"));
     let count = |status: &str| summary.iter().filter(|r| r["status"] == status).count();
@@ -316,7 +370,11 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         .iter()
         .rposition(|r| r.get(1).is_some_and(|c| *c == "AQ01"))
         .unwrap();
-    assert!(overview[last + 1][0].to_string().starts_with("规则说明"));
+    assert!(
+        overview[last + 1][0]
+            .to_string()
+            .starts_with("规则说明（表中紫色单元格）：")
+    );
     let table = &overview[indicators + 1..=last];
     // The county value the sample's rule R04 flags is purple, as a value
     // with something to look at is in the feedback: not orange beside the
@@ -366,6 +424,11 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
             "{refs:?}"
         );
     }
+    // The grey bars are named as the table's column (时间进度 is the 25%
+    // of the year), and each completion is written on its bar.
+    assert!(chart.contains(">各指标完成率与应完成比例<"), "{chart}");
+    assert!(chart.contains("<c:v>应完成比例</c:v>"), "{chart}");
+    assert!(chart.contains(r#"<c:showVal val="1"/>"#), "{chart}");
     // Drawn though hidden: the writer leaves out "visible cells only".
     assert!(!chart.contains("plotVisOnly"), "{chart}");
     let xml = crate::common::sheet_xml(&book, 1);

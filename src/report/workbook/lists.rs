@@ -2,6 +2,7 @@
 //! red first), 报送情况 (every file), 校验问题 (every issue) and 趋势
 //! (county completion per period of the year).
 
+use chrono::NaiveDate;
 use rust_xlsxwriter::{Chart, ChartType, Color, Workbook, XlsxError};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -102,7 +103,7 @@ pub(super) fn warnings(
             Subject::Task(r) => task_values(&mut s, plan, r, row)?,
             Subject::Project(r) => project_values(&mut s, plan, r, row)?,
         }
-        s.wrapped(row, 10, a.reason().unwrap_or("（未说明）"), 32.0)?;
+        s.wrapped(row, 10, a.reason_shown(), 32.0)?;
     }
     s.finish()
 }
@@ -142,11 +143,14 @@ fn project_values(
     s.filled(row, 9, state, fill)
 }
 
-/// 报送情况: every inbox file and every missing unit.
+/// 报送情况: every inbox file and every missing unit, each file's
+/// 填报日期 against the period's due date (late filing is what the weekly
+/// ranking of the speech calls out first).
 pub(super) fn submissions(
     wb: &mut Workbook,
     checked: &Checked,
     changes: &HashMap<UnitId, Vec<String>>,
+    due: NaiveDate,
     title: &str,
 ) -> Result<(), XlsxError> {
     let mut s = Sheet::new(wb, SUBMISSIONS, title, true)?;
@@ -157,6 +161,7 @@ pub(super) fn submissions(
             "单位",
             "状态",
             "填报日期",
+            "是否按时",
             "错误",
             "警告",
             "SHA-256（文件指纹）",
@@ -178,9 +183,16 @@ pub(super) fn submissions(
             3,
             &sub.reported_at.map(|d| d.to_string()).unwrap_or_default(),
         )?;
-        s.number(row, 4, Some(sub.errors as f64), "0")?;
-        s.number(row, 5, Some(sub.warnings as f64), "0")?;
-        s.text(row, 6, sub.sha256.as_deref().unwrap_or(""))?;
+        let on_time = match (sub.status, sub.reported_at) {
+            (SubmissionStatus::Missing, _) => "未报送".to_string(),
+            (_, Some(d)) if d > due => format!("逾期 {} 天", (d - due).num_days()),
+            (_, Some(_)) => "按时".to_string(),
+            (_, None) => String::new(),
+        };
+        s.text(row, 4, &on_time)?;
+        s.number(row, 5, Some(sub.errors as f64), "0")?;
+        s.number(row, 6, Some(sub.warnings as f64), "0")?;
+        s.text(row, 7, sub.sha256.as_deref().unwrap_or(""))?;
         let changed = match (
             sub.status,
             sub.unit.as_ref().and_then(|u| changes.get(&u.id)),
@@ -188,10 +200,10 @@ pub(super) fn submissions(
             (SubmissionStatus::Accepted | SubmissionStatus::Missing, Some(c)) => c.join("；"),
             _ => String::new(),
         };
-        s.wrapped(row, 7, &changed, 40.0)?;
+        s.wrapped(row, 8, &changed, 40.0)?;
     }
     // A fingerprint is 64 characters: its column holds it whole.
-    s.fit(6, 72.0);
+    s.fit(7, 72.0);
     s.finish()
 }
 

@@ -91,7 +91,13 @@ pub fn consolidated(
     matrix::matrix(&mut wb, plan, c, &title)?;
     projects::projects(&mut wb, plan, c, &title)?;
     lists::trend(&mut wb, plan, &history.trend, &title)?;
-    lists::submissions(&mut wb, checked, &history.changes, &title)?;
+    lists::submissions(
+        &mut wb,
+        checked,
+        &history.changes,
+        c.period.due_date(),
+        &title,
+    )?;
     lists::issues(&mut wb, checked, &title)?;
     lists::detail(&mut wb, plan, c, &title)?;
     wb.save_to_buffer()

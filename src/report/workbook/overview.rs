@@ -5,8 +5,8 @@
 //! tasks with how far behind and the stated reason, then a chart.
 
 use rust_xlsxwriter::{
-    Chart, ChartFont, ChartFormat, ChartLegendPosition, ChartSolidFill, ChartType, Color, Format,
-    FormatAlign, Workbook, XlsxError,
+    Chart, ChartDataLabel, ChartDataLabelPosition, ChartFont, ChartFormat, ChartLegendPosition,
+    ChartSolidFill, ChartType, Color, Format, FormatAlign, Workbook, XlsxError,
 };
 
 use super::{OVERVIEW, expected_and_variance};
@@ -235,8 +235,18 @@ fn indicators_line(plan: &Plan, c: &Consolidation) -> String {
             breach.join("、")
         ));
     }
-    line.push('。');
+    // Every status turns on the tolerance: say it, or a negative 差额
+    // beside 正常推进 reads as a mistake.
+    line.push_str(&format!(
+        "。（本年累计低于时间进度应完成数不超过 {} 的，算正常推进。）",
+        format_percent(c.tolerance.get())
+    ));
     line
+}
+
+/// A fraction as people write a percentage: 10%, 12.5%.
+fn format_percent(f: f64) -> String {
+    format!("{}%", crate::model::value::format_plain(f * 100.0))
 }
 
 /// Red, yellow and blue counts.
@@ -369,7 +379,11 @@ fn rule_notes(s: &mut Sheet<'_>, broken: &[&Issue], last: u32) -> Result<u32, Xl
     let mut row = last;
     for (k, i) in broken.iter().enumerate() {
         row += 1;
-        let lead = if k == 0 { "规则说明：" } else { "" };
+        let lead = if k == 0 {
+            "规则说明（表中紫色单元格）："
+        } else {
+            ""
+        };
         sentence(s, row, &format!("{lead}{}", i.message))?;
     }
     Ok(row)
@@ -445,7 +459,7 @@ fn alert_row(s: &mut Sheet<'_>, plan: &Plan, a: &Alert<'_>, row: u32) -> Result<
             }
         }
     }
-    let reason = a.reason().unwrap_or("（未说明）");
+    let reason = a.reason_shown();
     s.ws()?.merge_range(row, 9, row, LAST_COL, reason, &wrap)?;
     // As wide as the columns above made the merged cells (a guess of 30
     // units made one-line texts three lines tall); the indent takes 2.
@@ -514,17 +528,26 @@ fn completion_chart(
         return Ok(());
     }
     let mut chart = Chart::new(ChartType::Bar);
-    chart.title().set_name("各指标完成率与时间进度");
+    // The grey bar is each indicator's own share due by now (应完成比例,
+    // as the table's column): "时间进度" is the 25% of the year on line 一.
+    chart.title().set_name("各指标完成率与应完成比例");
     let names = (OVERVIEW, head + 1, CHART_DATA, row, CHART_DATA);
     chart
         .add_series()
         .set_name("完成率")
         .set_categories(names)
         .set_values((OVERVIEW, head + 1, CHART_DATA + 1, row, CHART_DATA + 1))
-        .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(0x4472C4)));
+        .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(0x4472C4)))
+        // Each completion in figures: a 0% has no bar to see.
+        .set_data_label(
+            ChartDataLabel::new()
+                .show_value()
+                .set_num_format("0.0%")
+                .set_position(ChartDataLabelPosition::OutsideEnd),
+        );
     chart
         .add_series()
-        .set_name("时间进度")
+        .set_name("应完成比例")
         .set_categories(names)
         .set_values((OVERVIEW, head + 1, CHART_DATA + 2, row, CHART_DATA + 2))
         .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(0xBFBFBF)));
