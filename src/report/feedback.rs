@@ -14,11 +14,11 @@
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Note, Workbook, XlsxError};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Note, Workbook, XlsxError};
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::aggregate::Consolidation;
 use crate::aggregate::projects::ProjectRow;
+use crate::aggregate::{Consolidation, UnitRow};
 use crate::files::{OutputError, write_atomic};
 use crate::model::period::date_cn;
 use crate::model::{Id, Issue, IssueCode, Severity, SubmissionStatus, UnitId};
@@ -287,31 +287,47 @@ fn indicator_sheet(
             .flat_map(|c| by_code.get(c).into_iter().flatten().copied())
             .collect();
         s.text(row, 11, &cells_of(&issues))?;
-        if !issues.is_empty() {
-            mark(&mut s, row, r.actual, fmt, &issues, org)?;
-        }
+        mark(&mut s, row, r, fmt, &issues, org)?;
     }
     s.finish()
 }
 
-/// Highlights the value tally used (or could not use) and says why in a
-/// note: pink for an error, purple for a warning.
+/// Highlights the cells of a row's problems, each with a note saying
+/// why: the value tally used (or could not use), or for a missing 滞后原因
+/// the 备注 cell, the one to fix (a marked value read as a wrong number).
 fn mark(
     s: &mut Sheet<'_>,
     row: u32,
-    actual: Option<f64>,
+    r: &UnitRow,
     fmt: &'static str,
     issues: &[&Issue],
     org: &str,
 ) -> Result<(), XlsxError> {
-    let errors = issues.iter().any(|i| i.severity == Severity::Error);
-    let fill = if errors { PROBLEM_FILL } else { NOTICE_FILL };
-    match actual {
-        Some(v) => s.number_filled(row, 4, Some(v), fmt, Some(fill))?,
-        None => s.filled(row, 4, "未采用", fill)?,
-    };
-    s.ws()?.insert_note(row, 4, &note_of(issues, org))?;
+    let (on_note, on_value): (Vec<&Issue>, Vec<&Issue>) = issues
+        .iter()
+        .partition(|i| i.code == IssueCode::MissingExplanation);
+    if !on_value.is_empty() {
+        let fill = fill_for(&on_value);
+        match r.actual {
+            Some(v) => s.number_filled(row, 4, Some(v), fmt, Some(fill))?,
+            None => s.filled(row, 4, "未采用", fill)?,
+        };
+        s.ws()?.insert_note(row, 4, &note_of(&on_value, org))?;
+    }
+    if !on_note.is_empty() {
+        s.filled(row, 10, r.note.as_deref().unwrap_or(""), fill_for(&on_note))?;
+        s.ws()?.insert_note(row, 10, &note_of(&on_note, org))?;
+    }
     Ok(())
+}
+
+/// The fill of a marked cell: pink for an error, purple for a warning.
+fn fill_for(issues: &[&Issue]) -> Color {
+    if issues.iter().any(|i| i.severity == Severity::Error) {
+        PROBLEM_FILL
+    } else {
+        NOTICE_FILL
+    }
 }
 
 /// The issues of each indicator code in the unit's accepted file.

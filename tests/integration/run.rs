@@ -921,6 +921,24 @@ fn every_unit_gets_feedback_with_notes_on_its_problem_values() {
     };
     assert!(fill_of("ZS01").contains("FFFFC7CE"), "{}", fill_of("ZS01"));
     assert!(fill_of("ST01").contains("FFD9D2E9"), "{}", fill_of("ST01"));
+    // A missing 滞后原因 marks the 备注 cell, with its note, not the value:
+    // FA01's 1200 is right, its reason is what is missing.
+    let fa_row = rows.iter().position(|r| r[0] == "FA01").unwrap() + 1;
+    let style_at = |cell: String| {
+        crate::common::cell_style(&huo, 1, &cell)
+            .map(|(_, fill)| fill)
+            .unwrap_or_default()
+    };
+    assert!(
+        !style_at(format!("E{fa_row}")).contains("FFD9D2E9"),
+        "FA01's value is not marked"
+    );
+    assert!(style_at(format!("K{fa_row}")).contains("FFD9D2E9"));
+    let note_cells = crate::common::xml_parts(&huo, "comments");
+    assert!(
+        note_cells.contains(&format!(r#"ref="K{fa_row}""#)),
+        "{note_cells}"
+    );
     let said = rows[1..4]
         .iter()
         .map(|r| r[0].to_string())
