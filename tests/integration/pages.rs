@@ -237,6 +237,11 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         .collect();
     let said = |s: &str| page.iter().any(|l| l.contains(s));
     assert!(said("县统计局"), "{page:?}");
+    // The values that break an error rule still count: whose, by name.
+    assert!(
+        said("出错的数值未计入汇总（不符合校验规则的陈户镇 1 处除外，已计入）"),
+        "{page:?}"
+    );
     // The tolerance every status turns on is said.
     assert!(
         said("（本年累计低于时间进度应完成数不超过 10% 的，算正常推进。）"),

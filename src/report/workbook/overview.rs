@@ -154,13 +154,25 @@ fn reporting_line(plan: &Plan, checked: &Checked) -> String {
         .filter(|s| s.status == SubmissionStatus::Accepted && s.errors > 0)
         .filter_map(|s| Some(format!("{}（{} 处）", s.unit.as_ref()?.name, s.errors)))
         .collect();
-    // Values that break a rule of the plan still count (CONTRACT.md 12).
-    let by_rule = checked
-        .issues
+    // Values that break a rule of the plan still count (CONTRACT.md 12):
+    // whose, so that the leader knows which figures to doubt.
+    let mut ruled: Vec<(&str, usize)> = Vec::new();
+    for i in &checked.issues {
+        if i.code == IssueCode::RuleViolated
+            && i.severity == Severity::Error
+            && let Some(u) = &i.unit
+        {
+            match ruled.iter_mut().find(|(name, _)| *name == u.name) {
+                Some((_, n)) => *n += 1,
+                None => ruled.push((&u.name, 1)),
+            }
+        }
+    }
+    let by_rule: usize = ruled.iter().map(|(_, n)| n).sum();
+    let whose: Vec<String> = ruled
         .iter()
-        .filter(|i| i.code == IssueCode::RuleViolated && i.severity == Severity::Error)
-        .filter(|i| i.unit.is_some())
-        .count();
+        .map(|(name, n)| format!("{name} {n} 处"))
+        .collect();
     let total_errors: usize = checked
         .submissions
         .iter()
@@ -170,7 +182,10 @@ fn reporting_line(plan: &Plan, checked: &Checked) -> String {
     let counted = match (by_rule, total_errors - by_rule.min(total_errors)) {
         (0, _) => "出错的数值未计入汇总".to_string(),
         (_, 0) => "均为不符合校验规则，数值已计入汇总".to_string(),
-        (n, _) => format!("出错的数值未计入汇总（不符合校验规则的 {n} 处除外）"),
+        (_, _) => format!(
+            "出错的数值未计入汇总（不符合校验规则的{}除外，已计入）",
+            whose.join("、")
+        ),
     };
     let errors_said = if with_errors.is_empty() {
         String::new()
