@@ -301,6 +301,34 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         ["（本期未填报该项目）"],
         "the leaders' mail says so too"
     );
+    // 分单位 says how the score is made, with the plan's own weights.
+    let plan_rows = rows(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/plan.xlsx"),
+        "指标",
+    );
+    let col = |name: &str| plan_rows[0].iter().position(|c| c == name).unwrap();
+    let (name_col, weight_col) = (col("指标名称"), col("权重"));
+    let weighted: Vec<String> = plan_rows[1..]
+        .iter()
+        .filter_map(|r| {
+            let w = r.get(weight_col)?.as_f64()?;
+            (w != 1.0).then(|| format!("{} {w}", r[name_col]))
+        })
+        .collect();
+    assert!(!weighted.is_empty());
+    let matrix_text: Vec<String> = rows(&book, "分单位")
+        .iter()
+        .flatten()
+        .map(|c| c.to_string())
+        .collect();
+    let score_note = matrix_text
+        .iter()
+        .find(|t| t.contains("综合得分 = Σ（权重 × 任务得分）÷ Σ 权重"))
+        .expect("the score explained");
+    assert!(
+        score_note.contains(&format!("权重：{}，其余指标为 1", weighted.join("、"))),
+        "{score_note}"
+    );
     // 报送情况 says who filed late: the due date is 2022-04-05, and
     // 霍城镇 filed on the 7th.
     let filed = rows(&book, "报送情况");

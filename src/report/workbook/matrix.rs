@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::MATRIX;
 use crate::aggregate::{Consolidation, UnitRow};
+use crate::model::value::format_plain;
 use crate::model::{Id, IndicatorId, Status, TaskKey, UnitId, Warning};
 use crate::plan::Plan;
 use crate::xlsx::style::{status_color, warning_color};
@@ -72,7 +73,7 @@ pub(super) fn matrix(
     for k in 0..shown.len() as u16 {
         s.fit(k + 2, 9.5);
     }
-    legend(&mut s, plan.units.len() as u32 + 2, score_col + 1)?;
+    legend(&mut s, plan, plan.units.len() as u32 + 2, score_col + 1)?;
     s.finish()
 }
 
@@ -100,7 +101,7 @@ fn task_cell(s: &mut Sheet<'_>, row: u32, col: u16, r: &UnitRow) -> Result<(), X
 }
 
 /// What the colours mean, under the table.
-fn legend(s: &mut Sheet<'_>, row: u32, last_col: u16) -> Result<(), XlsxError> {
+fn legend(s: &mut Sheet<'_>, plan: &Plan, row: u32, last_col: u16) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     s.ws()?.write_string_with_format(row, 0, "颜色：", &bold)?;
     let legend = STATUSES
@@ -120,11 +121,27 @@ fn legend(s: &mut Sheet<'_>, row: u32, last_col: u16) -> Result<(), XlsxError> {
     }
     // Wrapped under the table, not past its right edge (which would
     // shrink the page fitted to one width).
-    let note = "单元格为完成率（本年累计 ÷ 年度目标），颜色为对照时间进度的状态；滞后和超出控制目标的任务按预警级别着色（蓝色：本期首次滞后；黄色：连续滞后或过了截止日期；红色：黄色后仍滞后、超出控制目标），详见“预警”工作表；综合得分中未报、被退回或有错误的任务按 0 计。";
+    // How the score is made, weights included: a unit equal or better on
+    // every indicator it shares with another can still rank below it, by
+    // a task of its own or a weight, and the page must say why.
+    let odd: Vec<String> = plan
+        .indicators
+        .iter()
+        .filter(|i| i.weight != 1.0)
+        .map(|i| format!("{} {}", i.name, format_plain(i.weight)))
+        .collect();
+    let weights = if odd.is_empty() {
+        "各指标权重相同".to_string()
+    } else {
+        format!("权重：{}，其余指标为 1", odd.join("、"))
+    };
+    let note = format!(
+        "单元格为完成率（本年累计 ÷ 年度目标），颜色为对照时间进度的状态；滞后和超出控制目标的任务按预警级别着色（蓝色：本期首次滞后；黄色：连续滞后或过了截止日期；红色：黄色后仍滞后、超出控制目标），详见“预警”工作表。综合得分 = Σ（权重 × 任务得分）÷ Σ 权重，只计本单位有目标的任务：任务得分为完成率（超过 100% 按 100% 计），控制类指标未超出目标计 1、超出计 0，未报、被退回或有错误的任务计 0；{weights}。"
+    );
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     s.ws()?
-        .merge_range(row + 1, 0, row + 1, last_col, note, &wrap)?;
-    let lines = text::wrapped_lines(note, s.width_of(0, last_col));
+        .merge_range(row + 1, 0, row + 1, last_col, &note, &wrap)?;
+    let lines = text::wrapped_lines(&note, s.width_of(0, last_col));
     s.ws()?.set_row_height(row + 1, text::row_height(lines))?;
     Ok(())
 }
