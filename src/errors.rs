@@ -150,16 +150,25 @@ pub fn caught<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     CATCHING.set(was);
     result.map_err(|p| {
+        let own = panic_text(&*p);
+        if own != SCOPED {
+            return own;
+        }
+        // The first panic kept since this call began: its thread's. Calls
+        // running at once on other threads could each take the other's
+        // (both a full disk, most likely); none is lost or said twice.
         let mut kept = panics();
-        let from = before.min(kept.len());
-        let theirs: Vec<String> = kept.drain(from..).map(|p| p.message).collect();
-        if theirs.is_empty() {
-            panic_text(&*p)
+        if kept.len() > before {
+            kept.remove(before).message
         } else {
-            theirs.join("；")
+            own
         }
     })
 }
+
+/// What `std::thread::scope` raises on its own thread when one of its
+/// threads panicked.
+const SCOPED: &str = "a scoped thread panicked";
 
 /// The text a panic was raised with.
 fn panic_text(p: &(dyn Any + Send)) -> String {
@@ -207,14 +216,22 @@ mod tests {
     fn a_panic_on_a_thread_started_inside_caught_is_its_text() {
         // As rust_xlsxwriter's threads would: this thread only hears "a
         // scoped thread panicked"; the error says what the other said.
+        /// Puts the default hook back for the other tests, however this
+        /// one ends (they run at once: their panics are kept meanwhile).
+        struct Restore;
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let _ = std::panic::take_hook();
+            }
+        }
         hush_caught_panics();
+        let restore = Restore;
         let result = caught(|| {
             std::thread::scope(|s| {
                 s.spawn(|| panic!("disk full: {}", 28));
             })
         });
-        // Back to the default hook for the other tests.
-        let _ = std::panic::take_hook();
+        drop(restore);
         assert_eq!(result, Err("disk full: 28".to_string()));
         assert!(panics_left().is_none(), "taken back by caught");
     }

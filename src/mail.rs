@@ -346,6 +346,7 @@ fn leaders_message(
             // A run.json from before `figures` still says the completion.
             figures => w.figures.clone().or_else(|| w.completion.map(|c| format!("完成 {}", pct(Some(c))))),
             note => w.note,
+            unreported => w.unreported,
             color => html(warning_rgb(w.warning)),
         }).collect::<Vec<_>>(),
         projects => run.projects.as_ref().map(|p| context! {

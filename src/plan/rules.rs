@@ -118,12 +118,18 @@ impl BinaryOp {
 const ZERO_TRIALS: u32 = 4;
 
 /// A made-up value for trial `t`: positive (a valid value is never below
-/// zero: `negative_value`), non-integer, different for each indicator,
+/// zero: `negative_value`), a fraction in every other trial (rates are
+/// held as fractions: `1 - min(WS01, 1)` is zero only from 1 up) and
+/// above 1 in the others, non-integer, different for each indicator,
 /// this period's and the previous one's, and each trial.
 fn trial_value(n: Needed, t: u32) -> f64 {
     let k = u64::from(n.indicator.as_u32()) * 2 + u64::from(n.previous);
-    let mixed = (k * 7919 + u64::from(t) * 104_729) % 10_007;
-    1.0 + mixed as f64 * 0.618_034
+    let mixed = ((k * 7919 + u64::from(t) * 104_729) % 10_007) as f64;
+    if t.is_multiple_of(2) {
+        0.05 + mixed / 10_007.0 * 0.9
+    } else {
+        1.0 + mixed * 0.618_034
+    }
 }
 
 /// One side of a rule, parsed.
@@ -818,6 +824,9 @@ mod tests {
             "A1 / (B2 - A1)",
             "A1 / max(B2, 0)",
             "A1 / min(B2, 1)",
+            // Zero for values from 1 up only: a rate below 100% is not.
+            "A1 / (1 - min(B2, 1))",
+            "A1 / (max(B2, 1) - 1)",
         ] {
             assert!(parse_expr(sometimes, &p).is_ok(), "{sometimes}");
         }

@@ -18,6 +18,9 @@ pub enum Subject<'a> {
     Project(&'a ProjectRow),
 }
 
+/// The reason column of a project its unit did not report.
+pub const UNREPORTED: &str = "（本期未填报，开工情况不明）";
+
 /// One warning.
 #[derive(Debug, Clone, Copy)]
 pub struct Alert<'a> {
@@ -54,20 +57,21 @@ impl Alert<'_> {
         }
     }
 
-    /// Why there is no reason to show, for a project its unit did not
-    /// report (it sent nothing, or left the project out): its 存在问题
-    /// was never asked, and `（未说明）` would blame the unit for silence.
-    pub fn unreported(&self) -> Option<&'static str> {
-        match self.subject {
-            Subject::Project(r) if !r.reported => Some("（本期未填报该项目）"),
-            _ => None,
-        }
+    /// A project its unit did not report (it sent nothing, or left the
+    /// project out): counted overdue as not known to be started, its
+    /// 存在问题 never asked.
+    pub fn unreported(&self) -> bool {
+        matches!(self.subject, Subject::Project(r) if !r.reported)
     }
 
     /// What the reason column shows: the stated reason, else why there is
-    /// none.
+    /// none (`（未说明）` would blame a unit that was never asked).
     pub fn reason_shown(&self) -> &str {
-        self.reason().or(self.unreported()).unwrap_or("（未说明）")
+        match self.reason() {
+            Some(reason) => reason,
+            None if self.unreported() => UNREPORTED,
+            None => "（未说明）",
+        }
     }
 
     /// How it stands, in a phrase: `完成 24.3%`; for a ceiling exceeded

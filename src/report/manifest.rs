@@ -45,7 +45,11 @@ pub struct WarningLine {
     /// How it stands, in a phrase ([`Alert::figures`](crate::report::alerts::Alert::figures)).
     #[serde(default)]
     pub figures: Option<String>,
+    /// The unit's own stated reason, if any.
     pub note: Option<String>,
+    /// A project its unit did not report: whether it started is unknown.
+    #[serde(default)]
+    pub unreported: bool,
 }
 
 /// The county's key projects, for the leaders' message.
@@ -205,7 +209,8 @@ fn warning_lines(plan: &Plan, c: &Consolidation) -> Vec<WarningLine> {
             label: a.warning.label().to_string(),
             completion: a.completion(),
             figures: a.figures(plan),
-            note: a.reason().or(a.unreported()).map(str::to_string),
+            note: a.reason().map(str::to_string),
+            unreported: a.unreported(),
         })
         .collect()
 }

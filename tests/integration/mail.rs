@@ -104,6 +104,17 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
         "{text}"
     );
     assert!(leaders["html"].as_str().unwrap().contains("<table"));
+    // 老军乡 sent nothing: its project's start is unknown, not unexplained.
+    assert!(
+        text.contains("【红色】老军乡 重点项目“老军乡生态宜居村庄建设”逾期未开工（应于 2022年3月25日 前开工）；本期未填报，开工情况不明"),
+        "{text}"
+    );
+    assert!(
+        leaders["html"]
+            .as_str()
+            .unwrap()
+            .contains("<td>本期未填报，开工情况不明</td>")
+    );
 
     let huo = got
         .iter()

@@ -244,7 +244,7 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
     );
     // The tolerance every status turns on is said.
     assert!(
-        said("（本年累计低于时间进度应完成数不超过 10% 的，算正常推进。）"),
+        said("（本年累计少于时间进度应完成数、但差额不超过应完成数的 10% 的，也算正常推进。）"),
         "{page:?}"
     );
     assert!(said("时间进度 25.0%（2022年1月1日至3月31日）"), "{page:?}");
@@ -286,20 +286,23 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
             .unwrap_or_else(|| panic!("no alert for {project}"));
         row[9].to_string()
     };
-    assert_eq!(reason_of("老军乡生态宜居村庄建设"), "（本期未填报该项目）");
+    assert_eq!(
+        reason_of("老军乡生态宜居村庄建设"),
+        "（本期未填报，开工情况不明）"
+    );
+    // run.json keeps the unit's own reason apart: none, and unreported.
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
-    let notes: Vec<&str> = manifest["warnings"]
+    let lao: Vec<&serde_json::Value> = manifest["warnings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|w| w["unit"] == "老军乡")
-        .filter_map(|w| w["note"].as_str())
         .collect();
+    assert_eq!(lao.len(), 1, "{lao:?}");
     assert_eq!(
-        notes,
-        ["（本期未填报该项目）"],
-        "the leaders' mail says so too"
+        (&lao[0]["note"], &lao[0]["unreported"]),
+        (&serde_json::Value::Null, &serde_json::json!(true))
     );
     // 分单位 says how the score is made, with the plan's own weights.
     let plan_rows = rows(
@@ -332,7 +335,7 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
     // 报送情况 says who filed late: the due date is 2022-04-05, and
     // 霍城镇 filed on the 7th.
     let filed = rows(&book, "报送情况");
-    assert_eq!(filed[0][4].to_string(), "是否按时");
+    assert_eq!(filed[0][4].to_string(), "是否按时（按填报日期）");
     let said_of = |unit: &str| -> Vec<String> {
         filed
             .iter()
@@ -686,4 +689,16 @@ fn the_chart_names_what_it_leaves_out_each_for_its_reason() {
         .filter(|s| !s.starts_with("图表"))
         .collect();
     assert_eq!(drawn, ["固定资产投资", "重点项目开复工"], "{note}");
+    // This plan gives no weights: 分单位 says they are all the same.
+    let matrix: Vec<String> = rows(&book, "分单位")
+        .iter()
+        .flatten()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        matrix
+            .iter()
+            .any(|t| t.contains("综合得分 = ") && t.ends_with("各指标权重相同。")),
+        "{matrix:?}"
+    );
 }

@@ -259,7 +259,7 @@ fn the_projects_sheet_rolls_up_by_kind_and_counts_blockers() {
     let rows = sheet(&w.path("out/consolidated.xlsx"), "重点项目");
     assert!(
         rows[1][0].to_string().starts_with(
-            "计划重点项目 7 个，其中应于2022年3月31日前开工 6 个；已开工 2 个（开工率 28.6%，其中按期开工 1 个），逾期未开工 3 个"
+            "计划重点项目 7 个，其中应于 2022年3月31日 前开工 6 个；已开工 2 个（开工率 28.6%，其中按期开工 1 个），逾期未开工 3 个"
         ),
         "{}",
         rows[1][0]

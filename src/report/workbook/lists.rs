@@ -161,7 +161,8 @@ pub(super) fn submissions(
             "单位",
             "状态",
             "填报日期",
-            "是否按时",
+            // Judged by the date the clerk typed: say so.
+            "是否按时（按填报日期）",
             "错误",
             "警告",
             "SHA-256（文件指纹）",
@@ -187,7 +188,8 @@ pub(super) fn submissions(
             (SubmissionStatus::Missing, _) => "未报送".to_string(),
             (_, Some(d)) if d > due => format!("逾期 {} 天", (d - due).num_days()),
             (_, Some(_)) => "按时".to_string(),
-            (_, None) => String::new(),
+            // A blank would read as on time.
+            (_, None) => "（无填报日期）".to_string(),
         };
         s.text(row, 4, &on_time)?;
         s.number(row, 5, Some(sub.errors as f64), "0")?;

@@ -124,16 +124,19 @@ fn legend(s: &mut Sheet<'_>, plan: &Plan, row: u32, last_col: u16) -> Result<(),
     // How the score is made, weights included: a unit equal or better on
     // every indicator it shares with another can still rank below it, by
     // a task of its own or a weight, and the page must say why.
+    let first = plan.indicators.iter().next().map_or(1.0, |i| i.weight);
     let odd: Vec<String> = plan
         .indicators
         .iter()
         .filter(|i| i.weight != 1.0)
         .map(|i| format!("{} {}", i.name, format_plain(i.weight)))
         .collect();
-    let weights = if odd.is_empty() {
+    let weights = if plan.indicators.iter().all(|i| i.weight == first) {
         "各指标权重相同".to_string()
-    } else {
+    } else if odd.len() < plan.indicators.len() {
         format!("权重：{}，其余指标为 1", odd.join("、"))
+    } else {
+        format!("权重：{}", odd.join("、"))
     };
     let note = format!(
         "单元格为完成率（本年累计 ÷ 年度目标），颜色为对照时间进度的状态；滞后和超出控制目标的任务按预警级别着色（蓝色：本期首次滞后；黄色：连续滞后或过了截止日期；红色：黄色后仍滞后、超出控制目标），详见“预警”工作表。综合得分 = Σ（权重 × 任务得分）÷ Σ 权重，只计本单位有目标的任务：任务得分为完成率（超过 100% 按 100% 计），控制类指标未超出目标计 1、超出计 0，未报、被退回或有错误的任务计 0；{weights}。"

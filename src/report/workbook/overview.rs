@@ -250,18 +250,24 @@ fn indicators_line(plan: &Plan, c: &Consolidation) -> String {
             breach.join("、")
         ));
     }
-    // Every status turns on the tolerance: say it, or a negative 差额
-    // beside 正常推进 reads as a mistake.
-    line.push_str(&format!(
-        "。（本年累计低于时间进度应完成数不超过 {} 的，算正常推进。）",
-        format_percent(c.tolerance.get())
-    ));
+    line.push('。');
+    line.push_str(&tolerance_said(c.tolerance.get()));
     line
 }
 
-/// A fraction as people write a percentage: 10%, 12.5%.
-fn format_percent(f: f64) -> String {
-    format!("{}%", crate::model::value::format_plain(f * 100.0))
+/// Every status turns on the tolerance: said, or a negative 差额 beside
+/// 正常推进 reads as a mistake. A share of what is due, not percentage
+/// points (the columns beside it are percentages too).
+fn tolerance_said(tolerance: f64) -> String {
+    if tolerance == 0.0 {
+        return "（本年累计达到时间进度应完成数的，算正常推进。）".to_string();
+    }
+    // Rounded: 0.07 × 100 is 7.000000000000001.
+    let percent = (tolerance * 100.0 * 1e6).round() / 1e6;
+    format!(
+        "（本年累计少于时间进度应完成数、但差额不超过应完成数的 {}% 的，也算正常推进。）",
+        crate::model::value::format_plain(percent)
+    )
 }
 
 /// Red, yellow and blue counts.
@@ -598,4 +604,29 @@ fn completion_chart(
         .set_height((150 + 45 * indicators).clamp(400, 860));
     s.ws()?.insert_chart(at + 1, 0, &chart)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tolerance_is_said_as_people_write_it() {
+        for (t, said) in [
+            (0.1, "不超过应完成数的 10% 的"),
+            (0.07, "不超过应完成数的 7% 的"),
+            (0.29, "不超过应完成数的 29% 的"),
+            (0.125, "不超过应完成数的 12.5% 的"),
+        ] {
+            assert!(
+                tolerance_said(t).contains(said),
+                "{t}: {}",
+                tolerance_said(t)
+            );
+        }
+        assert_eq!(
+            tolerance_said(0.0),
+            "（本年累计达到时间进度应完成数的，算正常推进。）"
+        );
+    }
 }

@@ -42,9 +42,9 @@ pub(super) fn projects(
 }
 
 /// The sentence of the speech: planned, due to have started by now,
-/// started, on time, overdue, investment against plan. The count due says
-/// why 重点项目开复工 on 总览 (started against those due: 9 of 15) differs
-/// from the 开工率 here (against all the year's: 9 of 18).
+/// started, on time, overdue, investment against plan. The count due sits
+/// between the 开工率 here (against all the year's projects) and what is
+/// due so far, which a leader compares with 重点项目开复工 on 总览.
 fn summary_line(plan: &Plan, total: &Rollup, c: &Consolidation) -> String {
     let share = |a: f64, b: f64| if b > 0.0 { a / b * 100.0 } else { 0.0 };
     let end = c.period.end_date();
@@ -54,7 +54,7 @@ fn summary_line(plan: &Plan, total: &Rollup, c: &Consolidation) -> String {
         .filter(|p| p.start_by.is_some_and(|d| d <= end))
         .count();
     format!(
-        "计划重点项目 {} 个，其中应于{}前开工 {due} 个；已开工 {} 个（开工率 {:.1}%，其中按期开工 {} 个），逾期未开工 {} 个；年度计划投资 {} 万元，本年完成 {} 万元，完成 {:.1}%。统计截至 {}。",
+        "计划重点项目 {} 个，其中应于 {} 前开工 {due} 个；已开工 {} 个（开工率 {:.1}%，其中按期开工 {} 个），逾期未开工 {} 个；年度计划投资 {} 万元，本年完成 {} 万元，完成 {:.1}%。统计截至 {}。",
         total.planned,
         crate::model::period::date_cn(end),
         total.started,
