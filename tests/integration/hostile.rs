@@ -273,6 +273,7 @@ fn links_folders_and_pipes_in_the_inbox_are_reported_and_never_opened() {
 }
 
 /// Every path below `dir`, folders included.
+#[cfg(unix)]
 fn walk(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {

@@ -7,6 +7,8 @@ mod book;
 mod check_cli;
 mod common;
 mod corpus;
+// Against a Dovecot IMAP server, which runs on Unix only.
+#[cfg(unix)]
 mod fetch;
 mod history;
 mod hostile;

@@ -7,9 +7,11 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
+#[cfg(unix)]
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+#[cfg(unix)]
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -177,12 +179,16 @@ impl Drop for SmtpServer {
 }
 
 /// The reporting mailbox's user and password in the test server.
+#[cfg(unix)]
 pub const USER: &str = "stats@example.org";
+#[cfg(unix)]
 pub const PASSWORD: &str = "secret-报送";
 
 /// A Dovecot IMAP server on loopback with one user, stopped when dropped.
 /// Its plain port always works (for the test to put mail in); with
 /// certificates it also speaks STARTTLS there and TLS on `tls_port`.
+/// Unix only, as Dovecot is.
+#[cfg(unix)]
 pub struct Dovecot {
     child: Child,
     pub port: u16,
@@ -190,6 +196,7 @@ pub struct Dovecot {
     pub dir: PathBuf,
 }
 
+#[cfg(unix)]
 impl Dovecot {
     pub fn start(dir: &Path, certs: Option<&Certs>) -> Dovecot {
         let dir = dir.join("dovecot");
@@ -292,6 +299,7 @@ impl Dovecot {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Dovecot {
     fn drop(&mut self) {
         // SIGTERM lets the master stop its children too.
@@ -302,6 +310,7 @@ impl Drop for Dovecot {
     }
 }
 
+#[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
