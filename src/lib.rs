@@ -22,7 +22,8 @@
 //!   [`model`] (ids, statuses, issues, periods, expected progress, how
 //!   people type numbers, the submission format's words), [`sheet`] (the
 //!   only room that talks to calamine), [`xlsx`] (the workbook toolkit),
-//!   [`files`] (atomic writes, safe names, hashes) and [`errors`].
+//!   [`files`] (atomic writes, safe names, hashes), [`errors`] and
+//!   [`test_hooks`] (failures the tests provoke, debug builds only).
 
 pub mod aggregate;
 pub mod cli;
@@ -40,6 +41,7 @@ pub mod settings;
 pub mod sheet;
 pub mod store;
 pub mod template;
+pub mod test_hooks;
 pub mod tls;
 pub mod validate;
 pub mod xlsx;

@@ -429,9 +429,7 @@ fn write_files(inbox: &Path, entry: &mut Entry, mail: &Mail) -> Result<(), Fetch
 fn abort_for_tests() {
     static WRITTEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = WRITTEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    if let Ok(at) = std::env::var("TALLY_TEST_FETCH_ABORT")
-        && at.parse() == Ok(n)
-    {
+    if crate::test_hooks::number::<usize>("TALLY_TEST_FETCH_ABORT") == Some(n) {
         std::process::abort();
     }
 }

@@ -210,13 +210,11 @@ impl Reading<'_> {
         &self,
         spawn: impl FnOnce() -> std::io::Result<Worker>,
     ) -> std::io::Result<Worker> {
-        let limit = std::env::var("TALLY_TEST_SPAWN_LIMIT")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok());
+        let limit = crate::test_hooks::number::<usize>("TALLY_TEST_SPAWN_LIMIT");
         if let Some(limit) = limit
             && self.spawns.fetch_add(1, Ordering::Relaxed) >= limit
         {
-            let kind = match std::env::var_os("TALLY_TEST_SPAWN_MISSING") {
+            let kind = match crate::test_hooks::value("TALLY_TEST_SPAWN_MISSING") {
                 Some(_) => std::io::ErrorKind::NotFound,
                 None => std::io::ErrorKind::WouldBlock,
             };
@@ -425,7 +423,8 @@ impl Lane {
 /// (tests/integration). Read once: this is on every file's path.
 fn panic_for_tests(path: &Path) {
     static ON: LazyLock<Option<String>> = LazyLock::new(|| {
-        std::env::var_os("TALLY_TEST_LANE_PANIC_ON").map(|t| t.to_string_lossy().into_owned())
+        crate::test_hooks::value("TALLY_TEST_LANE_PANIC_ON")
+            .map(|t| t.to_string_lossy().into_owned())
     });
     if let Some(text) = ON.as_deref()
         && path.to_string_lossy().contains(text)

@@ -274,10 +274,7 @@ fn die_with_parent(parent: Option<u32>) {
 /// Test hook: `TALLY_TEST_WORKER_START_MS` makes a worker that long to
 /// start, as on a busy system (tests/integration).
 fn slow_start_for_tests() {
-    if let Some(ms) = std::env::var("TALLY_TEST_WORKER_START_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
+    if let Some(ms) = crate::test_hooks::number::<u64>("TALLY_TEST_WORKER_START_MS") {
         std::thread::sleep(Duration::from_millis(ms));
     }
 }
@@ -308,10 +305,7 @@ fn watchdog(timeout: Duration) -> std::sync::Arc<Mutex<Option<Instant>>> {
 /// Test hook: `TALLY_TEST_READ_SPIN_MS` makes every read spin the CPU that
 /// long first, as a reader caught in a loop would (tests/integration).
 fn slow_down_for_tests() {
-    let Some(ms) = std::env::var("TALLY_TEST_READ_SPIN_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    else {
+    let Some(ms) = crate::test_hooks::number::<u64>("TALLY_TEST_READ_SPIN_MS") else {
         return;
     };
     let start = Instant::now();
@@ -329,7 +323,7 @@ fn slow_down_for_tests() {
 /// worker to reach that path, as one killed from outside would be: the
 /// mark is made by the worker that ends.
 fn end_for_tests(path: &Path) {
-    let Some(text) = std::env::var_os("TALLY_TEST_READ_EXIT_ON") else {
+    let Some(text) = crate::test_hooks::value("TALLY_TEST_READ_EXIT_ON") else {
         return;
     };
     if !path
@@ -338,7 +332,7 @@ fn end_for_tests(path: &Path) {
     {
         return;
     }
-    if let Some(mark) = std::env::var_os("TALLY_TEST_READ_EXIT_MARK") {
+    if let Some(mark) = crate::test_hooks::value("TALLY_TEST_READ_EXIT_MARK") {
         let first = std::fs::File::create_new(mark).is_ok();
         if !first {
             return;
@@ -353,10 +347,8 @@ fn end_for_tests(path: &Path) {
 /// that cannot set itself up does (tests/integration).
 fn unready_for_tests() {
     let (Some(n), Some(dir)) = (
-        std::env::var("TALLY_TEST_WORKER_UNREADY")
-            .ok()
-            .and_then(|n| n.parse::<u32>().ok()),
-        std::env::var_os("TALLY_TEST_WORKER_UNREADY_DIR"),
+        crate::test_hooks::number::<u32>("TALLY_TEST_WORKER_UNREADY"),
+        crate::test_hooks::value("TALLY_TEST_WORKER_UNREADY_DIR"),
     ) else {
         return;
     };

@@ -560,7 +560,7 @@ impl Store {
         )
         .map_err(StoreError::table(&tables))?;
         let facts = self.put_table(&mut facts_df)?;
-        if std::env::var_os("TALLY_TEST_FAIL_STORE").is_some() {
+        if crate::test_hooks::value("TALLY_TEST_FAIL_STORE").is_some() {
             // Test hook: a run that dies after writing its table but before
             // its manifest (tests/integration/history.rs).
             return Err(StoreError::io(&self.root)(std::io::Error::other(
