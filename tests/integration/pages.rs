@@ -465,6 +465,16 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
     assert!(chart.contains(">各指标完成率与应完成比例<"), "{chart}");
     assert!(chart.contains("<c:v>应完成比例</c:v>"), "{chart}");
     assert!(chart.contains(r#"<c:showVal val="1"/>"#), "{chart}");
+    // The bars of indicators behind are the 滞后 orange, one for each
+    // drawn row whose 状态 is 滞后, and the axis says so.
+    let behind = measured.iter().filter(|r| r[9] == "滞后").count();
+    assert!(behind > 0);
+    assert_eq!(
+        chart.matches(r#"<a:srgbClr val="F4B084"/>"#).count(),
+        behind,
+        "{chart}"
+    );
+    assert!(chart.contains(">橙色为滞后指标。图中未列："), "{chart}");
     // Drawn though hidden: the writer leaves out "visible cells only".
     assert!(!chart.contains("plotVisOnly"), "{chart}");
     let xml = crate::common::sheet_xml(&book, 1);

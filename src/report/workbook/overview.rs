@@ -6,7 +6,7 @@
 
 use rust_xlsxwriter::{
     Chart, ChartDataLabel, ChartDataLabelPosition, ChartFont, ChartFormat, ChartLegendPosition,
-    ChartSolidFill, ChartType, Color, Format, FormatAlign, Workbook, XlsxError,
+    ChartPoint, ChartSolidFill, ChartType, Color, Format, FormatAlign, Workbook, XlsxError,
 };
 
 use super::{OVERVIEW, expected_and_variance};
@@ -17,7 +17,7 @@ use crate::model::{Direction, Issue, IssueCode, Severity, Status, SubmissionStat
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
 use crate::validate::Checked;
-use crate::xlsx::style::{NOTICE_FILL, number_format, status_color, warning_color};
+use crate::xlsx::style::{NOTICE_FILL, number_format, status_color, status_rgb, warning_color};
 use crate::xlsx::{Sheet, text, text_width};
 
 /// The columns the page spans (A..L).
@@ -516,49 +516,42 @@ fn completion_chart(
     head: u32,
     at: u32,
 ) -> Result<(), XlsxError> {
-    let (mut ceilings, mut no_target, mut no_data) = (Vec::new(), Vec::new(), Vec::new());
-    let mut row = head;
-    s.ws()?
-        .write_string(row, CHART_DATA, "图表：指标名称")?
-        .write_string(row, CHART_DATA + 1, "完成率")?
-        .write_string(row, CHART_DATA + 2, "应完成比例")?;
-    for &k in order {
-        let r = &c.county[k];
-        let ind = &plan.indicators[r.indicator];
-        let name = ind.name.as_str();
-        if ind.direction == Direction::Lower {
-            ceilings.push(name);
-        } else if r.target.is_none_or(|t| t == 0.0) {
-            no_target.push(name);
-        } else if let Some(done) = r.completion {
-            row += 1;
-            s.ws()?
-                .write_string(row, CHART_DATA, name)?
-                .write_number(row, CHART_DATA + 1, done)?;
-            if let Some(due) = r.progress(ind.direction) {
-                s.ws()?.write_number(row, CHART_DATA + 2, due)?;
-            }
-        } else {
-            no_data.push(name);
-        }
-    }
-    for col in CHART_DATA..CHART_DATA + 3 {
-        s.ws()?.set_column_hidden(col)?;
-    }
-    if row == head {
+    let data = chart_data(s, plan, c, order, head)?;
+    let Some(last) = data
+        .behind
+        .len()
+        .checked_sub(1)
+        .map(|n| head + 1 + n as u32)
+    else {
         return Ok(());
-    }
+    };
     let mut chart = Chart::new(ChartType::Bar);
     // The grey bar is each indicator's own share due by now (应完成比例,
     // as the table's column): "时间进度" is the 25% of the year on line 一.
     chart.title().set_name("各指标完成率与应完成比例");
-    let names = (OVERVIEW, head + 1, CHART_DATA, row, CHART_DATA);
+    let names = (OVERVIEW, head + 1, CHART_DATA, last, CHART_DATA);
+    let fill = |rgb: u32| {
+        let mut format = ChartFormat::new();
+        format.set_solid_fill(ChartSolidFill::new().set_color(rgb));
+        format
+    };
+    // A bar behind time progress in the 滞后 status's orange: the ones to
+    // ask about, found at a glance.
+    let points: Vec<ChartPoint> = data
+        .behind
+        .iter()
+        .map(|&b| match b {
+            true => ChartPoint::new().set_format(&mut fill(status_rgb(Status::Behind))),
+            false => ChartPoint::new(),
+        })
+        .collect();
     chart
         .add_series()
         .set_name("完成率")
         .set_categories(names)
-        .set_values((OVERVIEW, head + 1, CHART_DATA + 1, row, CHART_DATA + 1))
-        .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(0x4472C4)))
+        .set_values((OVERVIEW, head + 1, CHART_DATA + 1, last, CHART_DATA + 1))
+        .set_format(&mut fill(0x4472C4))
+        .set_points(&points)
         // Each completion in figures: a 0% has no bar to see.
         .set_data_label(
             ChartDataLabel::new()
@@ -570,40 +563,94 @@ fn completion_chart(
         .add_series()
         .set_name("应完成比例")
         .set_categories(names)
-        .set_values((OVERVIEW, head + 1, CHART_DATA + 2, row, CHART_DATA + 2))
-        .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(0xBFBFBF)));
+        .set_values((OVERVIEW, head + 1, CHART_DATA + 2, last, CHART_DATA + 2))
+        .set_format(&mut fill(0xBFBFBF));
     // The figures are in hidden columns: drawn all the same.
     chart.show_hidden_data();
     // Bar charts draw the first category at the bottom.
     chart.y_axis().set_reverse();
     chart.x_axis().set_num_format("0%");
-    let mut left_out = Vec::new();
-    if !ceilings.is_empty() {
-        left_out.push(format!(
-            "{}（控制类指标，不超过目标即可）",
-            ceilings.join("、")
-        ));
+    let mut said = Vec::new();
+    if data.behind.contains(&true) {
+        said.push("橙色为滞后指标".to_string());
     }
-    if !no_target.is_empty() {
-        left_out.push(format!("{}（无目标）", no_target.join("、")));
+    if !data.left_out.is_empty() {
+        said.push(format!("图中未列：{}，见上表", data.left_out.join("；")));
     }
-    if !no_data.is_empty() {
-        left_out.push(format!("{}（暂无有效数据）", no_data.join("、")));
-    }
-    if !left_out.is_empty() {
+    if !said.is_empty() {
         chart
             .x_axis()
-            .set_name(&format!("图中未列：{}，见上表", left_out.join("；")))
+            .set_name(&said.join("。"))
             .set_name_font(ChartFont::new().unset_bold());
     }
     chart.legend().set_position(ChartLegendPosition::Top);
     // A landscape page wide, and tall enough for every name.
-    let indicators = row - head;
     chart
         .set_width(1350)
-        .set_height((150 + 45 * indicators).clamp(400, 860));
+        .set_height((150 + 45 * data.behind.len() as u32).clamp(400, 860));
     s.ws()?.insert_chart(at + 1, 0, &chart)?;
     Ok(())
+}
+
+/// What the chart draws, written into its hidden columns from row `head`.
+struct ChartData {
+    /// For each indicator drawn, in order: whether it is 滞后.
+    behind: Vec<bool>,
+    /// Those left out, by reason: `安全生产事故（控制类指标，…）`.
+    left_out: Vec<String>,
+}
+
+/// Writes the figures of the indicators the chart can measure (a target
+/// to reach and a valid value) into the hidden columns; names the others
+/// by their reason.
+fn chart_data(
+    s: &mut Sheet<'_>,
+    plan: &Plan,
+    c: &Consolidation,
+    order: &[usize],
+    head: u32,
+) -> Result<ChartData, XlsxError> {
+    let (mut ceilings, mut no_target, mut no_data) = (Vec::new(), Vec::new(), Vec::new());
+    let mut behind = Vec::new();
+    s.ws()?
+        .write_string(head, CHART_DATA, "图表：指标名称")?
+        .write_string(head, CHART_DATA + 1, "完成率")?
+        .write_string(head, CHART_DATA + 2, "应完成比例")?;
+    for &k in order {
+        let r = &c.county[k];
+        let ind = &plan.indicators[r.indicator];
+        let name = ind.name.as_str();
+        if ind.direction == Direction::Lower {
+            ceilings.push(name);
+        } else if r.target.is_none_or(|t| t == 0.0) {
+            no_target.push(name);
+        } else if let Some(done) = r.completion {
+            let row = head + 1 + behind.len() as u32;
+            s.ws()?
+                .write_string(row, CHART_DATA, name)?
+                .write_number(row, CHART_DATA + 1, done)?;
+            if let Some(due) = r.progress(ind.direction) {
+                s.ws()?.write_number(row, CHART_DATA + 2, due)?;
+            }
+            behind.push(r.status == Some(Status::Behind));
+        } else {
+            no_data.push(name);
+        }
+    }
+    for col in CHART_DATA..CHART_DATA + 3 {
+        s.ws()?.set_column_hidden(col)?;
+    }
+    let mut left_out = Vec::new();
+    for (names, why) in [
+        (ceilings, "控制类指标，不超过目标即可"),
+        (no_target, "无目标"),
+        (no_data, "暂无有效数据"),
+    ] {
+        if !names.is_empty() {
+            left_out.push(format!("{}（{why}）", names.join("、")));
+        }
+    }
+    Ok(ChartData { behind, left_out })
 }
 
 #[cfg(test)]
