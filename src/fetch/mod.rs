@@ -230,7 +230,7 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
             .iter()
             .any(|e| e.reply_wanted && e.replied.is_none() && e.state == State::Saved);
     if !report.fetched.is_empty() || owed {
-        let inspection = check_inbox(cmd, previous.clone())?;
+        let inspection = check_inbox(cmd, previous)?;
         let files = inspection.checked.by_file();
         for f in &mut report.fetched {
             f.checked = checked_files(&files, &f.entry);

@@ -435,7 +435,6 @@ fn project_sheet(
             .set_background_color(fill)
             .set_border(FormatBorder::Thin)
     };
-    let (problem, notice) = (marked(PROBLEM_FILL), marked(NOTICE_FILL));
     for (row, r) in (1..).zip(rows) {
         let p = &plan.projects[r.project];
         s.text(row, 0, &p.name)?;
@@ -460,9 +459,8 @@ fn project_sheet(
             .collect();
         s.text(row, 11, &cells_of(&issues))?;
         if !issues.is_empty() {
-            let errors = issues.iter().any(|i| i.severity == Severity::Error);
-            let format = if errors { &problem } else { &notice };
-            s.ws()?.write_string_with_format(row, 0, &p.name, format)?;
+            let format = marked(fill_for(&issues));
+            s.ws()?.write_string_with_format(row, 0, &p.name, &format)?;
             s.ws()?.insert_note(row, 0, &note_of(&issues, org))?;
         }
     }

@@ -297,9 +297,8 @@ fn warnings_line(plan: &Plan, c: &Consolidation) -> String {
 }
 
 /// The county per indicator, grouped by category, under a header at row
-/// `head`; returns the last row written.
-/// The indicators' table; returns its last row and the indicators (county
-/// rows) in the order written.
+/// `head`; returns the last row written and the indicators (county rows)
+/// in the order written.
 fn indicator_table(
     s: &mut Sheet<'_>,
     plan: &Plan,
