@@ -30,6 +30,7 @@ use crate::files::{OutputError, safe_file_stem, write_atomic};
 use crate::model::Status;
 use crate::model::SubmissionStatus;
 use crate::model::codes::codes;
+use crate::report::feedback::WARNINGS_ASK;
 use crate::report::manifest::{self, RunManifest, UnitLine};
 use crate::settings::MailCommand;
 use crate::xlsx::style::{html, status_rgb, warning_rgb};
@@ -423,17 +424,13 @@ fn unit_message(
         org => run.org, unit => unit.name, period_label => run.period_label,
         due => run.due, resend_by => unit.resend_by, status => unit.status,
         correction => send == Send::Again,
-        errors => unit.errors, notices => unit.notices, score_line => score_line,
-        behind => unit.behind, overdue_projects => unit.overdue_projects,
+        errors => unit.errors, counted => unit.counted, notices => unit.notices,
+        warnings_ask => WARNINGS_ASK, score_line => score_line,
+        behind => unit.behind, behind_tasks => unit.behind_tasks, breached => unit.breached,
+        projects_said => projects_said(unit),
         attachment => attachment, template => template,
     };
-    let subject = match (unit.status, send) {
-        (SubmissionStatus::Missing, _) => {
-            format!("{name}：请于 {} 前报送{}报表", run.due, run.period_label)
-        }
-        (_, Send::Again) => format!("{name}{}报表反馈（更正）", run.period_label),
-        _ => format!("{name}{}报表反馈", run.period_label),
-    };
+    let subject = unit_subject(run, unit, &name, send);
     let message = Draft {
         to: &[to],
         subject: &subject,
@@ -449,6 +446,56 @@ fn unit_message(
         subject,
         message,
     })
+}
+
+/// A unit's subject says what it must do before it is opened: report,
+/// fix and resend, or nothing (`已采用`).
+fn unit_subject(run: &RunManifest, unit: &UnitLine, name: &str, send: Send) -> String {
+    let again = if send == Send::Again {
+        "（更正）"
+    } else {
+        ""
+    };
+    let what = match unit.status {
+        SubmissionStatus::Missing => {
+            return format!("{name}：请于 {} 前报送{}报表", run.due, run.period_label);
+        }
+        SubmissionStatus::Accepted if unit.errors.is_empty() => "已采用".to_string(),
+        SubmissionStatus::Accepted => format!("有 {} 处错误，请改正后重新报送", unit.errors.len()),
+        _ => "未能采用，请改正后重新报送".to_string(),
+    };
+    format!("{name}{}报表反馈{again}：{what}", run.period_label)
+}
+
+/// The unit's overdue key projects and what it is asked about them: to
+/// report the ones its file left out (their start is unknown), to give
+/// a reason for the others that have none.
+fn projects_said(unit: &UnitLine) -> Option<String> {
+    let n = unit.overdue_projects;
+    if n == 0 {
+        return None;
+    }
+    let (unreported, unexplained) = (unit.unreported_projects, unit.unexplained_projects);
+    let mut said = if unreported == n {
+        format!(
+            "有 {n} 个重点项目已过计划开工日期，本期未填报，开工情况不明（红色预警），请在报表中填报开工情况"
+        )
+    } else {
+        let mut s = format!("有 {n} 个重点项目逾期未开工（红色预警），请尽快推进");
+        if unreported > 0 {
+            s.push_str(&format!(
+                "；其中 {unreported} 个本期未填报，请在报表中填报开工情况"
+            ));
+        }
+        s
+    };
+    if unexplained > 0 {
+        said.push_str(&format!(
+            "；{unexplained} 个未说明原因，请在报表“存在问题”中说明"
+        ));
+    }
+    said.push('。');
+    Some(said)
 }
 
 /// The SMTP connection of `[smtp]`: TLS (`tls`, or `starttls` required,

@@ -13,6 +13,7 @@ use crate::files::{safe_file_stem, write_atomic};
 use crate::model::period::date_cn;
 use crate::model::{Severity, SubmissionStatus};
 use crate::plan::Plan;
+use crate::report::feedback::{WARNINGS_ASK, errors_counted};
 use crate::validate::{FileIndex, Inspection};
 
 /// Answers every message fetched by a `--reply` run that is not answered
@@ -101,12 +102,13 @@ fn compose(
     from: &Mailbox,
     to: Mailbox,
 ) -> Result<Message, FetchError> {
+    let (body, outcome) = body(cmd, plan, files, entry);
+    // `Re:` keeps the thread; the outcome tells the clerk before opening.
     let subject = if entry.subject.to_ascii_lowercase().starts_with("re:") {
-        entry.subject.clone()
+        format!("{}【{outcome}】", entry.subject)
     } else {
-        format!("Re: {}", entry.subject)
+        format!("Re: {}【{outcome}】", entry.subject)
     };
-    let body = body(cmd, plan, files, entry);
     Message::builder()
         .from(from.clone())
         .to(to)
@@ -123,8 +125,14 @@ fn compose(
         .map_err(|e| FetchError::Mail(crate::mail::MailError::Build(e)))
 }
 
-/// The reply's text: one paragraph per file, then what was not taken.
-fn body(cmd: &FetchCommand, plan: &Plan, files: &FileIndex<'_>, entry: &Entry) -> String {
+/// The reply's text (one paragraph per file, then what was not taken),
+/// and its outcome in a few words for the subject.
+fn body(
+    cmd: &FetchCommand,
+    plan: &Plan,
+    files: &FileIndex<'_>,
+    entry: &Entry,
+) -> (String, &'static str) {
     let who = entry.unit.clone().unwrap_or_else(|| "您好".to_string());
     let when = entry
         .date
@@ -143,12 +151,24 @@ fn body(cmd: &FetchCommand, plan: &Plan, files: &FileIndex<'_>, entry: &Entry) -
         ));
     }
     let mut must_resend = false;
+    let mut taken = false;
     for f in &entry.files {
         let (paragraph, resend) = file_paragraph(files, &f.name);
         must_resend |= resend;
+        taken |= files
+            .submission(&f.name)
+            .is_some_and(|s| s.status == SubmissionStatus::Accepted);
         out.push_str(&paragraph);
         out.push('\n');
     }
+    let outcome = match (entry.files.is_empty(), must_resend, taken) {
+        (true, _, _) => "没有收到报表文件",
+        (false, true, true) => "已接收，有错误需改正",
+        (false, true, false) => "未能采用，请改正后重发",
+        (false, false, true) => "已接收",
+        // Only superseded files: a later one of the unit is in use.
+        (false, false, false) => "已由更新的报表替代",
+    };
     if must_resend || entry.files.is_empty() {
         let sent = entry
             .date
@@ -175,7 +195,7 @@ fn body(cmd: &FetchCommand, plan: &Plan, files: &FileIndex<'_>, entry: &Entry) -
         "\n{}\n（此邮件由系统自动回复；改正后直接回复本邮件并附上报表即可。）\n",
         cmd.org
     ));
-    out
+    (out, outcome)
 }
 
 /// What became of one file, and whether it must be sent again.
@@ -200,7 +220,8 @@ fn file_paragraph(files: &FileIndex<'_>, name: &str) -> (String, bool) {
             format!("“{name}”：已接收，没有错误。\n")
         }
         Some(SubmissionStatus::Accepted) => {
-            format!("“{name}”：已接收，但有以下错误需要改正（出错的数值暂未计入汇总）：\n{errors}")
+            let counted = errors_counted(issues.iter().copied()).unwrap_or_default();
+            format!("“{name}”：已接收，但有以下错误需要改正（{counted}）：\n{errors}")
         }
         Some(SubmissionStatus::Superseded) => {
             format!("“{name}”：本单位另有更新的报表，这一份不再使用。\n")
@@ -208,7 +229,7 @@ fn file_paragraph(files: &FileIndex<'_>, name: &str) -> (String, bool) {
         _ => format!("“{name}”：未能采用，原因：\n{errors}"),
     };
     if !warnings.is_empty() && status != Some(SubmissionStatus::Superseded) {
-        text.push_str(&format!("请核实以下几处（不影响接收）：\n{warnings}"));
+        text.push_str(&format!("另有以下警告，{WARNINGS_ASK}：\n{warnings}"));
     }
     let resend = !errors.is_empty() && status != Some(SubmissionStatus::Superseded);
     (text, resend)

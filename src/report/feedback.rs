@@ -117,28 +117,15 @@ fn summary_lines(
     match (index.accepted(u), index.status(u)) {
         (Some(a), _) => {
             let when = resend_by(c, a.reported_at);
-            // A value with an error is left out of the totals; values
-            // that break a rule of the plan are not (CONTRACT.md 12).
-            let by_rule = index.issues[u]
-                .iter()
-                .filter(|i| i.severity == Severity::Error && i.code == IssueCode::RuleViolated)
-                .count();
-            let counted = match (by_rule, errors - by_rule) {
-                (_, 0) => "这些数值已计入汇总，请核实后改正",
-                (0, _) => "相关数值未计入汇总",
-                _ => "不符合校验规则的数值已计入汇总，其他出错的数值未计入",
-            };
-            lines.push(if errors == 0 {
-                "本期报表没有错误，不需要重新报送。".to_string()
-            } else {
-                format!(
+            lines.push(match errors_counted(index.issues[u].iter().copied()) {
+                Some(counted) => format!(
                     "请改正“问题清单”中的 {errors} 处错误（表中红色单元格；{counted}）；{when}。"
-                )
+                ),
+                None if warnings == 0 => "本期报表没有错误，不需要重新报送。".to_string(),
+                None => "本期报表没有错误，已采用。".to_string(),
             });
             if warnings > 0 {
-                lines.push(format!(
-                    "另有 {warnings} 条警告（紫色单元格），请核实；需要说明的，写在“备注/滞后原因”一栏。"
-                ));
+                lines.push(format!("另有 {warnings} 条警告（紫色单元格），{WARNINGS_ASK}。"));
             }
             lines.push(format!(
                 "已采用您报送的“{}”（填报日期 {}）。",
@@ -178,6 +165,32 @@ fn summary_lines(
         ));
     }
     lines
+}
+
+/// What a unit is asked about its warnings, in the feedback, its mail and
+/// the reply to its mail: a warning never stops a file being used, so
+/// sending again is the unit's choice, not a demand beside "no errors".
+pub const WARNINGS_ASK: &str = "不影响采用，请核实；需要说明的（如滞后原因），写在“备注/滞后原因”一栏，可改好后重新报送，以新报表为准";
+
+/// What became of the values of a file's errors, for the sentence asking
+/// to fix them; `None` without errors. A value with an error is left out
+/// of the totals; a value that breaks a rule of the plan is not
+/// (CONTRACT.md 12), and a unit told otherwise would think its figure
+/// missing from the county's.
+pub fn errors_counted<'a>(issues: impl IntoIterator<Item = &'a Issue>) -> Option<&'static str> {
+    let (mut by_rule, mut other) = (0, 0);
+    for i in issues.into_iter().filter(|i| i.severity == Severity::Error) {
+        match i.code {
+            IssueCode::RuleViolated => by_rule += 1,
+            _ => other += 1,
+        }
+    }
+    match (by_rule, other) {
+        (0, 0) => None,
+        (_, 0) => Some("这些数值已计入汇总，请核实后改正"),
+        (0, _) => Some("相关数值未计入汇总"),
+        _ => Some("不符合校验规则的数值已计入汇总，其他出错的数值未计入"),
+    }
 }
 
 /// By when to resend: the period's due date, or, for a file that came

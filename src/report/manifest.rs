@@ -13,8 +13,8 @@ use crate::files::{OutputError, sha256_hex, write_atomic};
 use crate::model::period::date_cn;
 use crate::model::{Id, Severity, Status, SubmissionStatus, UnitId, UnitKind, Warning};
 use crate::plan::Plan;
-use crate::report::alerts::{Subject, alerts};
-use crate::report::feedback::resend_by;
+use crate::report::alerts::{Alert, Subject, alerts};
+use crate::report::feedback::{errors_counted, resend_by};
 use crate::report::index::UnitIndex;
 use crate::validate::Checked;
 
@@ -87,8 +87,24 @@ pub struct UnitLine {
     /// Units of its kind that are ranked.
     pub ranked: u32,
     pub behind: usize,
+    /// The tasks behind time progress, by name.
+    #[serde(default)]
+    pub behind_tasks: Vec<String>,
+    /// Each ceiling exceeded, with its figures and warning:
+    /// `安全生产事故（实际 3 起，控制目标 2 起，红色预警）`.
+    #[serde(default)]
+    pub breached: Vec<String>,
     /// Its key projects not started by their date.
     pub overdue_projects: usize,
+    /// Of those, the ones it did not report (whether they started is
+    /// unknown) and the ones reported without a 存在问题 reason.
+    #[serde(default)]
+    pub unreported_projects: usize,
+    #[serde(default)]
+    pub unexplained_projects: usize,
+    /// What became of its errors' values ([`errors_counted`]).
+    #[serde(default)]
+    pub counted: Option<String>,
     /// By when to resend a corrected file: `于 2022年4月5日 前`, or, for a
     /// file that came after the due date, that it is past and to hurry.
     pub resend_by: String,
@@ -235,10 +251,15 @@ fn projects_line(c: &Consolidation) -> Option<ProjectsLine> {
 
 fn unit_lines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<UnitLine> {
     let names = plan.unit_file_names();
-    let mut overdue_projects: Vec<usize> = vec![0; plan.units.len()];
+    // Per unit: its overdue projects, those it did not report, and those
+    // reported without a reason.
+    let mut projects: Vec<[usize; 3]> = vec![[0; 3]; plan.units.len()];
     for a in alerts(plan, c, Warning::Red) {
         if let Subject::Project(_) = a.subject {
-            overdue_projects[a.unit.index()] += 1;
+            let p = &mut projects[a.unit.index()];
+            p[0] += 1;
+            p[1] += usize::from(a.unreported());
+            p[2] += usize::from(!a.unreported() && a.reason().is_none());
         }
     }
     let index = UnitIndex::new(plan, c, checked);
@@ -266,6 +287,28 @@ fn unit_lines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<UnitLine
                 .collect();
             shas.sort_unstable();
             let score = &c.scores[u.index()];
+            let with = |st: Status| index.rows[u].iter().filter(move |r| r.status == st);
+            let behind_tasks: Vec<String> = with(Status::Behind)
+                .map(|r| plan.indicators[r.indicator].name.clone())
+                .collect();
+            let breached: Vec<String> = with(Status::Breach)
+                .map(|r| {
+                    let alert = Alert {
+                        warning: r.warning.unwrap_or(Warning::Red),
+                        unit: u,
+                        subject: Subject::Task(r),
+                    };
+                    let said: Vec<String> = alert
+                        .figures(plan)
+                        .into_iter()
+                        .chain(r.warning.map(|w| format!("{}预警", w.label())))
+                        .collect();
+                    match said.is_empty() {
+                        true => alert.what(plan),
+                        false => format!("{}（{}）", alert.what(plan), said.join("，")),
+                    }
+                })
+                .collect();
             UnitLine {
                 name: unit.name.clone(),
                 kind: unit.kind,
@@ -277,11 +320,13 @@ fn unit_lines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<UnitLine
                 score: score.score,
                 rank: score.rank,
                 ranked: score.ranked,
-                behind: index.rows[u]
-                    .iter()
-                    .filter(|r| r.status == Status::Behind)
-                    .count(),
-                overdue_projects: overdue_projects[u.index()],
+                behind: behind_tasks.len(),
+                behind_tasks,
+                breached,
+                overdue_projects: projects[u.index()][0],
+                unreported_projects: projects[u.index()][1],
+                unexplained_projects: projects[u.index()][2],
+                counted: errors_counted(index.issues[u].iter().copied()).map(str::to_string),
                 resend_by: resend_by(c, index.files[u].iter().filter_map(|s| s.reported_at).max()),
                 errors: said(Severity::Error),
                 notices: said(Severity::Warning),

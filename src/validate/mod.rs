@@ -786,7 +786,11 @@ impl RowChecker<'_> {
                 "“{}”的本年累计 {} 低于上期（{}）报送的 {}；本年累计数不应减少，请核实是否填成了当月数",
                 i.name,
                 show(i, v),
-                prev.period,
+                // As people write it (2022年3月); the stored key as is if
+                // it is not one.
+                prev.period
+                    .parse::<crate::model::Period>()
+                    .map_or_else(|_| prev.period.clone(), |p| p.label()),
                 show(i, p)
             );
             let cell = self.table.actual_cell(row.row);

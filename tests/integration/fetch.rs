@@ -378,7 +378,7 @@ fn each_sender_is_answered_once_threaded_under_its_mail() {
             .unwrap_or_else(|| panic!("no reply to {addr} {subject}: {replies:#?}"))
             .clone()
     };
-    let huo = to("town4@example.org", "Re: 霍城镇3月");
+    let huo = to("town4@example.org", "Re: 霍城镇3月【已接收，有错误需改正】");
     assert!(
         huo["raw_headers"]
             .as_str()
@@ -388,7 +388,7 @@ fn each_sender_is_answered_once_threaded_under_its_mail() {
     let text = huo["text"].as_str().unwrap();
     assert!(text.starts_with("霍城镇："), "{text}");
     assert!(
-        text.contains("“霍城镇.xlsx”：已接收，但有以下错误需要改正"),
+        text.contains("“霍城镇.xlsx”：已接收，但有以下错误需要改正（相关数值未计入汇总）"),
         "{text}"
     );
     assert!(text.contains("Sheet1!E8："), "{text}");
@@ -397,13 +397,13 @@ fn each_sender_is_answered_once_threaded_under_its_mail() {
         text.contains("今天（2022年4月5日）是本期报送截止日，请尽快改正后重新发送"),
         "{text}"
     );
-    let photo = to("town5@example.org", "Re: 报表照片")["text"]
+    let photo = to("town5@example.org", "Re: 报表照片【没有收到报表文件】")["text"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(photo.contains("邮件中没有报表文件"), "{photo}");
     assert!(photo.contains("报表.jpg：不是报表文件"), "{photo}");
-    let qq = to("town1@example.org", "Re: 3月报表")["text"]
+    let qq = to("town1@example.org", "Re: 3月报表【已由更新的报表替代】")["text"]
         .as_str()
         .unwrap()
         .to_string();
@@ -622,7 +622,7 @@ fn with_the_store_the_replies_compare_with_the_last_stored_period() {
     assert!(err.contains("2022-03"), "names the period: {err}");
     assert!(!w.path("inbox-mail").exists(), "nothing fetched");
     // Without the store the reply cannot compare; with it, it does.
-    let fall = "低于上期（2022-03）报送的";
+    let fall = "低于上期（2022年3月）报送的";
     let mut texts = Vec::new();
     for extra in [vec![], vec!["--store", store.to_str().unwrap()]] {
         let args: Vec<&str> = ["--reply"].into_iter().chain(extra).collect();

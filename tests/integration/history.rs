@@ -130,7 +130,7 @@ fn warnings_escalate_blue_yellow_red_and_clear_and_falls_are_reported() {
         (fall[0]["indicator_code"].as_str(), fall[0]["cell"].as_str()),
         ("A3", "E6")
     );
-    assert!(fall[0]["message"].contains("2022-01"));
+    assert!(fall[0]["message"].contains("上期（2022年1月）"));
     assert!(
         read_csv(&w.path("out/2022-03/data/issues.csv"))
             .iter()

@@ -120,7 +120,26 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
         .iter()
         .find(|m| m["rcpt_tos"][0] == "town4@example.org")
         .expect("霍城镇's message");
-    assert_eq!(huo["subject"], "霍城镇2022年3月报表反馈");
+    // The subject says what to do; the count is the file's errors.
+    let submissions = crate::common::read_csv(&out.join("data/submissions.csv"));
+    let errors = |unit: &str| -> String {
+        let s = submissions
+            .iter()
+            .find(|r| r["unit"] == unit && r["status"] == "accepted")
+            .unwrap();
+        s["errors"].clone()
+    };
+    assert_eq!(
+        huo["subject"],
+        format!(
+            "霍城镇2022年3月报表反馈：有 {} 处错误，请改正后重新报送",
+            errors("霍城镇")
+        )
+    );
+    assert!(
+        huo["text"].as_str().unwrap().contains("相关数值未计入汇总"),
+        "{huo}"
+    );
     assert!(huo["text"].as_str().unwrap().contains("“待统计”不是数字"));
     assert_eq!(
         huo["attachments"][0]["filename"],
@@ -135,11 +154,70 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
         .find(|m| m["subject"] == "老军乡：请于 2022年4月5日 前报送2022年3月报表")
         .expect("the reminder says what to send by when");
     assert!(lao["text"].as_str().unwrap().contains("尚未收到"));
+    // It sent nothing: its project is asked about, not blamed.
     assert!(
-        lao["text"]
+        lao["text"].as_str().unwrap().contains(
+            "有 1 个重点项目已过计划开工日期，本期未填报，开工情况不明（红色预警），请在报表中填报开工情况"
+        ),
+        "{lao}"
+    );
+    let unit_text = |unit: &str| -> String {
+        got.iter()
+            .find(|m| m["subject"].as_str().unwrap().starts_with(unit))
+            .unwrap()["text"]
             .as_str()
             .unwrap()
-            .contains("有 1 个重点项目逾期未开工")
+            .to_string()
+    };
+    // 陈户镇's only error breaks a rule of the plan: its value counts
+    // (CONTRACT.md 12), and the mail says so, as its workbook does.
+    assert_eq!(errors("陈户镇"), "1");
+    let chen = unit_text("陈户镇");
+    assert!(
+        chen.contains("有 1 处错误（这些数值已计入汇总，请核实后改正）")
+            && !chen.contains("未计入"),
+        "{chen}"
+    );
+    // A ceiling exceeded is told to its unit, with the figures.
+    let safety = unit_text("县应急管理局");
+    assert!(
+        safety.contains(&format!(
+            "超出控制目标：安全生产事故（{figures}，红色预警）"
+        )) && !safety.contains("没有滞后"),
+        "{safety}"
+    );
+    // Tasks behind are named: those by_unit.csv says are behind.
+    let names: std::collections::HashMap<String, String> =
+        crate::common::read_csv(&out.join("data/summary.csv"))
+            .into_iter()
+            .map(|r| (r["indicator_code"].clone(), r["indicator_name"].clone()))
+            .collect();
+    let behind: Vec<&str> = by_unit
+        .iter()
+        .filter(|r| r["unit"] == "位奇镇" && r["status"] == "behind")
+        .map(|r| names[&r["indicator_code"]].as_str())
+        .collect();
+    assert!(!behind.is_empty());
+    let wei = unit_text("位奇镇");
+    assert!(
+        wei.contains(&format!(
+            "有 {} 项任务滞后于时间进度：{}。",
+            behind.len(),
+            behind.join("、")
+        )),
+        "{behind:?} in {wei}"
+    );
+    // No errors but a warning: accepted, and resending is its choice;
+    // its overdue project has its reason, so none is asked for.
+    assert!(
+        wei.contains("已采用，没有错误。")
+            && wei.contains("不影响采用")
+            && !wei.contains("不需要重新报送"),
+        "{wei}"
+    );
+    assert!(
+        wei.contains("逾期未开工（红色预警），请尽快推进。") && !wei.contains("说明原因"),
+        "{wei}"
     );
 
     // The ledger: 14 delivered, with their Message-IDs.
@@ -360,9 +438,19 @@ fn a_rerun_mails_only_the_units_whose_own_submission_changed() {
         new.contains(&"2022年3月重点工作任务完成情况汇总（更新）"),
         "{new:?}"
     );
-    assert!(new.contains(&"李桥乡2022年3月报表反馈"), "{new:?}");
+    assert!(new.contains(&"李桥乡2022年3月报表反馈：已采用"), "{new:?}");
+    let errors = crate::common::read_csv(&out.join("data/submissions.csv"))
+        .into_iter()
+        .find(|r| r["unit"] == "县林业和草原局" && r["status"] == "accepted")
+        .unwrap()["errors"]
+        .clone();
     assert!(
-        new.contains(&"县林业和草原局2022年3月报表反馈（更正）"),
+        new.contains(
+            &format!(
+                "县林业和草原局2022年3月报表反馈（更正）：有 {errors} 处错误，请改正后重新报送"
+            )
+            .as_str()
+        ),
         "{new:?}"
     );
     assert!(err.contains("跳过 11 封"), "{err}");
