@@ -184,6 +184,11 @@ pub enum OpenError {
     /// A sheet with more cells than a submission may have: it was not read
     /// whole, so nothing in it can be trusted.
     TooManyCells { sheet: String, limit: usize },
+    /// A sheet whose data the reader cannot get through (a cell of an
+    /// unknown type, a broken string reference), met while the tables
+    /// were searched for: the table may have been on it, and another
+    /// sheet (last month's copy) must not silently stand in for it.
+    DamagedSheet { sheet: String, why: String },
 }
 
 /// The container a file really is, from its first bytes.

@@ -314,9 +314,15 @@ fn score_table(tasks: LazyFrame, units: LazyFrame) -> PolarsResult<DataFrame> {
             [col("u")],
             JoinArgs::new(JoinType::Left),
         )
-        // Rounded before ranking: equal scores must tie, whatever order
-        // polars added them in (see `stable`).
-        .with_column(col("score").round(12, RoundMode::HalfToEven))
+        // Every unit of the plan is ranked (CONTRACT.md 3): one without a
+        // task of weight above 0 has done none, and scores 0 like one that
+        // sent nothing. Rounded before ranking: equal scores must tie,
+        // whatever order polars added them in (see `stable`).
+        .with_column(
+            col("score")
+                .fill_null(lit(0.0))
+                .round(12, RoundMode::HalfToEven),
+        )
         .with_columns([
             by_kind(col("score").rank(
                 RankOptions {

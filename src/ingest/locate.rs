@@ -95,10 +95,26 @@ impl Columns {
             note: None,
             target: None,
         };
+        // Which label put the actual column where it is (see below).
+        let mut actual_by: Option<String> = None;
         for (c, candidates) in labels {
-            let Some(r) = candidates.iter().find_map(|l| words.column(l)) else {
+            let Some((r, label)) = candidates.iter().find_map(|l| Some((words.column(l)?, l)))
+            else {
                 continue;
             };
+            // Two actual columns (`累计完成` since the project began beside
+            // `本年累计`): this year's, the contract's first word, wins;
+            // otherwise the leftmost.
+            if r == Column::Actual {
+                let this_year = |l: &str| l.starts_with("本年");
+                if cols.actual.is_none()
+                    || (this_year(label) && !actual_by.as_deref().is_some_and(this_year))
+                {
+                    cols.actual = Some(c);
+                    actual_by = Some(label.clone());
+                }
+                continue;
+            }
             let slot = match r {
                 Column::Code => &mut cols.code,
                 Column::Name => &mut cols.name,
@@ -117,23 +133,44 @@ impl Columns {
     }
 }
 
+/// Words that make a column an earlier period's figures (`上月`,
+/// `本年累计（上月）`, `上年同期`): never the actual column, whatever
+/// else its label says. Bracketed words are dropped from labels, so this
+/// reads the label as written.
+fn earlier_period(text: &str) -> bool {
+    const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "上季"];
+    let t = fold(text);
+    EARLIER.iter().any(|w| t.contains(w))
+}
+
 /// The header rows and columns, if `grid` holds an indicator table.
 fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)> {
     let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).shown());
+    let earlier = |r: u32, c: u32| earlier_period(&grid.get_merged(r, c).shown());
     for (r, cells) in grid.rows().take(HEADER_SEARCH_ROWS) {
         if cells.len() < 2 {
             continue;
         }
-        let one = Columns::from_labels(cells.iter().map(|(c, _)| (*c, vec![label(r, *c)])), words);
-        if one.complete() {
+        let one = Columns::from_labels(
+            cells
+                .iter()
+                .filter(|(c, _)| !earlier(r, *c))
+                .map(|(c, _)| (*c, vec![label(r, *c)])),
+            words,
+        );
+        let below = r + 1;
+        // Complete, unless its actual label is a group over last month's
+        // and this month's columns (`上月` under it): read as two rows.
+        if one.complete() && !one.actual.is_some_and(|c| earlier(below, c)) {
             return Some(((r, r), one));
         }
         // A header over two rows: a group label above ("完成情况") and the
         // column's own label below ("本年累计"); either may name the role.
-        let below = r + 1;
         let next = grid.row(below);
         let alone = Columns::from_labels(
-            next.iter().map(|(c, _)| (*c, vec![label(below, *c)])),
+            next.iter()
+                .filter(|(c, _)| !earlier(below, *c))
+                .map(|(c, _)| (*c, vec![label(below, *c)])),
             words,
         );
         if alone.complete() {
@@ -147,12 +184,16 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
             .collect();
         cols.sort_unstable();
         cols.dedup();
+        // A group label over this year's and last month's columns
+        // (`本年累计` over `上月 | 本月`): last month's is not a candidate.
         let two = Columns::from_labels(
-            cols.into_iter().map(|c| {
-                let (top, bottom) = (label(r, c), label(below, c));
-                let joined = format!("{top}{bottom}");
-                (c, vec![bottom, top, joined])
-            }),
+            cols.into_iter()
+                .filter(|&c| !earlier(r, c) && !earlier(below, c))
+                .map(|c| {
+                    let (top, bottom) = (label(r, c), label(below, c));
+                    let joined = format!("{top}{bottom}");
+                    (c, vec![bottom, top, joined])
+                }),
             words,
         );
         if two.complete() {
@@ -602,6 +643,49 @@ mod tests {
         assert_eq!(p.rows[0].investment, CellValue::Text("1200".into()));
         // No indicator table in it.
         assert!(find_table(&g, u32::MAX, Vocabulary::standard()).is_none());
+    }
+
+    #[test]
+    fn last_months_column_is_never_the_actual_one() {
+        // `本年累计` merged over `上月 | 本月`: this month's.
+        let mut g = grid(&[
+            &["指标名称", "本年累计", "", "备注"],
+            &["", "上月", "本月", ""],
+            &["固定资产投资", "7", "4320", ""],
+        ]);
+        g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 2))]);
+        let t = find_table(&g, u32::MAX, Vocabulary::standard()).unwrap();
+        assert_eq!(t.actual_col, 2);
+        // A bracketed 上月 beside this year's total, left of it.
+        let g = grid(&[
+            &["指标名称", "本年累计（上月）", "本年累计（万元）"],
+            &["固定资产投资", "7", "4320"],
+        ]);
+        assert_eq!(
+            find_table(&g, u32::MAX, Vocabulary::standard())
+                .unwrap()
+                .actual_col,
+            2
+        );
+        // `累计完成` (since the project began) beside `本年累计`.
+        let g = grid(&[
+            &["指标名称", "累计完成", "本年累计"],
+            &["固定资产投资", "9000", "4320"],
+        ]);
+        assert_eq!(
+            find_table(&g, u32::MAX, Vocabulary::standard())
+                .unwrap()
+                .actual_col,
+            2
+        );
+        // Alone, `累计完成` is the actual column.
+        let g = grid(&[&["指标名称", "累计完成"], &["固定资产投资", "4320"]]);
+        assert_eq!(
+            find_table(&g, u32::MAX, Vocabulary::standard())
+                .unwrap()
+                .actual_col,
+            1
+        );
     }
 
     #[test]

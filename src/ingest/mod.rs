@@ -23,7 +23,7 @@ pub use locate::{Label, ProjectRow, ProjectTable, Row, Table};
 use crate::files::sha256_hex;
 use crate::model::value::CellValue;
 use crate::model::vocabulary::{Vocabulary, meta};
-use crate::sheet::{Book, Format, OpenError};
+use crate::sheet::{Book, Format, Grid, OpenError};
 
 /// Files larger than this are refused unread unless the limit is raised.
 pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
@@ -114,6 +114,9 @@ impl ReadFailure {
             ReadFailure::Open(OpenError::Corrupt(_)) => {
                 "文件已损坏或不是 Excel/WPS 表格，无法打开；请用 Excel 或 WPS 另存为 .xlsx 后重新报送".into()
             }
+            ReadFailure::Open(OpenError::DamagedSheet { sheet, .. }) => format!(
+                "工作表“{sheet}”已损坏，无法完整读取，数值都未采用；请用 Excel 或 WPS 打开后另存为 .xlsx，再重新报送"
+            ),
             ReadFailure::Open(OpenError::TooManyCells { sheet, limit }) => format!(
                 "工作表“{sheet}”超过 {limit} 个单元格，没有完整读取，数值都未采用；请删除多余的行列后另存再报送"
             ),
@@ -148,6 +151,7 @@ impl ReadFailure {
     pub fn detail(&self) -> Option<&str> {
         match self {
             ReadFailure::Open(OpenError::Corrupt(d))
+            | ReadFailure::Open(OpenError::DamagedSheet { why: d, .. })
             | ReadFailure::Io(d)
             | ReadFailure::Crashed(d)
             | ReadFailure::NoReader(d) => Some(d),
@@ -252,11 +256,25 @@ pub fn extract(
         }
         let mut grid = match book.grid(name, crate::sheet::MAX_CELLS_PER_SHEET) {
             Ok(g) => g,
-            Err(e) => {
-                first_error.get_or_insert(e.to_string());
+            // Nothing read yet: a workbook no sheet of which reads is
+            // corrupt as a whole (below), unless another sheet reads.
+            Err(e) if !read_any => {
+                first_error.get_or_insert((name.clone(), e.to_string()));
                 continue;
             }
+            // A damaged sheet among readable ones: the file is not read
+            // whole (CONTRACT.md 5), and the sheet may have held the table.
+            Err(e) => {
+                return Err(OpenError::DamagedSheet {
+                    sheet: name.clone(),
+                    why: e.to_string(),
+                });
+            }
         };
+        if let Some((sheet, why)) = first_error.take() {
+            // Sheets before this one did not read: the same.
+            return Err(OpenError::DamagedSheet { sheet, why });
+        }
         read_any = true;
         // A sheet not read whole is never half used: rows past the cap
         // would be reported missing when they are only unread.
@@ -293,17 +311,7 @@ pub fn extract(
             .map(|t| t.header.0)
             .or(projects.as_ref().map(|p| p.header.0))
             .unwrap_or(u32::MAX);
-        if (table.is_some() || out.unit_label.is_none())
-            && let Some(label) = locate::find_unit_label(&grid, end, words)
-        {
-            out.unit_label = Some(label);
-        }
-        if (table.is_some() || out.date_label.is_none())
-            && let Some((date, label)) = locate::find_date_label(&grid, end, words)
-        {
-            out.reported_at = date;
-            out.date_label = Some(label);
-        }
+        take_labels(&mut out, &grid, end, table.is_some(), words);
         if let Some(mut table) = table {
             out.title = locate::find_title(&grid, table.header.0, words);
             mark_uncached_formulas(&mut book, &mut table);
@@ -317,8 +325,25 @@ pub fn extract(
         return Ok(out);
     }
     match first_error {
-        Some(e) if !read_any => Err(OpenError::Corrupt(e)),
+        Some((_, e)) if !read_any => Err(OpenError::Corrupt(e)),
         _ => Ok(out),
+    }
+}
+
+/// The 填报单位 and 填报日期 lines above row `end` of `grid`: those above
+/// the indicator table (`at_table`) always, those of another sheet only
+/// while none was found.
+fn take_labels(out: &mut Extract, grid: &Grid, end: u32, at_table: bool, words: &Vocabulary) {
+    if (at_table || out.unit_label.is_none())
+        && let Some(label) = locate::find_unit_label(grid, end, words)
+    {
+        out.unit_label = Some(label);
+    }
+    if (at_table || out.date_label.is_none())
+        && let Some((date, label)) = locate::find_date_label(grid, end, words)
+    {
+        out.reported_at = date;
+        out.date_label = Some(label);
     }
 }
 

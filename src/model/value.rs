@@ -201,14 +201,22 @@ fn read_number_text(raw: &str) -> Reading {
     }
     // Most numbers typed as text are plain digits: read them without the
     // pattern (the same value, as `parse` is what the pattern's path uses).
+    // A text too long for a number (`1e309`, 400 digits) parses to
+    // infinity: not a figure anyone reported.
     if is_plain_decimal(t)
         && let Ok(value) = t.parse::<f64>()
+        && value.is_finite()
     {
         return Reading::Number {
             value,
             percent: false,
             trailing_unit: None,
         };
+    }
+    if !commas_group_thousands(t) {
+        // `1800,5` or `0,05`: a decimal comma, which read as a thousands
+        // separator would be a number 10 or 100 times too large.
+        return Reading::NotANumber(raw.trim().to_string());
     }
     // Thousands separators and inner spaces ("1 200", "1,234.5") carry no meaning.
     let compact: String = t
@@ -221,12 +229,37 @@ fn read_number_text(raw: &str) -> Reading {
     let Ok(value) = caps[1].parse::<f64>() else {
         return Reading::NotANumber(raw.trim().to_string());
     };
+    if !value.is_finite() {
+        return Reading::NotANumber(raw.trim().to_string());
+    }
     let unit = &caps[3];
     Reading::Number {
         value,
         percent: !caps[2].is_empty(),
         trailing_unit: (!unit.is_empty()).then(|| unit.to_string()),
     }
+}
+
+/// Whether every comma in `t` (spaces aside) separates thousands: the
+/// digits before the first one are 1 to 3, and exactly 3 follow each,
+/// before the decimal point (`1,234.5`, `12,000 万元`). `1,2`, `12,34`,
+/// `1800,5` and `1.234,5` are decimal commas or slips.
+fn commas_group_thousands(t: &str) -> bool {
+    if !t.contains(',') {
+        return true;
+    }
+    let t: String = t.chars().filter(|c| *c != ' ').collect();
+    let body = t.trim_start_matches(['+', '-']);
+    let run = body
+        .find(|c: char| !(c.is_ascii_digit() || c == ','))
+        .map_or(body, |end| &body[..end]);
+    // No comma after the digit run (in the decimals, after a unit).
+    if body[run.len()..].contains(',') {
+        return false;
+    }
+    let mut groups = run.split(',');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
 }
 
 /// `123`, `-0.5`, `12.`, `.5`: what [`NUMBER`] reads as a bare number,
@@ -267,16 +300,81 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})").expect("valid regex")
 });
 
-/// Finds a date written as `2022-07-05`, `2022/7/5`, `2022.7.5` or
-/// `2022年7月5日` anywhere in a text.
+static COMPACT_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\D)((?:19|20)\d{2})(\d{2})(\d{2})(?:\D|$)").expect("valid regex")
+});
+
+static MONTH_DAY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]").expect("valid regex"));
+
+/// Finds a date written as `2022-07-05`, `2022/7/5`, `2022.7.5`,
+/// `2022年7月5日`, `二〇二二年七月五日` or `20220705` anywhere in a text.
 pub fn find_date(text: &str) -> Option<NaiveDate> {
     let folded = fold(text);
-    let caps = DATE.captures(&folded)?;
+    let folded = chinese_numerals(&folded);
+    let caps = DATE
+        .captures(&folded)
+        .or_else(|| COMPACT_DATE.captures(&folded))?;
     NaiveDate::from_ymd_opt(
         caps[1].parse().ok()?,
         caps[2].parse().ok()?,
         caps[3].parse().ok()?,
     )
+}
+
+/// A month and day without a year (`4月7日`), as clerks often write the
+/// 填报日期; the caller knows the year from the period.
+pub fn find_month_day(text: &str) -> Option<(u32, u32)> {
+    let folded = fold(text);
+    let folded = chinese_numerals(&folded);
+    let caps = MONTH_DAY.captures(&folded)?;
+    Some((caps[1].parse().ok()?, caps[2].parse().ok()?))
+}
+
+/// Chinese numerals in a date as digits: `二〇二二` is 2022, `十二` 12,
+/// `二十一` 21, `三十` 30.
+fn chinese_numerals(text: &str) -> Cow<'_, str> {
+    let digit = |c: char| {
+        "〇一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .or((c == '零').then_some(0))
+    };
+    if !text.chars().any(|c| digit(c).is_some() || c == '十') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut run: Vec<char> = Vec::new();
+    let flush = |run: &mut Vec<char>, out: &mut String| {
+        if run.is_empty() {
+            return;
+        }
+        match run.iter().position(|&c| c == '十') {
+            // 十, 十二, 二十, 二十一: tens and units.
+            Some(k) => {
+                let tens = run[..k].first().and_then(|&c| digit(c)).unwrap_or(1);
+                let units = run[k + 1..].first().and_then(|&c| digit(c)).unwrap_or(0);
+                out.push_str(&(tens * 10 + units).to_string());
+            }
+            // 二〇二二: digit by digit.
+            None => out.extend(
+                run.iter()
+                    .filter_map(|&c| digit(c))
+                    .map(|d| char::from(b'0' + d as u8)),
+            ),
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if digit(c).is_some() || c == '十' {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    Cow::Owned(out)
 }
 
 /// A date from a cell: a date cell, a date serial number, or a date text.
@@ -346,6 +444,9 @@ mod tests {
         assert_eq!(text("\u{3000}８８\u{3000}"), num(88.0));
         assert_eq!(text("-3"), num(-3.0));
         assert_eq!(text("1e3"), num(1000.0));
+        assert_eq!(text("12,000,000"), num(12e6));
+        assert_eq!(text("-1,234"), num(-1234.0));
+        assert_eq!(text("1, 234"), num(1234.0));
     }
 
     #[test]
@@ -495,6 +596,16 @@ mod tests {
         assert_eq!(text("待统计"), Reading::NotANumber("待统计".into()));
         assert_eq!(text("约300"), Reading::NotANumber("约300".into()));
         assert_eq!(text("12.3.4"), Reading::NotANumber("12.3.4".into()));
+        // Decimal commas, which as thousands separators would make a
+        // number 10 to 1000 times too large.
+        for t in ["1800,5", "1,2", "12,34", "0,05", "1.234,5", "1,0", "1,2345"] {
+            assert_eq!(text(t), Reading::NotANumber(t.into()), "{t}");
+        }
+        // Too large to be a figure: infinity is no value.
+        let digits = "9".repeat(400);
+        for t in ["1e309", "-1e309", digits.as_str(), "1e309 万元"] {
+            assert_eq!(text(t), Reading::NotANumber(t.into()), "{t}");
+        }
         assert_eq!(
             text("300（预计）"),
             Reading::NotANumber("300（预计）".into())
@@ -550,6 +661,17 @@ mod tests {
         assert_eq!(find_date("填报日期：2022年7月5日"), d);
         assert_eq!(find_date("２０２２年７月５日"), d);
         assert_eq!(find_date("2022年13月5日"), None);
+        assert_eq!(find_date("二〇二二年七月五日"), d);
+        assert_eq!(find_date("填报日期：20220705"), d);
+        assert_eq!(find_date("2022-02-30"), None);
+        assert_eq!(find_date("202207051"), None);
+        assert_eq!(
+            find_date("二〇二二年十二月三十一日"),
+            NaiveDate::from_ymd_opt(2022, 12, 31)
+        );
+        assert_eq!(find_month_day("填报日期：4月7日"), Some((4, 7)));
+        assert_eq!(find_month_day("十月二十日"), Some((10, 20)));
+        assert_eq!(find_month_day("4月"), None);
         assert_eq!(read_date(&CellValue::Number(44747.0)), d);
         assert_eq!(read_date(&CellValue::Date(d.unwrap())), d);
     }

@@ -450,7 +450,9 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
             OpenError::Password => "计划表设置了打开密码；请取消密码后再用".to_string(),
             OpenError::Empty => "计划表是空文件（0 字节）；请重新保存".to_string(),
             OpenError::NoSheets => "计划表中没有工作表".to_string(),
-            OpenError::Corrupt(_) | OpenError::TooManyCells { .. } => {
+            OpenError::Corrupt(_)
+            | OpenError::TooManyCells { .. }
+            | OpenError::DamagedSheet { .. } => {
                 "计划表已损坏或不是 Excel/WPS 表格，无法打开；请用 Excel 重新保存为 .xlsx"
                     .to_string()
             }
@@ -951,7 +953,15 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
 fn read_indicator(t: &Table<'_>, r: u32, code: String, problems: &mut Problems) -> Indicator {
     let aggregation = choose(t, r, problems, "aggregation", "汇总方式", Aggregation::Sum);
     let direction = choose(t, r, problems, "direction", "方向", Direction::Higher);
-    let profile = choose(t, r, problems, "profile", "进度", Profile::Linear);
+    let written = choose(t, r, problems, "profile", "进度", Profile::Linear);
+    // A ratio, mean, max or min is a level, not an amount that builds up
+    // over the year: its expected value is the target itself whatever the
+    // 进度 column says (CONTRACT.md 3). A 70% ratio is not 17.5% due in
+    // March.
+    let profile = match aggregation {
+        Aggregation::Sum => written,
+        _ => Profile::Level,
+    };
     let min = optional_number(t, r, problems, "min", "最小值");
     let max = optional_number(t, r, problems, "max", "最大值");
     let weight = optional_number(t, r, problems, "weight", "权重");

@@ -268,7 +268,9 @@ impl Store {
                 out.push((p, m));
             }
         }
-        out.sort_by_key(|(p, _)| *p);
+        // In time order: by end date (a quarter after the months in it),
+        // not by kind, which the derived order of Period puts first.
+        out.sort_by_key(|(p, _)| (p.end_date(), *p));
         Ok(out.into_iter().map(|(_, m)| m).collect())
     }
 
@@ -285,17 +287,23 @@ impl Store {
         read_manifest(&path).map(Some)
     }
 
-    /// The latest stored period of the same year before `period`.
+    /// The latest stored period of the same year that ends before
+    /// `period` does, whatever its kind (a store may hold months and
+    /// quarters); of two ending on the same day, the one of `period`'s
+    /// kind (2022-03 rather than 2022-Q1 before 2022-04).
     ///
     /// # Errors
     ///
     /// [`StoreError`] when a manifest cannot be read.
     pub fn previous(&self, period: Period) -> Result<Option<PeriodManifest>, StoreError> {
-        Ok(self.periods()?.into_iter().rev().find(|m| {
-            m.period
-                .parse::<Period>()
-                .is_ok_and(|p| p.year() == period.year() && p.end_date() < period.end_date())
-        }))
+        let kind = |p: &Period| std::mem::discriminant(p) == std::mem::discriminant(&period);
+        Ok(self
+            .periods()?
+            .into_iter()
+            .filter_map(|m| Some((m.period.parse::<Period>().ok()?, m)))
+            .filter(|(p, _)| p.year() == period.year() && p.end_date() < period.end_date())
+            .max_by_key(|(p, _)| (p.end_date(), kind(p)))
+            .map(|(_, m)| m))
     }
 
     /// A stored table of `m`, checked against the hash its name is.

@@ -22,7 +22,8 @@ use crate::model::issue::a1;
 use crate::model::period::named_month;
 use crate::model::progress;
 use crate::model::value::{
-    Reading, as_fraction, format_for_people, format_number, normalize_label, read_number,
+    Reading, as_fraction, find_month_day, format_for_people, format_number, normalize_label,
+    read_number,
 };
 use crate::model::{
     Aggregation, IdVec, IndicatorId, Issue, IssueCode, Period, Profile, Severity, Status,
@@ -177,6 +178,8 @@ struct Outcome {
     status: SubmissionStatus,
     sha256: Option<String>,
     reported_at: Option<NaiveDate>,
+    /// A 填报日期 written but not readable as a date.
+    date_unread: Option<String>,
     modified: Option<SystemTime>,
     issues: Vec<Issue>,
     facts: Vec<Fact>,
@@ -354,7 +357,10 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
             let o = &mut outcomes[i];
             let why = match (winner_date, o.reported_at) {
                 (Some(w), Some(mine)) if w != mine => format!("填报日期 {w} 晚于本文件的 {mine}"),
-                (Some(w), None) => format!("填报日期 {w}，本文件未写填报日期"),
+                (Some(w), None) => match &o.date_unread {
+                    Some(text) => format!("填报日期 {w}，本文件的填报日期“{text}”无法识别"),
+                    None => format!("填报日期 {w}，本文件未写填报日期"),
+                },
                 _ => "修改时间更晚".to_string(),
             };
             o.status = SubmissionStatus::Superseded;
@@ -422,6 +428,7 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         status: SubmissionStatus::Rejected,
         sha256: Some(r.read.sha256.clone()).filter(|s| !s.is_empty()),
         reported_at: None,
+        date_unread: None,
         modified: r.file.modified,
         issues: Vec::new(),
         facts: Vec::new(),
@@ -430,7 +437,21 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
     let Some(extract) = workbook_of(plan, r, &mut outcome) else {
         return outcome;
     };
-    outcome.reported_at = extract.reported_at;
+    outcome.reported_at = extract.reported_at.or_else(|| {
+        // `4月7日`: the year is the one that puts it nearest the date the
+        // period is due (a December period is reported in January).
+        let (month, day) = find_month_day(&extract.date_label.as_ref()?.text)?;
+        let due = options.period?.due_date();
+        let year = chrono::Datelike::year(&due);
+        [year - 1, year, year + 1]
+            .into_iter()
+            .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
+            .min_by_key(|d| (*d - due).num_days().abs())
+    });
+    outcome.date_unread = match (&extract.date_label, outcome.reported_at) {
+        (Some(label), None) => Some(label.text.clone()),
+        _ => None,
+    };
     let unit = identify_unit(plan, &name, extract, &mut outcome.issues);
     outcome.unit = unit;
     // A unit with only projects to report may send only the project table.

@@ -166,6 +166,47 @@ fn warnings_escalate_blue_yellow_red_and_clear_and_falls_are_reported() {
 }
 
 #[test]
+fn a_store_of_months_and_a_quarter_escalates_from_the_latest_period_before() {
+    // February on track, the first quarter behind (blue), April behind:
+    // the period before April is the quarter (ends 31 March), not
+    // February, so April is yellow. The store lists 2022-02 after 2022-Q1
+    // in the derived order of periods, which once made February "before".
+    let w = Workdir::new("history_kinds");
+    let plan = plan(&w);
+    let by = |period: &str, inbox: &Path| -> HashMap<String, String> {
+        let out = w.path(&format!("out/{period}"));
+        let o = tally(&[
+            "run",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--inbox",
+            inbox.to_str().unwrap(),
+            "--period",
+            period,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        read_csv(&out.join("data/by_unit.csv"))
+            .into_iter()
+            .map(|r| (r["indicator_code"].clone(), r["warning"].clone()))
+            .collect()
+    };
+    assert_eq!(by("2022-02", &submit(&w, 2, [200.0; 4]))["A1"], "");
+    assert_eq!(by("2022-Q1", &submit(&w, 3, [250.0; 4]))["A1"], "blue");
+    assert_eq!(by("2022-04", &submit(&w, 4, [300.0; 4]))["A1"], "yellow");
+    // `history` lists them in time order.
+    let listed =
+        String::from_utf8(history(&["--store", w.path("out/store").to_str().unwrap()]).stdout)
+            .unwrap();
+    let at = |p: &str| listed.find(p).unwrap_or_else(|| panic!("{p} in {listed}"));
+    assert!(
+        at("2022-02") < at("2022-Q1") && at("2022-Q1") < at("2022-04"),
+        "{listed}"
+    );
+}
+
+#[test]
 fn the_same_period_twice_gives_the_same_data_and_one_stored_period_with_what_changed() {
     let w = Workdir::new("history_twice");
     let p = three_months(&w);

@@ -392,6 +392,66 @@ fn zip_with(parts: &[(&str, &[u8])]) -> Vec<u8> {
     out.into_inner()
 }
 
+/// `xlsx` with `part` rewritten by `change`.
+fn with_part(xlsx: &Path, part: &str, change: impl Fn(&str) -> String) {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(xlsx).unwrap()).unwrap();
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for k in 0..zip.len() {
+        let mut f = zip.by_index(k).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if name == part {
+            bytes = change(std::str::from_utf8(&bytes).unwrap()).into_bytes();
+        }
+        parts.push((name, bytes));
+    }
+    let parts: Vec<(&str, &[u8])> = parts
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    std::fs::write(xlsx, zip_with(&parts)).unwrap();
+}
+
+#[test]
+fn a_damaged_sheet_refuses_the_file_and_no_other_sheet_stands_in() {
+    let w = Workdir::new("hostile_damaged_sheet");
+    let plan = w.plan();
+    // This month's table, and last month's copy on a second sheet with
+    // other figures; then one cell of this month's sheet is damaged.
+    let now = standard("清泉镇", "2022-04-05", vec![line("FA01", n(4320.0), "")]);
+    let mut before = standard("清泉镇", "2022-03-05", vec![line("FA01", n(2592.0), "")]);
+    before.name = "2月".into();
+    let file = w.submit("清泉镇.xlsx", &[now, before]);
+    let (json, _) = w.check_json(&plan, &["--period", "2022-03"]);
+    assert!(
+        crate::common::issues_with(&json, "unreadable_file").is_empty(),
+        "read whole before the damage: {json:#}"
+    );
+    with_part(&file, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replacen(
+            "</sheetData>",
+            r#"<row r="99"><c r="F99" t="x"><v>1</v></c></row></sheetData>"#,
+            1,
+        )
+    });
+    let (json, code) = w.check_json(&plan, &["--period", "2022-03"]);
+    assert_eq!(code, 1);
+    let refused = crate::common::issues_with(&json, "unreadable_file");
+    assert_eq!(refused.len(), 1, "{json:#}");
+    let message = refused[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("已损坏，无法完整读取，数值都未采用") && message.contains("另存为"),
+        "{message}"
+    );
+    // Nothing of the second sheet was taken for this month's figures.
+    assert!(
+        !json.to_string().contains("2592"),
+        "last month's sheet stood in: {json:#}"
+    );
+}
+
 #[test]
 fn files_that_would_cost_too_much_are_too_large_and_nothing_is_cut_silently() {
     let w = Workdir::new("hostile_limits");

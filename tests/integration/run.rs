@@ -12,11 +12,19 @@ use crate::common::{Workdir, read_csv, run_samples, tally, xml_parts};
 /// Three units, one indicator per aggregation, profile and direction.
 /// 丙局 reports nothing. Weights: S1 counts twice.
 fn agg_plan(path: &Path) {
-    let units = Sheet::new("单位")
+    agg_plan_with(path, &[]);
+}
+
+/// [`agg_plan`] with more units (name, kind), which have no targets.
+fn agg_plan_with(path: &Path, more: &[[&str; 2]]) {
+    let mut units = Sheet::new("单位")
         .texts(&["单位名称", "类型"])
         .texts(&["甲镇", "乡镇"])
         .texts(&["乙镇", "乡镇"])
         .texts(&["丙局", "部门"]);
+    for unit in more {
+        units = units.texts(unit);
+    }
     let inds = Sheet::new("指标")
         .texts(&[
             "指标代码",
@@ -59,10 +67,13 @@ fn agg_plan(path: &Path) {
             "N1",
             "D2",
             "",
-            "水平",
+            // A ratio or a mean is a level whatever its 进度 says
+            // (CONTRACT.md 3): the default 均衡 here, 均衡 written for M1;
+            // their expected values below are the targets.
+            "",
             "",
         ])
-        .texts(&["M1", "普及率", "%", "乙类", "平均", "", "", "", "水平", ""])
+        .texts(&["M1", "普及率", "%", "乙类", "平均", "", "", "", "均衡", ""])
         .texts(&[
             "MX",
             "最高水位",
@@ -386,6 +397,8 @@ fn county_totals_match_hand_computation_for_every_rule() {
 fn the_composite_score_weighs_capped_completion_and_ceilings() {
     let w = Workdir::new("run_score");
     let plan_path = agg_inbox(&w);
+    // 丁局, a department without a single task, sent nothing.
+    agg_plan_with(&plan_path, &[["丁局", "部门"]]);
     let options = tally::validate::CheckOptions {
         period: "2022-03".parse().ok(),
         tolerance: tally::model::Tolerance::DEFAULT,
@@ -423,10 +436,15 @@ fn the_composite_score_weighs_capped_completion_and_ceilings() {
     close(s("乙镇").score, Some(yi), "乙 score");
     assert_eq!((s("乙镇").rank, s("甲镇").rank), (Some(1), Some(2)));
     // A department is ranked among departments: 丙局 sent nothing, scores
-    // 0, and is still ranked (first of one).
+    // 0, and is still ranked; so is 丁局, which has no task at all: every
+    // unit of the plan is ranked (CONTRACT.md 3), the two tied first of two.
     assert_eq!(
         (s("丙局").score, s("丙局").rank, s("丙局").ranked),
-        (Some(0.0), Some(1), 1)
+        (Some(0.0), Some(1), 2)
+    );
+    assert_eq!(
+        (s("丁局").score, s("丁局").rank, s("丁局").tasks),
+        (Some(0.0), Some(1), 0)
     );
     assert_eq!(s("甲镇").ranked, 2);
     assert_eq!((s("甲镇").tasks_with_data, s("甲镇").tasks), (8, 8));

@@ -90,3 +90,60 @@ fn the_later_reporting_date_wins_then_the_later_modification() {
         .count();
     assert_eq!(b_issues, 1);
 }
+
+#[test]
+fn a_reporting_date_as_clerks_write_it_decides_and_one_unread_is_said() {
+    let w = Workdir::new("units_dates");
+    // `4月7日` (the year from the period), `二〇二二年四月八日` and
+    // `20220409` are dates: each later file wins over an earlier one
+    // saved after it.
+    let pairs = [
+        ("清泉镇", "4月7日", "2022-04-06"),
+        ("大马营镇", "二〇二二年四月八日", "2022年4月7日"),
+        ("县发展和改革局", "20220409", "2022/4/8"),
+    ];
+    for (unit, later, earlier) in pairs {
+        let new = w.submit(
+            &format!("{unit}（更正）.xlsx"),
+            &[standard(unit, later, vec![])],
+        );
+        let old = w.submit(&format!("{unit}.xlsx"), &[standard(unit, earlier, vec![])]);
+        touch(&new, 3600);
+        touch(&old, 60);
+    }
+    let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    for (unit, _, _) in pairs {
+        assert_eq!(
+            submission(&json, &format!("{unit}（更正）.xlsx"))["status"],
+            "accepted",
+            "{unit}: {json:#}"
+        );
+        assert_eq!(
+            submission(&json, &format!("{unit}.xlsx"))["status"],
+            "superseded"
+        );
+    }
+    assert_eq!(
+        submission(&json, "清泉镇（更正）.xlsx")["reported_at"],
+        "2022-04-07"
+    );
+    // A date that is no date (30 February) is said to be unreadable, not
+    // missing, when a dated file wins over it.
+    let w = Workdir::new("units_bad_date");
+    let bad = w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022-02-30", vec![])]);
+    let good = w.submit(
+        "清泉镇-更正.xlsx",
+        &[standard("清泉镇", "2022-04-01", vec![])],
+    );
+    touch(&bad, 60);
+    touch(&good, 3600);
+    let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    let said = issues_with(&json, "superseded")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        said.contains("本文件的填报日期“2022-02-30”无法识别"),
+        "{said}"
+    );
+}
