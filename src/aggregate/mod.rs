@@ -14,6 +14,7 @@ use polars::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::progress;
+use crate::model::value::stable;
 use crate::model::{
     Aggregation, Direction, Goal, IndicatorId, Period, Profile, Status, TaskKey, Tolerance, UnitId,
     UnitKind, Warning,
@@ -430,19 +431,6 @@ pub fn warning(
         }),
         _ => None,
     }
-}
-
-/// `x` to 12 significant digits. polars adds a group's floats in an order
-/// that depends on its threads, so the last bit of a sum or mean varies
-/// from run to run; rounded, the same inputs give the same outputs (and
-/// no figure shows 0.8350000000000002).
-fn stable(x: f64) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let scale = 10f64.powi(11 - x.abs().log10().floor() as i32);
-    let rounded = (x * scale).round() / scale;
-    if rounded.is_finite() { rounded } else { x }
 }
 
 /// A query's columns per indicator: column name → (indicator → value).

@@ -107,6 +107,15 @@ impl FromStr for Period {
             Some(r) if r.starts_with('W') => Period::Week(year, number(&r[1..])?),
             Some(r) => Period::Month(year, number(r)?),
         };
+        // Excel's dates run from 1900 to 9999, and a period's due date may
+        // fall in the next year: a year outside would stop the run halfway
+        // through writing its workbooks.
+        if !(1900..=9998).contains(&year) {
+            return Err(PeriodError {
+                why: Some("年份只能是 1900 到 9998".into()),
+                ..err()
+            });
+        }
         let why = match period {
             Period::Year(_) => None,
             Period::Quarter(_, q) => (!(1..=4).contains(&q)).then(|| "季度只能是 1 到 4".into()),
@@ -327,6 +336,7 @@ mod tests {
     fn rejects_impossible_periods() {
         for s in [
             "", "22", "2022-13", "2022-Q5", "2022-Q0", "2022-W54", "2021-W53", "2022-xx",
+            "0001-01", "1899", "9999-12",
         ] {
             assert!(s.parse::<Period>().is_err(), "{s} should be refused");
         }

@@ -167,6 +167,22 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// );
 /// ```
 pub fn read_number(cell: &CellValue) -> Reading {
+    match read_number_signed(cell) {
+        // `-0` is 0: written back it would read `-0` in a CSV file.
+        Reading::Number {
+            value,
+            percent,
+            trailing_unit,
+        } => Reading::Number {
+            value: value + 0.0,
+            percent,
+            trailing_unit,
+        },
+        other => other,
+    }
+}
+
+fn read_number_signed(cell: &CellValue) -> Reading {
     match cell {
         CellValue::Empty => Reading::Missing,
         CellValue::Number(n) if n.is_finite() => Reading::Number {
@@ -276,6 +292,21 @@ fn is_plain_decimal(t: &str) -> bool {
         }
     }
     any_digit && dots <= 1
+}
+
+/// `x` to 12 significant digits. polars adds a group's floats in an order
+/// that depends on its threads, so the last bit of a sum or mean varies
+/// from run to run; rounded, the same inputs give the same outputs (and
+/// no figure shows 0.8350000000000002). A plan's targets are rounded so
+/// too: a target a formula left at 0.8500000000000001 is 85%, and a unit
+/// reporting exactly 85% has done it.
+pub fn stable(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(11 - x.abs().log10().floor() as i32);
+    let rounded = (x * scale).round() / scale;
+    if rounded.is_finite() { rounded } else { x }
 }
 
 /// Whether a unit of measure is a percentage.
@@ -447,6 +478,12 @@ mod tests {
         assert_eq!(text("12,000,000"), num(12e6));
         assert_eq!(text("-1,234"), num(-1234.0));
         assert_eq!(text("1, 234"), num(1234.0));
+        for zero in [text("-0"), read_number(&CellValue::Number(-0.0))] {
+            let Reading::Number { value, .. } = zero else {
+                panic!("{zero:?}")
+            };
+            assert!(value == 0.0 && value.is_sign_positive(), "{value}");
+        }
     }
 
     #[test]
@@ -674,5 +711,13 @@ mod tests {
         assert_eq!(find_month_day("4月"), None);
         assert_eq!(read_date(&CellValue::Number(44747.0)), d);
         assert_eq!(read_date(&CellValue::Date(d.unwrap())), d);
+    }
+
+    #[test]
+    fn figures_are_kept_to_twelve_significant_digits() {
+        assert_eq!(stable(0.8500000000000001), 0.85);
+        assert_eq!(stable(0.1 + 0.2), 0.3);
+        assert_eq!(stable(123_456.789), 123_456.789);
+        assert_eq!(stable(0.0), 0.0);
     }
 }

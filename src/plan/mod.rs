@@ -261,34 +261,51 @@ impl Plan {
         self.names.get(&unit_key(name)).copied()
     }
 
-    /// The unit whose name or alias `text` contains; the longest match wins,
-    /// so "清泉镇人民政府" is 清泉镇 even where "清泉" is another's alias.
+    /// The unit whose name or alias `text` contains; a name inside a longer
+    /// one does not count, so "清泉镇人民政府" is 清泉镇 even where "清泉" is
+    /// another's alias; none when it names two units ([`Plan::units_in`]).
     ///
     /// Every piece of the text is looked up, not every name searched for in
     /// the text: a file name is a few dozen characters, a county of 10,000
     /// units would otherwise cost 10,000 searches per file.
     pub fn unit_in(&self, text: &str) -> Option<UnitId> {
+        match self.units_in(text)[..] {
+            [unit] => Some(unit),
+            // Two units named (`清泉镇-李桥乡.xlsx`): a guess could give one
+            // unit's figures to another.
+            _ => None,
+        }
+    }
+
+    /// Every unit whose name or alias `text` holds, in order, leaving out
+    /// a name inside a longer one (清泉 inside 清泉镇人民政府).
+    pub fn units_in(&self, text: &str) -> Vec<UnitId> {
         let text = unit_key(text);
         let starts: Vec<usize> = text
             .char_indices()
             .map(|(i, _)| i)
             .chain([text.len()])
             .collect();
-        let mut best: Option<(usize, &str, UnitId)> = None;
+        let mut found: Vec<(usize, usize, UnitId)> = Vec::new();
         for (a, &from) in starts.iter().enumerate() {
             for &to in &starts[a + 1..] {
-                let piece = &text[from..to];
-                let Some(&unit) = self.names.get(piece) else {
-                    continue;
-                };
-                let chars = starts[a + 1..].iter().take_while(|&&t| t <= to).count();
-                let better = best.is_none_or(|(n, k, _)| chars > n || (chars == n && piece < k));
-                if better {
-                    best = Some((chars, piece, unit));
+                if let Some(&unit) = self.names.get(&text[from..to]) {
+                    found.push((from, to, unit));
                 }
             }
         }
-        best.map(|(_, _, unit)| unit)
+        let inside = |&(from, to, _): &(usize, usize, UnitId)| {
+            found
+                .iter()
+                .any(|&(f, t, _)| f <= from && to <= t && t - f > to - from)
+        };
+        let mut units: Vec<UnitId> = Vec::new();
+        for m in found.iter().filter(|m| !inside(m)) {
+            if !units.contains(&m.2) {
+                units.push(m.2);
+            }
+        }
+        units
     }
 
     /// Whether `text` holds the unit's name or one of its aliases, compared
@@ -404,6 +421,9 @@ mod tests {
         assert_eq!(plan.unit_in("2022年3月清泉镇人民政府报表"), Some(u(0)));
         assert_eq!(plan.unit_in("大马营镇-3月"), Some(u(1)));
         assert_eq!(plan.unit_in("汇总表"), None);
+        // Two units: no guess, but both are found.
+        assert_eq!(plan.unit_in("清泉镇-大马营镇"), None);
+        assert_eq!(plan.units_in("清泉镇-大马营镇"), vec![u(0), u(1)]);
     }
 
     #[test]

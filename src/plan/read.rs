@@ -16,6 +16,7 @@ use crate::model::codes::Coded;
 use crate::model::issue::a1;
 use crate::model::value::{
     CellValue, Reading, as_fraction, fold, format_plain, normalize_label, read_date, read_number,
+    stable,
 };
 use crate::model::{
     Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, Severity,
@@ -1097,7 +1098,7 @@ fn target_values(
                 format!("{label}不能是负数；请填写不小于 0 的数字"),
             );
         }
-        Some(value)
+        Some(stable(value))
     };
     let target = number("target", "年度目标", true);
     let milestones = [

@@ -350,8 +350,11 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
                 .then_with(|| a.file.cmp(&b.file))
         });
         let winner = *idx.last().expect("two or more");
-        let (winner_file, winner_date) =
-            (outcomes[winner].file.clone(), outcomes[winner].reported_at);
+        let (winner_file, winner_date, winner_modified) = (
+            outcomes[winner].file.clone(),
+            outcomes[winner].reported_at,
+            outcomes[winner].modified,
+        );
         let name = &plan.units[u].name;
         for &i in &idx[..idx.len() - 1] {
             let o = &mut outcomes[i];
@@ -361,6 +364,10 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
                     Some(text) => format!("填报日期 {w}，本文件的填报日期“{text}”无法识别"),
                     None => format!("填报日期 {w}，本文件未写填报日期"),
                 },
+                // Nothing tells them apart: said so, not a later time.
+                _ if o.modified == winner_modified => {
+                    "两份的填报日期和修改时间都相同，按文件名取后一份".to_string()
+                }
                 _ => "修改时间更晚".to_string(),
             };
             o.status = SubmissionStatus::Superseded;
@@ -640,7 +647,17 @@ fn identify_unit(
         (Some(u), _) | (None, Some(u)) => Some(u),
         (None, None) if by_template.is_some() => by_template,
         (None, None) => {
+            let named = plan.units_in(file_stem(file));
             let message = match label {
+                _ if named.len() > 1 => {
+                    let names: Vec<&str> =
+                        named.iter().map(|&u| plan.units[u].name.as_str()).collect();
+                    format!(
+                        "文件名中有 {} 个单位的名称（{}），无法确定是哪个单位的报表；请在表头写明“填报单位：单位名称”，或把文件名改为本单位名称后重新报送",
+                        names.len(),
+                        names.join("、")
+                    )
+                }
                 Some(l) => format!(
                     "表内填报单位“{}”不在计划的单位名单中，文件名中也没有单位名称；请写单位全称（如“{}”）后重新报送",
                     l.text,

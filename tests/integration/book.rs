@@ -11,7 +11,7 @@ use std::path::Path;
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 
 /// One cell as a township would type it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum C {
     E,
     T(String),

@@ -202,3 +202,40 @@ fn a_plan_that_is_no_workbook_is_refused_in_chinese() {
         );
     }
 }
+
+#[test]
+fn a_target_a_formula_left_a_hair_above_85_percent_is_85_percent() {
+    // 0.85 computed by a formula is often 0.8500000000000001; a unit that
+    // reports exactly 85% has met it, with no variance of -1e-16.
+    let w = Workdir::new("plan_noise");
+    let mut sheets = small_plan();
+    for row in &mut sheets[2].rows {
+        if row[0] == t("大马营镇") && row[1] == t("WS01") {
+            row[2] = n(0.850_000_000_000_000_1);
+        }
+    }
+    let plan = w.path("plan.xlsx");
+    write_xlsx(&plan, &sheets);
+    w.submit(
+        "大马营镇.xlsx",
+        &[crate::common::standard(
+            "大马营镇",
+            "2022-04-05",
+            vec![crate::common::line("WS01", t("85%"), "")],
+        )],
+    );
+    let out = w.run(&plan, "out");
+    assert!(out.status.code().is_some_and(|c| c < 2), "{out:?}");
+    let row = crate::common::read_csv(&w.path("out/data/by_unit.csv"))
+        .into_iter()
+        .find(|r| r["unit"] == "大马营镇" && r["indicator_code"] == "WS01")
+        .unwrap();
+    assert_eq!(
+        (
+            row["target"].as_str(),
+            row["status"].as_str(),
+            row["variance"].as_str()
+        ),
+        ("0.85", "done", "0")
+    );
+}

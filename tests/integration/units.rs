@@ -147,3 +147,59 @@ fn a_reporting_date_as_clerks_write_it_decides_and_one_unread_is_said() {
         "{said}"
     );
 }
+
+#[test]
+fn a_file_name_naming_two_units_is_no_guess() {
+    let w = Workdir::new("units_two_names");
+    w.submit(
+        "清泉镇-大马营镇.xlsx",
+        &[standard("", "2022-04-05", qingquan_clean())],
+    );
+    // The label decides where there is one.
+    w.submit(
+        "大马营镇、清泉镇.xlsx",
+        &[standard("大马营镇", "2022-04-05", vec![])],
+    );
+    let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    let s = submission(&json, "清泉镇-大马营镇.xlsx");
+    assert_eq!(
+        (s["status"].as_str(), &s["unit"]),
+        (Some("rejected"), &serde_json::Value::Null)
+    );
+    let said = issues_with(&json, "unknown_unit")
+        .into_iter()
+        .find(|i| i["file"] == "清泉镇-大马营镇.xlsx")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        said.contains("2 个单位的名称（清泉镇、大马营镇）"),
+        "{said}"
+    );
+    assert_eq!(
+        submission(&json, "大马营镇、清泉镇.xlsx")["unit"],
+        "大马营镇"
+    );
+}
+
+#[test]
+fn two_files_nothing_tells_apart_say_so() {
+    let w = Workdir::new("units_tie");
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_650_000_000);
+    for name in ["大马营镇-a.xlsx", "大马营镇-b.xlsx"] {
+        let p = w.submit(name, &[standard("大马营镇", "2022-04-05", vec![])]);
+        let f = std::fs::File::options().write(true).open(&p).unwrap();
+        f.set_modified(at).unwrap();
+    }
+    let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    assert_eq!(submission(&json, "大马营镇-b.xlsx")["status"], "accepted");
+    let said = issues_with(&json, "superseded")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        said.contains("填报日期和修改时间都相同，按文件名取后一份") && !said.contains("更晚"),
+        "{said}"
+    );
+}
