@@ -27,9 +27,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{MailSettings, Security, SmtpSettings};
 use crate::files::{OutputError, safe_file_stem, write_atomic};
-use crate::model::Status;
 use crate::model::SubmissionStatus;
 use crate::model::codes::codes;
+use crate::model::{Status, Warning};
 use crate::report::feedback::WARNINGS_ASK;
 use crate::report::manifest::{self, RunManifest, UnitLine};
 use crate::settings::MailCommand;
@@ -337,11 +337,23 @@ fn leaders_message(
         progress => pct(Some(run.elapsed)),
         reported => run.units_reported,
         total => run.units_total,
+        headlines => run.headlines,
         indicators => run.indicators.iter().map(|i| context! {
             name => i.name, completion => pct(i.completion), progress => pct(i.progress),
+            figures => i.figures.clone().unwrap_or_else(|| {
+                format!("完成 {}（时间进度 {}）", pct(i.completion), pct(i.progress))
+            }),
+            // A ceiling's cell says its counts: 30% of a ceiling is no
+            // completion.
+            done => match (&i.figures, i.lower) {
+                (Some(f), true) => f.clone(),
+                _ => pct(i.completion),
+            },
             status => i.status_label.clone().unwrap_or_default(),
             color => status_color(i.status),
         }).collect::<Vec<_>>(),
+        red => run.warnings.iter().filter(|w| w.warning == Warning::Red).count(),
+        yellow => run.warnings.iter().filter(|w| w.warning == Warning::Yellow).count(),
         warnings => run.warnings.iter().map(|w| context! {
             label => w.label, unit => w.unit, indicator => w.indicator,
             // A run.json from before `figures` still says the completion.
@@ -351,6 +363,7 @@ fn leaders_message(
             color => html(warning_rgb(w.warning)),
         }).collect::<Vec<_>>(),
         projects => run.projects.as_ref().map(|p| context! {
+            due => p.due, due_by => p.due_by,
             planned => p.planned, started => p.started, on_time => p.on_time,
             overdue => p.overdue, completion => pct(p.completion),
             blockers => p.blockers.iter().map(|(k, n)| format!("{k} {n} 个")).collect::<Vec<_>>().join("、"),

@@ -256,6 +256,15 @@ impl Plan {
         self.projects_by_unit.get(unit).map_or(&[], Vec::as_slice)
     }
 
+    /// How many key projects were due to have started by `date`: what the
+    /// 重点项目开复工 completion counts against, beside all the year's.
+    pub fn projects_due_by(&self, date: chrono::NaiveDate) -> usize {
+        self.projects
+            .iter()
+            .filter(|p| p.start_by.is_some_and(|d| d <= date))
+            .count()
+    }
+
     /// The unit with this exact name or alias.
     pub fn unit_named(&self, name: &str) -> Option<UnitId> {
         self.names.get(&unit_key(name)).copied()

@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::Consolidation;
 use crate::files::{OutputError, sha256_hex, write_atomic};
 use crate::model::period::date_cn;
-use crate::model::{Id, Severity, Status, SubmissionStatus, UnitId, UnitKind, Warning};
+use crate::model::{Direction, Id, Severity, Status, SubmissionStatus, UnitId, UnitKind, Warning};
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
 use crate::report::feedback::{errors_counted, resend_by};
 use crate::report::index::UnitIndex;
 use crate::validate::Checked;
+use crate::validate::show;
 
 /// The file name in the run folder.
 pub const FILE: &str = "run.json";
@@ -32,6 +33,14 @@ pub struct IndicatorLine {
     pub progress: Option<f64>,
     pub status: Option<Status>,
     pub status_label: Option<String>,
+    /// How it stands, in a phrase: `完成 24.3%（时间进度 25.0%）`, or for
+    /// a ceiling `实际 3 起，控制目标 10 起` (a completion of 30% read as
+    /// behind).
+    #[serde(default)]
+    pub figures: Option<String>,
+    /// A ceiling (`逆向`): its figures are counts, not a completion.
+    #[serde(default)]
+    pub lower: bool,
 }
 
 /// A task (or key project) with a red or yellow warning.
@@ -64,6 +73,12 @@ pub struct ProjectsLine {
     pub completion: Option<f64>,
     /// Blocker kind (土地, 环评, 资金, 其他) and how many projects name it.
     pub blockers: Vec<(String, usize)>,
+    /// How many were due to have started by the period's end, and that
+    /// date as people write it: what 重点项目开复工 counts against.
+    #[serde(default)]
+    pub due: Option<u32>,
+    #[serde(default)]
+    pub due_by: Option<String>,
 }
 
 /// One unit: where its feedback is, how it stands, and what it must do.
@@ -135,6 +150,10 @@ pub struct RunManifest {
     #[serde(default)]
     pub projects: Option<ProjectsLine>,
     pub units: Vec<UnitLine>,
+    /// 总览's first lines, the period in five sentences, which open the
+    /// leaders' mail.
+    #[serde(default)]
+    pub headlines: Vec<String>,
 }
 
 /// Builds the manifest of a run.
@@ -159,8 +178,9 @@ pub fn build(plan: &Plan, c: &Consolidation, checked: &Checked, org: &str) -> Ru
         units_total: plan.units.len(),
         indicators: indicator_lines(plan, c),
         warnings: warning_lines(plan, c),
-        projects: projects_line(c),
+        projects: projects_line(plan, c),
         units: unit_lines(plan, c, checked),
+        headlines: crate::report::workbook::headlines(plan, c, checked),
     }
 }
 
@@ -201,14 +221,28 @@ fn indicator_lines(plan: &Plan, c: &Consolidation) -> Vec<IndicatorLine> {
         .filter(|r| r.status.is_some())
         .map(|r| {
             let ind = &plan.indicators[r.indicator];
+            let progress = r.progress(ind.direction);
+            let figures = match (ind.direction, r.actual, r.target) {
+                (Direction::Lower, Some(actual), Some(target)) => Some(format!(
+                    "实际 {}，控制目标 {}",
+                    show(ind, actual),
+                    show(ind, target)
+                )),
+                _ => r.completion.map(|c| match progress {
+                    Some(p) => format!("完成 {:.1}%（时间进度 {:.1}%）", c * 100.0, p * 100.0),
+                    None => format!("完成 {:.1}%", c * 100.0),
+                }),
+            };
             IndicatorLine {
                 code: ind.code.clone(),
                 name: ind.name.clone(),
                 uom: ind.uom.clone(),
                 completion: r.completion,
-                progress: r.progress(ind.direction),
+                progress,
                 status: r.status,
                 status_label: r.status.map(|s| s.label().to_string()),
+                figures,
+                lower: ind.direction == Direction::Lower,
             }
         })
         .collect()
@@ -231,8 +265,11 @@ fn warning_lines(plan: &Plan, c: &Consolidation) -> Vec<WarningLine> {
         .collect()
 }
 
-fn projects_line(c: &Consolidation) -> Option<ProjectsLine> {
+fn projects_line(plan: &Plan, c: &Consolidation) -> Option<ProjectsLine> {
+    let end = c.period.end_date();
     c.projects.rollup.last().map(|t| ProjectsLine {
+        due: Some(plan.projects_due_by(end) as u32),
+        due_by: Some(date_cn(end)),
         planned: t.planned,
         started: t.started,
         on_time: t.on_time,

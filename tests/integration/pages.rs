@@ -258,7 +258,10 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
     );
     // 18 projects, 9 started as their units reported; 水肥一体化, started
     // on 2 April, is one of them, and its unit is told how to report it.
-    assert!(said("重点项目 18 个：已开工 9 个"), "{page:?}");
+    assert!(
+        said("重点项目 18 个，其中应于 2022年3月31日 前开工 15 个：已开工 9 个"),
+        "{page:?}"
+    );
     let projects = read_csv(&out.join("data/projects.csv"));
     let water = projects
         .iter()

@@ -13,6 +13,8 @@ mod matrix;
 mod overview;
 mod projects;
 
+pub(crate) use overview::headlines;
+
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Color, XlsxError};

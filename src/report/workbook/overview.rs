@@ -91,8 +91,9 @@ fn sentence(s: &mut Sheet<'_>, row: u32, line: &str) -> Result<(), XlsxError> {
         .map(|_| ())
 }
 
-/// The story of the period in five sentences or fewer.
-pub(super) fn headlines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<String> {
+/// The story of the period in five sentences or fewer: 总览's first
+/// lines, and the leaders' mail opens with them.
+pub(crate) fn headlines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<String> {
     let mut lines = vec![format!(
         "一、时间进度 {:.1}%（{}）。",
         c.elapsed * 100.0,
@@ -104,8 +105,10 @@ pub(super) fn headlines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Ve
     if let Some(t) = c.projects.rollup.last() {
         let share = |a: f64, b: f64| if b > 0.0 { a / b * 100.0 } else { 0.0 };
         lines.push(format!(
-            "五、重点项目 {} 个：已开工 {} 个（按期 {} 个），逾期未开工 {} 个；本年完成投资 {} 万元，为年度计划 {} 万元的 {:.1}%。",
+            "五、重点项目 {} 个，其中应于 {} 前开工 {} 个：已开工 {} 个（按期 {} 个），逾期未开工 {} 个；本年完成投资 {} 万元，为年度计划 {} 万元的 {:.1}%。",
             t.planned,
+            date_cn(c.period.end_date()),
+            plan.projects_due_by(c.period.end_date()),
             t.started,
             t.on_time,
             t.overdue,

@@ -48,11 +48,7 @@ pub(super) fn projects(
 fn summary_line(plan: &Plan, total: &Rollup, c: &Consolidation) -> String {
     let share = |a: f64, b: f64| if b > 0.0 { a / b * 100.0 } else { 0.0 };
     let end = c.period.end_date();
-    let due = plan
-        .projects
-        .iter()
-        .filter(|p| p.start_by.is_some_and(|d| d <= end))
-        .count();
+    let due = plan.projects_due_by(end);
     format!(
         "计划重点项目 {} 个，其中应于 {} 前开工 {due} 个；已开工 {} 个（开工率 {:.1}%，其中按期开工 {} 个），逾期未开工 {} 个；年度计划投资 {} 万元，本年完成 {} 万元，完成 {:.1}%。统计截至 {}。",
         total.planned,
