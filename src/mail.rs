@@ -125,6 +125,9 @@ pub struct Delivery {
 /// What a mail run did.
 #[derive(Debug, Default)]
 pub struct MailReport {
+    /// The name the mails are signed with, when it is not the one the run
+    /// signed its workbooks with: (the run's, the mails').
+    pub renamed: Option<(String, String)>,
     pub sent: Vec<String>,
     pub skipped: Vec<String>,
     pub failed: Vec<(String, String)>,
@@ -221,14 +224,34 @@ impl Draft<'_> {
         for m in self.to {
             b = b.to(m.clone());
         }
-        let ctype = ContentType::parse(XLSX).expect("valid content type");
         let mut body =
             MultiPart::mixed().multipart(MultiPart::alternative_plain_html(self.text, self.html));
         for (name, bytes) in self.files {
-            body = body.singlepart(Attachment::new(name).body(bytes, ctype.clone()));
+            body = body.singlepart(Attachment::new(name.clone()).body(bytes, content_type(&name)));
         }
         b.multipart(body).map_err(MailError::Build)
     }
+}
+
+/// The attachment's type, with its name also as `name=` in RFC 2047
+/// words: lettre gives the name only as RFC 2231 `filename*` parts, which
+/// older Outlook and Foxmail do not read (they show ATT00001), and these
+/// read `name=`; a client that reads both takes `filename*`.
+fn content_type(name: &str) -> ContentType {
+    use base64::Engine;
+    let words: Vec<String> = name
+        .chars()
+        .collect::<Vec<_>>()
+        // 15 characters of up to 3 bytes: a word within RFC 2047's 75.
+        .chunks(15)
+        .map(|c| {
+            let piece: String = c.iter().collect();
+            let b64 = base64::engine::general_purpose::STANDARD.encode(piece.as_bytes());
+            format!("=?UTF-8?B?{b64}?=")
+        })
+        .collect();
+    ContentType::parse(&format!("{XLSX}; name=\"{}\"", words.join(" ")))
+        .unwrap_or_else(|_| ContentType::parse(XLSX).expect("valid content type"))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, MailError> {
@@ -419,8 +442,14 @@ fn unit_message(
             if !path.is_file() {
                 return Err(MailError::NoTemplate(path));
             }
-            files.push((unit.template.clone(), read(&path)?));
-            Some(unit.template.clone())
+            // Named for what it is among a clerk's downloads, not 老军乡.xlsx.
+            let name = format!(
+                "{}{}报表（模板）.xlsx",
+                safe_file_stem(&unit.name),
+                run.period_label
+            );
+            files.push((name.clone(), read(&path)?));
+            Some(name)
         }
         _ => None,
     };
@@ -441,7 +470,7 @@ fn unit_message(
         warnings_ask => WARNINGS_ASK, score_line => score_line,
         behind => unit.behind, behind_tasks => unit.behind_tasks, breached => unit.breached,
         projects_said => projects_said(unit),
-        attachment => attachment, template => template,
+        attachment => attachment, template => template, due_passed => due_passed(run),
     };
     let subject = unit_subject(run, unit, &name, send);
     let message = Draft {
@@ -470,6 +499,12 @@ fn unit_subject(run: &RunManifest, unit: &UnitLine, name: &str, send: Send) -> S
         ""
     };
     let what = match unit.status {
+        SubmissionStatus::Missing if due_passed(run) => {
+            return format!(
+                "{name}：{}报表尚未报送，截止日期（{}）已过，请尽快报送",
+                run.period_label, run.due
+            );
+        }
         SubmissionStatus::Missing => {
             return format!("{name}：请于 {} 前报送{}报表", run.due, run.period_label);
         }
@@ -478,6 +513,14 @@ fn unit_subject(run: &RunManifest, unit: &UnitLine, name: &str, send: Send) -> S
         _ => "未能采用，请改正后重新报送".to_string(),
     };
     format!("{name}{}报表反馈{again}：{what}", run.period_label)
+}
+
+/// Whether the period's due date is past on the day the mail goes: a
+/// reminder then says so, not "by 5 April (if that is past, soon)".
+fn due_passed(run: &RunManifest) -> bool {
+    run.period
+        .parse::<crate::model::Period>()
+        .is_ok_and(|p| chrono::Local::now().date_naive() > p.due_date())
 }
 
 /// The unit's overdue key projects and what it is asked about them: to
@@ -576,7 +619,14 @@ fn write_outbox(
 /// the report and the ledger, and the others still go.
 pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
     let run_dir = &command.run;
-    let run = read_run(run_dir)?;
+    let mut run = read_run(run_dir)?;
+    let mut report = MailReport::default();
+    // The mail goes from the settings' sender: signed with the settings'
+    // name, even when `tally run` was given none (its 县统计局 would sign a
+    // mail from 示范县统计局). The workbooks keep the run's; said below.
+    if let Some(org) = command.org.as_ref().filter(|o| **o != run.org) {
+        report.renamed = Some((std::mem::replace(&mut run.org, org.clone()), org.clone()));
+    }
     let ledger_path = run_dir.join(LEDGER);
     let mut ledger = load_ledger(&ledger_path)?;
     let ctx = Context {
@@ -586,7 +636,6 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
         from: mailbox(&command.mail.from)?,
         templates: command.templates.as_deref(),
     };
-    let mut report = MailReport::default();
     let outgoing = due_messages(&ctx, command, &ledger, &mut report)?;
     let Some(smtp) = command.smtp.as_ref().filter(|_| !command.dry_run) else {
         write_outbox(run_dir, &outgoing, &mut report)?;

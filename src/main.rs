@@ -305,6 +305,11 @@ fn template(settings: &TemplateSettings) -> Result<Done, TallyError> {
 /// `tally mail`: clean when every message went (or was written to outbox/).
 fn mail(command: &MailCommand) -> Result<Done, TallyError> {
     let report = tally::mail::mail(command)?;
+    if let Some((run, mail)) = &report.renamed {
+        eprintln!(
+            "注意：本次运行结果的工作簿署名为“{run}”，设置文件 [org] name 为“{mail}”；邮件正文按“{mail}”署名。如需工作簿一致，请用同一设置文件重新运行 tally run"
+        );
+    }
     if !report.outbox.is_empty() {
         eprintln!(
             "tally mail：未发送，{} 封邮件已写入 {}",

@@ -128,6 +128,9 @@ pub struct MailCommand {
     pub units: Vec<String>,
     pub dry_run: bool,
     pub resend: bool,
+    /// `[org] name` when the settings file sets one: the mails are signed
+    /// with it (the run's own name otherwise).
+    pub org: Option<String>,
 }
 
 /// `tally fetch`, built from the command line and tally.toml.
@@ -235,6 +238,7 @@ impl MailCommand {
             units: args.units.clone(),
             dry_run: args.dry_run,
             resend: args.resend,
+            org: config.org.name.clone().filter(|n| !n.trim().is_empty()),
         })
     }
 }

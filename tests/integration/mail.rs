@@ -187,7 +187,11 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
     );
     let lao = got
         .iter()
-        .find(|m| m["subject"] == "老军乡：请于 2022年4月5日 前报送2022年3月报表")
+        // The sample's period is long past: the reminder says so.
+        .find(|m| {
+            m["subject"]
+                == "老军乡：2022年3月报表尚未报送，截止日期（2022年4月5日）已过，请尽快报送"
+        })
         .expect("the reminder says what to send by when");
     assert!(lao["text"].as_str().unwrap().contains("尚未收到"));
     // It sent nothing: its project is asked about, not blamed.
@@ -372,6 +376,29 @@ fn a_dry_run_writes_every_message_and_sends_nothing() {
         .collect();
     assert_eq!(eml.len(), 4);
     assert!(server.messages().is_empty());
+    // The attachment's name also as RFC 2047 `name=` words, for clients
+    // that do not read RFC 2231 `filename*` (older Outlook, Foxmail).
+    let raw = std::fs::read_to_string(out.join("outbox/unit-甲镇.eml")).unwrap();
+    let at = raw.find("name=\"=?UTF-8?B?").expect("a name= parameter");
+    let param = &raw[at..raw[at + 6..].find('"').unwrap() + at + 7];
+    use base64::Engine;
+    let name: String = param
+        .split("=?UTF-8?B?")
+        .skip(1)
+        .map(|w| {
+            let b64 = &w[..w.find("?=").unwrap()];
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            )
+            .unwrap()
+        })
+        .collect();
+    assert!(
+        name.starts_with("甲镇") && name.ends_with("报表反馈.xlsx"),
+        "{name} from {param}"
+    );
     assert!(
         !out.join("mail-ledger.json").exists(),
         "nothing was delivered"
@@ -542,7 +569,7 @@ fn a_missing_units_reminder_carries_its_template_and_the_deadline() {
     let lao = &got[0];
     assert_eq!(
         lao["subject"],
-        "老军乡：请于 2022年4月5日 前报送2022年3月报表"
+        "老军乡：2022年3月报表尚未报送，截止日期（2022年4月5日）已过，请尽快报送"
     );
     let names: Vec<&str> = lao["attachments"]
         .as_array()
@@ -550,14 +577,22 @@ fn a_missing_units_reminder_carries_its_template_and_the_deadline() {
         .iter()
         .map(|a| a["filename"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["老军乡2022年3月报表反馈.xlsx", "老军乡.xlsx"]);
+    assert_eq!(
+        names,
+        [
+            "老军乡2022年3月报表反馈.xlsx",
+            "老军乡2022年3月报表（模板）.xlsx"
+        ]
+    );
     assert_eq!(
         lao["attachments"][1]["sha256"],
         sha(&forms.join("老军乡.xlsx"))
     );
     let text = lao["text"].as_str().unwrap();
     assert!(
-        text.contains("用附件中的模板“老军乡.xlsx”填写本年累计数，于 2022年4月5日 前报送"),
+        text.contains(
+            "用附件中的模板“老军乡2022年3月报表（模板）.xlsx”填写本年累计数，尽快报送（本期截止日期 2022年4月5日 已过）"
+        ),
         "{text}"
     );
 }
@@ -590,4 +625,25 @@ fn a_run_json_from_before_figures_still_says_the_completion() {
         text.contains("【红色】县应急管理局 安全生产事故，完成 150.0%"),
         "{text}"
     );
+}
+
+#[test]
+fn the_mails_are_signed_with_the_settings_name_and_a_different_run_name_is_said() {
+    let w = Workdir::new("mail_org");
+    let server = SmtpServer::start(w.path("received"));
+    let out = w.path("out");
+    // The run had no settings: its workbooks say 县统计局.
+    assert_eq!(run_samples(&out).status.code(), Some(0));
+    let cfg = config(&w, Some(server.port));
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{text}\n[org]\nname = \"示范县统计局\"\n")).unwrap();
+    let (code, err) = mail(&out, &cfg, &["--unit", "清泉镇"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("工作簿署名为“县统计局”") && err.contains("[org] name 为“示范县统计局”"),
+        "{err}"
+    );
+    let got = server.messages();
+    let body = got[0]["text"].as_str().unwrap();
+    assert!(body.trim_end().ends_with("示范县统计局"), "{body}");
 }
