@@ -309,6 +309,15 @@ pub fn stable(x: f64) -> f64 {
     if rounded.is_finite() { rounded } else { x }
 }
 
+/// Whether a unit of measure counts whole things (个, 起, 户 ...): shown
+/// without decimals, and a quarter of one is no figure to quote.
+pub fn is_count_unit(uom: &str) -> bool {
+    matches!(
+        uom.trim(),
+        "个" | "起" | "所" | "人" | "座" | "家" | "户" | "项" | "次" | "辆" | "处"
+    )
+}
+
 /// Whether a unit of measure is a percentage.
 pub fn is_percent_unit(uom: &str) -> bool {
     // As `fold(uom).trim()` would compare, without a new string: asked

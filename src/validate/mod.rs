@@ -22,8 +22,8 @@ use crate::model::issue::a1;
 use crate::model::period::named_month;
 use crate::model::progress;
 use crate::model::value::{
-    Reading, as_fraction, find_month_day, format_for_people, format_number, normalize_label,
-    read_number,
+    Reading, as_fraction, find_month_day, format_for_people, format_number, is_count_unit,
+    normalize_label, read_number,
 };
 use crate::model::{
     Aggregation, IdVec, IndicatorId, Issue, IssueCode, Period, Profile, Severity, Status,
@@ -1128,10 +1128,21 @@ impl RowChecker<'_> {
                     String::new()
                 }
             };
+            // 0.25 个 of a village is no figure: a count due in part is
+            // said as the share of the year's whole ones.
+            let due = if is_count_unit(&i.uom) && expected.fract() != 0.0 && target > 0.0 {
+                format!(
+                    "年度目标的 {:.1}%（全年 {}）",
+                    expected / target * 100.0,
+                    show(i, target)
+                )
+            } else {
+                format!(" {}{}", show(i, expected), share(expected))
+            };
             let note_cell = self.table.note_cell(row);
             self.issue(row, Some(note_cell.clone()), Some(ind), IssueCode::MissingExplanation, format!(
-                "“{}”本年累计 {}{}，低于按时间进度应完成的 {}{}，但没有说明滞后原因；请在 {note_cell} 填写滞后原因",
-                i.name, show(i, actual), share(actual), show(i, expected), share(expected)
+                "“{}”本年累计 {}{}，低于按时间进度应完成的{due}，但没有说明滞后原因；请在 {note_cell} 填写滞后原因",
+                i.name, show(i, actual), share(actual)
             ));
         }
     }

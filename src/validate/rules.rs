@@ -269,19 +269,21 @@ pub fn county_issues(
         .collect())
 }
 
-/// One side of a violated rule as a clerk reads it: `NY02 本年累计 3,200
-/// 万元`, `上期 FA01 1,000 万元`, or `FA01 × 0.5 = 1,250 万元`.
-/// A constant side takes its unit of measure from `other`: `2,500 万元`.
+/// One side of a violated rule as a clerk reads it, by the indicator's
+/// name (a clerk knows 特色产业增加值, not NY02): `特色产业增加值（NY02）
+/// 本年累计 3200 万元`, `固定资产投资（FA01）上期 1000 万元`, or
+/// `FA01 × 0.5 = 1250 万元`. A constant side takes its unit of measure
+/// from `other`: `2500 万元`.
 fn side(plan: &Plan, e: &RuleExpr, v: f64, county: bool, other: &RuleExpr) -> String {
     let this = if county { "全县" } else { "本年累计" };
     match e {
         RuleExpr::Value(i) => {
             let ind = &plan.indicators[*i];
-            format!("{} {this} {}", ind.code, show(ind, v))
+            format!("{}（{}）{this} {}", ind.name, ind.code, show(ind, v))
         }
         RuleExpr::Prev(i) => {
             let ind = &plan.indicators[*i];
-            format!("{} 上期 {}", ind.code, show(ind, v))
+            format!("{}（{}）上期 {}", ind.name, ind.code, show(ind, v))
         }
         RuleExpr::Number(_) => shown(common_uom(plan, other), v),
         _ => format!("{} = {}", e.describe(plan), shown(common_uom(plan, e), v)),

@@ -4,7 +4,7 @@
 
 use rust_xlsxwriter::Color;
 
-use crate::model::value::is_percent_unit;
+use crate::model::value::{is_count_unit, is_percent_unit};
 use crate::model::{Direction, Status, Warning};
 
 /// The fill of a status, as 0xRRGGBB.
@@ -65,9 +65,7 @@ pub const INPUT_FILL: Color = Color::RGB(0xFFF2CC);
 pub fn number_format(uom: &str) -> &'static str {
     match uom.trim() {
         "万元" | "亿元" | "元" => "#,##0.0",
-        "个" | "起" | "所" | "人" | "座" | "家" | "户" | "项" | "次" | "辆" | "处" => {
-            "#,##0"
-        }
+        u if is_count_unit(u) => "#,##0",
         u if is_percent_unit(u) => "0.0%",
         _ => "#,##0.00",
     }

@@ -269,17 +269,20 @@ fn messages_fit_the_profile_the_unit_of_measure_and_the_reader() {
                 .texts(&["指标代码", "指标名称", "计量单位", "进度"])
                 .texts(&["Q1", "人工造林", "万亩", "季度"])
                 .texts(&["C1", "示范村", "个", ""])
+                .texts(&["C2", "乡村振兴示范村", "个", ""])
                 .texts(&["M1", "招商引资", "万元", ""]),
             Sheet::new("目标")
                 .texts(&["单位名称", "指标代码", "年度目标", "一季度"])
                 .row(vec![t("甲镇"), t("Q1"), n(1.0), n(0.372)])
                 .row(vec![t("甲镇"), t("C1"), n(4.0)])
+                .row(vec![t("甲镇"), t("C2"), n(1.0)])
                 .row(vec![t("甲镇"), t("M1"), n(100.0)]),
         ],
     );
     let rows = vec![
         line("Q1", n(0.073333), ""),
         line("C1", n(12.0), ""),
+        line("C2", n(0.0), ""),
         line("M1", n(200.0), ""),
     ];
     w.submit("甲镇.xlsx", &[standard("甲镇", "2022-04-05", rows)]);
@@ -304,6 +307,13 @@ fn messages_fit_the_profile_the_unit_of_measure_and_the_reader() {
     assert!(
         !behind.contains("25.0%") && !behind.contains("0.073333"),
         "{behind}"
+    );
+    // A quarter of a village is due: said as a share of the whole one.
+    let village = message("missing_explanation", "C2");
+    assert!(
+        village.contains("低于按时间进度应完成的年度目标的 25.0%（全年 1 个）")
+            && !village.contains("0.25"),
+        "{village}"
     );
     // Only a sum of money invites the 元-for-万元 question.
     let count = message("over_target", "C1");

@@ -207,7 +207,7 @@ fn each_operator_scope_severity_and_skip_as_the_contract_says() {
         .to_string();
     assert!(
         r01.starts_with(
-            "特色产业增加值不能大于农业增加值：NY02 本年累计 3200 万元，NY03 本年累计 3000 万元"
+            "特色产业增加值不能大于农业增加值：特色产业增加值（NY02）本年累计 3200 万元，农业增加值（NY03）本年累计 3000 万元"
         ),
         "{r01}"
     );
@@ -417,7 +417,7 @@ fn county_rules_check_the_county_values_and_show_on_the_first_page() {
         .find(|i| i["indicator_code"] == "FA01")
         .unwrap();
     assert!(
-        c01["message"].contains("FA01 全县 2020 万元，2500 万元"),
+        c01["message"].contains("固定资产投资（FA01）全县 2020 万元，2500 万元"),
         "{}",
         c01["message"]
     );
@@ -471,7 +471,7 @@ fn county_prev_reads_the_county_value_of_the_previous_period() {
         .collect();
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     assert!(
-        msgs[0].contains("FA01 全县 320 万元，prev(FA01) + 100 = 400 万元"),
+        msgs[0].contains("固定资产投资（FA01）全县 320 万元，prev(FA01) + 100 = 400 万元"),
         "{}",
         msgs[0]
     );
