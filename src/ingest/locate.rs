@@ -140,7 +140,8 @@ impl Columns {
 fn earlier_period(text: &str) -> bool {
     const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "上季"];
     let t = fold(text);
-    EARLIER.iter().any(|w| t.contains(w))
+    // `累计完成（截至上月底）`, filed in April for March, is this period's.
+    EARLIER.iter().any(|w| t.contains(w)) && !t.contains("截至") && !t.contains("截止")
 }
 
 /// The header rows and columns, if `grid` holds an indicator table.
@@ -677,6 +678,17 @@ mod tests {
                 .unwrap()
                 .actual_col,
             2
+        );
+        // Through the end of last month, filed this month: this period's.
+        let g = grid(&[
+            &["指标名称", "累计完成（截至上月底）"],
+            &["固定资产投资", "4320"],
+        ]);
+        assert_eq!(
+            find_table(&g, u32::MAX, Vocabulary::standard())
+                .unwrap()
+                .actual_col,
+            1
         );
         // Alone, `累计完成` is the actual column.
         let g = grid(&[&["指标名称", "累计完成"], &["固定资产投资", "4320"]]);
