@@ -239,14 +239,19 @@ impl Draft<'_> {
 /// read `name=`; a client that reads both takes `filename*`.
 fn content_type(name: &str) -> ContentType {
     use base64::Engine;
-    let words: Vec<String> = name
-        .chars()
-        .collect::<Vec<_>>()
-        // 15 characters of up to 3 bytes: a word within RFC 2047's 75.
-        .chunks(15)
-        .map(|c| {
-            let piece: String = c.iter().collect();
-            let b64 = base64::engine::general_purpose::STANDARD.encode(piece.as_bytes());
+    // At most 45 bytes a word (60 in base64): within RFC 2047's 75, and
+    // never splitting a character.
+    let mut pieces: Vec<String> = vec![String::new()];
+    for c in name.chars() {
+        if pieces.last().is_some_and(|p| p.len() + c.len_utf8() > 45) {
+            pieces.push(String::new());
+        }
+        pieces.last_mut().expect("one piece at least").push(c);
+    }
+    let words: Vec<String> = pieces
+        .iter()
+        .map(|p| {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(p.as_bytes());
             format!("=?UTF-8?B?{b64}?=")
         })
         .collect();
@@ -531,7 +536,9 @@ fn projects_said(unit: &UnitLine) -> Option<String> {
     if n == 0 {
         return None;
     }
-    let (unreported, unexplained) = (unit.unreported_projects, unit.unexplained_projects);
+    let unreported = unit.unreported_projects;
+    // A run.json from before the count: ask for reasons as it did then.
+    let unexplained = unit.unexplained_projects.unwrap_or(n - unreported);
     let mut said = if unreported == n {
         format!(
             "有 {n} 个重点项目已过计划开工日期，本期未填报，开工情况不明（红色预警），请在报表中填报开工情况"

@@ -403,8 +403,14 @@ fn convert_error(e: &CellErrorType) -> CellValue {
 }
 
 fn convert_datetime(dt: &calamine::ExcelDateTime) -> CellValue {
+    use chrono::Datelike;
     match dt.as_datetime() {
-        Some(d) if dt.is_datetime() => CellValue::Date(d.date()),
+        // A date Excel can hold. 20220407 typed into a date cell is a
+        // serial in the year 57261: left a number, read as yyyymmdd where
+        // a date is looked for.
+        Some(d) if dt.is_datetime() && (1899..=9999).contains(&d.year()) => {
+            CellValue::Date(d.date())
+        }
         _ => CellValue::Number(dt.as_f64()),
     }
 }
@@ -449,6 +455,23 @@ pub fn convert_ref(v: &DataRef<'_>) -> CellValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_cell_outside_excels_years_is_a_number() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        let dated =
+            |v: f64| convert_datetime(&ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false));
+        assert_eq!(
+            dated(44658.0),
+            CellValue::Date(NaiveDate::from_ymd_opt(2022, 4, 7).unwrap())
+        );
+        // 20220407 typed into a date cell: then read as yyyymmdd.
+        assert_eq!(dated(20_220_407.0), CellValue::Number(20_220_407.0));
+        assert_eq!(
+            crate::model::value::read_date(&dated(20_220_407.0)),
+            NaiveDate::from_ymd_opt(2022, 4, 7)
+        );
+    }
 
     #[test]
     fn grid_lookup_and_merges() {

@@ -103,12 +103,7 @@ fn compose(
     to: Mailbox,
 ) -> Result<Message, FetchError> {
     let (body, outcome) = body(cmd, plan, files, entry);
-    // `Re:` keeps the thread; the outcome tells the clerk before opening.
-    let subject = if entry.subject.to_ascii_lowercase().starts_with("re:") {
-        format!("{}【{outcome}】", entry.subject)
-    } else {
-        format!("Re: {}【{outcome}】", entry.subject)
-    };
+    let subject = subject(&entry.subject, outcome);
     Message::builder()
         .from(from.clone())
         .to(to)
@@ -124,6 +119,32 @@ fn compose(
         .body(body)
         .map_err(|e| FetchError::Mail(crate::mail::MailError::Build(e)))
 }
+
+/// `Re:` and their subject, which keeps the thread, and the outcome, which
+/// tells the clerk before opening. A clerk answering our reply sends our
+/// last outcome back: it goes, or the subjects would pile up
+/// 【未能采用…】【已接收】.
+fn subject(theirs: &str, outcome: &str) -> String {
+    let mut theirs = theirs.to_string();
+    for old in OUTCOMES {
+        theirs = theirs.replace(&format!("【{old}】"), "");
+    }
+    let theirs = theirs.trim_end();
+    if theirs.to_ascii_lowercase().starts_with("re:") {
+        format!("{theirs}【{outcome}】")
+    } else {
+        format!("Re: {theirs}【{outcome}】")
+    }
+}
+
+/// What became of a mail, in the reply's subject.
+const OUTCOMES: [&str; 5] = [
+    "没有收到报表文件",
+    "已接收，有错误需改正",
+    "未能采用，请改正后重发",
+    "已接收",
+    "已由更新的报表替代",
+];
 
 /// The reply's text (one paragraph per file, then what was not taken),
 /// and its outcome in a few words for the subject.
@@ -162,12 +183,12 @@ fn body(
         out.push('\n');
     }
     let outcome = match (entry.files.is_empty(), must_resend, taken) {
-        (true, _, _) => "没有收到报表文件",
-        (false, true, true) => "已接收，有错误需改正",
-        (false, true, false) => "未能采用，请改正后重发",
-        (false, false, true) => "已接收",
+        (true, _, _) => OUTCOMES[0],
+        (false, true, true) => OUTCOMES[1],
+        (false, true, false) => OUTCOMES[2],
+        (false, false, true) => OUTCOMES[3],
         // Only superseded files: a later one of the unit is in use.
-        (false, false, false) => "已由更新的报表替代",
+        (false, false, false) => OUTCOMES[4],
     };
     if must_resend || entry.files.is_empty() {
         let sent = entry
@@ -257,5 +278,24 @@ fn resend_line(
         std::cmp::Ordering::Greater => {
             format!("本期报送截止日期（{}）已过，请尽快{what}。", date_cn(due))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_to_our_reply_gets_one_outcome_in_its_subject() {
+        assert_eq!(
+            subject("3月报表", OUTCOMES[2]),
+            "Re: 3月报表【未能采用，请改正后重发】"
+        );
+        let answered = subject("3月报表", OUTCOMES[2]);
+        assert_eq!(subject(&answered, OUTCOMES[3]), "Re: 3月报表【已接收】");
+        assert_eq!(
+            subject("RE: 报表【急】", OUTCOMES[3]),
+            "RE: 报表【急】【已接收】"
+        );
     }
 }

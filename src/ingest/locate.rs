@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::issue::a1;
 use crate::model::value::{CellValue, fold, normalize_label, read_date};
-use crate::model::vocabulary::{Column, ProjectColumn, Vocabulary, project_column};
+use crate::model::vocabulary::{
+    Column, ProjectColumn, Vocabulary, names_this_year, project_column,
+};
 use crate::sheet::Grid;
 
 /// How far down a sheet the header may start.
@@ -83,8 +85,10 @@ struct Columns {
 }
 
 impl Columns {
+    /// The columns named by `labels`: each column's candidate labels, and
+    /// how it is dated ([`Earlier`]).
     fn from_labels<'a>(
-        labels: impl Iterator<Item = (u32, Vec<String>)> + 'a,
+        labels: impl Iterator<Item = (u32, Vec<String>, Earlier)> + 'a,
         words: &Vocabulary,
     ) -> Columns {
         let mut cols = Columns {
@@ -95,23 +99,32 @@ impl Columns {
             note: None,
             target: None,
         };
-        // Which label put the actual column where it is (see below).
-        let mut actual_by: Option<String> = None;
-        for (c, candidates) in labels {
+        // How well the actual column found so far names this period's
+        // total (see below): the lower the better.
+        let mut actual_rank = (u8::MAX, 0);
+        for (c, candidates, earlier) in labels {
             let Some((r, label)) = candidates.iter().find_map(|l| Some((words.column(l)?, l)))
             else {
                 continue;
             };
-            // Two actual columns (`累计完成` since the project began beside
-            // `本年累计`): this year's, the contract's first word, wins;
-            // otherwise the leftmost.
+            // Two actual columns: one that says it is this year's
+            // (`本年累计`, `1-3月累计`: of two months-to-date the later)
+            // wins over `累计完成` (since a project began), one through
+            // last month's end comes after, one mentioning an earlier
+            // period last (a lone `本年累计（含上年结转）` is still the
+            // column); an earlier period's never; otherwise the leftmost.
             if r == Column::Actual {
-                let this_year = |l: &str| l.starts_with("本年");
-                if cols.actual.is_none()
-                    || (this_year(label) && !actual_by.as_deref().is_some_and(this_year))
-                {
+                let class = match (earlier, names_this_year(label)) {
+                    (Earlier::Yes, _) => continue,
+                    (Earlier::Mentions, _) => 3,
+                    (Earlier::Through, _) => 2,
+                    (Earlier::No, true) => 0,
+                    (Earlier::No, false) => 1,
+                };
+                let rank = (class, u8::MAX - months_to_date(label).unwrap_or(0));
+                if rank < actual_rank {
                     cols.actual = Some(c);
-                    actual_by = Some(label.clone());
+                    actual_rank = rank;
                 }
                 continue;
             }
@@ -133,47 +146,91 @@ impl Columns {
     }
 }
 
-/// Words that make a column an earlier period's figures (`上月`,
-/// `本年累计（上月）`, `上年同期`): never the actual column, whatever
-/// else its label says. Bracketed words are dropped from labels, so this
-/// reads the label as written.
-fn earlier_period(text: &str) -> bool {
-    const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "上季"];
+/// The last month of a months-to-date label: 3 for `1-3月累计`.
+fn months_to_date(label: &str) -> Option<u8> {
+    let rest = label.strip_prefix('1')?;
+    let rest = rest.trim_start_matches(['-', '—', '~', '至', '到']);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    rest[digits.len()..]
+        .starts_with('月')
+        .then(|| digits.parse().ok())?
+}
+
+/// Whether a column holds an earlier period's figures, by its label as
+/// written (bracketed words are dropped from labels, so `本年累计（上月）`
+/// is read here before that).
+#[derive(Clone, Copy, PartialEq)]
+enum Earlier {
+    No,
+    /// An earlier period's figures (`上月`, `本年累计（上月）`,
+    /// `累计完成（截至上年底）`): never the actual column.
+    Yes,
+    /// Names an earlier period along the way (`本年累计（含上年结转）`,
+    /// `本年累计（同期口径）`): the actual column only when no other is.
+    Mentions,
+    /// `累计完成（截至上月底）`: filed this month, likely this period's
+    /// total; after any undated actual column, before one that mentions
+    /// an earlier period.
+    Through,
+}
+
+fn earlier_period(text: &str) -> Earlier {
     let t = fold(text);
-    // `累计完成（截至上月底）`, filed in April for March, is this period's.
-    EARLIER.iter().any(|w| t.contains(w)) && !t.contains("截至") && !t.contains("截止")
+    let Some(word) = EARLIER.iter().find(|w| t.contains(**w)) else {
+        return Earlier::No;
+    };
+    let through = t.contains("截至") || t.contains("截止");
+    // The label, or a bracketed part of it, is the earlier period itself.
+    let bracketed = t
+        .split(['(', '（', '[', '【'])
+        .skip(1)
+        .filter_map(|part| part.split([')', '）', ']', '】']).next());
+    let dated = earlier_sub_label(&t) || bracketed.into_iter().any(earlier_sub_label);
+    match *word {
+        "上月" | "上期" if through => Earlier::Through,
+        _ if dated || through => Earlier::Yes,
+        _ => Earlier::Mentions,
+    }
+}
+
+const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "上季"];
+
+/// A sub-label naming an earlier period and nothing else (`上月`, `上年同期`,
+/// `上期累计`): under a group label it makes the row a second header row.
+/// A clerk's `同上月` or `较上年持平` in the first data row does not.
+fn earlier_sub_label(text: &str) -> bool {
+    let t = normalize_label(text);
+    let rest = EARLIER
+        .iter()
+        .find_map(|w| t.strip_prefix(w))
+        .map(|r| r.trim_start_matches("同期"));
+    rest.is_some_and(|r| ["", "数", "末", "底", "累计", "完成", "累计完成"].contains(&r))
 }
 
 /// The header rows and columns, if `grid` holds an indicator table.
 fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)> {
     let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).shown());
     let earlier = |r: u32, c: u32| earlier_period(&grid.get_merged(r, c).shown());
+    let one_row = |r: u32, c: u32| (c, vec![label(r, c)], earlier(r, c));
     for (r, cells) in grid.rows().take(HEADER_SEARCH_ROWS) {
         if cells.len() < 2 {
             continue;
         }
-        let one = Columns::from_labels(
-            cells
-                .iter()
-                .filter(|(c, _)| !earlier(r, *c))
-                .map(|(c, _)| (*c, vec![label(r, *c)])),
-            words,
-        );
+        let one = Columns::from_labels(cells.iter().map(|(c, _)| one_row(r, *c)), words);
         let below = r + 1;
         // Complete, unless its actual label is a group over last month's
         // and this month's columns (`上月` under it): read as two rows.
-        if one.complete() && !one.actual.is_some_and(|c| earlier(below, c)) {
+        if one.complete()
+            && !one
+                .actual
+                .is_some_and(|c| earlier_sub_label(&grid.get(below, c).shown()))
+        {
             return Some(((r, r), one));
         }
         // A header over two rows: a group label above ("完成情况") and the
         // column's own label below ("本年累计"); either may name the role.
         let next = grid.row(below);
-        let alone = Columns::from_labels(
-            next.iter()
-                .filter(|(c, _)| !earlier(below, *c))
-                .map(|(c, _)| (*c, vec![label(below, *c)])),
-            words,
-        );
+        let alone = Columns::from_labels(next.iter().map(|(c, _)| one_row(below, *c)), words);
         if alone.complete() {
             // The next row is a header by itself: this one is a title.
             continue;
@@ -186,15 +243,18 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         cols.sort_unstable();
         cols.dedup();
         // A group label over this year's and last month's columns
-        // (`本年累计` over `上月 | 本月`): last month's is not a candidate.
+        // (`本年累计` over `上月 | 本月`): last month's comes last.
         let two = Columns::from_labels(
-            cols.into_iter()
-                .filter(|&c| !earlier(r, c) && !earlier(below, c))
-                .map(|c| {
-                    let (top, bottom) = (label(r, c), label(below, c));
-                    let joined = format!("{top}{bottom}");
-                    (c, vec![bottom, top, joined])
-                }),
+            cols.into_iter().map(|c| {
+                let (top, bottom) = (label(r, c), label(below, c));
+                let joined = format!("{top}{bottom}");
+                let both = [earlier(r, c), earlier(below, c)];
+                let dated = [Earlier::Yes, Earlier::Mentions, Earlier::Through]
+                    .into_iter()
+                    .find(|e| both.contains(e))
+                    .unwrap_or(Earlier::No);
+                (c, vec![bottom, top, joined], dated)
+            }),
             words,
         );
         if two.complete() {
@@ -648,6 +708,9 @@ mod tests {
 
     #[test]
     fn last_months_column_is_never_the_actual_one() {
+        let actual = |rows: &[&[&str]]| {
+            find_table(&grid(rows), u32::MAX, Vocabulary::standard()).map(|t| t.actual_col)
+        };
         // `本年累计` merged over `上月 | 本月`: this month's.
         let mut g = grid(&[
             &["指标名称", "本年累计", "", "备注"],
@@ -656,47 +719,88 @@ mod tests {
         ]);
         g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 2))]);
         let t = find_table(&g, u32::MAX, Vocabulary::standard()).unwrap();
-        assert_eq!(t.actual_col, 2);
+        assert_eq!((t.header, t.actual_col), ((0, 1), 2));
+        // A clerk's words in the first row are no second header row.
+        let rows: &[&[&str]] = &[
+            &["指标名称", "本年累计", "累计完成"],
+            &["固定资产投资", "同上月", "9000"],
+            &["招商引资", "4320", "9000"],
+        ];
+        assert_eq!(actual(rows), Some(1));
         // A bracketed 上月 beside this year's total, left of it.
-        let g = grid(&[
-            &["指标名称", "本年累计（上月）", "本年累计（万元）"],
-            &["固定资产投资", "7", "4320"],
-        ]);
         assert_eq!(
-            find_table(&g, u32::MAX, Vocabulary::standard())
-                .unwrap()
-                .actual_col,
-            2
+            actual(&[
+                &["指标名称", "本年累计（上月）", "本年累计（万元）"],
+                &["固定资产投资", "7", "4320"],
+            ]),
+            Some(2)
         );
-        // `累计完成` (since the project began) beside `本年累计`.
-        let g = grid(&[
-            &["指标名称", "累计完成", "本年累计"],
-            &["固定资产投资", "9000", "4320"],
-        ]);
+        // `累计完成` (since the project began) beside `本年累计`, and beside
+        // months to date; of two months to date, the later.
         assert_eq!(
-            find_table(&g, u32::MAX, Vocabulary::standard())
-                .unwrap()
-                .actual_col,
-            2
+            actual(&[
+                &["指标名称", "累计完成", "本年累计"],
+                &["固定资产投资", "9000", "4320"]
+            ]),
+            Some(2)
         );
-        // Through the end of last month, filed this month: this period's.
-        let g = grid(&[
-            &["指标名称", "累计完成（截至上月底）"],
-            &["固定资产投资", "4320"],
-        ]);
         assert_eq!(
-            find_table(&g, u32::MAX, Vocabulary::standard())
-                .unwrap()
-                .actual_col,
-            1
+            actual(&[
+                &["指标名称", "累计完成（自开工）", "1-3月累计"],
+                &["固定资产投资", "9000", "4320"],
+            ]),
+            Some(2)
+        );
+        assert_eq!(
+            actual(&[
+                &["指标名称", "1-2月累计", "1-3月累计"],
+                &["固定资产投资", "7", "4320"]
+            ]),
+            Some(2)
+        );
+        // Through the end of last month, filed this month: this period's,
+        // when there is no other; beside this month's, this month's.
+        assert_eq!(
+            actual(&[
+                &["指标名称", "累计完成（截至上月底）"],
+                &["固定资产投资", "4320"]
+            ]),
+            Some(1)
+        );
+        assert_eq!(
+            actual(&[
+                &["指标名称", "本年累计（截至上月）", "本年累计（截至本月）"],
+                &["固定资产投资", "7", "4320"],
+            ]),
+            Some(2)
+        );
+        // Last year's never, through or not; one that only mentions last
+        // year is the column when it is the only one.
+        assert_eq!(
+            actual(&[
+                &["指标名称", "累计完成（截至上年底）"],
+                &["固定资产投资", "4320"]
+            ]),
+            None
+        );
+        assert_eq!(
+            actual(&[
+                &["指标名称", "本年累计（含上年结转）"],
+                &["固定资产投资", "4320"]
+            ]),
+            Some(1)
+        );
+        assert_eq!(
+            actual(&[
+                &["指标名称", "本年累计（同期口径）", "本年累计"],
+                &["固定资产投资", "7", "4320"],
+            ]),
+            Some(2)
         );
         // Alone, `累计完成` is the actual column.
-        let g = grid(&[&["指标名称", "累计完成"], &["固定资产投资", "4320"]]);
         assert_eq!(
-            find_table(&g, u32::MAX, Vocabulary::standard())
-                .unwrap()
-                .actual_col,
-            1
+            actual(&[&["指标名称", "累计完成"], &["固定资产投资", "4320"]]),
+            Some(1)
         );
     }
 

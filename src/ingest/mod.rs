@@ -48,6 +48,10 @@ pub struct Extract {
     /// which period it is for.
     #[serde(default)]
     pub title: Option<String>,
+    /// Sheets after the indicator table that could not be read (damaged),
+    /// where the project table may have been.
+    #[serde(default)]
+    pub damaged: Vec<String>,
 }
 
 /// The identity `tally template` records in its hidden `_tally` sheet.
@@ -99,6 +103,13 @@ pub enum ReadFailure {
     NoReader(String),
 }
 
+/// The error value (`#CALC!`) the reader does not know, from its words.
+fn unknown_error_value(why: &str) -> Option<&str> {
+    let rest = why.split_once("Unsupported cell error value '")?.1;
+    let value = rest.split_once('\'')?.0;
+    value.starts_with('#').then_some(value)
+}
+
 impl ReadFailure {
     /// What went wrong and what to do, for the township clerk: never the
     /// reader's own words (see [`ReadFailure::detail`]).
@@ -114,9 +125,18 @@ impl ReadFailure {
             ReadFailure::Open(OpenError::Corrupt(_)) => {
                 "文件已损坏或不是 Excel/WPS 表格，无法打开；请用 Excel 或 WPS 另存为 .xlsx 后重新报送".into()
             }
-            ReadFailure::Open(OpenError::DamagedSheet { sheet, .. }) => format!(
-                "工作表“{sheet}”已损坏，无法完整读取，数值都未采用；请用 Excel 或 WPS 打开后另存为 .xlsx，再重新报送"
-            ),
+            ReadFailure::Open(OpenError::DamagedSheet { sheet, why }) => {
+                match unknown_error_value(why) {
+                    // #CALC!, #SPILL!: newer Excel's, which saving again
+                    // writes again.
+                    Some(value) => format!(
+                        "工作表“{sheet}”中有公式出错（{value}），整张表无法读取，数值都未采用；请改正或删除出错的公式（或复制后“选择性粘贴→数值”），再重新报送"
+                    ),
+                    None => format!(
+                        "工作表“{sheet}”已损坏，无法完整读取，数值都未采用；请用 Excel 或 WPS 打开后另存为 .xlsx，再重新报送"
+                    ),
+                }
+            }
             ReadFailure::Open(OpenError::TooManyCells { sheet, limit }) => format!(
                 "工作表“{sheet}”超过 {limit} 个单元格，没有完整读取，数值都未采用；请删除多余的行列后另存再报送"
             ),
@@ -229,7 +249,7 @@ impl Default for ReadOptions {
 /// # Errors
 ///
 /// [`OpenError`] when the bytes are no workbook calamine can open, or when
-/// no sheet at all can be read.
+/// a sheet met before the indicator table cannot be read.
 pub fn extract(
     bytes: &[u8],
     claimed: Option<Format>,
@@ -245,8 +265,6 @@ pub fn extract(
         sheets: sheets.clone(),
         ..Extract::default()
     };
-    let mut first_error = None;
-    let mut read_any = false;
     for name in &sheets {
         if out.table.is_some() && out.projects.is_some() {
             break;
@@ -256,14 +274,14 @@ pub fn extract(
         }
         let mut grid = match book.grid(name, crate::sheet::MAX_CELLS_PER_SHEET) {
             Ok(g) => g,
-            // Nothing read yet: a workbook no sheet of which reads is
-            // corrupt as a whole (below), unless another sheet reads.
-            Err(e) if !read_any => {
-                first_error.get_or_insert((name.clone(), e.to_string()));
+            // After the indicator table: the file is used, and the sheet is
+            // named where the project table may have been on it.
+            Err(_) if out.table.is_some() => {
+                out.damaged.push(name.clone());
                 continue;
             }
-            // A damaged sheet among readable ones: the file is not read
-            // whole (CONTRACT.md 5), and the sheet may have held the table.
+            // Before it: the sheet may have held it, and another sheet
+            // (last month's copy) must not stand in.
             Err(e) => {
                 return Err(OpenError::DamagedSheet {
                     sheet: name.clone(),
@@ -271,11 +289,6 @@ pub fn extract(
                 });
             }
         };
-        if let Some((sheet, why)) = first_error.take() {
-            // Sheets before this one did not read: the same.
-            return Err(OpenError::DamagedSheet { sheet, why });
-        }
-        read_any = true;
         // A sheet not read whole is never half used: rows past the cap
         // would be reported missing when they are only unread.
         if grid.truncated {
@@ -321,13 +334,7 @@ pub fn extract(
             out.projects = projects;
         }
     }
-    if out.table.is_some() || out.projects.is_some() {
-        return Ok(out);
-    }
-    match first_error {
-        Some((_, e)) if !read_any => Err(OpenError::Corrupt(e)),
-        _ => Ok(out),
-    }
+    Ok(out)
 }
 
 /// The 填报单位 and 填报日期 lines above row `end` of `grid`: those above

@@ -168,6 +168,15 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// ```
 pub fn read_number(cell: &CellValue) -> Reading {
     match read_number_signed(cell) {
+        // A thousand trillion and more is no figure anyone reports, and a
+        // few such would add up to infinity in the county's total.
+        Reading::Number { value, .. } if value.abs() >= TOO_LARGE => {
+            Reading::NotANumber(match cell {
+                // As people write it short: 1e308, not 309 digits.
+                CellValue::Number(n) => format!("{n:e}"),
+                _ => cell.display(),
+            })
+        }
         // `-0` is 0: written back it would read `-0` in a CSV file.
         Reading::Number {
             value,
@@ -181,6 +190,9 @@ pub fn read_number(cell: &CellValue) -> Reading {
         other => other,
     }
 }
+
+/// The smallest magnitude [`read_number`] refuses: 10¹⁵.
+pub const TOO_LARGE: f64 = 1e15;
 
 fn read_number_signed(cell: &CellValue) -> Reading {
     match cell {
@@ -229,7 +241,7 @@ fn read_number_text(raw: &str) -> Reading {
             trailing_unit: None,
         };
     }
-    if !commas_group_thousands(t) {
+    if !separators_group_thousands(t) {
         // `1800,5` or `0,05`: a decimal comma, which read as a thousands
         // separator would be a number 10 or 100 times too large.
         return Reading::NotANumber(raw.trim().to_string());
@@ -256,26 +268,30 @@ fn read_number_text(raw: &str) -> Reading {
     }
 }
 
-/// Whether every comma in `t` (spaces aside) separates thousands: the
-/// digits before the first one are 1 to 3, and exactly 3 follow each,
-/// before the decimal point (`1,234.5`, `12,000 万元`). `1,2`, `12,34`,
-/// `1800,5` and `1.234,5` are decimal commas or slips.
-fn commas_group_thousands(t: &str) -> bool {
-    if !t.contains(',') {
-        return true;
-    }
-    let t: String = t.chars().filter(|c| *c != ' ').collect();
-    let body = t.trim_start_matches(['+', '-']);
-    let run = body
-        .find(|c: char| !(c.is_ascii_digit() || c == ','))
-        .map_or(body, |end| &body[..end]);
+/// Whether every separator among the leading digits of `t` (a comma, a
+/// space or an apostrophe, as `1,234.5`, `1 200 万元`, `1'234`) separates
+/// thousands: the digits before the first are 1 to 3 and do not start
+/// with 0, and exactly 3 follow each, before the decimal point. `1,2`,
+/// `12,34`, `1800,5`, `0,500`, `1800 5` and `1.234,5` are decimal commas
+/// or slips, which read as separators would be 10 to 1000 times too large.
+fn separators_group_thousands(t: &str) -> bool {
+    let body = t.trim_start_matches(['+', '-']).trim_start();
+    let end = body
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | ' ' | '\'')))
+        .unwrap_or(body.len());
+    // A space before a unit or a percent sign (`1 200 万元`) is no
+    // separator; `1, 234` is one comma.
+    let run = body[..end].trim_end_matches(' ').replace(", ", ",");
     // No comma after the digit run (in the decimals, after a unit).
-    if body[run.len()..].contains(',') {
+    if body[end..].contains(',') {
         return false;
     }
-    let mut groups = run.split(',');
+    if !run.contains([',', ' ', '\'']) {
+        return true;
+    }
+    let mut groups = run.split([',', ' ', '\'']);
     let first = groups.next().unwrap_or("");
-    (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
+    (1..=3).contains(&first.len()) && !first.starts_with('0') && groups.all(|g| g.len() == 3)
 }
 
 /// `123`, `-0.5`, `12.`, `.5`: what [`NUMBER`] reads as a bare number,
@@ -297,14 +313,17 @@ fn is_plain_decimal(t: &str) -> bool {
 /// `x` to 12 significant digits. polars adds a group's floats in an order
 /// that depends on its threads, so the last bit of a sum or mean varies
 /// from run to run; rounded, the same inputs give the same outputs (and
-/// no figure shows 0.8350000000000002). A plan's targets are rounded so
-/// too: a target a formula left at 0.8500000000000001 is 85%, and a unit
-/// reporting exactly 85% has done it.
+/// no figure shows 0.8350000000000002).
 pub fn stable(x: f64) -> f64 {
+    significant(x, 12)
+}
+
+/// `x` to `digits` significant digits.
+pub fn significant(x: f64, digits: i32) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
-    let scale = 10f64.powi(11 - x.abs().log10().floor() as i32);
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
     let rounded = (x * scale).round() / scale;
     if rounded.is_finite() { rounded } else { x }
 }
@@ -426,6 +445,11 @@ pub fn read_date(cell: &CellValue) -> Option<NaiveDate> {
             NaiveDate::from_ymd_opt(1899, 12, 30)?
                 .checked_add_signed(chrono::Duration::days(*n as i64))
         }
+        // 20220407 typed as a number.
+        CellValue::Number(n) if (19_000_101.0..=29_991_231.0).contains(n) && n.fract() == 0.0 => {
+            let n = *n as u32;
+            NaiveDate::from_ymd_opt((n / 10_000) as i32, n / 100 % 100, n % 100)
+        }
         CellValue::Text(s) => find_date(s),
         _ => None,
     }
@@ -487,6 +511,16 @@ mod tests {
         assert_eq!(text("12,000,000"), num(12e6));
         assert_eq!(text("-1,234"), num(-1234.0));
         assert_eq!(text("1, 234"), num(1234.0));
+        assert_eq!(text("1'234"), num(1234.0));
+        assert_eq!(text("12 000 000"), num(12e6));
+        assert_eq!(
+            text("85 %"),
+            Reading::Number {
+                value: 85.0,
+                percent: true,
+                trailing_unit: None
+            }
+        );
         for zero in [text("-0"), read_number(&CellValue::Number(-0.0))] {
             let Reading::Number { value, .. } = zero else {
                 panic!("{zero:?}")
@@ -553,7 +587,7 @@ mod tests {
             "+0.25",
             "007",
             "1234567.891",
-            "99999999999999999999",
+            "999999999999999",
             "0.1",
             "-0",
             "3.14159265358979323846",
@@ -644,7 +678,21 @@ mod tests {
         assert_eq!(text("12.3.4"), Reading::NotANumber("12.3.4".into()));
         // Decimal commas, which as thousands separators would make a
         // number 10 to 1000 times too large.
-        for t in ["1800,5", "1,2", "12,34", "0,05", "1.234,5", "1,0", "1,2345"] {
+        for t in [
+            "1800,5",
+            "1,2",
+            "12,34",
+            "0,05",
+            "1.234,5",
+            "1,0",
+            "1,2345",
+            "0,500",
+            "-0,125",
+            "1800 5",
+            "0 5",
+            "1'23",
+            "12 34 万元",
+        ] {
             assert_eq!(text(t), Reading::NotANumber(t.into()), "{t}");
         }
         // Too large to be a figure: infinity is no value.
@@ -718,6 +766,11 @@ mod tests {
         assert_eq!(find_month_day("填报日期：4月7日"), Some((4, 7)));
         assert_eq!(find_month_day("十月二十日"), Some((10, 20)));
         assert_eq!(find_month_day("4月"), None);
+        assert_eq!(
+            read_date(&CellValue::Number(20_220_705.0)),
+            NaiveDate::from_ymd_opt(2022, 7, 5)
+        );
+        assert_eq!(read_date(&CellValue::Number(20_221_305.0)), None);
         assert_eq!(read_date(&CellValue::Number(44747.0)), d);
         assert_eq!(read_date(&CellValue::Date(d.unwrap())), d);
     }
@@ -728,5 +781,18 @@ mod tests {
         assert_eq!(stable(0.1 + 0.2), 0.3);
         assert_eq!(stable(123_456.789), 123_456.789);
         assert_eq!(stable(0.0), 0.0);
+        assert_eq!(significant(0.850_000_000_000_000_1, 15), 0.85);
+        assert_eq!(
+            significant(123_456_789_012_345.0, 15),
+            123_456_789_012_345.0
+        );
+        for t in ["1E308", "1e15", "-2000000000000000"] {
+            assert_eq!(text(t), Reading::NotANumber(t.into()), "{t}");
+        }
+        assert_eq!(
+            read_number(&CellValue::Number(1e308)),
+            Reading::NotANumber("1e308".into())
+        );
+        assert_eq!(text("999999999999999"), num(999_999_999_999_999.0));
     }
 }

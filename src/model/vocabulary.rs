@@ -94,6 +94,16 @@ static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^1[-—~至到]\d{1,2}月(累计)?(完成)?(数|值)?$").expect("valid regex")
 });
 
+/// Whether an actual column's normalized label says it is this year's
+/// total (`本年累计`, `本期累计`, `1-3月累计`, `年初至今累计`), which wins
+/// over another actual column (`累计完成` since a project began).
+pub fn names_this_year(label: &str) -> bool {
+    label.starts_with("本年")
+        || label.starts_with("本期")
+        || label.contains("年初至今")
+        || MONTHS_TO_DATE.is_match(label)
+}
+
 /// Which column a normalized header label names, in the standard words.
 pub fn column(label: &str) -> Option<Column> {
     if label.is_empty() {

@@ -16,7 +16,7 @@ use crate::model::codes::Coded;
 use crate::model::issue::a1;
 use crate::model::value::{
     CellValue, Reading, as_fraction, fold, format_plain, normalize_label, read_date, read_number,
-    stable,
+    significant,
 };
 use crate::model::{
     Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, Severity,
@@ -1098,7 +1098,21 @@ fn target_values(
                 format!("{label}不能是负数；请填写不小于 0 的数字"),
             );
         }
-        Some(stable(value))
+        // 5e-324 makes every completion infinite.
+        if value > 0.0 && value < 1e-9 {
+            problems.at(
+                sheet,
+                Some(cell.a1()),
+                format!(
+                    "{label}“{}”过小；请填写计量单位下的数（如 0.5 万亩），没有目标请留空",
+                    v.display()
+                ),
+            );
+        }
+        // Kept to 15 significant digits: a target a formula left at
+        // 0.8500000000000001 is 85%, and a unit reporting exactly 85% has
+        // met it (every figure below 10¹⁵ keeps all its digits).
+        Some(significant(value, 15))
     };
     let target = number("target", "年度目标", true);
     let milestones = [

@@ -116,7 +116,7 @@ pub struct UnitLine {
     #[serde(default)]
     pub unreported_projects: usize,
     #[serde(default)]
-    pub unexplained_projects: usize,
+    pub unexplained_projects: Option<usize>,
     /// What became of its errors' values ([`errors_counted`]).
     #[serde(default)]
     pub counted: Option<String>,
@@ -362,7 +362,7 @@ fn unit_lines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<UnitLine
                 breached,
                 overdue_projects: projects[u.index()][0],
                 unreported_projects: projects[u.index()][1],
-                unexplained_projects: projects[u.index()][2],
+                unexplained_projects: Some(projects[u.index()][2]),
                 counted: errors_counted(index.issues[u].iter().copied()).map(str::to_string),
                 resend_by: resend_by(c, index.files[u].iter().filter_map(|s| s.reported_at).max()),
                 errors: said(Severity::Error),

@@ -178,7 +178,7 @@ struct Outcome {
     status: SubmissionStatus,
     sha256: Option<String>,
     reported_at: Option<NaiveDate>,
-    /// A 填报日期 written but not readable as a date.
+    /// Why a 填报日期 written is no date, for the superseded message.
     date_unread: Option<String>,
     modified: Option<SystemTime>,
     issues: Vec<Issue>,
@@ -361,7 +361,7 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
             let why = match (winner_date, o.reported_at) {
                 (Some(w), Some(mine)) if w != mine => format!("填报日期 {w} 晚于本文件的 {mine}"),
                 (Some(w), None) => match &o.date_unread {
-                    Some(text) => format!("填报日期 {w}，本文件的填报日期“{text}”无法识别"),
+                    Some(why) => format!("填报日期 {w}，{why}"),
                     None => format!("填报日期 {w}，本文件未写填报日期"),
                 },
                 // Nothing tells them apart: said so, not a later time.
@@ -456,7 +456,11 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
             .min_by_key(|d| (*d - due).num_days().abs())
     });
     outcome.date_unread = match (&extract.date_label, outcome.reported_at) {
-        (Some(label), None) => Some(label.text.clone()),
+        // `4月7日` checked without a period has no year to take.
+        (Some(label), None) if find_month_day(&label.text).is_some() => {
+            Some(format!("本文件的填报日期“{}”未写年份", label.text))
+        }
+        (Some(label), None) => Some(format!("本文件的填报日期“{}”无法识别", label.text)),
         _ => None,
     };
     let unit = identify_unit(plan, &name, extract, &mut outcome.issues);
@@ -597,10 +601,12 @@ fn check_accepted(
         plan,
         unit,
         file: name,
-        today: extract
+        // The 填报日期 as resolved for this file (a `4月7日` has its year).
+        today: outcome
             .reported_at
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
         period_end,
+        damaged: &extract.damaged,
         issues: &mut outcome.issues,
         facts: &mut outcome.projects,
     }
@@ -618,7 +624,11 @@ fn identify_unit(
     extract: &Extract,
     issues: &mut Vec<Issue>,
 ) -> Option<UnitId> {
-    let by_name = plan.unit_in(file_stem(file));
+    let named = plan.units_in(file_stem(file));
+    let by_name = match named[..] {
+        [u] => Some(u),
+        _ => None,
+    };
     let label = extract.unit_label.as_ref();
     let by_label = label.and_then(|l| plan.unit_named(&l.text).or_else(|| plan.unit_in(&l.text)));
     // One of our templates whose label and name were both lost.
@@ -626,9 +636,13 @@ fn identify_unit(
         .template
         .as_ref()
         .and_then(|t| plan.unit_named(&t.unit));
+    // A label naming none of the units the file name names disagrees
+    // with it (CONTRACT.md 5), however many those are.
+    let disagree = by_label.filter(|a| !named.is_empty() && !named.contains(a));
     match (by_label, by_name) {
-        (Some(a), Some(b)) if a != b => {
+        _ if disagree.is_some() => {
             let l = label.expect("by_label implies a label");
+            let names: Vec<&str> = named.iter().map(|&u| plan.units[u].name.as_str()).collect();
             issues.push(Issue {
                 sheet: Some(l.sheet.clone()),
                 cell: Some(l.cell.clone()),
@@ -638,7 +652,8 @@ fn identify_unit(
                     IssueCode::UnitMismatch,
                     format!(
                         "文件名表明是“{}”的报表，但表内填报单位写的是“{}”；请确认是哪个单位的报表，改正文件名或填报单位后重新报送",
-                        plan.units[b].name, l.text
+                        names.join("”或“"),
+                        l.text
                     ),
                 )
             });
@@ -647,7 +662,6 @@ fn identify_unit(
         (Some(u), _) | (None, Some(u)) => Some(u),
         (None, None) if by_template.is_some() => by_template,
         (None, None) => {
-            let named = plan.units_in(file_stem(file));
             let message = match label {
                 _ if named.len() > 1 => {
                     let names: Vec<&str> =

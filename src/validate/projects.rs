@@ -110,6 +110,8 @@ pub(super) struct ProjectChecker<'a> {
     /// The last day of the period checked, when one is given: a project
     /// started after it was not started in the period.
     pub period_end: Option<NaiveDate>,
+    /// Sheets that could not be read, where the project table may be.
+    pub damaged: &'a [String],
     pub issues: &'a mut Vec<Issue>,
     pub facts: &'a mut Vec<ProjectFact>,
 }
@@ -155,11 +157,19 @@ impl ProjectChecker<'_> {
     pub fn check(&mut self, table: Option<&ProjectTable>) {
         let mine = self.plan.projects_of(self.unit);
         let Some(table) = table else {
+            let damaged: Vec<String> = self.damaged.iter().map(|s| format!("“{s}”")).collect();
             for &p in mine {
-                let message = format!(
-                    "报表中没有重点项目表（需有“项目名称”“是否开工”两列），重点项目“{}”的进展未报；请按模板中的“重点项目”表填写后重新报送",
-                    self.plan.projects[p].name
-                );
+                let name = &self.plan.projects[p].name;
+                let message = if damaged.is_empty() {
+                    format!(
+                        "报表中没有重点项目表（需有“项目名称”“是否开工”两列），重点项目“{name}”的进展未报；请按模板中的“重点项目”表填写后重新报送"
+                    )
+                } else {
+                    format!(
+                        "报表中没有读到重点项目表：工作表{}已损坏，无法读取，重点项目“{name}”的进展未报；请用 Excel 或 WPS 打开后另存为 .xlsx，再重新报送",
+                        damaged.join("、")
+                    )
+                };
                 self.missing(None, p, message);
             }
             return;

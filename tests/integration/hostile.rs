@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::book::{Sheet, n, t, write_xlsx};
+use crate::book::{C, Sheet, n, t, write_xlsx};
 use crate::common::{Workdir, line, read_csv, small_plan, standard, tally};
 
 fn stderr(out: &std::process::Output) -> String {
@@ -449,6 +449,71 @@ fn a_damaged_sheet_refuses_the_file_and_no_other_sheet_stands_in() {
     assert!(
         !json.to_string().contains("2592"),
         "last month's sheet stood in: {json:#}"
+    );
+
+    // A newer Excel's error value the reader does not know: said as the
+    // formula error it is, which saving again would not mend.
+    let w2 = Workdir::new("hostile_calc_error");
+    let file = w2.submit(
+        "清泉镇.xlsx",
+        &[standard(
+            "清泉镇",
+            "2022-04-05",
+            vec![line("FA01", n(4320.0), "")],
+        )],
+    );
+    with_part(&file, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replacen(
+            "</sheetData>",
+            r#"<row r="99"><c r="F99" t="e"><f>FILTER(A4:A4,B4:B4="否")</f><v>#CALC!</v></c></row></sheetData>"#,
+            1,
+        )
+    });
+    let (json, _) = w2.check_json(&w2.plan(), &["--period", "2022-03"]);
+    let refused = crate::common::issues_with(&json, "unreadable_file");
+    assert!(
+        refused[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("工作表“Sheet1”中有公式出错（#CALC!）"),
+        "{json:#}"
+    );
+
+    // A damaged sheet after the table is found: the file is used, and the
+    // project table that may have been on it is said to be unreadable.
+    let w = Workdir::new("hostile_damaged_later_sheet");
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/plan.xlsx");
+    let table = standard("位奇镇", "2022-04-05", vec![line("FA01", n(1080.0), "")]);
+    let mut projects = Sheet::new("重点项目");
+    projects.rows = crate::book::project_table(vec![(
+        "位奇镇肉羊现代农业产业园",
+        t("否"),
+        C::E,
+        n(0.0),
+        "用地未批",
+    )]);
+    let file = w.submit("位奇镇.xlsx", &[table, projects]);
+    with_part(&file, "xl/worksheets/sheet2.xml", |xml| {
+        xml.replacen(
+            "</sheetData>",
+            r#"<row r="99"><c r="F99" t="x"><v>1</v></c></row></sheetData>"#,
+            1,
+        )
+    });
+    let (json, _) = w.check_json(&plan, &["--period", "2022-03"]);
+    assert_eq!(
+        crate::common::submission(&json, "位奇镇.xlsx")["status"],
+        "accepted"
+    );
+    let missing = crate::common::issues_with(&json, "missing_project");
+    assert_eq!(missing.len(), 1, "{json:#}");
+    assert!(
+        missing[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("工作表“重点项目”已损坏，无法读取"),
+        "{}",
+        missing[0]["message"]
     );
 }
 

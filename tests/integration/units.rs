@@ -155,10 +155,14 @@ fn a_file_name_naming_two_units_is_no_guess() {
         "清泉镇-大马营镇.xlsx",
         &[standard("", "2022-04-05", qingquan_clean())],
     );
-    // The label decides where there is one.
+    // The label decides where there is one, if it is one of them.
     w.submit(
         "大马营镇、清泉镇.xlsx",
         &[standard("大马营镇", "2022-04-05", vec![])],
+    );
+    w.submit(
+        "清泉镇和大马营镇.xlsx",
+        &[standard("县发展和改革局", "2022-04-05", vec![])],
     );
     let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
     let s = submission(&json, "清泉镇-大马营镇.xlsx");
@@ -180,6 +184,15 @@ fn a_file_name_naming_two_units_is_no_guess() {
     assert_eq!(
         submission(&json, "大马营镇、清泉镇.xlsx")["unit"],
         "大马营镇"
+    );
+    let mismatch = issues_with(&json, "unit_mismatch");
+    assert_eq!(mismatch.len(), 1, "{json:#}");
+    assert!(
+        mismatch[0]["message"].as_str().unwrap().contains(
+            "文件名表明是“清泉镇”或“大马营镇”的报表，但表内填报单位写的是“县发展和改革局”"
+        ),
+        "{}",
+        mismatch[0]["message"]
     );
 }
 
