@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::issue::a1;
 use crate::model::value::{CellValue, fold, normalize_label, read_date};
 use crate::model::vocabulary::{
-    Column, ProjectColumn, Vocabulary, names_this_year, project_column,
+    Column, ProjectColumn, Vocabulary, months_to_date, names_this_year, project_column,
 };
 use crate::sheet::Grid;
 
@@ -146,24 +146,15 @@ impl Columns {
     }
 }
 
-/// The last month of a months-to-date label: 3 for `1-3月累计`.
-fn months_to_date(label: &str) -> Option<u8> {
-    let rest = label.strip_prefix('1')?;
-    let rest = rest.trim_start_matches(['-', '—', '~', '至', '到']);
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    rest[digits.len()..]
-        .starts_with('月')
-        .then(|| digits.parse().ok())?
-}
-
-/// Whether a column holds an earlier period's figures, by its label as
+/// Whether a column holds this period's figures done, by its label as
 /// written (bracketed words are dropped from labels, so `本年累计（上月）`
-/// is read here before that).
+/// and `本年累计（计划）` are read here before that).
 #[derive(Clone, Copy, PartialEq)]
 enum Earlier {
     No,
     /// An earlier period's figures (`上月`, `本年累计（上月）`,
-    /// `累计完成（截至上年底）`): never the actual column.
+    /// `累计完成（截至上年底）`), or no figures done (`本年累计计划`,
+    /// `本年累计增减`): never the actual column.
     Yes,
     /// Names an earlier period along the way (`本年累计（含上年结转）`,
     /// `本年累计（同期口径）`): the actual column only when no other is.
@@ -176,6 +167,17 @@ enum Earlier {
 
 fn earlier_period(text: &str) -> Earlier {
     let t = fold(text);
+    // Not figures done at all: a plan's, or one derived from them
+    // (`本年累计计划`, `本年累计（目标）`, `本年累计增减`, `排名`).
+    if NOT_DONE.iter().any(|w| t.contains(w)) {
+        return Earlier::Yes;
+    }
+    period_of(&t)
+}
+
+/// [`earlier_period`] by the period words alone: for a group label over
+/// two rows, which may well say `目标完成情况` over this year's total.
+fn period_of(t: &str) -> Earlier {
     let Some(word) = EARLIER.iter().find(|w| t.contains(**w)) else {
         return Earlier::No;
     };
@@ -185,7 +187,7 @@ fn earlier_period(text: &str) -> Earlier {
         .split(['(', '（', '[', '【'])
         .skip(1)
         .filter_map(|part| part.split([')', '）', ']', '】']).next());
-    let dated = earlier_sub_label(&t) || bracketed.into_iter().any(earlier_sub_label);
+    let dated = earlier_sub_label(t) || bracketed.into_iter().any(earlier_sub_label);
     match *word {
         "上月" | "上期" if through => Earlier::Through,
         _ if dated || through => Earlier::Yes,
@@ -194,6 +196,10 @@ fn earlier_period(text: &str) -> Earlier {
 }
 
 const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "上季"];
+
+const NOT_DONE: [&str; 10] = [
+    "计划", "目标", "任务", "预计", "增减", "增幅", "排名", "位次", "同比", "环比",
+];
 
 /// A sub-label naming an earlier period and nothing else (`上月`, `上年同期`,
 /// `上期累计`): under a group label it makes the row a second header row.
@@ -205,6 +211,16 @@ fn earlier_sub_label(text: &str) -> bool {
         .find_map(|w| t.strip_prefix(w))
         .map(|r| r.trim_start_matches("同期"));
     rest.is_some_and(|r| ["", "数", "末", "底", "累计", "完成", "累计完成"].contains(&r))
+}
+
+/// A label under a group label that says which figures its column holds
+/// instead of this period's done (`上月`, `上年同期`, `计划`, `目标`): the
+/// row is then a second header row. A clerk's `同上月` or `较上年持平` in
+/// the first data row is not.
+fn sub_label(text: &str) -> bool {
+    let t = normalize_label(text);
+    earlier_sub_label(&t)
+        || ["计划", "目标", "任务", "计划数", "目标数", "任务数"].contains(&t.as_str())
 }
 
 /// The header rows and columns, if `grid` holds an indicator table.
@@ -220,11 +236,10 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         let below = r + 1;
         // Complete, unless its actual label is a group over last month's
         // and this month's columns (`上月` under it): read as two rows.
-        if one.complete()
-            && !one
-                .actual
-                .is_some_and(|c| earlier_sub_label(&grid.get(below, c).shown()))
-        {
+        let grouped = one
+            .actual
+            .is_some_and(|c| sub_label(&grid.get(below, c).shown()));
+        if one.complete() && !grouped {
             return Some(((r, r), one));
         }
         // A header over two rows: a group label above ("完成情况") and the
@@ -242,26 +257,51 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
             .collect();
         cols.sort_unstable();
         cols.dedup();
-        // A group label over this year's and last month's columns
-        // (`本年累计` over `上月 | 本月`): last month's comes last.
-        let two = Columns::from_labels(
-            cols.into_iter().map(|c| {
-                let (top, bottom) = (label(r, c), label(below, c));
-                let joined = format!("{top}{bottom}");
-                let both = [earlier(r, c), earlier(below, c)];
-                let dated = [Earlier::Yes, Earlier::Mentions, Earlier::Through]
-                    .into_iter()
-                    .find(|e| both.contains(e))
-                    .unwrap_or(Earlier::No);
-                (c, vec![bottom, top, joined], dated)
-            }),
-            words,
-        );
+        let two = Columns::from_labels(two_row_labels(grid, r, cols), words);
         if two.complete() {
             return Some(((r, below), two));
         }
+        // Not two rows after all (`上月` was a clerk's word in the first
+        // data row): the complete one-row header stands.
+        if one.complete() {
+            return Some(((r, r), one));
+        }
     }
     None
+}
+
+/// The candidate labels of each column of a header over rows `r` and
+/// `r + 1`: its own label below, the group label above, both joined. A
+/// group label over this year's and last month's columns (`本年累计` over
+/// `上月 | 本月`) dates the column by the label below (`上月` comes last);
+/// one centred across its columns without a merge (the cells right of it
+/// blank) covers them as a merge would.
+fn two_row_labels(
+    grid: &Grid,
+    r: u32,
+    cols: Vec<u32>,
+) -> impl Iterator<Item = (u32, Vec<String>, Earlier)> + '_ {
+    let below = r + 1;
+    let raw = |r: u32, c: u32| grid.get_merged(r, c).shown().into_owned();
+    let mut group = String::new();
+    cols.into_iter().map(move |c| {
+        let (mut top, bottom) = (raw(r, c), raw(below, c));
+        if !top.trim().is_empty() {
+            group = top.clone();
+        } else if !bottom.trim().is_empty() {
+            top = group.clone();
+        }
+        let (top_label, bottom_label) = (normalize_label(&top), normalize_label(&bottom));
+        let joined = format!("{top_label}{bottom_label}");
+        // The label below by all its words; the group label above by its
+        // period only (`目标完成情况` may head this year's total).
+        let both = [period_of(&fold(&top)), earlier_period(&bottom)];
+        let dated = [Earlier::Yes, Earlier::Mentions, Earlier::Through]
+            .into_iter()
+            .find(|e| both.contains(e))
+            .unwrap_or(Earlier::No);
+        (c, vec![bottom_label, top_label, joined], dated)
+    })
 }
 
 /// Row labels that are not indicators: totals, footers, and the 甲乙丙
@@ -797,6 +837,67 @@ mod tests {
             ]),
             Some(2)
         );
+        // A plan's column, or one derived from the figures, is never the
+        // actual one: not `本年累计计划`, not `本年累计（目标）`, not
+        // `本年累计增减`; a group label may say 目标 (`目标完成情况`).
+        for plan in [
+            "本年累计计划",
+            "本年累计（目标）",
+            "本年累计增减",
+            "本期累计（预计）",
+        ] {
+            assert_eq!(
+                actual(&[
+                    &["指标名称", "累计完成", plan],
+                    &["固定资产投资", "4320", "9000"]
+                ]),
+                Some(1),
+                "{plan}"
+            );
+        }
+        assert_eq!(
+            actual(&[
+                &["指标名称", "目标完成情况", "备注"],
+                &["", "本年累计", ""],
+                &["固定资产投资", "4320", ""],
+            ]),
+            Some(1)
+        );
+        // `本年累计` merged over `计划 | 完成`: the 完成 column.
+        let mut g = grid(&[
+            &["指标名称", "本年累计", ""],
+            &["", "计划", "完成"],
+            &["固定资产投资", "9000", "4320"],
+        ]);
+        g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 2))]);
+        assert_eq!(
+            find_table(&g, u32::MAX, Vocabulary::standard())
+                .unwrap()
+                .actual_col,
+            2
+        );
+        // Centred across `上月 | 本月` without a merge: as if merged.
+        assert_eq!(
+            actual(&[
+                &["指标名称", "本年累计", ""],
+                &["", "上月", "本月"],
+                &["固定资产投资", "7", "4320"],
+            ]),
+            Some(2)
+        );
+        // `上月` typed in the first data row under a complete one-row
+        // header: not a header row, and the table stands.
+        let t = find_table(
+            &grid(&[
+                &["指标名称", "本年累计"],
+                &["固定资产投资", "上月"],
+                &["招商引资", "4320"],
+            ]),
+            u32::MAX,
+            Vocabulary::standard(),
+        )
+        .unwrap();
+        assert_eq!((t.header, t.actual_col, t.rows.len()), ((0, 0), 1, 2));
         // Alone, `累计完成` is the actual column.
         assert_eq!(
             actual(&[&["指标名称", "累计完成"], &["固定资产投资", "4320"]]),

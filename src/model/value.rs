@@ -275,16 +275,31 @@ fn read_number_text(raw: &str) -> Reading {
 /// `12,34`, `1800,5`, `0,500`, `1800 5` and `1.234,5` are decimal commas
 /// or slips, which read as separators would be 10 to 1000 times too large.
 fn separators_group_thousands(t: &str) -> bool {
-    let body = t.trim_start_matches(['+', '-']).trim_start();
+    // A leading apostrophe is a spreadsheet's mark for text, not a digit's.
+    let body = t
+        .trim_start_matches(['+', '-'])
+        .trim_start()
+        .trim_start_matches('\'');
     let end = body
         .find(|c: char| !(c.is_ascii_digit() || matches!(c, ',' | ' ' | '\'')))
         .unwrap_or(body.len());
     // A space before a unit or a percent sign (`1 200 万元`) is no
     // separator; `1, 234` is one comma.
     let run = body[..end].trim_end_matches(' ').replace(", ", ",");
-    // No comma after the digit run (in the decimals, after a unit).
-    if body[end..].contains(',') {
+    // No comma after the digit run (in the decimals, after a unit), and no
+    // space between decimals (`0.5 6` is two numbers, not 0.56).
+    let rest = &body[end..];
+    if rest.contains(',') {
         return false;
+    }
+    if let Some(decimals) = rest.strip_prefix('.') {
+        let digits: String = decimals
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ' ')
+            .collect();
+        if digits.trim_end().contains(' ') {
+            return false;
+        }
     }
     if !run.contains([',', ' ', '\'']) {
         return true;
@@ -512,6 +527,12 @@ mod tests {
         assert_eq!(text("-1,234"), num(-1234.0));
         assert_eq!(text("1, 234"), num(1234.0));
         assert_eq!(text("1'234"), num(1234.0));
+        assert_eq!(text("'1234"), num(1234.0));
+        assert_eq!(text("'1,234"), num(1234.0));
+        assert!(matches!(
+            text("0.5 万元"),
+            Reading::Number { value: 0.5, .. }
+        ));
         assert_eq!(text("12 000 000"), num(12e6));
         assert_eq!(
             text("85 %"),
@@ -692,6 +713,8 @@ mod tests {
             "0 5",
             "1'23",
             "12 34 万元",
+            "0.5 6",
+            "1,234.5 6",
         ] {
             assert_eq!(text(t), Reading::NotANumber(t.into()), "{t}");
         }

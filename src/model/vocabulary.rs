@@ -70,6 +70,11 @@ pub const ACTUAL_WORDS: &[&str] = &[
     "实际完成",
     "本年完成",
     "年初至今累计",
+    "年初至今",
+    "今年累计",
+    "今年以来累计",
+    "自年初累计",
+    "本年度累计",
 ];
 pub const NOTE_WORDS: &[&str] = &["备注", "滞后原因", "说明", "notes", "note"];
 pub const TARGET_WORDS: &[&str] = &[
@@ -89,19 +94,32 @@ pub const EXPECTED_HEADER: &str = "时间进度应完成";
 /// The template's note header: both words a clerk may look for.
 pub const NOTE_HEADER: &str = "备注/滞后原因";
 
-/// "1-3月累计", "1—3月完成", "1至3月累计完成数": cumulative from January.
+/// "1-3月累计", "1—3月完成", "1至3月累计完成数", "1月-3月份累计":
+/// cumulative from January.
 static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^1[-—~至到]\d{1,2}月(累计)?(完成)?(数|值)?$").expect("valid regex")
+    Regex::new(r"^1月?[-—~至到]\d{1,2}月份?(累计)?(完成)?(数|值)?$").expect("valid regex")
 });
 
 /// Whether an actual column's normalized label says it is this year's
 /// total (`本年累计`, `本期累计`, `1-3月累计`, `年初至今累计`), which wins
 /// over another actual column (`累计完成` since a project began).
 pub fn names_this_year(label: &str) -> bool {
-    label.starts_with("本年")
-        || label.starts_with("本期")
+    ["本年", "本期", "今年", "自年初"]
+        .iter()
+        .any(|w| label.starts_with(w))
         || label.contains("年初至今")
         || MONTHS_TO_DATE.is_match(label)
+}
+
+/// The last month of a months-to-date label: 3 for `1-3月累计`.
+pub fn months_to_date(label: &str) -> Option<u8> {
+    if !MONTHS_TO_DATE.is_match(label) {
+        return None;
+    }
+    let rest = label.strip_prefix('1')?.trim_start_matches('月');
+    let rest = rest.trim_start_matches(['-', '—', '~', '至', '到']);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// Which column a normalized header label names, in the standard words.

@@ -456,8 +456,15 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
             .min_by_key(|d| (*d - due).num_days().abs())
     });
     outcome.date_unread = match (&extract.date_label, outcome.reported_at) {
-        // `4月7日` checked without a period has no year to take.
-        (Some(label), None) if find_month_day(&label.text).is_some() => {
+        // `4月7日` checked without a period has no year to take; with one,
+        // or with a year written, a month and day that do not exist
+        // (`4月31日`) are no date.
+        (Some(label), None)
+            if options.period.is_none()
+                && !label.text.contains('年')
+                && find_month_day(&label.text)
+                    .is_some_and(|(m, d)| NaiveDate::from_ymd_opt(2000, m, d).is_some()) =>
+        {
             Some(format!("本文件的填报日期“{}”未写年份", label.text))
         }
         (Some(label), None) => Some(format!("本文件的填报日期“{}”无法识别", label.text)),
@@ -636,9 +643,11 @@ fn identify_unit(
         .template
         .as_ref()
         .and_then(|t| plan.unit_named(&t.unit));
-    // A label naming none of the units the file name names disagrees
-    // with it (CONTRACT.md 5), however many those are.
-    let disagree = by_label.filter(|a| !named.is_empty() && !named.contains(a));
+    // A file name naming another unit than the label disagrees with it
+    // (CONTRACT.md 5), even beside the label's own: `tally fetch` puts the
+    // sender's unit first (李桥乡 - 清泉镇3月报表.xlsx, section 13), and
+    // a 填报单位 of 清泉镇 there is not 李桥乡's report.
+    let disagree = by_label.filter(|a| named.iter().any(|n| n != a));
     match (by_label, by_name) {
         _ if disagree.is_some() => {
             let l = label.expect("by_label implies a label");

@@ -166,7 +166,7 @@ impl ProjectChecker<'_> {
                     )
                 } else {
                     format!(
-                        "报表中没有读到重点项目表：工作表{}已损坏，无法读取，重点项目“{name}”的进展未报；请用 Excel 或 WPS 打开后另存为 .xlsx，再重新报送",
+                        "报表中没有读到重点项目表：工作表{}无法读取（文件损坏，或有 #CALC!、#SPILL! 等公式出错），重点项目“{name}”的进展未报；请改正出错的公式，或用 Excel、WPS 另存为 .xlsx 后重新报送",
                         damaged.join("、")
                     )
                 };

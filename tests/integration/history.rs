@@ -59,6 +59,11 @@ fn submit(w: &Workdir, month: u32, values: [f64; 4]) -> PathBuf {
 }
 
 fn run(w: &Workdir, plan: &Path, month: u32, inbox: &Path) -> std::process::Output {
+    run_as(w, plan, &format!("2022-{month:02}"), inbox)
+}
+
+/// `tally run` for `period` into out/<period>, with the store beside it.
+fn run_as(w: &Workdir, plan: &Path, period: &str, inbox: &Path) -> std::process::Output {
     tally(&[
         "run",
         "--plan",
@@ -66,9 +71,9 @@ fn run(w: &Workdir, plan: &Path, month: u32, inbox: &Path) -> std::process::Outp
         "--inbox",
         inbox.to_str().unwrap(),
         "--period",
-        &format!("2022-{month:02}"),
+        period,
         "--out",
-        w.path(&format!("out/2022-{month:02}")).to_str().unwrap(),
+        w.path(&format!("out/{period}")).to_str().unwrap(),
     ])
 }
 
@@ -174,20 +179,9 @@ fn a_store_of_months_and_a_quarter_escalates_from_the_latest_period_before() {
     let w = Workdir::new("history_kinds");
     let plan = plan(&w);
     let by = |period: &str, inbox: &Path| -> HashMap<String, String> {
-        let out = w.path(&format!("out/{period}"));
-        let o = tally(&[
-            "run",
-            "--plan",
-            plan.to_str().unwrap(),
-            "--inbox",
-            inbox.to_str().unwrap(),
-            "--period",
-            period,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = run_as(&w, &plan, period, inbox);
         assert_eq!(o.status.code(), Some(0), "{o:?}");
-        read_csv(&out.join("data/by_unit.csv"))
+        read_csv(&w.path(&format!("out/{period}/data/by_unit.csv")))
             .into_iter()
             .map(|r| (r["indicator_code"].clone(), r["warning"].clone()))
             .collect()

@@ -511,7 +511,7 @@ fn a_damaged_sheet_refuses_the_file_and_no_other_sheet_stands_in() {
         missing[0]["message"]
             .as_str()
             .unwrap()
-            .contains("工作表“重点项目”已损坏，无法读取"),
+            .contains("工作表“重点项目”无法读取"),
         "{}",
         missing[0]["message"]
     );
