@@ -9,6 +9,7 @@
 pub mod projects;
 pub mod rules;
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -1151,22 +1152,37 @@ impl RowChecker<'_> {
                     String::new()
                 }
             };
+            let note_cell = self.table.note_cell(row);
+            let mut message = format!(
+                "“{}”本年累计 {}{}，低于按时间进度应完成的",
+                i.name,
+                show(i, actual),
+                share(actual)
+            );
             // 0.25 个 of a village is no figure: a count due in part is
-            // said as the share of the year's whole ones.
-            let due = if is_count_unit(&i.uom) && expected.fract() != 0.0 && target > 0.0 {
-                format!(
+            // said as the share of the year's whole ones. (Written into
+            // one string: there is one of these per task behind.)
+            let _ = if is_count_unit(&i.uom) && expected.fract() != 0.0 && target > 0.0 {
+                write!(
+                    message,
                     "年度目标的 {:.1}%（全年 {}）",
                     expected / target * 100.0,
                     show(i, target)
                 )
             } else {
-                format!(" {}{}", show(i, expected), share(expected))
+                write!(message, " {}{}", show(i, expected), share(expected))
             };
-            let note_cell = self.table.note_cell(row);
-            self.issue(row, Some(note_cell.clone()), Some(ind), IssueCode::MissingExplanation, format!(
-                "“{}”本年累计 {}{}，低于按时间进度应完成的{due}，但没有说明滞后原因；请在 {note_cell} 填写滞后原因",
-                i.name, show(i, actual), share(actual)
-            ));
+            let _ = write!(
+                message,
+                "，但没有说明滞后原因；请在 {note_cell} 填写滞后原因"
+            );
+            self.issue(
+                row,
+                Some(note_cell.clone()),
+                Some(ind),
+                IssueCode::MissingExplanation,
+                message,
+            );
         }
     }
 }
