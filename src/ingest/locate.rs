@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::model::issue::a1;
-use crate::model::value::{CellValue, fold, normalize_label, read_date};
+use crate::model::value::{CellValue, Reading, fold, normalize_label, read_date, read_number};
 use crate::model::vocabulary::{
     Column, ProjectColumn, Vocabulary, months_to_date, names_this_year, project_column,
 };
@@ -114,6 +114,12 @@ impl Columns {
             // period last (a lone `本年累计（含上年结转）` is still the
             // column); an earlier period's never; otherwise the leftmost.
             if r == Column::Actual {
+                // The bureau's own word means what it says (`目标完成值`).
+                let earlier = if words.is_own(label) {
+                    Earlier::No
+                } else {
+                    earlier
+                };
                 let class = match (earlier, names_this_year(label)) {
                     (Earlier::Yes, _) => continue,
                     (Earlier::Mentions, _) => 3,
@@ -168,11 +174,30 @@ enum Earlier {
 fn earlier_period(text: &str) -> Earlier {
     let t = fold(text);
     // Not figures done at all: a plan's, or one derived from them
-    // (`本年累计计划`, `本年累计（目标）`, `本年累计增减`, `排名`).
-    if NOT_DONE.iter().any(|w| t.contains(w)) {
+    // (`本年累计计划`, `本年累计（目标）`, `本年累计增减`, `排名`); a
+    // remark in brackets that only mentions one (`本年累计（不含预计数）`,
+    // `（按年度目标任务口径）`) is no such column.
+    let bracketed = bracket_parts(&t);
+    let plain = normalize_label(&t);
+    let not_done = NOT_DONE.iter().any(|w| plain.contains(w))
+        || bracketed.iter().any(|part| {
+            NOT_DONE.iter().any(|w| {
+                part.strip_prefix(w)
+                    .is_some_and(|r| ["", "数", "值"].contains(&r))
+            })
+        });
+    if not_done {
         return Earlier::Yes;
     }
     period_of(&t)
+}
+
+/// The parts of a label in brackets: `上月` of `本年累计（上月）`.
+fn bracket_parts(t: &str) -> Vec<&str> {
+    t.split(['(', '（', '[', '【'])
+        .skip(1)
+        .filter_map(|part| part.split([')', '）', ']', '】']).next())
+        .collect()
 }
 
 /// [`earlier_period`] by the period words alone: for a group label over
@@ -183,11 +208,7 @@ fn period_of(t: &str) -> Earlier {
     };
     let through = t.contains("截至") || t.contains("截止");
     // The label, or a bracketed part of it, is the earlier period itself.
-    let bracketed = t
-        .split(['(', '（', '[', '【'])
-        .skip(1)
-        .filter_map(|part| part.split([')', '）', ']', '】']).next());
-    let dated = earlier_sub_label(t) || bracketed.into_iter().any(earlier_sub_label);
+    let dated = earlier_sub_label(t) || bracket_parts(t).into_iter().any(earlier_sub_label);
     match *word {
         "上月" | "上期" if through => Earlier::Through,
         _ if dated || through => Earlier::Yes,
@@ -210,7 +231,23 @@ fn earlier_sub_label(text: &str) -> bool {
         .iter()
         .find_map(|w| t.strip_prefix(w))
         .map(|r| r.trim_start_matches("同期"));
-    rest.is_some_and(|r| ["", "数", "末", "底", "累计", "完成", "累计完成"].contains(&r))
+    rest.is_some_and(|r| {
+        [
+            "",
+            "数",
+            "值",
+            "末",
+            "底",
+            "累计",
+            "完成",
+            "累计完成",
+            "完成数",
+            "完成值",
+            "累计数",
+            "实际",
+        ]
+        .contains(&r)
+    })
 }
 
 /// A label under a group label that says which figures its column holds
@@ -244,7 +281,19 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         }
         // A header over two rows: a group label above ("完成情况") and the
         // column's own label below ("本年累计"); either may name the role.
+        // A row with figures in it is data, never a header row.
         let next = grid.row(below);
+        let labels_only = next.iter().all(|(_, v)| match v {
+            CellValue::Text(t) => !matches!(read_number(v), Reading::Number { .. }) || t.is_empty(),
+            CellValue::Empty => true,
+            _ => false,
+        });
+        if !labels_only {
+            if one.complete() {
+                return Some(((r, r), one));
+            }
+            continue;
+        }
         let alone = Columns::from_labels(next.iter().map(|(c, _)| one_row(below, *c)), words);
         if alone.complete() {
             // The next row is a header by itself: this one is a title.
@@ -257,7 +306,7 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
             .collect();
         cols.sort_unstable();
         cols.dedup();
-        let two = Columns::from_labels(two_row_labels(grid, r, cols), words);
+        let two = Columns::from_labels(two_row_labels(grid, r, cols, words), words);
         if two.complete() {
             return Some(((r, below), two));
         }
@@ -276,22 +325,27 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
 /// `上月 | 本月`) dates the column by the label below (`上月` comes last);
 /// one centred across its columns without a merge (the cells right of it
 /// blank) covers them as a merge would.
-fn two_row_labels(
-    grid: &Grid,
+fn two_row_labels<'a>(
+    grid: &'a Grid,
     r: u32,
     cols: Vec<u32>,
-) -> impl Iterator<Item = (u32, Vec<String>, Earlier)> + '_ {
+    words: &'a Vocabulary,
+) -> impl Iterator<Item = (u32, Vec<String>, Earlier)> + 'a {
     let below = r + 1;
     let raw = |r: u32, c: u32| grid.get_merged(r, c).shown().into_owned();
     let mut group = String::new();
     cols.into_iter().map(move |c| {
         let (mut top, bottom) = (raw(r, c), raw(below, c));
+        let bottom_label = normalize_label(&bottom);
         if !top.trim().is_empty() {
             group = top.clone();
-        } else if !bottom.trim().is_empty() {
+        } else if !bottom.trim().is_empty() && words.column(&bottom_label).is_none() {
+            // Only a label that names nothing itself (`本月` under a
+            // centred `本年累计`) takes the group's; `本年累计` typed below
+            // beside a `上年同期` group is its own column.
             top = group.clone();
         }
-        let (top_label, bottom_label) = (normalize_label(&top), normalize_label(&bottom));
+        let top_label = normalize_label(&top);
         let joined = format!("{top_label}{bottom_label}");
         // The label below by all its words; the group label above by its
         // period only (`目标完成情况` may head this year's total).
@@ -898,6 +952,68 @@ mod tests {
         )
         .unwrap();
         assert_eq!((t.header, t.actual_col, t.rows.len()), ((0, 0), 1, 2));
+        // A remark that mentions a plan is no plan column, and a data row
+        // is never a second header row.
+        let t = find_table(
+            &grid(&[
+                &["指标代码", "指标名称", "全年目标", "本年累计（不含预计数）"],
+                &["ZS01", "招商引资", "9600", "6"],
+                &["FA01", "固定资产投资", "14400", "7"],
+            ]),
+            u32::MAX,
+            Vocabulary::standard(),
+        )
+        .unwrap();
+        assert_eq!((t.header, t.actual_col, t.rows.len()), ((0, 0), 3, 2));
+        // `本年累计` typed below, beside a `上年同期` group: its own column,
+        // merged or not.
+        let rows: &[&[&str]] = &[
+            &["指标代码", "指标名称", "上年同期", "", ""],
+            &["", "", "数量", "占比", "本年累计"],
+            &["ZS01", "招商引资", "5", "0.1", "6"],
+        ];
+        assert_eq!(actual(rows), Some(4));
+        let mut g = grid(rows);
+        g.set_merges(vec![calamine::Dimensions::new((0, 2), (0, 3))]);
+        assert_eq!(
+            find_table(&g, u32::MAX, Vocabulary::standard())
+                .unwrap()
+                .actual_col,
+            4
+        );
+        // `本年累计` over `上年同期值 | 本年`: this year's.
+        let mut g = grid(&[
+            &["指标名称", "本年累计", ""],
+            &["", "上年同期值", "本年"],
+            &["固定资产投资", "7", "4320"],
+        ]);
+        g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 2))]);
+        assert_eq!(
+            find_table(&g, u32::MAX, Vocabulary::standard())
+                .unwrap()
+                .actual_col,
+            2
+        );
+        // No 99th month.
+        assert_eq!(
+            actual(&[
+                &["指标名称", "1-3月累计", "1月-99月份累计"],
+                &["固定资产投资", "4320", "9"]
+            ]),
+            Some(1)
+        );
+        // The bureau's own word means what it says, 目标 in it or not.
+        let own = Vocabulary::new(crate::model::vocabulary::Words {
+            actual: vec!["目标完成值".into()],
+            ..Default::default()
+        });
+        let t = find_table(
+            &grid(&[&["指标名称", "目标完成值"], &["固定资产投资", "4320"]]),
+            u32::MAX,
+            &own,
+        )
+        .unwrap();
+        assert_eq!(t.actual_col, 1);
         // Alone, `累计完成` is the actual column.
         assert_eq!(
             actual(&[&["指标名称", "累计完成"], &["固定资产投资", "4320"]]),

@@ -97,7 +97,7 @@ pub const NOTE_HEADER: &str = "备注/滞后原因";
 /// "1-3月累计", "1—3月完成", "1至3月累计完成数", "1月-3月份累计":
 /// cumulative from January.
 static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^1月?[-—~至到]\d{1,2}月份?(累计)?(完成)?(数|值)?$").expect("valid regex")
+    Regex::new(r"^1月?[-—~至到](1[0-2]|[1-9])月份?(累计)?(完成)?(数|值)?$").expect("valid regex")
 });
 
 /// Whether an actual column's normalized label says it is this year's
@@ -302,6 +302,13 @@ impl Vocabulary {
             .find(|(w, _)| w == label)
             .map(|(_, c)| *c)
             .or_else(|| column(label))
+    }
+
+    /// Whether a normalized label is one of the bureau's own words
+    /// (`[words]`): it means what the bureau says, whatever words are in it
+    /// (`目标完成值`).
+    pub fn is_own(&self, label: &str) -> bool {
+        self.extra.iter().any(|(w, _)| w == label)
     }
 
     /// What a template writes over a column: the bureau's first word, else
