@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::issue::a1;
 use crate::model::value::{CellValue, Reading, fold, normalize_label, read_date, read_number};
 use crate::model::vocabulary::{
-    Column, ProjectColumn, Vocabulary, months_to_date, names_this_year, project_column,
+    Column, ProjectColumn, Vocabulary, is_actual_word, names_this_year, project_column,
 };
 use crate::sheet::Grid;
 
@@ -101,33 +101,31 @@ impl Columns {
         };
         // How well the actual column found so far names this period's
         // total (see below): the lower the better.
-        let mut actual_rank = (u8::MAX, 0);
+        let mut actual_rank = u8::MAX;
         for (c, candidates, earlier) in labels {
             let Some((r, label)) = candidates.iter().find_map(|l| Some((words.column(l)?, l)))
             else {
                 continue;
             };
             // Two actual columns: one that says it is this year's
-            // (`本年累计`, `1-3月累计`: of two months-to-date the later)
+            // (`本年累计`, `1-3月累计`)
             // wins over `累计完成` (since a project began), one through
             // last month's end comes after, one mentioning an earlier
             // period last (a lone `本年累计（含上年结转）` is still the
             // column); an earlier period's never; otherwise the leftmost.
             if r == Column::Actual {
-                // The bureau's own word means what it says (`目标完成值`).
-                let earlier = if words.is_own(label) {
-                    Earlier::No
-                } else {
-                    earlier
-                };
-                let class = match (earlier, names_this_year(label)) {
+                // Only a label that is itself a word for this year's total
+                // (`本年累计`, `1-3月累计`) comes first: `本年累计应完成`
+                // merely begins like one. Among equals, the leftmost.
+                let exact = is_actual_word(label) || words.is_own(label);
+                let class = match (earlier, exact && names_this_year(label)) {
                     (Earlier::Yes, _) => continue,
                     (Earlier::Mentions, _) => 3,
                     (Earlier::Through, _) => 2,
                     (Earlier::No, true) => 0,
                     (Earlier::No, false) => 1,
                 };
-                let rank = (class, u8::MAX - months_to_date(label).unwrap_or(0));
+                let rank = class;
                 if rank < actual_rank {
                     cols.actual = Some(c);
                     actual_rank = rank;
@@ -171,8 +169,13 @@ enum Earlier {
     Through,
 }
 
-fn earlier_period(text: &str) -> Earlier {
+fn earlier_period(text: &str, words: &Vocabulary) -> Earlier {
     let t = fold(text);
+    // The bureau's own word means what it says (`目标完成值`), but may
+    // still be dated (`完成` under a `上年同期` group).
+    if words.is_own(&normalize_label(&t)) {
+        return period_of(&t);
+    }
     // Not figures done at all: a plan's, or one derived from them
     // (`本年累计计划`, `本年累计（目标）`, `本年累计增减`, `排名`); a
     // remark in brackets that only mentions one (`本年累计（不含预计数）`,
@@ -218,8 +221,22 @@ fn period_of(t: &str) -> Earlier {
 
 const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "上季"];
 
-const NOT_DONE: [&str; 10] = [
-    "计划", "目标", "任务", "预计", "增减", "增幅", "排名", "位次", "同比", "环比",
+const NOT_DONE: [&str; 15] = [
+    "计划",
+    "目标",
+    "任务",
+    "预计",
+    "应完成",
+    "增减",
+    "增幅",
+    "差额",
+    "缺口",
+    "欠账",
+    "进度",
+    "排名",
+    "位次",
+    "同比",
+    "环比",
 ];
 
 /// A sub-label naming an earlier period and nothing else (`上月`, `上年同期`,
@@ -263,7 +280,7 @@ fn sub_label(text: &str) -> bool {
 /// The header rows and columns, if `grid` holds an indicator table.
 fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)> {
     let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).shown());
-    let earlier = |r: u32, c: u32| earlier_period(&grid.get_merged(r, c).shown());
+    let earlier = |r: u32, c: u32| earlier_period(&grid.get_merged(r, c).shown(), words);
     let one_row = |r: u32, c: u32| (c, vec![label(r, c)], earlier(r, c));
     for (r, cells) in grid.rows().take(HEADER_SEARCH_ROWS) {
         if cells.len() < 2 {
@@ -349,7 +366,7 @@ fn two_row_labels<'a>(
         let joined = format!("{top_label}{bottom_label}");
         // The label below by all its words; the group label above by its
         // period only (`目标完成情况` may head this year's total).
-        let both = [period_of(&fold(&top)), earlier_period(&bottom)];
+        let both = [period_of(&fold(&top)), earlier_period(&bottom, words)];
         let dated = [Earlier::Yes, Earlier::Mentions, Earlier::Through]
             .into_iter()
             .find(|e| both.contains(e))
@@ -830,7 +847,7 @@ mod tests {
             Some(2)
         );
         // `累计完成` (since the project began) beside `本年累计`, and beside
-        // months to date; of two months to date, the later.
+        // months to date.
         assert_eq!(
             actual(&[
                 &["指标名称", "累计完成", "本年累计"],
@@ -845,13 +862,32 @@ mod tests {
             ]),
             Some(2)
         );
+        // Not knowing the period, the reader takes the leftmost of equals:
+        // a later months-to-date column may be a target or blank.
         assert_eq!(
             actual(&[
-                &["指标名称", "1-2月累计", "1-3月累计"],
-                &["固定资产投资", "7", "4320"]
+                &["指标名称", "1-3月完成", "1-6月（半年目标）"],
+                &["固定资产投资", "4320", "9000"]
             ]),
-            Some(2)
+            Some(1)
         );
+        // A label merely beginning like this year's total is no better
+        // than 累计完成, and one of expected or derived figures is none.
+        for derived in [
+            "本年累计应完成",
+            "本年累计进度",
+            "本年累计差额",
+            "本年完成投资",
+        ] {
+            assert_eq!(
+                actual(&[
+                    &["指标名称", "累计完成", derived],
+                    &["固定资产投资", "4320", "9000"]
+                ]),
+                Some(1),
+                "{derived}"
+            );
+        }
         // Through the end of last month, filed this month: this period's,
         // when there is no other; beside this month's, this month's.
         assert_eq!(

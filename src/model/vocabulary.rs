@@ -111,15 +111,11 @@ pub fn names_this_year(label: &str) -> bool {
         || MONTHS_TO_DATE.is_match(label)
 }
 
-/// The last month of a months-to-date label: 3 for `1-3月累计`.
-pub fn months_to_date(label: &str) -> Option<u8> {
-    if !MONTHS_TO_DATE.is_match(label) {
-        return None;
-    }
-    let rest = label.strip_prefix('1')?.trim_start_matches('月');
-    let rest = rest.trim_start_matches(['-', '—', '~', '至', '到']);
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+/// Whether a normalized label is itself one of the standard words for
+/// the actual column (`本年累计`, `1-3月累计`), not merely begins like one
+/// (`本年累计应完成`).
+pub fn is_actual_word(label: &str) -> bool {
+    ACTUAL_WORDS.contains(&label) || MONTHS_TO_DATE.is_match(label)
 }
 
 /// Which column a normalized header label names, in the standard words.
