@@ -207,7 +207,16 @@ fn bracket_parts(t: &str) -> Vec<&str> {
 /// two rows, which may well say `目标完成情况` over this year's total.
 fn period_of(t: &str) -> Earlier {
     let Some(word) = EARLIER.iter().find(|w| t.contains(**w)) else {
-        return Earlier::No;
+        // A year in brackets (`本年累计（2021年）`): the reader does not know
+        // the period's, so such a column comes after any undated one.
+        let year = |p: &str| {
+            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+            digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"))
+        };
+        return match bracket_parts(t).into_iter().any(year) {
+            true => Earlier::Mentions,
+            false => Earlier::No,
+        };
     };
     let through = t.contains("截至") || t.contains("截止");
     // The label, or a bracketed part of it, is the earlier period itself.
@@ -221,7 +230,9 @@ fn period_of(t: &str) -> Earlier {
 
 const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "上季"];
 
-const NOT_DONE: [&str; 15] = [
+/// Words of a column of no figures done: a plan's, an expected one, or
+/// one derived from the figures (a rate is never a cumulative amount).
+const NOT_DONE: [&str; 17] = [
     "计划",
     "目标",
     "任务",
@@ -237,6 +248,8 @@ const NOT_DONE: [&str; 15] = [
     "位次",
     "同比",
     "环比",
+    "率",
+    "占比",
 ];
 
 /// A sub-label naming an earlier period and nothing else (`上月`, `上年同期`,
@@ -862,6 +875,27 @@ mod tests {
             ]),
             Some(2)
         );
+        // A year in brackets is no better than 累计完成, and a rate under
+        // a months-to-date group is no figure done.
+        assert_eq!(
+            actual(&[
+                &["指标名称", "累计完成", "本年累计（2021年）"],
+                &["固定资产投资", "100", "200"]
+            ]),
+            Some(1)
+        );
+        let mut g = grid(&[
+            &["指标名称", "1-3月", "", ""],
+            &["", "计划", "实际完成", "完成率"],
+            &["固定资产投资", "9000", "4320", "0.48"],
+        ]);
+        g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 3))]);
+        assert_eq!(
+            find_table(&g, u32::MAX, Vocabulary::standard())
+                .unwrap()
+                .actual_col,
+            2
+        );
         // Not knowing the period, the reader takes the leftmost of equals:
         // a later months-to-date column may be a target or blank.
         assert_eq!(
@@ -1050,6 +1084,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.actual_col, 1);
+        // A unit in brackets is no rate: `本年累计（%）` is still the column.
+        assert_eq!(
+            actual(&[&["指标名称", "本年累计（%）"], &["普及率", "85"]]),
+            Some(1)
+        );
         // Alone, `累计完成` is the actual column.
         assert_eq!(
             actual(&[&["指标名称", "累计完成"], &["固定资产投资", "4320"]]),
