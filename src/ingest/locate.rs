@@ -86,9 +86,11 @@ struct Columns {
 
 impl Columns {
     /// The columns named by `labels`: each column's candidate labels, and
-    /// how it is dated ([`Earlier`]).
-    fn from_labels<'a>(
-        labels: impl Iterator<Item = (u32, Vec<String>, Earlier)> + 'a,
+    /// how it is dated ([`Earlier`]), worked out only for a column that
+    /// could be the actual one (reading the label's words costs, and every
+    /// row searched for a header asks).
+    fn from_labels<F: FnOnce() -> Earlier>(
+        labels: impl Iterator<Item = (u32, Vec<String>, F)>,
         words: &Vocabulary,
     ) -> Columns {
         let mut cols = Columns {
@@ -102,7 +104,7 @@ impl Columns {
         // How well the actual column found so far names this period's
         // total (see below): the lower the better.
         let mut actual_rank = u8::MAX;
-        for (c, candidates, earlier) in labels {
+        for (c, candidates, dating) in labels {
             let Some((r, label)) = candidates.iter().find_map(|l| Some((words.column(l)?, l)))
             else {
                 continue;
@@ -114,6 +116,7 @@ impl Columns {
             // period last (a lone `本年累计（含上年结转）` is still the
             // column); an earlier period's never; otherwise the leftmost.
             if r == Column::Actual {
+                let earlier = dating();
                 // Only a label that is itself a word for this year's total
                 // (`本年累计`, `1-3月累计`) comes first: `本年累计应完成`
                 // merely begins like one. Among equals, the leftmost.
@@ -294,7 +297,8 @@ fn sub_label(text: &str) -> bool {
 fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)> {
     let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).shown());
     let earlier = |r: u32, c: u32| earlier_period(&grid.get_merged(r, c).shown(), words);
-    let one_row = |r: u32, c: u32| (c, vec![label(r, c)], earlier(r, c));
+    let earlier = &earlier;
+    let one_row = |r: u32, c: u32| (c, vec![label(r, c)], move || earlier(r, c));
     for (r, cells) in grid.rows().take(HEADER_SEARCH_ROWS) {
         if cells.len() < 2 {
             continue;
@@ -311,8 +315,13 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         }
         // A header over two rows: a group label above ("完成情况") and the
         // column's own label below ("本年累计"); either may name the role.
-        // A row with figures in it is data, never a header row.
         let next = grid.row(below);
+        let alone = Columns::from_labels(next.iter().map(|(c, _)| one_row(below, *c)), words);
+        if alone.complete() {
+            // The next row is a header by itself: this one is a title.
+            continue;
+        }
+        // A row with figures in it is data, never a header row.
         let labels_only = next.iter().all(|(_, v)| match v {
             CellValue::Text(t) => !matches!(read_number(v), Reading::Number { .. }) || t.is_empty(),
             CellValue::Empty => true,
@@ -322,11 +331,6 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
             if one.complete() {
                 return Some(((r, r), one));
             }
-            continue;
-        }
-        let alone = Columns::from_labels(next.iter().map(|(c, _)| one_row(below, *c)), words);
-        if alone.complete() {
-            // The next row is a header by itself: this one is a title.
             continue;
         }
         let mut cols: Vec<u32> = cells
@@ -360,7 +364,7 @@ fn two_row_labels<'a>(
     r: u32,
     cols: Vec<u32>,
     words: &'a Vocabulary,
-) -> impl Iterator<Item = (u32, Vec<String>, Earlier)> + 'a {
+) -> impl Iterator<Item = (u32, Vec<String>, impl FnOnce() -> Earlier)> + 'a {
     let below = r + 1;
     let raw = |r: u32, c: u32| grid.get_merged(r, c).shown().into_owned();
     let mut group = String::new();
@@ -384,7 +388,7 @@ fn two_row_labels<'a>(
             .into_iter()
             .find(|e| both.contains(e))
             .unwrap_or(Earlier::No);
-        (c, vec![bottom_label, top_label, joined], dated)
+        (c, vec![bottom_label, top_label, joined], move || dated)
     })
 }
 
