@@ -839,6 +839,15 @@ mod tests {
         let actual = |rows: &[&[&str]]| {
             find_table(&grid(rows), u32::MAX, Vocabulary::standard()).map(|t| t.actual_col)
         };
+        // The same with a merge over the header's row 0, columns `from..=to`.
+        let merged = |rows: &[&[&str]], from: usize, to: usize| {
+            let mut g = grid(rows);
+            g.set_merges(vec![calamine::Dimensions::new(
+                (0, from as u32),
+                (0, to as u32),
+            )]);
+            find_table(&g, u32::MAX, Vocabulary::standard()).map(|t| t.actual_col)
+        };
         // `本年累计` merged over `上月 | 本月`: this month's.
         let mut g = grid(&[
             &["指标名称", "本年累计", "", "备注"],
@@ -888,17 +897,17 @@ mod tests {
             ]),
             Some(1)
         );
-        let mut g = grid(&[
-            &["指标名称", "1-3月", "", ""],
-            &["", "计划", "实际完成", "完成率"],
-            &["固定资产投资", "9000", "4320", "0.48"],
-        ]);
-        g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 3))]);
         assert_eq!(
-            find_table(&g, u32::MAX, Vocabulary::standard())
-                .unwrap()
-                .actual_col,
-            2
+            merged(
+                &[
+                    &["指标名称", "1-3月", "", ""],
+                    &["", "计划", "实际完成", "完成率"],
+                    &["固定资产投资", "9000", "4320", "0.48"],
+                ],
+                1,
+                3
+            ),
+            Some(2)
         );
         // Not knowing the period, the reader takes the leftmost of equals:
         // a later months-to-date column may be a target or blank.
@@ -992,17 +1001,17 @@ mod tests {
             Some(1)
         );
         // `本年累计` merged over `计划 | 完成`: the 完成 column.
-        let mut g = grid(&[
-            &["指标名称", "本年累计", ""],
-            &["", "计划", "完成"],
-            &["固定资产投资", "9000", "4320"],
-        ]);
-        g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 2))]);
         assert_eq!(
-            find_table(&g, u32::MAX, Vocabulary::standard())
-                .unwrap()
-                .actual_col,
-            2
+            merged(
+                &[
+                    &["指标名称", "本年累计", ""],
+                    &["", "计划", "完成"],
+                    &["固定资产投资", "9000", "4320"],
+                ],
+                1,
+                2
+            ),
+            Some(2)
         );
         // Centred across `上月 | 本月` without a merge: as if merged.
         assert_eq!(
@@ -1047,26 +1056,19 @@ mod tests {
             &["ZS01", "招商引资", "5", "0.1", "6"],
         ];
         assert_eq!(actual(rows), Some(4));
-        let mut g = grid(rows);
-        g.set_merges(vec![calamine::Dimensions::new((0, 2), (0, 3))]);
-        assert_eq!(
-            find_table(&g, u32::MAX, Vocabulary::standard())
-                .unwrap()
-                .actual_col,
-            4
-        );
+        assert_eq!(merged(rows, 2, 3), Some(4));
         // `本年累计` over `上年同期值 | 本年`: this year's.
-        let mut g = grid(&[
-            &["指标名称", "本年累计", ""],
-            &["", "上年同期值", "本年"],
-            &["固定资产投资", "7", "4320"],
-        ]);
-        g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 2))]);
         assert_eq!(
-            find_table(&g, u32::MAX, Vocabulary::standard())
-                .unwrap()
-                .actual_col,
-            2
+            merged(
+                &[
+                    &["指标名称", "本年累计", ""],
+                    &["", "上年同期值", "本年"],
+                    &["固定资产投资", "7", "4320"],
+                ],
+                1,
+                2
+            ),
+            Some(2)
         );
         // No 99th month.
         assert_eq!(
