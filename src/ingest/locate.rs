@@ -109,26 +109,22 @@ impl Columns {
             else {
                 continue;
             };
-            // Two actual columns: one that says it is this year's
-            // (`本年累计`, `1-3月累计`)
-            // wins over `累计完成` (since a project began), one through
-            // last month's end comes after, one mentioning an earlier
-            // period last (a lone `本年累计（含上年结转）` is still the
-            // column); an earlier period's never; otherwise the leftmost.
+            // Of several actual columns: a label that is itself a word for
+            // this year's total (`本年累计`, `1-3月累计`; `本年累计应完成`
+            // merely begins like one) wins over `累计完成` (since a project
+            // began); one through last month's end comes after, one
+            // mentioning an earlier period last (a lone
+            // `本年累计（含上年结转）` is still the column); an earlier
+            // period's never. Among equals, the leftmost.
             if r == Column::Actual {
-                let earlier = dating();
-                // Only a label that is itself a word for this year's total
-                // (`本年累计`, `1-3月累计`) comes first: `本年累计应完成`
-                // merely begins like one. Among equals, the leftmost.
                 let exact = is_actual_word(label) || words.is_own(label);
-                let class = match (earlier, exact && names_this_year(label)) {
+                let rank = match (dating(), exact && names_this_year(label)) {
                     (Earlier::Yes, _) => continue,
                     (Earlier::Mentions, _) => 3,
                     (Earlier::Through, _) => 2,
                     (Earlier::No, true) => 0,
                     (Earlier::No, false) => 1,
                 };
-                let rank = class;
                 if rank < actual_rank {
                     cols.actual = Some(c);
                     actual_rank = rank;
@@ -174,19 +170,18 @@ enum Earlier {
 
 fn earlier_period(text: &str, words: &Vocabulary) -> Earlier {
     let t = fold(text);
+    let plain = normalize_label(&t);
     // The bureau's own word means what it says (`目标完成值`), but may
     // still be dated (`完成` under a `上年同期` group).
-    if words.is_own(&normalize_label(&t)) {
+    if words.is_own(&plain) {
         return period_of(&t);
     }
     // Not figures done at all: a plan's, or one derived from them
     // (`本年累计计划`, `本年累计（目标）`, `本年累计增减`, `排名`); a
     // remark in brackets that only mentions one (`本年累计（不含预计数）`,
     // `（按年度目标任务口径）`) is no such column.
-    let bracketed = bracket_parts(&t);
-    let plain = normalize_label(&t);
     let not_done = NOT_DONE.iter().any(|w| plain.contains(w))
-        || bracketed.iter().any(|part| {
+        || bracket_parts(&t).iter().any(|part| {
             NOT_DONE.iter().any(|w| {
                 part.strip_prefix(w)
                     .is_some_and(|r| ["", "数", "值"].contains(&r))
