@@ -102,6 +102,9 @@ pub enum Command {
         /// The bureau's `[words]`, as JSON.
         #[arg(long)]
         words: Option<String>,
+        /// The period being read, when known.
+        #[arg(long, value_parser = period)]
+        period: Option<Period>,
         /// The supervising process: the worker ends when it is gone.
         #[arg(long)]
         parent: Option<u32>,

@@ -111,11 +111,13 @@ fn dispatch(cli: tally::cli::Cli, started: Instant) -> ExitCode {
             memory_limit,
             timeout,
             words,
+            period,
             parent,
         } => {
             let timeout = std::time::Duration::from_secs(timeout);
             let words = match words.map(|w| serde_json::from_str(&w)).transpose() {
-                Ok(w) => tally::model::vocabulary::Vocabulary::new(w.unwrap_or_default()),
+                Ok(w) => tally::model::vocabulary::Vocabulary::new(w.unwrap_or_default())
+                    .for_period(period),
                 Err(_) => return ExitCode::from(2),
             };
             return match tally::ingest::workers::serve(

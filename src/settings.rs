@@ -37,7 +37,7 @@ impl CheckSettings {
             inbox: args.inbox.clone(),
             store: args.store.clone(),
             format: args.format,
-            read: read_options(&args.read, &config.words),
+            read: read_options(&args.read, &config.words, args.period),
             check: CheckOptions {
                 period: args.period,
                 tolerance: config.tolerance(args.tolerance)?,
@@ -78,7 +78,7 @@ impl RunSettings {
                 .unwrap_or_else(|| store_beside(&args.out)),
             period: args.period,
             tolerance: config.tolerance(args.tolerance)?,
-            read: read_options(&args.read, &config.words),
+            read: read_options(&args.read, &config.words, Some(args.period)),
             allow_empty: args.allow_empty,
             org: config.org(),
         })
@@ -203,7 +203,7 @@ pub fn fetch_command(
         since: args.since,
         store: args.store.clone(),
         org: config.org(),
-        read: read_options(&args.read, &config.words),
+        read: read_options(&args.read, &config.words, Some(args.period)),
         tolerance: config.tolerance(args.tolerance)?,
     })
 }
@@ -244,8 +244,9 @@ impl MailCommand {
 }
 
 /// Files are read in worker processes of this same binary, so that a
-/// workbook that aborts the reader costs only itself.
-pub fn read_options(args: &ReadArgs, words: &Words) -> ReadOptions {
+/// workbook that aborts the reader costs only itself. `period`, when
+/// known, tells the readers which of two dated columns is its total.
+pub fn read_options(args: &ReadArgs, words: &Words, period: Option<Period>) -> ReadOptions {
     let max_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
     let count = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -268,6 +269,7 @@ pub fn read_options(args: &ReadArgs, words: &Words) -> ReadOptions {
                 std::process::id().to_string(),
             ]
             .into_iter()
+            .chain(period.map(|p| format!("--period={p}")))
             .chain(
                 (!words.is_empty())
                     .then(|| {
@@ -293,7 +295,7 @@ pub fn read_options(args: &ReadArgs, words: &Words) -> ReadOptions {
     });
     ReadOptions {
         max_bytes,
-        words: std::sync::Arc::new(Vocabulary::new(words.clone())),
+        words: std::sync::Arc::new(Vocabulary::new(words.clone()).for_period(period)),
         isolation,
         progress,
     }

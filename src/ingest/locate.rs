@@ -14,6 +14,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::model::issue::a1;
+use crate::model::period::Period;
 use crate::model::value::{CellValue, Reading, fold, normalize_label, read_date, read_number};
 use crate::model::vocabulary::{
     Column, ProjectColumn, Vocabulary, is_actual_word, names_this_year, project_column,
@@ -44,6 +45,9 @@ pub struct Table {
     pub code_col: Option<u32>,
     pub name_col: Option<u32>,
     pub actual_col: u32,
+    /// The actual column's header as written (its rows joined), for the
+    /// period it may name (`1-2月累计`).
+    pub actual_label: String,
     pub note_col: Option<u32>,
     pub target_col: Option<u32>,
     pub rows: Vec<Row>,
@@ -89,7 +93,7 @@ impl Columns {
     /// how it is dated ([`Earlier`]), worked out only for a column that
     /// could be the actual one (reading the label's words costs, and every
     /// row searched for a header asks).
-    fn from_labels<F: FnOnce() -> Earlier>(
+    fn from_labels<F: FnOnce() -> (Earlier, Fit)>(
         labels: impl Iterator<Item = (u32, Vec<String>, F)>,
         words: &Vocabulary,
     ) -> Columns {
@@ -103,7 +107,7 @@ impl Columns {
         };
         // How well the actual column found so far names this period's
         // total (see below): the lower the better.
-        let mut actual_rank = u8::MAX;
+        let mut actual_rank = (u8::MAX, true);
         for (c, candidates, dating) in labels {
             let Some((r, label)) = candidates.iter().find_map(|l| Some((words.column(l)?, l)))
             else {
@@ -115,16 +119,25 @@ impl Columns {
             // began); one through last month's end comes after, one
             // mentioning an earlier period last (a lone
             // `本年累计（含上年结转）` is still the column); an earlier
-            // period's never. Among equals, the leftmost.
+            // period's never. Among equals, the one naming this period's
+            // months (`1-2月 | 1-3月` in March), else the leftmost; one
+            // naming another period's (`1-2月累计`) only when no other is.
             if r == Column::Actual {
                 let exact = is_actual_word(label) || words.is_own(label);
-                let rank = match (dating(), exact && names_this_year(label)) {
-                    (Earlier::Yes, _) => continue,
-                    (Earlier::Mentions, _) => 3,
-                    (Earlier::Through, _) => 2,
-                    (Earlier::No, true) => 0,
-                    (Earlier::No, false) => 1,
+                let (earlier, fit) = match dating() {
+                    // `本年累计（2022年）` in 2022 mentions no other period.
+                    (Earlier::Mentions, Fit::This) => (Earlier::No, Fit::This),
+                    dated => dated,
                 };
+                let class = match earlier {
+                    Earlier::Yes => continue,
+                    _ if fit == Fit::Other => 4,
+                    Earlier::No if exact && names_this_year(label) => 0,
+                    Earlier::No => 1,
+                    Earlier::Through => 2,
+                    Earlier::Mentions => 3,
+                };
+                let rank = (class, fit != Fit::This);
                 if rank < actual_rank {
                     cols.actual = Some(c);
                     actual_rank = rank;
@@ -166,6 +179,27 @@ enum Earlier {
     /// total; after any undated actual column, before one that mentions
     /// an earlier period.
     Through,
+}
+
+/// Whether a column's label names the period being read: `1-3月`,
+/// `截至3月底`, `2022年1-3月` or `本年累计（2022年）` in March 2022.
+#[derive(Clone, Copy, PartialEq)]
+enum Fit {
+    /// No months or year, or the period is not known.
+    Unsaid,
+    This,
+    /// Another period's (`1-2月` in March): the actual column only when no
+    /// other is.
+    Other,
+}
+
+/// [`Fit`] of a label as written, with its group label before it.
+fn period_fit(text: &str, period: Option<Period>) -> Fit {
+    match period.and_then(|p| p.named_in(text)) {
+        Some(true) => Fit::This,
+        Some(false) => Fit::Other,
+        None => Fit::Unsaid,
+    }
 }
 
 fn earlier_period(text: &str, words: &Vocabulary) -> Earlier {
@@ -279,19 +313,32 @@ fn earlier_sub_label(text: &str) -> bool {
 }
 
 /// A label under a group label that says which figures its column holds
-/// instead of this period's done (`上月`, `上年同期`, `计划`, `目标`): the
-/// row is then a second header row. A clerk's `同上月` or `较上年持平` in
-/// the first data row is not.
+/// (`上月`, `上年同期`, `计划`, `目标`) or for when (`1-2月`, `2022年`,
+/// `3月`): the row is then a second header row. A clerk's `同上月` or
+/// `较上年持平` in the first data row is not.
 fn sub_label(text: &str) -> bool {
+    static DATED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^((19|20)\d\d年?)?((1[0-2]|[1-9])月?[-—~至到])?(1[0-2]|[1-9])月份?(底|末)?$|^(19|20)\d\d年?$|^第?[一二三四1-4]季度$",
+        )
+        .expect("valid regex")
+    });
     let t = normalize_label(text);
     earlier_sub_label(&t)
         || ["计划", "目标", "任务", "计划数", "目标数", "任务数"].contains(&t.as_str())
+        || DATED.is_match(&t)
 }
 
 /// The header rows and columns, if `grid` holds an indicator table.
 fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)> {
     let label = |r: u32, c: u32| normalize_label(&grid.get_merged(r, c).shown());
-    let earlier = |r: u32, c: u32| earlier_period(&grid.get_merged(r, c).shown(), words);
+    let earlier = |r: u32, c: u32| {
+        let text = grid.get_merged(r, c).shown();
+        (
+            earlier_period(&text, words),
+            period_fit(&text, words.period()),
+        )
+    };
     let earlier = &earlier;
     let one_row = |r: u32, c: u32| (c, vec![label(r, c)], move || earlier(r, c));
     for (r, cells) in grid.rows().take(HEADER_SEARCH_ROWS) {
@@ -304,7 +351,7 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         // and this month's columns (`上月` under it): read as two rows.
         let grouped = one
             .actual
-            .is_some_and(|c| sub_label(&grid.get(below, c).shown()));
+            .is_some_and(|c| matches!(grid.get(below, c), CellValue::Text(t) if sub_label(t)));
         if one.complete() && !grouped {
             return Some(((r, r), one));
         }
@@ -318,7 +365,10 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         }
         // A row with figures in it is data, never a header row.
         let labels_only = next.iter().all(|(_, v)| match v {
-            CellValue::Text(t) => !matches!(read_number(v), Reading::Number { .. }) || t.is_empty(),
+            // `2022年` reads as a number with its unit, but is a label.
+            CellValue::Text(t) => {
+                t.is_empty() || sub_label(t) || !matches!(read_number(v), Reading::Number { .. })
+            }
             CellValue::Empty => true,
             _ => false,
         });
@@ -359,7 +409,7 @@ fn two_row_labels<'a>(
     r: u32,
     cols: Vec<u32>,
     words: &'a Vocabulary,
-) -> impl Iterator<Item = (u32, Vec<String>, impl FnOnce() -> Earlier)> + 'a {
+) -> impl Iterator<Item = (u32, Vec<String>, impl FnOnce() -> (Earlier, Fit))> + 'a {
     let below = r + 1;
     let raw = |r: u32, c: u32| grid.get_merged(r, c).shown().into_owned();
     let mut group = String::new();
@@ -383,7 +433,13 @@ fn two_row_labels<'a>(
             .into_iter()
             .find(|e| both.contains(e))
             .unwrap_or(Earlier::No);
-        (c, vec![bottom_label, top_label, joined], move || dated)
+        // The months may be above (`1-3月` over `本年累计 | 上年同期`) or
+        // below (`本年累计` over `1-2月 | 1-3月`).
+        let period = words.period();
+        let fit = move || period_fit(&format!("{top}{bottom}"), period);
+        (c, vec![bottom_label, top_label, joined], move || {
+            (dated, fit())
+        })
     })
 }
 
@@ -461,12 +517,16 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
             })
         })
         .collect();
+    let actual_label = (header.0..=header.1)
+        .map(|r| grid.get_merged(r, actual_col).shown().trim().to_string())
+        .collect();
     Some(Table {
         sheet: grid.name.clone(),
         header,
         code_col: cols.code,
         name_col: cols.name,
         actual_col,
+        actual_label,
         note_col: cols.note,
         target_col: cols.target,
         rows,
@@ -1095,6 +1155,82 @@ mod tests {
             actual(&[&["指标名称", "累计完成"], &["固定资产投资", "4320"]]),
             Some(1)
         );
+    }
+
+    #[test]
+    fn the_column_naming_the_period_is_its_total() {
+        let march = Vocabulary::default().for_period("2022-03".parse().ok());
+        let feb = Vocabulary::default().for_period("2022-02".parse().ok());
+        let actual =
+            |g: &Grid, words: &Vocabulary| find_table(g, u32::MAX, words).map(|t| t.actual_col);
+        // `本年累计` merged over two months' totals: the period's; unknown,
+        // the leftmost.
+        let mut g = grid(&[
+            &["指标名称", "本年累计", "", "备注"],
+            &["", "1-2月", "1-3月", ""],
+            &["固定资产投资", "200", "320", ""],
+        ]);
+        g.set_merges(vec![calamine::Dimensions::new((0, 1), (0, 2))]);
+        assert_eq!(actual(&g, &march), Some(2));
+        assert_eq!(actual(&g, &feb), Some(1));
+        assert_eq!(actual(&g, Vocabulary::standard()), Some(1));
+        assert_eq!(
+            find_table(&g, u32::MAX, &march).unwrap().actual_label,
+            "本年累计1-3月"
+        );
+        // Years under it, centred without a merge.
+        let g = grid(&[
+            &["指标名称", "本年累计", "", "备注"],
+            &["", "2021年", "2022年", ""],
+            &["固定资产投资", "200", "320", ""],
+        ]);
+        assert_eq!(actual(&g, &march), Some(2));
+        // One row: the period's months win over this year's other words,
+        // and another period's come last.
+        let rows = |labels: &[&str]| {
+            let mut head = vec!["指标名称"];
+            head.extend(labels);
+            let data = ["固定资产投资", "1", "2", "3"];
+            grid(&[&head, &data[..=labels.len()]])
+        };
+        assert_eq!(actual(&rows(&["1-2月累计", "1-3月累计"]), &march), Some(2));
+        assert_eq!(actual(&rows(&["1-2月累计", "本年累计"]), &march), Some(2));
+        assert_eq!(
+            actual(&rows(&["1-2月累计", "本年累计"]), Vocabulary::standard()),
+            Some(1)
+        );
+        assert_eq!(actual(&rows(&["1-2月累计"]), &march), Some(1));
+        // Through a date, or this month.
+        assert_eq!(
+            actual(&rows(&["截至2月底累计完成", "截至3月底累计完成"]), &march),
+            Some(2)
+        );
+        assert_eq!(
+            actual(&rows(&["截至3月底累计完成"]), Vocabulary::standard()),
+            Some(1)
+        );
+        assert_eq!(actual(&rows(&["本月", "本月止累计"]), &march), Some(2));
+        assert_eq!(actual(&rows(&["本月", "1-本月累计"]), &march), Some(2));
+        // A date does not raise `累计完成` (since a project began) above
+        // this year's total; this year named in brackets is no other year.
+        assert_eq!(
+            actual(&rows(&["本年累计", "累计完成（截至3月底）"]), &march),
+            Some(1)
+        );
+        assert_eq!(
+            actual(&rows(&["累计完成", "本年累计（2022年）"]), &march),
+            Some(2)
+        );
+        assert_eq!(
+            actual(&rows(&["累计完成", "本年累计（2021年）"]), &march),
+            Some(1)
+        );
+        // Last year's months are never the column.
+        assert_eq!(
+            actual(&rows(&["截至上年3月底累计完成", "本年累计"]), &march),
+            Some(2)
+        );
+        assert_eq!(actual(&rows(&["1-3月计划", "1-3月累计"]), &march), Some(2));
     }
 
     #[test]

@@ -232,10 +232,10 @@ impl Period {
 pub fn named_month(text: &str) -> Option<(Option<i32>, u32)> {
     static PATTERNS: LazyLock<[Regex; 6]> = LazyLock::new(|| {
         [
-            r"(\d{4})年\s*\d{1,2}\s*[-—~至到]\s*(\d{1,2})\s*月",
+            r"(\d{4})年\s*\d{1,2}\s*月?\s*[-—~至到]\s*(\d{1,2})\s*月",
             r"(\d{4})\s*年\s*(\d{1,2})\s*月",
             r"(\d{4})\s*[-./_]\s*(\d{1,2})(?:[^\d./-]|$)",
-            r"()\d{1,2}\s*[-—~至到]\s*(\d{1,2})\s*月",
+            r"()\d{1,2}\s*月?\s*[-—~至到]\s*(\d{1,2})\s*月",
             r"(\d{4})?\s*年?\s*第?([一二三四1-4])\s*季度",
             r"()(\d{1,2})\s*月",
         ]
@@ -274,6 +274,27 @@ impl Period {
             Period::Week(..) => return true,
         };
         month == last && year.is_none_or(|y| y == self.year())
+    }
+}
+
+impl Period {
+    /// Whether `text` (a column's header label) names this period's months
+    /// or year (`1-3月`, `截至3月底`, `2022年1-3月`, `（2022年）` in March
+    /// 2022: `Some(true)`), another period's (`1-2月`, `2021年`:
+    /// `Some(false)`), or neither (`None`, also for a week, which no header
+    /// names).
+    pub fn named_in(&self, text: &str) -> Option<bool> {
+        static YEAR: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?:^|\D)((?:19|20)\d\d)(?:年|$|\D)").expect("valid regex")
+        });
+        if matches!(self, Period::Week(..)) {
+            return None;
+        }
+        if let Some(named) = named_month(text) {
+            return Some(self.agrees_with(named));
+        }
+        let year: i32 = YEAR.captures(&fold(text))?[1].parse().ok()?;
+        Some(year == self.year())
     }
 }
 
@@ -390,10 +411,35 @@ mod tests {
         assert_eq!(named_month("大马营镇-3月"), Some((None, 3)));
         assert_eq!(named_month("报表 2022-03"), Some((Some(2022), 3)));
         assert_eq!(named_month("清泉镇"), None);
+        assert_eq!(named_month("1月-3月累计"), Some((None, 3)));
+        assert_eq!(named_month("2022年1月至3月"), Some((Some(2022), 3)));
         assert!(p("2022-03").agrees_with((Some(2022), 3)));
         assert!(p("2022-Q1").agrees_with((None, 3)));
         assert!(!p("2022-04").agrees_with((None, 3)));
         assert!(!p("2022-03").agrees_with((Some(2021), 3)));
+    }
+
+    #[test]
+    fn a_header_label_names_this_period_or_another() {
+        let march = p("2022-03");
+        for this in [
+            "1-3月",
+            "本年累计1-3月",
+            "截至3月底累计完成",
+            "本年累计（2022年）",
+            "2022年",
+        ] {
+            assert_eq!(march.named_in(this), Some(true), "{this}");
+        }
+        for other in ["1-2月累计", "截至2021年3月底", "本年累计2021年", "一季度"] {
+            assert_eq!(march.named_in(other), Some(other == "一季度"), "{other}");
+        }
+        assert_eq!(p("2022-Q1").named_in("1-3月累计"), Some(true));
+        assert_eq!(p("2022").named_in("1-11月"), Some(false));
+        for none in ["本年累计", "累计完成（万元）", "本月止累计"] {
+            assert_eq!(march.named_in(none), None, "{none}");
+        }
+        assert_eq!(p("2022-W12").named_in("1-3月"), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::period::Period;
 use super::value::{fold, normalize_label};
 
 /// The very hidden sheet holding a template's identity, and its keys.
@@ -75,6 +76,8 @@ pub const ACTUAL_WORDS: &[&str] = &[
     "今年以来累计",
     "自年初累计",
     "本年度累计",
+    "本月止累计",
+    "1-本月累计",
 ];
 pub const NOTE_WORDS: &[&str] = &["备注", "滞后原因", "说明", "notes", "note"];
 pub const TARGET_WORDS: &[&str] = &[
@@ -100,21 +103,46 @@ static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^1月?[-—~至到](1[0-2]|[1-9])月份?(累计)?(完成)?(数|值)?$").expect("valid regex")
 });
 
+/// "截至3月底", "截止2022年3月末", "截至本月", "截至上月底": the end of
+/// what a cumulative column covers, written before its word
+/// (`截至3月底累计完成`). Whether that end is this period's is the
+/// reader's question, not the word's.
+static THROUGH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(截至|截止|至)(\d{4}年)?(\d{1,2}月份?|本月|上月|本期|上期|目前|当前|今)(底|末|止)?的?",
+    )
+    .expect("valid regex")
+});
+
+/// A label without its `截至3月底` (see [`THROUGH`]).
+fn after_through(label: &str) -> &str {
+    THROUGH.find(label).map_or(label, |m| &label[m.end()..])
+}
+
 /// Whether an actual column's normalized label says it is this year's
 /// total (`本年累计`, `本期累计`, `1-3月累计`, `年初至今累计`), which wins
 /// over another actual column (`累计完成` since a project began).
 pub fn names_this_year(label: &str) -> bool {
-    ["本年", "本期", "今年", "自年初"]
-        .iter()
-        .any(|w| label.starts_with(w))
+    [
+        "本年",
+        "本期",
+        "今年",
+        "自年初",
+        "本月止",
+        "至本月",
+        "1-本月",
+    ]
+    .iter()
+    .any(|w| label.starts_with(w))
         || label.contains("年初至今")
         || MONTHS_TO_DATE.is_match(label)
 }
 
 /// Whether a normalized label is itself one of the standard words for
-/// the actual column (`本年累计`, `1-3月累计`), not merely begins like one
-/// (`本年累计应完成`).
+/// the actual column (`本年累计`, `1-3月累计`, `截至3月底累计完成`), not
+/// merely begins like one (`本年累计应完成`).
 pub fn is_actual_word(label: &str) -> bool {
+    let label = after_through(label);
     ACTUAL_WORDS.contains(&label) || MONTHS_TO_DATE.is_match(label)
 }
 
@@ -122,6 +150,12 @@ pub fn is_actual_word(label: &str) -> bool {
 pub fn column(label: &str) -> Option<Column> {
     if label.is_empty() {
         return None;
+    }
+    // `截至3月底累计完成` is the column `累计完成` says; `截至3月底` alone
+    // names none.
+    let rest = after_through(label);
+    if rest.len() < label.len() {
+        return column(rest).filter(|c| *c == Column::Actual);
     }
     let exact = |set: &[&str]| set.contains(&label);
     // "本年累计完成数" names the actual column, but "累计完成率" is a rate.
@@ -248,6 +282,9 @@ pub struct Vocabulary {
     extra: Vec<(String, Column)>,
     unit_lines: Vec<Regex>,
     date_lines: Vec<Regex>,
+    /// The period being read, when known: of two cumulative columns
+    /// (`1-2月 | 1-3月`), the one naming its months is its total.
+    period: Option<Period>,
 }
 
 static STANDARD: LazyLock<Vocabulary> = LazyLock::new(|| Vocabulary::new(Words::default()));
@@ -277,7 +314,20 @@ impl Vocabulary {
             date_lines: lines(DATE_LABEL, &words.date, r"(.*)"),
             extra,
             words,
+            period: None,
         }
+    }
+
+    /// The same words, reading for `period` (see [`Vocabulary::period`]).
+    pub fn for_period(mut self, period: Option<Period>) -> Vocabulary {
+        self.period = period;
+        self
+    }
+
+    /// The period being read, when the reader was told it: a header label
+    /// naming its months (`1-3月` in March, `2022年`) names its total.
+    pub fn period(&self) -> Option<Period> {
+        self.period
     }
 
     /// The standard words alone.

@@ -574,8 +574,44 @@ fn check_period(
             ));
             false
         }
-        _ => true,
+        _ => header_agrees(plan, unit, name, extract, period, issues),
     }
+}
+
+/// `period_mismatch` (a warning) when the column read as this period's
+/// total names another period (`1-2月累计` in March): a header left from
+/// last month's form, or last month's figures. The reader took it only
+/// because no column names this period.
+fn header_agrees(
+    plan: &Plan,
+    unit: UnitId,
+    name: &str,
+    extract: &Extract,
+    period: Period,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    let Some(table) = extract
+        .table
+        .as_ref()
+        .filter(|t| extract.template.is_none() && period.named_in(&t.actual_label) == Some(false))
+    else {
+        return true;
+    };
+    let ours = period.label();
+    issues.push(Issue {
+        sheet: Some(table.sheet.clone()),
+        cell: Some(a1(table.header.0, table.actual_col)),
+        ..Issue::file(
+            name,
+            Some(plan.unit_ref(unit)),
+            IssueCode::PeriodMismatch,
+            format!(
+                "累计数一栏的表头“{}”写的期别与本次汇总的期别（{ours}）不一致；请确认填的是{ours}的数（本年1月1日以来的累计数），并改正表头",
+                table.actual_label
+            ),
+        )
+    });
+    false
 }
 
 /// The value and project checks of a file accepted as `unit`'s, its

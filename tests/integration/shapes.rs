@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::book::{C, Sheet, n, t};
-use crate::common::{Workdir, line, qingquan_clean, standard};
+use crate::common::{Workdir, line, qingquan_clean, read_csv, standard};
 use tally::ingest::ReadOptions;
 use tally::pipeline::inspect;
 use tally::validate::CheckOptions;
@@ -242,4 +242,62 @@ fn an_ods_saved_by_libreoffice_reads_the_same_values_as_its_xlsx_original() {
     assert!(ods.len() >= 12, "{ods:?}");
     assert_eq!(ods, xlsx);
     assert!(ods.contains(&("FA01".to_string(), "E4".to_string(), 2980.5)));
+}
+
+#[test]
+fn of_two_dated_cumulative_columns_the_periods_own_is_read() {
+    let w = Workdir::new("shape_dated_columns");
+    // 清泉镇 kept February's total beside March's under one 本年累计.
+    let qingquan = Sheet::new("3月")
+        .texts(&["填报单位：清泉镇"])
+        .texts(&["指标代码", "指标名称", "本年累计", "", "备注"])
+        .texts(&["", "", "1-2月", "1-3月", ""])
+        .merge(1, 2, 1, 3)
+        .row(vec![t("FA01"), t("固定资产投资"), n(200.0), n(320.0)])
+        .row(vec![t("WS01"), t("农村卫生厕所普及率"), n(0.8), n(0.82)]);
+    // 大马营镇 sent a form whose only total still says February.
+    let damaying = Sheet::new("报表")
+        .texts(&["填报单位：大马营镇"])
+        .texts(&["指标名称", "1-2月累计", "备注"])
+        .row(vec![t("固定资产投资"), n(210.0)]);
+    // 发改局 wrote its total as 截至3月底累计完成, beside last year's.
+    let fgj = Sheet::new("报表")
+        .texts(&["填报单位：县发展和改革局"])
+        .texts(&["指标代码", "截至2021年3月底累计完成", "截至3月底累计完成"])
+        .row(vec![t("FA01"), n(1000.0), n(1500.0)]);
+    w.submit("清泉镇.xlsx", &[qingquan]);
+    w.submit("大马营镇.xlsx", &[damaying]);
+    w.submit("发改局.xlsx", &[fgj]);
+    let out = w.run(&w.plan(), "out");
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "{out:?}"
+    );
+    let by_unit = read_csv(&w.path("out/data/by_unit.csv"));
+    let actual = |unit: &str, code: &str| {
+        by_unit
+            .iter()
+            .find(|r| r["unit"] == unit && r["indicator_code"] == code)
+            .map(|r| r["actual"].clone())
+            .unwrap_or_else(|| panic!("no {unit} {code}"))
+    };
+    assert_eq!(actual("清泉镇", "FA01"), "320");
+    assert_eq!(actual("清泉镇", "WS01"), "0.82");
+    assert_eq!(actual("县发展和改革局", "FA01"), "1500");
+    // February's column is still read when it is the only one, and said.
+    assert_eq!(actual("大马营镇", "FA01"), "210");
+    let issues = read_csv(&w.path("out/data/issues.csv"));
+    let mismatch: Vec<_> = issues
+        .iter()
+        .filter(|i| i["code"] == "period_mismatch")
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{mismatch:#?}");
+    assert_eq!(mismatch[0]["file"], "大马营镇.xlsx");
+    assert_eq!(mismatch[0]["cell"], "B2");
+    assert_eq!(mismatch[0]["severity"], "warning");
+    assert!(
+        mismatch[0]["message"].contains("表头“1-2月累计”"),
+        "{}",
+        mismatch[0]["message"]
+    );
 }
