@@ -369,6 +369,10 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
                 _ if o.modified == winner_modified => {
                     "两份的填报日期和修改时间都相同，按文件名取后一份".to_string()
                 }
+                (None, None) if o.date_unread.is_some() => format!(
+                    "修改时间更晚；{}",
+                    o.date_unread.as_deref().unwrap_or_default()
+                ),
                 _ => "修改时间更晚".to_string(),
             };
             o.status = SubmissionStatus::Superseded;
@@ -428,6 +432,52 @@ fn workbook_of<'r>(plan: &Plan, r: &'r Received<'_>, outcome: &mut Outcome) -> O
     }
 }
 
+/// A file's 填报日期, or why it has none that can decide between two
+/// files (unreadable, no year, or no date of this report).
+fn reporting_date(
+    extract: &Extract,
+    period: Option<Period>,
+) -> (Option<NaiveDate>, Option<String>) {
+    let read = extract.reported_at.or_else(|| {
+        // `4月7日`: the year is the one that puts it nearest the date the
+        // period is due (a December period is reported in January).
+        let (month, day) = find_month_day(&extract.date_label.as_ref()?.text)?;
+        let due = period?.due_date();
+        let year = chrono::Datelike::year(&due);
+        [year - 1, year, year + 1]
+            .into_iter()
+            .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
+            .min_by_key(|d| (*d - due).num_days().abs())
+    });
+    // A 填报日期 before the period's year began, or over a year after it
+    // was due, is no date of this report (4.07 typed into a date cell is
+    // 1900-01-04): it must not decide which of two files counts.
+    let implausible = period
+        .zip(read)
+        .is_some_and(|(p, d)| d < p.year_start() || d > p.due_date() + chrono::Duration::days(366));
+    let date = read.filter(|_| !implausible);
+    let unread = match (&extract.date_label, date) {
+        (Some(label), None) if implausible => Some(format!(
+            "本文件的填报日期“{}”不是本期报表的日期",
+            label.text
+        )),
+        // `4月7日` checked without a period has no year to take; with one,
+        // or with a year written, a month and day that do not exist
+        // (`4月31日`) are no date.
+        (Some(label), None)
+            if period.is_none()
+                && !label.text.contains('年')
+                && find_month_day(&label.text)
+                    .is_some_and(|(m, d)| NaiveDate::from_ymd_opt(2000, m, d).is_some()) =>
+        {
+            Some(format!("本文件的填报日期“{}”未写年份", label.text))
+        }
+        (Some(label), None) => Some(format!("本文件的填报日期“{}”无法识别", label.text)),
+        _ => None,
+    };
+    (date, unread)
+}
+
 fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome {
     let name = r.file.name.clone();
     let mut outcome = Outcome {
@@ -445,32 +495,7 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
     let Some(extract) = workbook_of(plan, r, &mut outcome) else {
         return outcome;
     };
-    outcome.reported_at = extract.reported_at.or_else(|| {
-        // `4月7日`: the year is the one that puts it nearest the date the
-        // period is due (a December period is reported in January).
-        let (month, day) = find_month_day(&extract.date_label.as_ref()?.text)?;
-        let due = options.period?.due_date();
-        let year = chrono::Datelike::year(&due);
-        [year - 1, year, year + 1]
-            .into_iter()
-            .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
-            .min_by_key(|d| (*d - due).num_days().abs())
-    });
-    outcome.date_unread = match (&extract.date_label, outcome.reported_at) {
-        // `4月7日` checked without a period has no year to take; with one,
-        // or with a year written, a month and day that do not exist
-        // (`4月31日`) are no date.
-        (Some(label), None)
-            if options.period.is_none()
-                && !label.text.contains('年')
-                && find_month_day(&label.text)
-                    .is_some_and(|(m, d)| NaiveDate::from_ymd_opt(2000, m, d).is_some()) =>
-        {
-            Some(format!("本文件的填报日期“{}”未写年份", label.text))
-        }
-        (Some(label), None) => Some(format!("本文件的填报日期“{}”无法识别", label.text)),
-        _ => None,
-    };
+    (outcome.reported_at, outcome.date_unread) = reporting_date(extract, options.period);
     let unit = identify_unit(plan, &name, extract, &mut outcome.issues);
     outcome.unit = unit;
     // A unit with only projects to report may send only the project table.

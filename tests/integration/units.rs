@@ -146,6 +146,27 @@ fn a_reporting_date_as_clerks_write_it_decides_and_one_unread_is_said() {
         said.contains("本文件的填报日期“2022-02-30”无法识别"),
         "{said}"
     );
+    // A date before the period's year (a slip of the year, or 4.07 typed
+    // into a date cell) is no date of this report: it does not beat an
+    // undated file saved after it.
+    let w = Workdir::new("units_implausible_date");
+    let slip = w.submit("清泉镇.xlsx", &[standard("清泉镇", "2021-04-09", vec![])]);
+    let undated = w.submit("清泉镇-更正.xlsx", &[standard("清泉镇", "", vec![])]);
+    touch(&slip, 3600);
+    touch(&undated, 60);
+    let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    assert_eq!(submission(&json, "清泉镇-更正.xlsx")["status"], "accepted");
+    let slip = submission(&json, "清泉镇.xlsx");
+    assert_eq!(slip["status"], "superseded");
+    assert!(slip["reported_at"].is_null(), "{slip}");
+    let said = issues_with(&json, "superseded")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        said.contains("修改时间更晚") && said.contains("“2021-04-09”不是本期报表的日期"),
+        "{said}"
+    );
 }
 
 #[test]
