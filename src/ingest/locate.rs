@@ -105,9 +105,9 @@ impl Columns {
             note: None,
             target: None,
         };
-        // How well the actual column found so far names this period's
-        // total (see below): the lower the better.
-        let mut actual_rank = (u8::MAX, true);
+        // The actual column found so far: its class (see below, the lower
+        // the better), whether it names this period, and its label undated.
+        let mut best: Option<(u8, Fit, String)> = None;
         for (c, candidates, dating) in labels {
             let Some((r, label)) = candidates.iter().find_map(|l| Some((words.column(l)?, l)))
             else {
@@ -117,18 +117,16 @@ impl Columns {
             // this year's total (`本年累计`, `1-3月累计`; `本年累计应完成`
             // merely begins like one) wins over `累计完成` (since a project
             // began); one through last month's end comes after, one
-            // mentioning an earlier period last (a lone
-            // `本年累计（含上年结转）` is still the column); an earlier
-            // period's never. Among equals, the one naming this period's
-            // months (`1-2月 | 1-3月` in March), else the leftmost; one
-            // naming another period's (`1-2月累计`) only when no other is.
+            // mentioning an earlier period after that (a lone
+            // `本年累计（含上年结转）` is still the column), one naming
+            // another period's months (`1-2月累计` in March) last; an
+            // earlier period's never. Among equals, the leftmost, unless a
+            // later one says the same but names this period (`1-3月累计`
+            // beside `1-2月累计`, `本年累计` over `1-2月 | 1-3月`): a
+            // `1-3月累计（亿元）` beside `本年累计（万元）` is no such.
             if r == Column::Actual {
                 let exact = is_actual_word(label) || words.is_own(label);
-                let (earlier, fit) = match dating() {
-                    // `本年累计（2022年）` in 2022 mentions no other period.
-                    (Earlier::Mentions, Fit::This) => (Earlier::No, Fit::This),
-                    dated => dated,
-                };
+                let (earlier, fit) = dating();
                 let class = match earlier {
                     Earlier::Yes => continue,
                     _ if fit == Fit::Other => 4,
@@ -137,10 +135,14 @@ impl Columns {
                     Earlier::Through => 2,
                     Earlier::Mentions => 3,
                 };
-                let rank = (class, fit != Fit::This);
-                if rank < actual_rank {
+                let key = undated(label);
+                let better = best.as_ref().is_none_or(|(b, bfit, bkey)| {
+                    class < *b
+                        || class == *b && fit == Fit::This && *bfit != Fit::This && key == *bkey
+                });
+                if better {
                     cols.actual = Some(c);
-                    actual_rank = rank;
+                    best = Some((class, fit, key));
                 }
                 continue;
             }
@@ -193,7 +195,18 @@ enum Fit {
     Other,
 }
 
-/// [`Fit`] of a label as written, with its group label before it.
+/// A normalized label without its dates: `累计` of `1-3月累计`,
+/// `累计完成` of `截至3月底累计完成`.
+fn undated(label: &str) -> String {
+    label
+        .replace("截至", "")
+        .replace("截止", "")
+        .chars()
+        .filter(|c| !c.is_ascii_digit() && !"年月日底末份至到-—~".contains(*c))
+        .collect()
+}
+
+/// [`Fit`] of a label as written.
 fn period_fit(text: &str, period: Option<Period>) -> Fit {
     match period.and_then(|p| p.named_in(text)) {
         Some(true) => Fit::This,
@@ -208,7 +221,7 @@ fn earlier_period(text: &str, words: &Vocabulary) -> Earlier {
     // The bureau's own word means what it says (`目标完成值`), but may
     // still be dated (`完成` under a `上年同期` group).
     if words.is_own(&plain) {
-        return period_of(&t);
+        return period_of(&t, words.period());
     }
     // Not figures done at all: a plan's, or one derived from them
     // (`本年累计计划`, `本年累计（目标）`, `本年累计增减`, `排名`); a
@@ -224,7 +237,7 @@ fn earlier_period(text: &str, words: &Vocabulary) -> Earlier {
     if not_done {
         return Earlier::Yes;
     }
-    period_of(&t)
+    period_of(&t, words.period())
 }
 
 /// The parts of a label in brackets: `上月` of `本年累计（上月）`.
@@ -237,13 +250,16 @@ fn bracket_parts(t: &str) -> Vec<&str> {
 
 /// [`earlier_period`] by the period words alone: for a group label over
 /// two rows, which may well say `目标完成情况` over this year's total.
-fn period_of(t: &str) -> Earlier {
+fn period_of(t: &str, period: Option<Period>) -> Earlier {
     let Some(word) = EARLIER.iter().find(|w| t.contains(**w)) else {
-        // A year in brackets (`本年累计（2021年）`): the reader does not know
-        // the period's, so such a column comes after any undated one.
+        // A year in brackets (`本年累计（2021年）`) other than the period's
+        // (unknown to `check` without `--period`): such a column comes
+        // after any undated one.
         let year = |p: &str| {
             let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-            digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"))
+            digits.len() == 4
+                && (digits.starts_with("19") || digits.starts_with("20"))
+                && period.is_none_or(|p| digits != p.year().to_string())
         };
         return match bracket_parts(t).into_iter().any(year) {
             true => Earlier::Mentions,
@@ -313,20 +329,26 @@ fn earlier_sub_label(text: &str) -> bool {
 }
 
 /// A label under a group label that says which figures its column holds
-/// (`上月`, `上年同期`, `计划`, `目标`) or for when (`1-2月`, `2022年`,
-/// `3月`): the row is then a second header row. A clerk's `同上月` or
-/// `较上年持平` in the first data row is not.
+/// instead of this period's done (`上月`, `上年同期`, `计划`, `目标`): the
+/// row is then a second header row. A clerk's `同上月` or `较上年持平` in
+/// the first data row is not.
 fn sub_label(text: &str) -> bool {
+    let t = normalize_label(text);
+    earlier_sub_label(&t)
+        || ["计划", "目标", "任务", "计划数", "目标数", "任务数"].contains(&t.as_str())
+}
+
+/// A label that is a time and nothing else (`1-2月`, `2022年`, `3月`,
+/// `一季度`): two of them under a group label make a second header row
+/// (one may be a clerk's `2022` typed as text in the first data row).
+fn dated_sub_label(text: &str) -> bool {
     static DATED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"^((19|20)\d\d年?)?((1[0-2]|[1-9])月?[-—~至到])?(1[0-2]|[1-9])月份?(底|末)?$|^(19|20)\d\d年?$|^第?[一二三四1-4]季度$",
         )
         .expect("valid regex")
     });
-    let t = normalize_label(text);
-    earlier_sub_label(&t)
-        || ["计划", "目标", "任务", "计划数", "目标数", "任务数"].contains(&t.as_str())
-        || DATED.is_match(&t)
+    DATED.is_match(&normalize_label(text))
 }
 
 /// The header rows and columns, if `grid` holds an indicator table.
@@ -348,10 +370,24 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         let one = Columns::from_labels(cells.iter().map(|(c, _)| one_row(r, *c)), words);
         let below = r + 1;
         // Complete, unless its actual label is a group over last month's
-        // and this month's columns (`上月` under it): read as two rows.
-        let grouped = one
-            .actual
-            .is_some_and(|c| matches!(grid.get(below, c), CellValue::Text(t) if sub_label(t)));
+        // and this month's columns (`上月` under it), or over two dated
+        // ones (`1-2月 | 1-3月`), or is only a time (`2022年1-3月`) over
+        // labels: read as two rows.
+        let text_below = |c: u32| match grid.get(below, c) {
+            CellValue::Text(t) => Some(t.as_str()),
+            _ => None,
+        };
+        let grouped = one.actual.is_some_and(|c| {
+            text_below(c).is_some_and(|t| {
+                dated_sub_label(&grid.get_merged(r, c).shown()) && !t.trim().is_empty()
+                    || sub_label(t)
+                    || dated_sub_label(t)
+                        && grid
+                            .row(below)
+                            .iter()
+                            .any(|(o, _)| *o != c && text_below(*o).is_some_and(dated_sub_label))
+            })
+        });
         if one.complete() && !grouped {
             return Some(((r, r), one));
         }
@@ -367,7 +403,9 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         let labels_only = next.iter().all(|(_, v)| match v {
             // `2022年` reads as a number with its unit, but is a label.
             CellValue::Text(t) => {
-                t.is_empty() || sub_label(t) || !matches!(read_number(v), Reading::Number { .. })
+                t.is_empty()
+                    || dated_sub_label(t)
+                    || !matches!(read_number(v), Reading::Number { .. })
             }
             CellValue::Empty => true,
             _ => false,
@@ -412,13 +450,14 @@ fn two_row_labels<'a>(
 ) -> impl Iterator<Item = (u32, Vec<String>, impl FnOnce() -> (Earlier, Fit))> + 'a {
     let below = r + 1;
     let raw = |r: u32, c: u32| grid.get_merged(r, c).shown().into_owned();
-    let mut group = String::new();
     cols.into_iter().map(move |c| {
         let (mut top, bottom) = (raw(r, c), raw(below, c));
         let bottom_label = normalize_label(&bottom);
-        if !top.trim().is_empty() {
-            group = top.clone();
-        } else if !bottom.trim().is_empty() && words.column(&bottom_label).is_none() {
+        let group = group_over(grid, r, c);
+        if top.trim().is_empty()
+            && !bottom.trim().is_empty()
+            && words.column(&bottom_label).is_none()
+        {
             // Only a label that names nothing itself (`本月` under a
             // centred `本年累计`) takes the group's; `本年累计` typed below
             // beside a `上年同期` group is its own column.
@@ -428,19 +467,54 @@ fn two_row_labels<'a>(
         let joined = format!("{top_label}{bottom_label}");
         // The label below by all its words; the group label above by its
         // period only (`目标完成情况` may head this year's total).
-        let both = [period_of(&fold(&top)), earlier_period(&bottom, words)];
+        let both = [
+            period_of(&fold(&top), words.period()),
+            earlier_period(&bottom, words),
+        ];
         let dated = [Earlier::Yes, Earlier::Mentions, Earlier::Through]
             .into_iter()
             .find(|e| both.contains(e))
             .unwrap_or(Earlier::No);
-        // The months may be above (`1-3月` over `本年累计 | 上年同期`) or
-        // below (`本年累计` over `1-2月 | 1-3月`).
+        let time_only = dated_sub_label(&top);
+        // The months may be below (`本年累计` over `1-2月 | 1-3月`) or
+        // above (`2022年1-3月` over `本月 | 累计`), where a group label
+        // dates every column it spans, merged or not (merges are read only
+        // when a header is not found without them).
         let period = words.period();
-        let fit = move || period_fit(&format!("{top}{bottom}"), period);
-        (c, vec![bottom_label, top_label, joined], move || {
-            (dated, fit())
-        })
+        let fit = move || match period_fit(&bottom, period) {
+            Fit::Unsaid => period_fit(&group, period),
+            fit => fit,
+        };
+        // Under a group label that is only a time (`2022年1-3月` over
+        // `本月 | 本年累计 | 上年同期`), `本月` is the month's own figure,
+        // not the group's total (`本年` under `1-3月` is).
+        let month_only = time_only
+            && ["本月", "当月", "本月完成", "当月完成", "本月数", "当月数"]
+                .contains(&bottom_label.as_str());
+        let candidates = match month_only {
+            true => vec![bottom_label, joined],
+            false => vec![bottom_label, top_label, joined],
+        };
+        (c, candidates, move || (dated, fit()))
     })
+}
+
+/// The label over column `c` in header row `r`: its own, else the nearest
+/// one left of it, a group label centred across its columns without a
+/// merge (or merged, before merges are read).
+fn group_over(grid: &Grid, r: u32, c: u32) -> String {
+    let shown = |c: u32| grid.get_merged(r, c).shown().trim().to_string();
+    let own = shown(c);
+    if !own.is_empty() {
+        return own;
+    }
+    grid.row(r)
+        .iter()
+        .rev()
+        .filter(|(x, _)| *x < c)
+        .map(|(x, _)| shown(*x))
+        .find(|t| !t.is_empty())
+        .unwrap_or_default()
 }
 
 /// Row labels that are not indicators: totals, footers, and the 甲乙丙
@@ -517,9 +591,17 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
             })
         })
         .collect();
-    let actual_label = (header.0..=header.1)
-        .map(|r| grid.get_merged(r, actual_col).shown().trim().to_string())
-        .collect();
+    let actual_label = match header {
+        (r, below) if r < below => {
+            let bottom = grid.get_merged(below, actual_col).shown();
+            format!("{}{}", group_over(grid, r, actual_col), bottom.trim())
+        }
+        _ => grid
+            .get_merged(header.0, actual_col)
+            .shown()
+            .trim()
+            .to_string(),
+    };
     Some(Table {
         sheet: grid.name.clone(),
         header,
@@ -1185,6 +1267,58 @@ mod tests {
             &["固定资产投资", "200", "320", ""],
         ]);
         assert_eq!(actual(&g, &march), Some(2));
+        // A group that is only a time: `本月` under it is the month's own
+        // figure, `本年` its total, and another year's group comes last.
+        let merged_over = |rows: &[&[&str]], spans: &[(u32, u32)]| {
+            let mut g = grid(rows);
+            g.set_merges(
+                spans
+                    .iter()
+                    .map(|&(a, b)| calamine::Dimensions::new((0, a), (0, b)))
+                    .collect(),
+            );
+            g
+        };
+        let g = merged_over(
+            &[
+                &["指标名称", "2022年1-3月", "", "", "同比"],
+                &["", "本月", "本年累计", "上年同期", ""],
+                &["固定资产投资", "100", "320", "300", "6.7%"],
+            ],
+            &[(1, 3)],
+        );
+        assert_eq!(actual(&g, &march), Some(2));
+        let g = merged_over(
+            &[
+                &["指标名称", "1-3月", "", ""],
+                &["", "上年同期", "本年", "增减"],
+                &["固定资产投资", "300", "320", "20"],
+            ],
+            &[(1, 3)],
+        );
+        assert_eq!(actual(&g, &march), Some(2));
+        let g = merged_over(
+            &[
+                &["指标名称", "2021年1-3月", "", "2022年1-3月", ""],
+                &["", "本月", "累计", "本月", "累计"],
+                &["固定资产投资", "90", "300", "100", "320"],
+            ],
+            &[(1, 2), (3, 4)],
+        );
+        assert_eq!(actual(&g, &march), Some(4));
+        // The same with the groups centred, unmerged, this year's first.
+        let g = grid(&[
+            &["指标名称", "2022年", "", "2021年", ""],
+            &["", "本月", "累计", "本月", "累计"],
+            &["固定资产投资", "100", "320", "90", "300"],
+        ]);
+        assert_eq!(actual(&g, &march), Some(2));
+        let g = grid(&[
+            &["指标名称", "2021年", "", "2022年", ""],
+            &["", "本月", "累计", "本月", "累计"],
+            &["固定资产投资", "90", "300", "100", "320"],
+        ]);
+        assert_eq!(actual(&g, &march), Some(4));
         // One row: the period's months win over this year's other words,
         // and another period's come last.
         let rows = |labels: &[&str]| {
@@ -1225,6 +1359,31 @@ mod tests {
             actual(&rows(&["累计完成", "本年累计（2021年）"]), &march),
             Some(1)
         );
+        // Months are no reason to leave this year's total for another
+        // column: another unit, a carry-over, a deflated figure.
+        for other in [
+            "1-3月累计（亿元）",
+            "1-3月累计（含上年结转）",
+            "1-3月累计（2020年可比价）",
+        ] {
+            assert_eq!(
+                actual(&rows(&["本年累计", other]), &march),
+                Some(1),
+                "{other}"
+            );
+        }
+        // `其中：本年完成` beside a total since a project began.
+        assert_eq!(
+            actual(&rows(&["截至3月底累计完成", "其中：本年完成"]), &march),
+            Some(2)
+        );
+        // One year typed as text in the first data row is no sub-label.
+        let g = grid(&[
+            &["指标代码", "指标名称", "本年累计"],
+            &["FA01", "固定资产投资", "2022"],
+        ]);
+        let t = find_table(&g, u32::MAX, &march).unwrap();
+        assert_eq!((t.header, t.rows.len()), ((0, 0), 1));
         // Last year's months are never the column.
         assert_eq!(
             actual(&rows(&["截至上年3月底累计完成", "本年累计"]), &march),

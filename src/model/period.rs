@@ -278,24 +278,71 @@ impl Period {
 }
 
 impl Period {
-    /// Whether `text` (a column's header label) names this period's months
-    /// or year (`1-3月`, `截至3月底`, `2022年1-3月`, `（2022年）` in March
-    /// 2022: `Some(true)`), another period's (`1-2月`, `2021年`:
-    /// `Some(false)`), or neither (`None`, also for a week, which no header
-    /// names).
+    /// Whether a column's header label names this period's total (`1-3月`,
+    /// `1-3月累计`, `截至3月底累计完成`, `本年累计（1月1日-3月31日）`,
+    /// `2022年` in March 2022: `Some(true)`), another period's (`1-2月累计`,
+    /// `2021年`: `Some(false)`), or neither (`None`). Only a total from
+    /// January or through a date counts, and a year alone: a lone `3月`
+    /// may be March's own figure, and `本年累计（按2020年不变价）` or
+    /// `（4月5日前报送）` name no period. A week is named by no header.
     pub fn named_in(&self, text: &str) -> Option<bool> {
-        static YEAR: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"(?:^|\D)((?:19|20)\d\d)(?:年|$|\D)").expect("valid regex")
-        });
         if matches!(self, Period::Week(..)) {
             return None;
         }
-        if let Some(named) = named_month(text) {
-            return Some(self.agrees_with(named));
-        }
-        let year: i32 = YEAR.captures(&fold(text))?[1].parse().ok()?;
-        Some(year == self.year())
+        let named = header_parts(text)
+            .into_iter()
+            .find_map(|p| header_period(&p))?;
+        Some(match named {
+            (year, Some(month)) => self.agrees_with((year, month)),
+            (year, None) => year == Some(self.year()),
+        })
     }
+}
+
+/// A label's text outside brackets, then each bracketed part, folded and
+/// without spaces: `本年累计`, `1-3月` of `本年累计（1-3月）`.
+fn header_parts(text: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut depth = 0usize;
+    for c in fold(text).chars().filter(|c| !c.is_whitespace()) {
+        match c {
+            '(' | '[' | '【' => {
+                depth += 1;
+                parts.push(String::new());
+            }
+            ')' | ']' | '】' => depth = depth.saturating_sub(1),
+            c if depth == 0 => parts[0].push(c),
+            c => parts.last_mut().expect("pushed").push(c),
+        }
+    }
+    parts
+}
+
+/// The (year, last month) a header part names as its span, with no month
+/// for a year alone (see [`Period::named_in`]).
+fn header_period(part: &str) -> Option<(Option<i32>, Option<u32>)> {
+    static SPAN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(concat!(
+            r"^(截至|截止)?(?:(\d{4})年)?",
+            r"(1月?(?:1日)?[-—~至到](?:\d{4}年)?)?",
+            r"(\d{1,2})月份?(?:\d{1,2}日)?(底|末)?",
+            r"([累计完成数值实际情况]*)$",
+        ))
+        .expect("valid regex")
+    });
+    static YEAR: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(\d{4})年?度?(?:累计|完成|累计完成)?(?:数|值)?$").expect("valid regex")
+    });
+    let year = |y: Option<regex::Match>| y.and_then(|y| y.as_str().parse::<i32>().ok());
+    if let Some(c) = SPAN.captures(part) {
+        // A total from January, or through a date: not a lone `3月`.
+        let spans = c.get(1).is_some() || c.get(3).is_some() || c.get(5).is_some();
+        let month: u32 = c[4].parse().ok()?;
+        return (spans && (1..=12).contains(&month)).then(|| (year(c.get(2)), Some(month)));
+    }
+    let c = YEAR.captures(part)?;
+    let y = year(c.get(1))?;
+    (1900..=2099).contains(&y).then_some((Some(y), None))
 }
 
 /// A date as people write it: `2022年4月5日`.
@@ -424,19 +471,47 @@ mod tests {
         let march = p("2022-03");
         for this in [
             "1-3月",
-            "本年累计1-3月",
+            "1-3月累计",
+            "1月-3月累计完成",
+            "本年累计（1-3月）",
             "截至3月底累计完成",
+            "截止3月31日累计完成",
+            "本年累计（1月1日-3月31日）",
+            "本年累计（2022年1月1日至3月31日）",
+            "2022年1-3月累计",
             "本年累计（2022年）",
             "2022年",
+            "2022年累计",
         ] {
             assert_eq!(march.named_in(this), Some(true), "{this}");
         }
-        for other in ["1-2月累计", "截至2021年3月底", "本年累计2021年", "一季度"] {
-            assert_eq!(march.named_in(other), Some(other == "一季度"), "{other}");
+        for other in [
+            "1-2月累计",
+            "截至2021年3月底",
+            "2021年",
+            "2021年1-3月累计",
+            "截至2月底",
+        ] {
+            assert_eq!(march.named_in(other), Some(false), "{other}");
         }
         assert_eq!(p("2022-Q1").named_in("1-3月累计"), Some(true));
+        assert_eq!(
+            p("2022-Q2").named_in("本年累计（1月1日-6月30日）"),
+            Some(true)
+        );
         assert_eq!(p("2022").named_in("1-11月"), Some(false));
-        for none in ["本年累计", "累计完成（万元）", "本月止累计"] {
+        for none in [
+            "本年累计",
+            "累计完成（万元）",
+            "本月止累计",
+            "3月",
+            "本年累计（按2020年不变价）",
+            "本年累计（GB/T4754-2017口径）",
+            "本年累计完成（不含2021年结转）",
+            "本年累计（自1月1日起）",
+            "本年累计（4月5日前报送）",
+            "本年累计（4月1日-6月30日）",
+        ] {
             assert_eq!(march.named_in(none), None, "{none}");
         }
         assert_eq!(p("2022-W12").named_in("1-3月"), None);

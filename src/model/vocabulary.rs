@@ -78,6 +78,7 @@ pub const ACTUAL_WORDS: &[&str] = &[
     "本年度累计",
     "本月止累计",
     "1-本月累计",
+    "全年累计",
 ];
 pub const NOTE_WORDS: &[&str] = &["备注", "滞后原因", "说明", "notes", "note"];
 pub const TARGET_WORDS: &[&str] = &[
@@ -97,25 +98,38 @@ pub const EXPECTED_HEADER: &str = "时间进度应完成";
 /// The template's note header: both words a clerk may look for.
 pub const NOTE_HEADER: &str = "备注/滞后原因";
 
-/// "1-3月累计", "1—3月完成", "1至3月累计完成数", "1月-3月份累计":
-/// cumulative from January.
+/// "1-3月累计", "1—3月完成", "1至3月累计完成数", "1月-3月份累计",
+/// "2022年1-3月累计", "2022年累计": cumulative from January.
 static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^1月?[-—~至到](1[0-2]|[1-9])月份?(累计)?(完成)?(数|值)?$").expect("valid regex")
+    Regex::new(concat!(
+        r"^((19|20)\d\d年)?(1月?[-—~至到](1[0-2]|[1-9])月份?|(19|20)\d\d年度?累计)",
+        r"(累计)?(完成)?(数|值)?$"
+    ))
+    .expect("valid regex")
 });
 
-/// "截至3月底", "截止2022年3月末", "截至本月", "截至上月底": the end of
+/// "截至3月底", "截止2022年3月末", "截止3月31日", "截至本月", "截至上月底": the end of
 /// what a cumulative column covers, written before its word
 /// (`截至3月底累计完成`). Whether that end is this period's is the
 /// reader's question, not the word's.
 static THROUGH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(截至|截止|至)(\d{4}年)?(\d{1,2}月份?|本月|上月|本期|上期|目前|当前|今)(底|末|止)?的?",
+        r"^(截至|截止|至)(\d{4}年)?(\d{1,2}月份?(\d{1,2}日)?|本月|上月|本期|上期|目前|当前|今)(底|末|止)?的?",
     )
     .expect("valid regex")
 });
 
-/// A label without its `截至3月底` (see [`THROUGH`]).
+/// A label without its `其中：` (`其中：本年完成`, a part of the column
+/// before it, is its own column).
+fn without_part_of(label: &str) -> &str {
+    label
+        .strip_prefix("其中")
+        .map_or(label, |r| r.trim_start_matches([':', '：']))
+}
+
+/// A label without its `其中：` and its `截至3月底` (see [`THROUGH`]).
 fn after_through(label: &str) -> &str {
+    let label = without_part_of(label);
     THROUGH.find(label).map_or(label, |m| &label[m.end()..])
 }
 
@@ -123,6 +137,7 @@ fn after_through(label: &str) -> &str {
 /// total (`本年累计`, `本期累计`, `1-3月累计`, `年初至今累计`), which wins
 /// over another actual column (`累计完成` since a project began).
 pub fn names_this_year(label: &str) -> bool {
+    let label = without_part_of(label);
     [
         "本年",
         "本期",
@@ -131,6 +146,7 @@ pub fn names_this_year(label: &str) -> bool {
         "本月止",
         "至本月",
         "1-本月",
+        "全年累计",
     ]
     .iter()
     .any(|w| label.starts_with(w))
@@ -151,8 +167,8 @@ pub fn column(label: &str) -> Option<Column> {
     if label.is_empty() {
         return None;
     }
-    // `截至3月底累计完成` is the column `累计完成` says; `截至3月底` alone
-    // names none.
+    // `截至3月底累计完成` is the column `累计完成` says, `其中：本年完成`
+    // the one `本年完成` does; `截至3月底` alone names none.
     let rest = after_through(label);
     if rest.len() < label.len() {
         return column(rest).filter(|c| *c == Column::Actual);
