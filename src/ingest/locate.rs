@@ -135,7 +135,9 @@ impl Columns {
                     Earlier::Through => 2,
                     Earlier::Mentions => 3,
                 };
-                let key = undated(label);
+                // Two rows' labels joined, last: `本年累计3月` and
+                // `本年累计1-3月` say the same.
+                let key = undated(candidates.last().unwrap_or(label));
                 let better = best.as_ref().is_none_or(|(b, bfit, bkey)| {
                     class < *b
                         || class == *b && fit == Fit::This && *bfit != Fit::This && key == *bkey
@@ -464,7 +466,10 @@ fn two_row_labels<'a>(
             top = group.clone();
         }
         let top_label = normalize_label(&top);
-        let joined = format!("{top_label}{bottom_label}");
+        // Joined with the group over it even where the label below names
+        // its column itself: `本年累计1-3月` says what `本年累计3月` beside
+        // it does (see `Columns::from_labels`).
+        let joined = format!("{}{bottom_label}", normalize_label(&group));
         // The label below by all its words; the group label above by its
         // period only (`目标完成情况` may head this year's total).
         let both = [
@@ -1306,6 +1311,17 @@ mod tests {
             &[(1, 2), (3, 4)],
         );
         assert_eq!(actual(&g, &march), Some(4));
+        // A lone month may be the month's own figure: not this period's
+        // total, but no other period's either.
+        let g = merged_over(
+            &[
+                &["指标名称", "本年累计", ""],
+                &["", "3月", "1-3月"],
+                &["固定资产投资", "100", "320"],
+            ],
+            &[(1, 2)],
+        );
+        assert_eq!(actual(&g, &march), Some(2));
         // The same with the groups centred, unmerged, this year's first.
         let g = grid(&[
             &["指标名称", "2022年", "", "2021年", ""],

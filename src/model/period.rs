@@ -232,7 +232,7 @@ impl Period {
 pub fn named_month(text: &str) -> Option<(Option<i32>, u32)> {
     static PATTERNS: LazyLock<[Regex; 6]> = LazyLock::new(|| {
         [
-            r"(\d{4})年\s*\d{1,2}\s*月?\s*[-—~至到]\s*(\d{1,2})\s*月",
+            r"(\d{4})年\s*\d{1,2}\s*月?\s*[-—~至到]\s*(?:\d{4}\s*年)?\s*(\d{1,2})\s*月",
             r"(\d{4})\s*年\s*(\d{1,2})\s*月",
             r"(\d{4})\s*[-./_]\s*(\d{1,2})(?:[^\d./-]|$)",
             r"()\d{1,2}\s*月?\s*[-—~至到]\s*(\d{1,2})\s*月",
@@ -460,6 +460,10 @@ mod tests {
         assert_eq!(named_month("清泉镇"), None);
         assert_eq!(named_month("1月-3月累计"), Some((None, 3)));
         assert_eq!(named_month("2022年1月至3月"), Some((Some(2022), 3)));
+        assert_eq!(
+            named_month("清泉镇2022年1月-2022年3月"),
+            Some((Some(2022), 3))
+        );
         assert!(p("2022-03").agrees_with((Some(2022), 3)));
         assert!(p("2022-Q1").agrees_with((None, 3)));
         assert!(!p("2022-04").agrees_with((None, 3)));
