@@ -117,19 +117,20 @@ impl Columns {
             // this year's total (`本年累计`, `1-3月累计`; `本年累计应完成`
             // merely begins like one) wins over `累计完成` (since a project
             // began); one through last month's end comes after, one
-            // mentioning an earlier period after that (a lone
-            // `本年累计（含上年结转）` is still the column), one naming
-            // another period's months (`1-2月累计` in March) last; an
-            // earlier period's never. Among equals, the leftmost, unless a
-            // later one says the same but names this period (`1-3月累计`
+            // mentioning an earlier period last (a lone
+            // `本年累计（含上年结转）` is still the column); an earlier
+            // period's never. Among equals, the leftmost, unless it names
+            // another period's months (`1-2月累计 | 本年累计` in March), or
+            // a later one says the same but names this period (`1-3月累计`
             // beside `1-2月累计`, `本年累计` over `1-2月 | 1-3月`): a
-            // `1-3月累计（亿元）` beside `本年累计（万元）` is no such.
+            // `1-3月累计（亿元）` beside `本年累计（万元）` is no such. A
+            // February form's `1-2月累计` still wins over `累计完成（开工以来）`,
+            // with a warning.
             if r == Column::Actual {
                 let exact = is_actual_word(label) || words.is_own(label);
                 let (earlier, fit) = dating();
                 let class = match earlier {
                     Earlier::Yes => continue,
-                    _ if fit == Fit::Other => 4,
                     Earlier::No if exact && names_this_year(label) => 0,
                     Earlier::No => 1,
                     Earlier::Through => 2,
@@ -140,6 +141,7 @@ impl Columns {
                 let key = undated(candidates.last().unwrap_or(label));
                 let better = best.as_ref().is_none_or(|(b, bfit, bkey)| {
                     class < *b
+                        || class == *b && *bfit == Fit::Other && fit != Fit::Other
                         || class == *b && fit == Fit::This && *bfit != Fit::This && key == *bkey
                 });
                 if better {
@@ -268,7 +270,7 @@ fn period_of(t: &str, period: Option<Period>) -> Earlier {
             false => Earlier::No,
         };
     };
-    let through = t.contains("截至") || t.contains("截止");
+    let through = t.contains("截至") || t.contains("截止") || t.starts_with("至");
     // The label, or a bracketed part of it, is the earlier period itself.
     let dated = earlier_sub_label(t) || bracket_parts(t).into_iter().any(earlier_sub_label);
     match *word {
@@ -282,8 +284,13 @@ const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "�
 
 /// Words of a column of no figures done: a plan's, an expected one, or
 /// one derived from the figures (a rate is never a cumulative amount).
-const NOT_DONE: [&str; 17] = [
+const NOT_DONE: [&str; 22] = [
     "计划",
+    "需完成",
+    "要完成",
+    "应达到",
+    "下达",
+    "安排",
     "目标",
     "任务",
     "预计",
@@ -340,13 +347,37 @@ fn sub_label(text: &str) -> bool {
         || ["计划", "目标", "任务", "计划数", "目标数", "任务数"].contains(&t.as_str())
 }
 
+/// Whether a label under a group that is only a time says which of its
+/// figures a column holds (`本月`, `本年累计`, `上年同期`, `合计`): then
+/// the row below is a second header row, not a clerk's `暂无`.
+fn names_a_part(text: &str, words: &Vocabulary) -> bool {
+    let t = normalize_label(text);
+    words.column(&t).is_some()
+        || sub_label(&t)
+        || dated_sub_label(&t)
+        || TIME_GROUP_OWN[1..].contains(&t.as_str())
+        || [
+            "本月",
+            "当月",
+            "本月完成",
+            "当月完成",
+            "完成",
+            "增减",
+            "同比",
+            "增长",
+        ]
+        .iter()
+        .any(|w| t.starts_with(w))
+}
+
 /// A label that is a time and nothing else (`1-2月`, `2022年`, `3月`,
-/// `一季度`): two of them under a group label make a second header row
-/// (one may be a clerk's `2022` typed as text in the first data row).
+/// `一季度`; a bare `2022` is a clerk's figure typed as text): two of
+/// them under a group label make a second header row (one may be a
+/// clerk's `3月` in the first data row).
 fn dated_sub_label(text: &str) -> bool {
     static DATED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^((19|20)\d\d年?)?((1[0-2]|[1-9])月?[-—~至到])?(1[0-2]|[1-9])月份?(底|末)?$|^(19|20)\d\d年?$|^第?[一二三四1-4]季度$",
+            r"^((19|20)\d\d年)?((1[0-2]|[1-9])月?[-—~至到])?(1[0-2]|[1-9])月份?(底|末)?$|^(19|20)\d\d年$|^第?[一二三四1-4]季度$",
         )
         .expect("valid regex")
     });
@@ -381,7 +412,7 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
         };
         let grouped = one.actual.is_some_and(|c| {
             text_below(c).is_some_and(|t| {
-                dated_sub_label(&grid.get_merged(r, c).shown()) && !t.trim().is_empty()
+                dated_sub_label(&grid.get_merged(r, c).shown()) && names_a_part(t, words)
                     || sub_label(t)
                     || dated_sub_label(t)
                         && grid
@@ -455,7 +486,7 @@ fn two_row_labels<'a>(
     cols.into_iter().map(move |c| {
         let (mut top, bottom) = (raw(r, c), raw(below, c));
         let bottom_label = normalize_label(&bottom);
-        let group = group_over(grid, r, c);
+        let group = group_over(grid, r, c, words);
         if top.trim().is_empty()
             && !bottom.trim().is_empty()
             && words.column(&bottom_label).is_none()
@@ -465,6 +496,14 @@ fn two_row_labels<'a>(
             // beside a `上年同期` group is its own column.
             top = group.clone();
         }
+        // A group dates every column it spans, merged or not (merges are
+        // read only when a header is not found without them): `累计` under
+        // `上年同期` or `2021年1-3月`, unless the label below says its own
+        // year (`本年累计` right of a `2021年1-3月` group).
+        let dating = match top.trim().is_empty() && !names_this_year(&bottom_label) {
+            true => group.clone(),
+            false => top.clone(),
+        };
         let top_label = normalize_label(&top);
         // Joined with the group over it even where the label below names
         // its column itself: `本年累计1-3月` says what `本年累计3月` beside
@@ -473,53 +512,84 @@ fn two_row_labels<'a>(
         // The label below by all its words; the group label above by its
         // period only (`目标完成情况` may head this year's total).
         let both = [
-            period_of(&fold(&top), words.period()),
+            period_of(&fold(&dating), words.period()),
             earlier_period(&bottom, words),
         ];
         let dated = [Earlier::Yes, Earlier::Mentions, Earlier::Through]
             .into_iter()
             .find(|e| both.contains(e))
             .unwrap_or(Earlier::No);
-        let time_only = dated_sub_label(&top);
-        // The months may be below (`本年累计` over `1-2月 | 1-3月`) or
-        // above (`2022年1-3月` over `本月 | 累计`), where a group label
-        // dates every column it spans, merged or not (merges are read only
-        // when a header is not found without them).
+        // The months may be below (`本年累计` over `1-2月 | 1-3月`), above
+        // (`2022年1-3月` over `本月 | 累计`) or in both (`3月` over `累计`).
         let period = words.period();
-        let fit = move || match period_fit(&bottom, period) {
-            Fit::Unsaid => period_fit(&group, period),
-            fit => fit,
+        let fit = {
+            let joined = format!("{dating}{bottom}");
+            move || {
+                [&bottom, &dating, &joined]
+                    .into_iter()
+                    .map(|t| period_fit(t, period))
+                    .find(|f| *f != Fit::Unsaid)
+                    .unwrap_or(Fit::Unsaid)
+            }
         };
-        // Under a group label that is only a time (`2022年1-3月` over
-        // `本月 | 本年累计 | 上年同期`), `本月` is the month's own figure,
-        // not the group's total (`本年` under `1-3月` is).
-        let month_only = time_only
-            && ["本月", "当月", "本月完成", "当月完成", "本月数", "当月数"]
-                .contains(&bottom_label.as_str());
-        let candidates = match month_only {
-            true => vec![bottom_label, joined],
-            false => vec![bottom_label, top_label, joined],
+        // A group label that is only a time (`2022年1-3月`, `1-3月`) names
+        // the column under it only where that says no more than whose
+        // (`本年`, `合计`) or when (`2022年` under `1-3月`); `本月` under
+        // it is the month's own figure, `占全年%` a share, and `完成` names
+        // it joined (`1-3月完成`).
+        let group_names_it = !dated_sub_label(&top)
+            || TIME_GROUP_OWN.contains(&bottom_label.as_str())
+            || dated_sub_label(&bottom_label);
+        let candidates = match group_names_it {
+            true => vec![bottom_label, top_label, joined],
+            false => vec![bottom_label, joined],
         };
         (c, candidates, move || (dated, fit()))
     })
 }
 
-/// The label over column `c` in header row `r`: its own, else the nearest
-/// one left of it, a group label centred across its columns without a
-/// merge (or merged, before merges are read).
-fn group_over(grid: &Grid, r: u32, c: u32) -> String {
-    let shown = |c: u32| grid.get_merged(r, c).shown().trim().to_string();
-    let own = shown(c);
+/// Labels under a group that is only a time which take the group's role:
+/// the figure itself, for this year or in all.
+const TIME_GROUP_OWN: [&str; 6] = ["", "本年", "今年", "本期", "实际", "合计"];
+
+/// The label over column `c` in header row `r`: its own, else the group
+/// label left of it that spans it, centred across its columns without a
+/// merge (or merged, before merges are read). A group begins at its
+/// label and has labels under it in row `r + 1` (a label merged down two
+/// rows, such as `上年完成`, is none). Where a column with a sub-label
+/// under it but none over it has no group to its left, the group labels
+/// were typed in the middle of their columns, and which spans what cannot
+/// be told: none is given (a `序号` typed in the lower row is no sub-label).
+fn group_over(grid: &Grid, r: u32, c: u32, words: &Vocabulary) -> String {
+    let shown = |r: u32, c: u32| grid.get_merged(r, c).shown().trim().to_string();
+    let own = shown(r, c);
     if !own.is_empty() {
         return own;
     }
-    grid.row(r)
+    let mut cols: Vec<u32> = grid
+        .row(r)
         .iter()
-        .rev()
-        .filter(|(x, _)| *x < c)
-        .map(|(x, _)| shown(*x))
-        .find(|t| !t.is_empty())
-        .unwrap_or_default()
+        .chain(grid.row(r + 1))
+        .map(|(x, _)| *x)
+        .filter(|x| *x <= c)
+        .collect();
+    cols.sort_unstable();
+    cols.dedup();
+    let mut group: Option<String> = None;
+    for x in cols {
+        let (top, bottom) = (shown(r, x), shown(r + 1, x));
+        if !top.is_empty() {
+            group = (!bottom.is_empty()).then_some(top);
+        } else if group.is_none()
+            && !bottom.is_empty()
+            && words
+                .column(&normalize_label(&bottom))
+                .is_none_or(|role| role == Column::Actual)
+        {
+            return String::new();
+        }
+    }
+    group.unwrap_or_default()
 }
 
 /// Row labels that are not indicators: totals, footers, and the 甲乙丙
@@ -599,7 +669,11 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
     let actual_label = match header {
         (r, below) if r < below => {
             let bottom = grid.get_merged(below, actual_col).shown();
-            format!("{}{}", group_over(grid, r, actual_col), bottom.trim())
+            format!(
+                "{}{}",
+                group_over(grid, r, actual_col, words),
+                bottom.trim()
+            )
         }
         _ => grid
             .get_merged(header.0, actual_col)

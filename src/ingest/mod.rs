@@ -306,13 +306,16 @@ pub fn extract(
         if out.table.is_none() {
             let end = projects.as_ref().map_or(u32::MAX, |p| p.header.0);
             table = locate::find_table(&grid, end, words);
-            if table.is_none() && !grid.is_empty() {
-                // Only a header whose labels sit in covered parts of merged
-                // ranges needs the merges; loading them costs a second pass.
+            // Only a header whose labels sit in covered parts of merged
+            // ranges needs the merges, and one over two rows to know which
+            // columns a group spans (`上年同期` over `本月 | 本年累计`);
+            // loading them costs a second pass.
+            let two_rows = table.as_ref().is_some_and(|t| t.header.0 < t.header.1);
+            if (table.is_none() && !grid.is_empty()) || two_rows {
                 let merges = book.merges(name);
                 if !merges.is_empty() {
                     grid.set_merges(merges);
-                    table = locate::find_table(&grid, end, words);
+                    table = locate::find_table(&grid, end, words).or(table);
                 }
             }
         }

@@ -213,6 +213,20 @@ impl Period {
         NaiveDate::from_ymd_opt(self.year(), 1, 1).expect("valid year")
     }
 
+    /// The first day the period covers on its own (its month's, quarter's
+    /// or week's first; a week 1 may begin in December).
+    pub fn start_date(&self) -> NaiveDate {
+        let first = |m: u32| NaiveDate::from_ymd_opt(self.year(), m, 1).expect("validated month");
+        match *self {
+            Period::Year(_) => first(1),
+            Period::Quarter(_, q) => first(q * 3 - 2),
+            Period::Month(_, m) => first(m),
+            Period::Week(y, w) => {
+                NaiveDate::from_isoywd_opt(y, w, Weekday::Mon).expect("validated week")
+            }
+        }
+    }
+
     /// How the period is written for people: 2022年3月, 2022年第二季度 ...
     pub fn label(&self) -> String {
         const QUARTERS: [&str; 4] = ["一", "二", "三", "四"];
@@ -292,10 +306,14 @@ impl Period {
         let named = header_parts(text)
             .into_iter()
             .find_map(|p| header_period(&p))?;
-        Some(match named {
-            (year, Some(month)) => self.agrees_with((year, month)),
-            (year, None) => year == Some(self.year()),
-        })
+        match named {
+            // Another year's is another period's, whatever its months.
+            (Some(y), _) if y != self.year() => Some(false),
+            (year, Some(Some(month))) => Some(self.agrees_with((year, month))),
+            // A lone month of this year (`3月`) may be the month's own.
+            (_, Some(None)) => None,
+            (year, None) => Some(year == Some(self.year())),
+        }
     }
 }
 
@@ -318,9 +336,12 @@ fn header_parts(text: &str) -> Vec<String> {
     parts
 }
 
-/// The (year, last month) a header part names as its span, with no month
-/// for a year alone (see [`Period::named_in`]).
-fn header_period(part: &str) -> Option<(Option<i32>, Option<u32>)> {
+/// The year and last month a header part names as its span: no month for
+/// a year alone, `Some(None)` for a lone month (`2021年3月`, which may be
+/// the month's own figure) (see [`Period::named_in`]).
+type HeaderPeriod = (Option<i32>, Option<Option<u32>>);
+
+fn header_period(part: &str) -> Option<HeaderPeriod> {
     static SPAN: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(concat!(
             r"^(截至|截止)?(?:(\d{4})年)?",
@@ -335,10 +356,13 @@ fn header_period(part: &str) -> Option<(Option<i32>, Option<u32>)> {
     });
     let year = |y: Option<regex::Match>| y.and_then(|y| y.as_str().parse::<i32>().ok());
     if let Some(c) = SPAN.captures(part) {
-        // A total from January, or through a date: not a lone `3月`.
-        let spans = c.get(1).is_some() || c.get(3).is_some() || c.get(5).is_some();
+        // A total from January, through a date, or `3月累计`: not a lone
+        // `3月`.
+        let spans =
+            c.get(1).is_some() || c.get(3).is_some() || c.get(5).is_some() || c[6].contains("累计");
         let month: u32 = c[4].parse().ok()?;
-        return (spans && (1..=12).contains(&month)).then(|| (year(c.get(2)), Some(month)));
+        let month = (1..=12).contains(&month).then_some(month)?;
+        return Some((year(c.get(2)), Some(spans.then_some(month))));
     }
     let c = YEAR.captures(part)?;
     let y = year(c.get(1))?;
@@ -471,6 +495,14 @@ mod tests {
     }
 
     #[test]
+    fn a_period_starts_on_its_own_first_day() {
+        assert_eq!(p("2022").start_date().to_string(), "2022-01-01");
+        assert_eq!(p("2022-Q2").start_date().to_string(), "2022-04-01");
+        assert_eq!(p("2022-12").start_date().to_string(), "2022-12-01");
+        assert_eq!(p("2026-W01").start_date().to_string(), "2025-12-29");
+    }
+
+    #[test]
     fn a_header_label_names_this_period_or_another() {
         let march = p("2022-03");
         for this in [
@@ -495,6 +527,8 @@ mod tests {
             "2021年",
             "2021年1-3月累计",
             "截至2月底",
+            "2021年3月",
+            "2月累计",
         ] {
             assert_eq!(march.named_in(other), Some(false), "{other}");
         }
@@ -515,6 +549,7 @@ mod tests {
             "本年累计（自1月1日起）",
             "本年累计（4月5日前报送）",
             "本年累计（4月1日-6月30日）",
+            "2022年3月",
         ] {
             assert_eq!(march.named_in(none), None, "{none}");
         }

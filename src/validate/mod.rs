@@ -449,12 +449,12 @@ fn reporting_date(
             .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
             .min_by_key(|d| (*d - due).num_days().abs())
     });
-    // A 填报日期 before the period's year began, or over a year after it
-    // was due, is no date of this report (4.07 typed into a date cell is
-    // 1900-01-04): it must not decide which of two files counts.
+    // A 填报日期 before the period began, or over a year after it was due,
+    // is no date of this report (a slipped year; 4.07 typed into a date
+    // cell is 1900-01-04): it must not decide which of two files counts.
     let implausible = period
         .zip(read)
-        .is_some_and(|(p, d)| d < p.year_start() || d > p.due_date() + chrono::Duration::days(366));
+        .is_some_and(|(p, d)| d < p.start_date() || d > p.due_date() + chrono::Duration::days(366));
     let date = read.filter(|_| !implausible);
     let unread = match (&extract.date_label, date) {
         (Some(label), None) if implausible => Some(format!(

@@ -300,4 +300,30 @@ fn of_two_dated_cumulative_columns_the_periods_own_is_read() {
         "{}",
         mismatch[0]["message"]
     );
+    // Last year's group over a `本年累计` of its own: the merges say which
+    // columns each group spans.
+    let w = Workdir::new("shape_dated_groups");
+    let qingquan = Sheet::new("3月")
+        .texts(&["填报单位：清泉镇"])
+        .texts(&["指标代码", "指标名称", "上年同期", "", "本年", ""])
+        .texts(&["", "", "本月", "本年累计", "本月", "本年累计"])
+        .merge(1, 2, 1, 3)
+        .merge(1, 4, 1, 5)
+        .row(vec![
+            t("FA01"),
+            t("固定资产投资"),
+            n(10.0),
+            n(300.0),
+            n(20.0),
+            n(320.0),
+        ]);
+    w.submit("清泉镇.xlsx", &[qingquan]);
+    let out = w.run(&w.plan(), "out");
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let by_unit = read_csv(&w.path("out/data/by_unit.csv"));
+    let fa01 = by_unit
+        .iter()
+        .find(|r| r["unit"] == "清泉镇" && r["indicator_code"] == "FA01")
+        .unwrap();
+    assert_eq!(fa01["actual"], "320");
 }
