@@ -51,6 +51,10 @@ pub struct Table {
     pub note_col: Option<u32>,
     pub target_col: Option<u32>,
     pub rows: Vec<Row>,
+    /// More than one column could have been the actual one: which group
+    /// spans which may decide it (not sent by the reading workers).
+    #[serde(skip)]
+    pub rivals: bool,
 }
 
 impl Table {
@@ -86,6 +90,8 @@ struct Columns {
     actual: Option<u32>,
     note: Option<u32>,
     target: Option<u32>,
+    /// More than one column could be the actual one.
+    rivals: bool,
 }
 
 impl Columns {
@@ -104,10 +110,12 @@ impl Columns {
             actual: None,
             note: None,
             target: None,
+            rivals: false,
         };
         // The actual column found so far: its class (see below, the lower
         // the better), whether it names this period, and its label undated.
         let mut best: Option<(u8, Fit, String)> = None;
+        let mut seen_actual = false;
         for (c, candidates, dating) in labels {
             let Some((r, label)) = candidates.iter().find_map(|l| Some((words.column(l)?, l)))
             else {
@@ -127,6 +135,9 @@ impl Columns {
             // February form's `1-2月累计` still wins over `累计完成（开工以来）`,
             // with a warning.
             if r == Column::Actual {
+                // Counted before any is ruled out by its dates, which a
+                // group's span may have given.
+                cols.rivals |= std::mem::replace(&mut seen_actual, true);
                 let exact = is_actual_word(label) || words.is_own(label);
                 let (earlier, fit) = dating();
                 let class = match earlier {
@@ -691,6 +702,7 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
         note_col: cols.note,
         target_col: cols.target,
         rows,
+        rivals: cols.rivals,
     })
 }
 

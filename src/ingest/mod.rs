@@ -307,10 +307,13 @@ pub fn extract(
             let end = projects.as_ref().map_or(u32::MAX, |p| p.header.0);
             table = locate::find_table(&grid, end, words);
             // Only a header whose labels sit in covered parts of merged
-            // ranges needs the merges, and one over two rows to know which
-            // columns a group spans (`上年同期` over `本月 | 本年累计`);
-            // loading them costs a second pass.
-            let two_rows = table.as_ref().is_some_and(|t| t.header.0 < t.header.1);
+            // ranges needs the merges, and one over two rows where which
+            // columns a group spans may decide between two actual columns
+            // (`上年同期` over `本月 | 本年累计`); loading them costs a
+            // second pass over the sheet (a third more for such a file).
+            let two_rows = table
+                .as_ref()
+                .is_some_and(|t| t.header.0 < t.header.1 && t.rivals);
             if (table.is_none() && !grid.is_empty()) || two_rows {
                 let merges = book.merges(name);
                 if !merges.is_empty() {

@@ -550,8 +550,9 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
 }
 
 /// `period_mismatch`: a template records its period for certain (an
-/// error: the file is not used); a title or the file name only says it (a
-/// warning). True when nothing says another period.
+/// error: the file is not used); a title, the file name or the header of
+/// the column read only says it (a warning). True when nothing says
+/// another period.
 fn check_period(
     plan: &Plan,
     unit: UnitId,
@@ -605,8 +606,8 @@ fn check_period(
 
 /// `period_mismatch` (a warning) when the column read as this period's
 /// total names another period (`1-2月累计` in March): a header left from
-/// last month's form, or last month's figures. The reader took it only
-/// because no column names this period.
+/// last month's form, or last month's figures. The reader took it because
+/// no column as good says this period's (see `ingest::locate`).
 fn header_agrees(
     plan: &Plan,
     unit: UnitId,
