@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::model::issue::a1;
-use crate::model::period::Period;
+use crate::model::period::{Period, named_loosely};
 use crate::model::value::{CellValue, Reading, fold, normalize_label, read_date, read_number};
 use crate::model::vocabulary::{
     Column, ProjectColumn, Vocabulary, is_actual_word, names_this_year, project_column,
@@ -153,7 +153,7 @@ impl Columns {
                 let better = best.as_ref().is_none_or(|(b, bfit, bkey)| {
                     class < *b
                         || class == *b && *bfit == Fit::Other && fit != Fit::Other
-                        || class == *b && fit == Fit::This && *bfit != Fit::This && key == *bkey
+                        || class == *b && key == *bkey && fit.rank() < bfit.rank()
                 });
                 if better {
                     cols.actual = Some(c);
@@ -205,9 +205,25 @@ enum Fit {
     /// No months or year, or the period is not known.
     Unsaid,
     This,
-    /// Another period's (`1-2月` in March): the actual column only when no
-    /// other is.
+    /// This period's as `3月累计`, after `1-3月累计` (see
+    /// [`named_loosely`]).
+    Loosely,
+    /// Another period's (`1-2月` in March): after any equal column that
+    /// does not say so.
     Other,
+}
+
+impl Fit {
+    /// How surely the label names this period's total: the lower the
+    /// surer.
+    fn rank(self) -> u8 {
+        match self {
+            Fit::This => 0,
+            Fit::Loosely => 1,
+            Fit::Unsaid => 2,
+            Fit::Other => 3,
+        }
+    }
 }
 
 /// A normalized label without its dates: `累计` of `1-3月累计`,
@@ -224,6 +240,7 @@ fn undated(label: &str) -> String {
 /// [`Fit`] of a label as written.
 fn period_fit(text: &str, period: Option<Period>) -> Fit {
     match period.and_then(|p| p.named_in(text)) {
+        Some(true) if named_loosely(text) => Fit::Loosely,
         Some(true) => Fit::This,
         Some(false) => Fit::Other,
         None => Fit::Unsaid,
@@ -242,11 +259,20 @@ fn earlier_period(text: &str, words: &Vocabulary) -> Earlier {
     // (`本年累计计划`, `本年累计（目标）`, `本年累计增减`, `排名`); a
     // remark in brackets that only mentions one (`本年累计（不含预计数）`,
     // `（按年度目标任务口径）`) is no such column.
-    let not_done = NOT_DONE.iter().any(|w| plain.contains(w))
+    // `下达`, `安排` and `要完成` are a target's only when the label says
+    // no `完成` of its own (`累计完成下达投资` is done; `主要完成量` too).
+    let allotted = |w: &str| match w {
+        "下达" | "安排" => !plain.contains("完成"),
+        "要完成" => !plain.contains("主要完成"),
+        _ => true,
+    };
+    let not_done = NOT_DONE.iter().any(|w| plain.contains(w) && allotted(w))
         || bracket_parts(&t).iter().any(|part| {
             NOT_DONE.iter().any(|w| {
-                part.strip_prefix(w)
-                    .is_some_and(|r| ["", "数", "值"].contains(&r))
+                allotted(w)
+                    && part
+                        .strip_prefix(w)
+                        .is_some_and(|r| ["", "数", "值"].contains(&r))
             })
         });
     if not_done {
@@ -588,7 +614,9 @@ fn group_over(grid: &Grid, r: u32, c: u32, words: &Vocabulary) -> String {
     cols.dedup();
     let mut group: Option<String> = None;
     for x in cols {
-        let (top, bottom) = (shown(r, x), shown(r + 1, x));
+        // The cell below as it is, not its merge's: a label merged down
+        // over it is no group.
+        let (top, bottom) = (shown(r, x), grid.get(r + 1, x).shown().trim().to_string());
         if !top.is_empty() {
             group = (!bottom.is_empty()).then_some(top);
         } else if group.is_none()
@@ -1486,6 +1514,32 @@ mod tests {
         ]);
         let t = find_table(&g, u32::MAX, &march).unwrap();
         assert_eq!((t.header, t.rows.len()), ((0, 0), 1));
+        // `3月累计` beside `1-3月累计` may be March's own; beside
+        // `2月累计` it is the period's.
+        assert_eq!(
+            actual(&rows(&["本月", "3月累计", "1-3月累计"]), &march),
+            Some(3)
+        );
+        assert_eq!(actual(&rows(&["2月累计", "3月累计"]), &march), Some(2));
+        // An allocation is no figure done, unless done is said of it.
+        assert_eq!(
+            actual(&rows(&["全年累计下达", "累计完成"]), &march),
+            Some(2)
+        );
+        assert_eq!(actual(&rows(&["累计完成下达投资"]), &march), Some(1));
+        assert_eq!(actual(&rows(&["累计主要完成量"]), &march), Some(1));
+        assert_eq!(actual(&rows(&["本年累计完成（下达）"]), &march), Some(1));
+        // A label merged down two rows is no group over the next column.
+        let mut g = grid(&[
+            &["指标名称", "上年同期累计", "", "开工以来", ""],
+            &["", "", "累计完成", "计划", "累计"],
+            &["固定资产投资", "300", "320", "900", "1000"],
+        ]);
+        g.set_merges(vec![
+            calamine::Dimensions::new((0, 1), (1, 1)),
+            calamine::Dimensions::new((0, 3), (0, 4)),
+        ]);
+        assert_eq!(actual(&g, &march), Some(2));
         // Last year's months are never the column.
         assert_eq!(
             actual(&rows(&["截至上年3月底累计完成", "本年累计"]), &march),

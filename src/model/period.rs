@@ -341,16 +341,30 @@ fn header_parts(text: &str) -> Vec<String> {
 /// the month's own figure) (see [`Period::named_in`]).
 type HeaderPeriod = (Option<i32>, Option<Option<u32>>);
 
+/// Whether a header label names its span only as `3月累计`, which beside
+/// `1-3月累计` may be March's own total: the span from January is the
+/// surer name of the period's.
+pub fn named_loosely(text: &str) -> bool {
+    header_parts(text).iter().any(|p| {
+        SPAN.captures(p).is_some_and(|c| {
+            c.get(1).is_none() && c.get(3).is_none() && c.get(5).is_none() && c[6].contains("累计")
+        })
+    })
+}
+
+/// A header part naming a span: `截至` (1), a year (2), `1-` (3), the last
+/// month (4), `底` (5), and what follows (6): `1-3月累计`, `截至3月底`.
+static SPAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(截至|截止)?(?:(\d{4})年)?",
+        r"(1月?(?:1日)?[-—~至到](?:\d{4}年)?)?",
+        r"(\d{1,2})月份?(?:\d{1,2}日)?(底|末)?",
+        r"([累计完成数值实际情况]*)$",
+    ))
+    .expect("valid regex")
+});
+
 fn header_period(part: &str) -> Option<HeaderPeriod> {
-    static SPAN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(concat!(
-            r"^(截至|截止)?(?:(\d{4})年)?",
-            r"(1月?(?:1日)?[-—~至到](?:\d{4}年)?)?",
-            r"(\d{1,2})月份?(?:\d{1,2}日)?(底|末)?",
-            r"([累计完成数值实际情况]*)$",
-        ))
-        .expect("valid regex")
-    });
     static YEAR: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(\d{4})年?度?(?:累计|完成|累计完成)?(?:数|值)?$").expect("valid regex")
     });
