@@ -130,6 +130,11 @@ fn without_part_of(label: &str) -> &str {
 /// A label without its `其中：` and its `截至3月底` (see [`THROUGH`]).
 fn after_through(label: &str) -> &str {
     let label = without_part_of(label);
+    // Most labels are no such: the regex only where one could be (every
+    // header cell of every file is asked).
+    if !label.starts_with(['截', '至']) {
+        return label;
+    }
     THROUGH.find(label).map_or(label, |m| &label[m.end()..])
 }
 
