@@ -45,9 +45,12 @@ pub struct Table {
     pub code_col: Option<u32>,
     pub name_col: Option<u32>,
     pub actual_col: u32,
-    /// The actual column's header as written (its rows joined), for the
-    /// period it may name (`1-2月累计`).
+    /// The actual column's header as written (its group's and its own
+    /// label joined), to name in a message.
     pub actual_label: String,
+    /// That label names another period than the one read for
+    /// (`1-2月累计` in March): the reader took it for want of a better.
+    pub actual_other: bool,
     pub note_col: Option<u32>,
     pub target_col: Option<u32>,
     pub rows: Vec<Row>,
@@ -92,13 +95,15 @@ struct Columns {
     target: Option<u32>,
     /// More than one column could be the actual one.
     rivals: bool,
+    /// The actual column's label names another period (`1-2月累计`).
+    actual_other: bool,
 }
 
 impl Columns {
     /// The columns named by `labels`: each column's candidate labels, and
-    /// how it is dated ([`Earlier`]), worked out only for a column that
-    /// could be the actual one (reading the label's words costs, and every
-    /// row searched for a header asks).
+    /// how it is dated ([`Earlier`], [`Fit`]), worked out only for a
+    /// column that could be the actual one (reading the label's words
+    /// costs, and every row searched for a header asks).
     fn from_labels<F: FnOnce() -> (Earlier, Fit)>(
         labels: impl Iterator<Item = (u32, Vec<String>, F)>,
         words: &Vocabulary,
@@ -111,6 +116,7 @@ impl Columns {
             note: None,
             target: None,
             rivals: false,
+            actual_other: false,
         };
         // The actual column found so far: its class (see below, the lower
         // the better), whether it names this period, and its label undated.
@@ -157,6 +163,7 @@ impl Columns {
                 });
                 if better {
                     cols.actual = Some(c);
+                    cols.actual_other = fit == Fit::Other;
                     best = Some((class, fit, key));
                 }
                 continue;
@@ -202,7 +209,8 @@ enum Earlier {
 /// `截至3月底`, `2022年1-3月` or `本年累计（2022年）` in March 2022.
 #[derive(Clone, Copy, PartialEq)]
 enum Fit {
-    /// No months or year, or the period is not known.
+    /// No months or year, this period's lone month (`3月`, maybe the
+    /// month's own figure), or the period is not known.
     Unsaid,
     This,
     /// This period's as `3月累计`, after `1-3月累计` (see
@@ -283,9 +291,9 @@ fn earlier_period(text: &str, words: &Vocabulary) -> Earlier {
 
 /// The parts of a label in brackets: `上月` of `本年累计（上月）`.
 fn bracket_parts(t: &str) -> Vec<&str> {
-    t.split(['(', '（', '[', '【'])
+    t.split(['(', '（', '[', '【', '〔'])
         .skip(1)
-        .filter_map(|part| part.split([')', '）', ']', '】']).next())
+        .filter_map(|part| part.split([')', '）', ']', '】', '〕']).next())
         .collect()
 }
 
@@ -448,15 +456,19 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
             _ => None,
         };
         let grouped = one.actual.is_some_and(|c| {
-            text_below(c).is_some_and(|t| {
-                dated_sub_label(&grid.get_merged(r, c).shown()) && names_a_part(t, words)
-                    || sub_label(t)
-                    || dated_sub_label(t)
-                        && grid
-                            .row(below)
-                            .iter()
-                            .any(|(o, _)| *o != c && text_below(*o).is_some_and(dated_sub_label))
-            })
+            let Some(t) = text_below(c) else {
+                return false;
+            };
+            let time_only = dated_sub_label(&grid.get_merged(r, c).shown());
+            // A dated label (`1-2月`) beside another, or beside `上年同期`.
+            let dated_beside = || {
+                dated_sub_label(t)
+                    && grid.row(below).iter().any(|(o, _)| {
+                        *o != c
+                            && text_below(*o).is_some_and(|o| dated_sub_label(o) || sub_label(o))
+                    })
+            };
+            (time_only && names_a_part(t, words)) || sub_label(t) || dated_beside()
         });
         if one.complete() && !grouped {
             return Some(((r, r), one));
@@ -507,7 +519,8 @@ fn find_header(grid: &Grid, words: &Vocabulary) -> Option<((u32, u32), Columns)>
 }
 
 /// The candidate labels of each column of a header over rows `r` and
-/// `r + 1`: its own label below, the group label above, both joined. A
+/// `r + 1`: its own label below, the group label above (not a time alone,
+/// see below), the group's and its own joined. A
 /// group label over this year's and last month's columns (`本年累计` over
 /// `上月 | 本月`) dates the column by the label below (`上月` comes last);
 /// one centred across its columns without a merge (the cells right of it
@@ -520,10 +533,10 @@ fn two_row_labels<'a>(
 ) -> impl Iterator<Item = (u32, Vec<String>, impl FnOnce() -> (Earlier, Fit))> + 'a {
     let below = r + 1;
     let raw = |r: u32, c: u32| grid.get_merged(r, c).shown().into_owned();
-    cols.into_iter().map(move |c| {
+    let groups = groups_over(grid, r, &cols, words);
+    cols.into_iter().zip(groups).map(move |(c, group)| {
         let (mut top, bottom) = (raw(r, c), raw(below, c));
         let bottom_label = normalize_label(&bottom);
-        let group = group_over(grid, r, c, words);
         if top.trim().is_empty()
             && !bottom.trim().is_empty()
             && words.column(&bottom_label).is_none()
@@ -534,7 +547,7 @@ fn two_row_labels<'a>(
             top = group.clone();
         }
         // A group dates every column it spans, merged or not (merges are
-        // read only when a header is not found without them): `累计` under
+        // read only when needed, see `ingest::extract`): `累计` under
         // `上年同期` or `2021年1-3月`, unless the label below says its own
         // year (`本年累计` right of a `2021年1-3月` group).
         let dating = match top.trim().is_empty() && !names_this_year(&bottom_label) {
@@ -589,20 +602,45 @@ fn two_row_labels<'a>(
 /// the figure itself, for this year or in all.
 const TIME_GROUP_OWN: [&str; 6] = ["", "本年", "今年", "本期", "实际", "合计"];
 
-/// The label over column `c` in header row `r`: its own, else the group
-/// label left of it that spans it, centred across its columns without a
-/// merge (or merged, before merges are read). A group begins at its
-/// label and has labels under it in row `r + 1` (a label merged down two
-/// rows, such as `上年完成`, is none). Where a column with a sub-label
-/// under it but none over it has no group to its left, the group labels
-/// were typed in the middle of their columns, and which spans what cannot
-/// be told: none is given (a `序号` typed in the lower row is no sub-label).
+/// The label over each of `cols` (sorted) in header row `r`: its own,
+/// else the group label left of it that spans it, centred across its
+/// columns without a merge (or merged, before merges are read). A group
+/// begins at its label and has a label under it in row `r + 1` (a label
+/// merged down two rows, such as `上年完成`, is none). Where a column with
+/// a sub-label under it but none over it has no group to its left, the
+/// group labels were typed in the middle of their columns, and which spans
+/// what cannot be told: from there on, none is given (a `序号` typed in
+/// the lower row is no sub-label). One pass, as a header may be wide.
+fn groups_over(grid: &Grid, r: u32, cols: &[u32], words: &Vocabulary) -> Vec<String> {
+    let shown = |c: u32| grid.get_merged(r, c).shown().trim().to_string();
+    let mut group: Option<String> = None;
+    let mut unknown = false;
+    cols.iter()
+        .map(|&x| {
+            let top = shown(x);
+            // The cell below as it is, not its merge's: a label merged
+            // down over it is no group.
+            let below = grid.get(r + 1, x).shown();
+            let below = below.trim();
+            if !top.is_empty() {
+                group = (!below.is_empty()).then(|| top.clone());
+                return top;
+            }
+            unknown |= group.is_none()
+                && !below.is_empty()
+                && words
+                    .column(&normalize_label(below))
+                    .is_none_or(|role| role == Column::Actual);
+            match unknown {
+                true => String::new(),
+                false => group.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// [`groups_over`] for one column.
 fn group_over(grid: &Grid, r: u32, c: u32, words: &Vocabulary) -> String {
-    let shown = |r: u32, c: u32| grid.get_merged(r, c).shown().trim().to_string();
-    let own = shown(r, c);
-    if !own.is_empty() {
-        return own;
-    }
     let mut cols: Vec<u32> = grid
         .row(r)
         .iter()
@@ -612,23 +650,7 @@ fn group_over(grid: &Grid, r: u32, c: u32, words: &Vocabulary) -> String {
         .collect();
     cols.sort_unstable();
     cols.dedup();
-    let mut group: Option<String> = None;
-    for x in cols {
-        // The cell below as it is, not its merge's: a label merged down
-        // over it is no group.
-        let (top, bottom) = (shown(r, x), grid.get(r + 1, x).shown().trim().to_string());
-        if !top.is_empty() {
-            group = (!bottom.is_empty()).then_some(top);
-        } else if group.is_none()
-            && !bottom.is_empty()
-            && words
-                .column(&normalize_label(&bottom))
-                .is_none_or(|role| role == Column::Actual)
-        {
-            return String::new();
-        }
-    }
-    group.unwrap_or_default()
+    groups_over(grid, r, &cols, words).pop().unwrap_or_default()
 }
 
 /// Row labels that are not indicators: totals, footers, and the 甲乙丙
@@ -727,6 +749,7 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
         name_col: cols.name,
         actual_col,
         actual_label,
+        actual_other: cols.actual_other,
         note_col: cols.note,
         target_col: cols.target,
         rows,
@@ -1540,6 +1563,26 @@ mod tests {
             calamine::Dimensions::new((0, 3), (0, 4)),
         ]);
         assert_eq!(actual(&g, &march), Some(2));
+        // February's own figure is no total of March: of February's two,
+        // the leftmost, said to name another period.
+        let g = merged_over(
+            &[
+                &["指标名称", "本年累计", ""],
+                &["", "1-2月", "2月"],
+                &["固定资产投资", "200", "90"],
+            ],
+            &[(1, 2)],
+        );
+        let t = find_table(&g, u32::MAX, &march).unwrap();
+        assert_eq!((t.actual_col, t.actual_other), (1, true));
+        assert_eq!(
+            actual(&rows(&["至2月底累计", "至3月底累计"]), &march),
+            Some(2)
+        );
+        assert_eq!(
+            actual(&rows(&["累计完成", "本年累计〔2021年〕"]), &march),
+            Some(1)
+        );
         // Last year's months are never the column.
         assert_eq!(
             actual(&rows(&["截至上年3月底累计完成", "本年累计"]), &march),

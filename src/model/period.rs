@@ -309,9 +309,10 @@ impl Period {
         match named {
             // Another year's is another period's, whatever its months.
             (Some(y), _) if y != self.year() => Some(false),
-            (year, Some(Some(month))) => Some(self.agrees_with((year, month))),
-            // A lone month of this year (`3月`) may be the month's own.
-            (_, Some(None)) => None,
+            (year, Some((month, true))) => Some(self.agrees_with((year, month))),
+            // A lone `3月` may be March's own figure, never another
+            // month's total.
+            (year, Some((month, false))) => (!self.agrees_with((year, month))).then_some(false),
             (year, None) => Some(year == Some(self.year())),
         }
     }
@@ -324,11 +325,11 @@ fn header_parts(text: &str) -> Vec<String> {
     let mut depth = 0usize;
     for c in fold(text).chars().filter(|c| !c.is_whitespace()) {
         match c {
-            '(' | '[' | '【' => {
+            '(' | '[' | '【' | '〔' => {
                 depth += 1;
                 parts.push(String::new());
             }
-            ')' | ']' | '】' => depth = depth.saturating_sub(1),
+            ')' | ']' | '】' | '〕' => depth = depth.saturating_sub(1),
             c if depth == 0 => parts[0].push(c),
             c => parts.last_mut().expect("pushed").push(c),
         }
@@ -336,10 +337,11 @@ fn header_parts(text: &str) -> Vec<String> {
     parts
 }
 
-/// The year and last month a header part names as its span: no month for
-/// a year alone, `Some(None)` for a lone month (`2021年3月`, which may be
-/// the month's own figure) (see [`Period::named_in`]).
-type HeaderPeriod = (Option<i32>, Option<Option<u32>>);
+/// The year and last month a header part names, the month with whether
+/// it is a span's end (`1-3月`, `截至3月底`) or a lone month (`2021年3月`,
+/// which may be the month's own figure); no month for a year alone (see
+/// [`Period::named_in`]).
+type HeaderPeriod = (Option<i32>, Option<(u32, bool)>);
 
 /// Whether a header label names its span only as `3月累计`, which beside
 /// `1-3月累计` may be March's own total: the span from January is the
@@ -353,12 +355,13 @@ pub fn named_loosely(text: &str) -> bool {
 }
 
 /// A header part naming a span: `截至` (1), a year (2), `1-` (3), the last
-/// month (4), `底` (5), and what follows (6): `1-3月累计`, `截至3月底`.
+/// month (4), `底` (5), and what follows (6): `1-3月累计`, `截至3月底`,
+/// `至3月止`. The same spellings as `vocabulary::THROUGH`.
 static SPAN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"^(截至|截止)?(?:(\d{4})年)?",
+        r"^(截至到?|截止到?|至)?(?:(\d{4})年)?",
         r"(1月?(?:1日)?[-—~至到](?:\d{4}年)?)?",
-        r"(\d{1,2})月份?(?:\d{1,2}日)?(底|末)?",
+        r"(\d{1,2})月份?(?:\d{1,2}日)?(底|末|止)?",
         r"([累计完成数值实际情况]*)$",
     ))
     .expect("valid regex")
@@ -376,7 +379,7 @@ fn header_period(part: &str) -> Option<HeaderPeriod> {
             c.get(1).is_some() || c.get(3).is_some() || c.get(5).is_some() || c[6].contains("累计");
         let month: u32 = c[4].parse().ok()?;
         let month = (1..=12).contains(&month).then_some(month)?;
-        return Some((year(c.get(2)), Some(spans.then_some(month))));
+        return Some((year(c.get(2)), Some((month, spans))));
     }
     let c = YEAR.captures(part)?;
     let y = year(c.get(1))?;
@@ -532,6 +535,8 @@ mod tests {
             "本年累计（2022年）",
             "2022年",
             "2022年累计",
+            "至3月止累计",
+            "截止到3月底累计完成",
         ] {
             assert_eq!(march.named_in(this), Some(true), "{this}");
         }
@@ -543,6 +548,8 @@ mod tests {
             "截至2月底",
             "2021年3月",
             "2月累计",
+            "2月",
+            "本年累计〔2021年〕",
         ] {
             assert_eq!(march.named_in(other), Some(false), "{other}");
         }

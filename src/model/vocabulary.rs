@@ -78,7 +78,6 @@ pub const ACTUAL_WORDS: &[&str] = &[
     "本年度累计",
     "本月止累计",
     "1-本月累计",
-    "全年累计",
 ];
 pub const NOTE_WORDS: &[&str] = &["备注", "滞后原因", "说明", "notes", "note"];
 pub const TARGET_WORDS: &[&str] = &[
@@ -114,7 +113,7 @@ static MONTHS_TO_DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// reader's question, not the word's.
 static THROUGH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(截至|截止|至)(\d{4}年)?(\d{1,2}月份?(\d{1,2}日)?|本月|上月|本期|上期|目前|当前|今)(底|末|止)?的?",
+        r"^(截至到?|截止到?|至)(\d{4}年)?(\d{1,2}月份?(\d{1,2}日)?|本月|上月|本期|上期|目前|当前|今)(底|末|止)?的?",
     )
     .expect("valid regex")
 });
@@ -151,7 +150,6 @@ pub fn names_this_year(label: &str) -> bool {
         "本月止",
         "至本月",
         "1-本月",
-        "全年累计",
     ]
     .iter()
     .any(|w| label.starts_with(w))

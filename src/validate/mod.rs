@@ -450,8 +450,10 @@ fn reporting_date(
             .min_by_key(|d| (*d - due).num_days().abs())
     });
     // A 填报日期 before the period began, or over a year after it was due,
-    // is no date of this report (a slipped year; 4.07 typed into a date
-    // cell is 1900-01-04): it must not decide which of two files counts.
+    // is no date of this report (a year slipped back; 4.07 typed into a
+    // date cell is 1900-01-04): it must not decide which of two files
+    // counts. A year slipped forward stays a date, later than any other:
+    // it as often marks the correction as the original.
     let implausible = period
         .zip(read)
         .is_some_and(|(p, d)| d < p.start_date() || d > p.due_date() + chrono::Duration::days(366));
@@ -619,14 +621,15 @@ fn header_agrees(
     let Some(table) = extract
         .table
         .as_ref()
-        .filter(|t| extract.template.is_none() && period.named_in(&t.actual_label) == Some(false))
+        .filter(|t| extract.template.is_none() && t.actual_other)
     else {
         return true;
     };
     let ours = period.label();
     issues.push(Issue {
         sheet: Some(table.sheet.clone()),
-        cell: Some(a1(table.header.0, table.actual_col)),
+        // The column's own label: the lower of a header over two rows.
+        cell: Some(a1(table.header.1, table.actual_col)),
         ..Issue::file(
             name,
             Some(plan.unit_ref(unit)),

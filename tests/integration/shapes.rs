@@ -317,13 +317,31 @@ fn of_two_dated_cumulative_columns_the_periods_own_is_read() {
             n(20.0),
             n(320.0),
         ]);
+    // A February form kept, over two rows: read, and said on its label.
+    let damaying = Sheet::new("报表")
+        .texts(&["填报单位：大马营镇"])
+        .texts(&["指标名称", "本年累计", ""])
+        .texts(&["", "1-2月", "上年同期"])
+        .merge(1, 1, 1, 2)
+        .row(vec![t("固定资产投资"), n(210.0), n(190.0)]);
     w.submit("清泉镇.xlsx", &[qingquan]);
+    w.submit("大马营镇.xlsx", &[damaying]);
     let out = w.run(&w.plan(), "out");
     assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
     let by_unit = read_csv(&w.path("out/data/by_unit.csv"));
-    let fa01 = by_unit
+    let actual = |unit: &str| {
+        by_unit
+            .iter()
+            .find(|r| r["unit"] == unit && r["indicator_code"] == "FA01")
+            .map(|r| r["actual"].clone())
+    };
+    assert_eq!(actual("清泉镇").as_deref(), Some("320"));
+    assert_eq!(actual("大马营镇").as_deref(), Some("210"));
+    let issues = read_csv(&w.path("out/data/issues.csv"));
+    let said: Vec<_> = issues
         .iter()
-        .find(|r| r["unit"] == "清泉镇" && r["indicator_code"] == "FA01")
-        .unwrap();
-    assert_eq!(fa01["actual"], "320");
+        .filter(|i| i["code"] == "period_mismatch")
+        .map(|i| (i["file"].as_str(), i["cell"].as_str()))
+        .collect();
+    assert_eq!(said, [("大马营镇.xlsx", "B3")]);
 }
