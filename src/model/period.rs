@@ -244,9 +244,13 @@ impl Period {
 /// last month), `3月`; with the year when the text gives it. What a title
 /// or a file name says a workbook is for (CONTRACT.md section 5).
 pub fn named_month(text: &str) -> Option<(Option<i32>, u32)> {
-    static PATTERNS: LazyLock<[Regex; 6]> = LazyLock::new(|| {
+    // The quarter's pattern, whose number is a quarter's, not a month's.
+    const QUARTER: usize = 5;
+    static PATTERNS: LazyLock<[Regex; 7]> = LazyLock::new(|| {
         [
-            r"(\d{4})年\s*\d{1,2}\s*月?\s*[-—~至到]\s*(?:\d{4}\s*年)?\s*(\d{1,2})\s*月",
+            // `2021年12月-2022年3月`: the range's end, with its own year.
+            r"\d{4}年\s*\d{1,2}\s*月?\s*[-—~至到]\s*(\d{4})\s*年\s*(\d{1,2})\s*月",
+            r"(\d{4})年\s*\d{1,2}\s*月?\s*[-—~至到]\s*(\d{1,2})\s*月",
             r"(\d{4})\s*年\s*(\d{1,2})\s*月",
             r"(\d{4})\s*[-./_]\s*(\d{1,2})(?:[^\d./-]|$)",
             r"()\d{1,2}\s*月?\s*[-—~至到]\s*(\d{1,2})\s*月",
@@ -268,7 +272,7 @@ pub fn named_month(text: &str) -> Option<(Option<i32>, u32)> {
             "四" => 4,
             d => d.parse().ok()?,
         };
-        let month = if k == 4 { n * 3 } else { n };
+        let month = if k == QUARTER { n * 3 } else { n };
         if (1..=12).contains(&month) {
             return Some((year, month));
         }
@@ -505,6 +509,8 @@ mod tests {
             named_month("清泉镇2022年1月-2022年3月"),
             Some((Some(2022), 3))
         );
+        assert_eq!(named_month("2021年12月-2022年3月"), Some((Some(2022), 3)));
+        assert_eq!(named_month("2022年第二季度"), Some((Some(2022), 6)));
         assert!(p("2022-03").agrees_with((Some(2022), 3)));
         assert!(p("2022-Q1").agrees_with((None, 3)));
         assert!(!p("2022-04").agrees_with((None, 3)));
