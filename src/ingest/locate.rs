@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::model::issue::a1;
-use crate::model::period::{Period, named_loosely};
+use crate::model::period::{Naming, Period};
 use crate::model::value::{CellValue, Reading, fold, normalize_label, read_date, read_number};
 use crate::model::vocabulary::{
     Column, ProjectColumn, Vocabulary, is_actual_word, names_this_year, project_column,
@@ -213,8 +213,7 @@ enum Fit {
     /// month's own figure), or the period is not known.
     Unsaid,
     This,
-    /// This period's as `3月累计`, after `1-3月累计` (see
-    /// [`named_loosely`]).
+    /// This period's as `3月累计`, after `1-3月累计` (see [`Naming`]).
     Loosely,
     /// Another period's (`1-2月` in March): after any equal column that
     /// does not say so.
@@ -247,10 +246,10 @@ fn undated(label: &str) -> String {
 
 /// [`Fit`] of a label as written.
 fn period_fit(text: &str, period: Option<Period>) -> Fit {
-    match period.and_then(|p| p.named_in(text)) {
-        Some(true) if named_loosely(text) => Fit::Loosely,
-        Some(true) => Fit::This,
-        Some(false) => Fit::Other,
+    match period.and_then(|p| p.naming(text)) {
+        Some(Naming::This) => Fit::This,
+        Some(Naming::Loosely) => Fit::Loosely,
+        Some(Naming::Other) => Fit::Other,
         None => Fit::Unsaid,
     }
 }
@@ -400,7 +399,7 @@ fn names_a_part(text: &str, words: &Vocabulary) -> bool {
     words.column(&t).is_some()
         || sub_label(&t)
         || dated_sub_label(&t)
-        || TIME_GROUP_OWN[1..].contains(&t.as_str())
+        || TIME_GROUP_OWN.contains(&t.as_str())
         || [
             "本月",
             "当月",
@@ -588,6 +587,7 @@ fn two_row_labels<'a>(
         // it is the month's own figure, `占全年%` a share, and `完成` names
         // it joined (`1-3月完成`).
         let group_names_it = !dated_sub_label(&top)
+            || bottom_label.is_empty()
             || TIME_GROUP_OWN.contains(&bottom_label.as_str())
             || dated_sub_label(&bottom_label);
         let candidates = match group_names_it {
@@ -600,7 +600,7 @@ fn two_row_labels<'a>(
 
 /// Labels under a group that is only a time which take the group's role:
 /// the figure itself, for this year or in all.
-const TIME_GROUP_OWN: [&str; 6] = ["", "本年", "今年", "本期", "实际", "合计"];
+const TIME_GROUP_OWN: [&str; 5] = ["本年", "今年", "本期", "实际", "合计"];
 
 /// The label over each of `cols` (sorted) in header row `r`: its own,
 /// else the group label left of it that spans it, centred across its

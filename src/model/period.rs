@@ -295,30 +295,50 @@ impl Period {
     }
 }
 
+/// How a column's header label names a period (see [`Period::naming`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// This period's total: `1-3月`, `截至3月底`, `2022年` in March 2022.
+    This,
+    /// This period's as `3月累计`, which beside `1-3月累计` may be March's
+    /// own total: the span from January is the surer name.
+    Loosely,
+    /// Another period's: `1-2月累计`, `2021年`, a lone `2月`.
+    Other,
+}
+
 impl Period {
-    /// Whether a column's header label names this period's total (`1-3月`,
-    /// `1-3月累计`, `截至3月底累计完成`, `本年累计（1月1日-3月31日）`,
-    /// `2022年` in March 2022: `Some(true)`), another period's (`1-2月累计`,
-    /// `2021年`: `Some(false)`), or neither (`None`). Only a total from
-    /// January or through a date counts, and a year alone: a lone `3月`
-    /// may be March's own figure, and `本年累计（按2020年不变价）` or
-    /// `（4月5日前报送）` name no period. A week is named by no header.
-    pub fn named_in(&self, text: &str) -> Option<bool> {
+    /// How a column's header label names this period (`1-3月`, `1-3月累计`,
+    /// `截至3月底累计完成`, `本年累计（1月1日-3月31日）`, `2022年` in March
+    /// 2022), another (`1-2月累计`, `2021年`, a lone `2月`), or neither
+    /// (`None`). Only a total from January or through a date counts, and a
+    /// year: a lone `3月` may be March's own figure, and
+    /// `本年累计（按2020年不变价）` or `（4月5日前报送）` name no period. A
+    /// week is named by no header.
+    pub fn naming(&self, text: &str) -> Option<Naming> {
         if matches!(self, Period::Week(..)) {
             return None;
         }
         let named = header_parts(text)
             .into_iter()
             .find_map(|p| header_period(&p))?;
+        let this = |yes: bool| if yes { Naming::This } else { Naming::Other };
         match named {
             // Another year's is another period's, whatever its months.
-            (Some(y), _) if y != self.year() => Some(false),
-            (year, Some((month, true))) => Some(self.agrees_with((year, month))),
-            // A lone `3月` may be March's own figure, never another
-            // month's total.
-            (year, Some((month, false))) => (!self.agrees_with((year, month))).then_some(false),
-            (year, None) => Some(year == Some(self.year())),
+            (Some(y), _) if y != self.year() => Some(Naming::Other),
+            (year, Some((month, span))) => match (self.agrees_with((year, month)), span) {
+                (true, Span::Lone) => None,
+                (true, Span::Loose) => Some(Naming::Loosely),
+                (agrees, _) => Some(this(agrees)),
+            },
+            (year, None) => Some(this(year == Some(self.year()))),
         }
+    }
+
+    /// [`Period::naming`] as yes (this period's, surely or loosely), no
+    /// (another's) or neither.
+    pub fn named_in(&self, text: &str) -> Option<bool> {
+        self.naming(text).map(|n| n != Naming::Other)
     }
 }
 
@@ -341,22 +361,20 @@ fn header_parts(text: &str) -> Vec<String> {
     parts
 }
 
-/// The year and last month a header part names, the month with whether
-/// it is a span's end (`1-3月`, `截至3月底`) or a lone month (`2021年3月`,
-/// which may be the month's own figure); no month for a year alone (see
-/// [`Period::named_in`]).
-type HeaderPeriod = (Option<i32>, Option<(u32, bool)>);
-
-/// Whether a header label names its span only as `3月累计`, which beside
-/// `1-3月累计` may be March's own total: the span from January is the
-/// surer name of the period's.
-pub fn named_loosely(text: &str) -> bool {
-    header_parts(text).iter().any(|p| {
-        SPAN.captures(p).is_some_and(|c| {
-            c.get(1).is_none() && c.get(3).is_none() && c.get(5).is_none() && c[6].contains("累计")
-        })
-    })
+/// How a header part gives its last month (see [`Period::naming`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Span {
+    /// From January or through a date: `1-3月`, `截至3月底`.
+    Sure,
+    /// `3月累计`.
+    Loose,
+    /// `3月`, `2021年3月`: maybe the month's own figure.
+    Lone,
 }
+
+/// The year and last month a header part names; no month for a year
+/// alone.
+type HeaderPeriod = (Option<i32>, Option<(u32, Span)>);
 
 /// A header part naming a span: `截至` (1), a year (2), `1-` (3), the last
 /// month (4), `底` (5), and what follows (6): `1-3月累计`, `截至3月底`,
@@ -377,13 +395,16 @@ fn header_period(part: &str) -> Option<HeaderPeriod> {
     });
     let year = |y: Option<regex::Match>| y.and_then(|y| y.as_str().parse::<i32>().ok());
     if let Some(c) = SPAN.captures(part) {
-        // A total from January, through a date, or `3月累计`: not a lone
-        // `3月`.
-        let spans =
-            c.get(1).is_some() || c.get(3).is_some() || c.get(5).is_some() || c[6].contains("累计");
+        let span = if c.get(1).is_some() || c.get(3).is_some() || c.get(5).is_some() {
+            Span::Sure
+        } else if c[6].contains("累计") {
+            Span::Loose
+        } else {
+            Span::Lone
+        };
         let month: u32 = c[4].parse().ok()?;
         let month = (1..=12).contains(&month).then_some(month)?;
-        return Some((year(c.get(2)), Some((month, spans))));
+        return Some((year(c.get(2)), Some((month, span))));
     }
     let c = YEAR.captures(part)?;
     let y = year(c.get(1))?;
