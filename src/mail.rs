@@ -29,6 +29,7 @@ use crate::config::{MailSettings, Security, SmtpSettings};
 use crate::files::{OutputError, safe_file_stem, write_atomic};
 use crate::model::SubmissionStatus;
 use crate::model::codes::codes;
+use crate::model::value::percent;
 use crate::model::{Status, Warning};
 use crate::report::feedback::WARNINGS_ASK;
 use crate::report::manifest::{self, RunManifest, UnitLine};
@@ -166,7 +167,7 @@ fn mailbox(text: &str) -> Result<Mailbox, MailError> {
 }
 
 fn pct(v: Option<f64>) -> String {
-    v.map_or("—".to_string(), |v| format!("{:.1}%", v * 100.0))
+    v.map_or("—".to_string(), percent)
 }
 
 /// The status colour of the workbooks, for the HTML bodies.

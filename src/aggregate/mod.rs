@@ -247,9 +247,12 @@ fn task_table(frames: &Frames) -> PolarsResult<LazyFrame> {
 /// Rank within each indicator: by completion, best first; for a ceiling
 /// (lower), by the actual value, smallest first.
 fn rank_in_indicator() -> PolarsResult<Expr> {
+    // Rounded first: 0.2475 / 1.1 and 0.45 / 2 are both 22.5%, however
+    // binary arithmetic leaves their last bits, and must tie.
     Ok(when(col("lower"))
         .then(col("actual"))
         .otherwise(-col("completion"))
+        .round(12, RoundMode::HalfToEven)
         .rank(
             RankOptions {
                 method: RankMethod::Min,
@@ -268,17 +271,27 @@ fn score_part() -> Expr {
     when(col("actual").is_null())
         .then(lit(NULL))
         .when(col("lower"))
-        .then(
-            when(col("actual").lt_eq(col("target")))
-                .then(lit(1.0))
-                .otherwise(lit(0.0)),
-        )
+        .then(when(within_ceiling()).then(lit(1.0)).otherwise(lit(0.0)))
         .otherwise(
             when(col("completion").gt(lit(1.0)))
                 .then(lit(1.0))
                 .otherwise(col("completion")),
         )
         .alias("part")
+}
+
+/// `actual ≤ target` as decimal numbers, as [`progress::status_at`]
+/// judges a ceiling (`value::at_most`): a rate of exactly 60% against a
+/// 60% ceiling is within it, though its parts divide to 0.6000000000000001.
+fn within_ceiling() -> Expr {
+    // Both are at least 0 (a plan refuses a negative target, a check a
+    // negative value), so no `abs`.
+    let (a, t) = (col("actual"), col("target"));
+    let larger = when(a.clone().gt(t.clone())).then(a).otherwise(t);
+    let scale = when(larger.clone().gt(lit(1.0)))
+        .then(larger)
+        .otherwise(lit(1.0));
+    col("actual").lt_eq(col("target") + lit(1e-9) * scale)
 }
 
 /// One row per unit of the plan: its id and its kind (0 township, 1

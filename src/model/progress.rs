@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::kinds::{Direction, Profile};
 use super::period::day_fraction;
 pub use super::status::Status;
+use super::value::{at_least, at_most};
 
 /// How far below expected progress a task may be before it is `behind`: a
 /// fraction in `0..1`, the only values that can exist (a setting, section 3).
@@ -104,11 +105,15 @@ pub fn status_at(
     let Some(actual) = actual else {
         return Status::NoData;
     };
+    // As decimal numbers: a clerk who typed exactly the target or the
+    // limit has reached it, whatever binary arithmetic made of it.
     match direction {
-        Direction::Lower if actual <= target => Status::Within,
+        Direction::Lower if at_most(actual, target) => Status::Within,
         Direction::Lower => Status::Breach,
-        Direction::Higher if actual >= target => Status::Done,
-        Direction::Higher if actual >= expected * (1.0 - tolerance.get()) => Status::OnTrack,
+        Direction::Higher if at_least(actual, target) => Status::Done,
+        Direction::Higher if at_least(actual, expected * (1.0 - tolerance.get())) => {
+            Status::OnTrack
+        }
         Direction::Higher => Status::Behind,
     }
 }
@@ -185,6 +190,35 @@ mod tests {
         };
         assert_eq!(status(&lower, Some(3.0), 0.25, t10), Status::Within);
         assert_eq!(status(&lower, Some(4.0), 0.25, t10), Status::Breach);
+    }
+
+    #[test]
+    fn a_figure_exactly_at_a_limit_is_at_it() {
+        // 52 × ¼ = 13 expected; less 10% is 11.7, which binary arithmetic
+        // makes 11.700000000000001.
+        let g = Goal {
+            target: 52.0,
+            ..goal(Profile::Linear)
+        };
+        let t10 = Tolerance::DEFAULT;
+        assert_eq!(status(&g, Some(11.7), 0.25, t10), Status::OnTrack);
+        assert_eq!(status(&g, Some(11.69), 0.25, t10), Status::Behind);
+        // A rate of exactly its target or ceiling, computed from its parts.
+        let rate = Goal {
+            target: 0.6,
+            profile: Profile::Level,
+            ..g
+        };
+        assert_eq!(status(&rate, Some(2.01 / 3.35), 1.0, t10), Status::Done);
+        let ceiling = Goal {
+            direction: Direction::Lower,
+            ..rate
+        };
+        assert_eq!(
+            status(&ceiling, Some(1.23 / 2.05), 1.0, t10),
+            Status::Within
+        );
+        assert_eq!(status(&ceiling, Some(0.61), 1.0, t10), Status::Breach);
     }
 
     #[test]

@@ -343,6 +343,42 @@ pub fn significant(x: f64, digits: i32) -> f64 {
     if rounded.is_finite() { rounded } else { x }
 }
 
+/// What two figures may differ by and still be the same decimal number:
+/// binary arithmetic leaves `1.23 / 2.05` at 0.6000000000000001 and a
+/// target of 13 less 10% at 11.700000000000001, and a clerk who typed
+/// exactly the limit must not be told he missed it.
+fn slack(a: f64, b: f64) -> f64 {
+    1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// `a ≥ b`, as decimal numbers (see [`slack`]).
+pub fn at_least(a: f64, b: f64) -> bool {
+    a + slack(a, b) >= b
+}
+
+/// `a ≤ b`, as decimal numbers (see [`slack`]).
+pub fn at_most(a: f64, b: f64) -> bool {
+    at_least(b, a)
+}
+
+/// `a = b`, as decimal numbers, or within `tolerance` (see [`slack`]).
+pub fn about_equal(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance + slack(a, b)
+}
+
+/// A fraction as a percentage with one decimal, rounded as a `0.0%` cell
+/// shows it (half away from zero, on the 15 significant digits Excel
+/// keeps), so that a sentence never says 1.2% beside a cell showing 1.3%.
+pub fn percent(fraction: f64) -> String {
+    format!("{:.1}%", percent_rounded(fraction))
+}
+
+/// `fraction` × 100, rounded to one decimal as [`percent`] shows it.
+pub fn percent_rounded(fraction: f64) -> f64 {
+    // `+ 0.0` turns -0.0 (a tiny negative) into 0.
+    significant(fraction * 1000.0, 15).round() / 10.0 + 0.0
+}
+
 /// Whether a unit of measure counts whole things (个, 起, 户 ...): shown
 /// without decimals, and a quarter of one is no figure to quote.
 pub fn is_count_unit(uom: &str) -> bool {
@@ -817,5 +853,32 @@ mod tests {
             Reading::NotANumber("1e308".into())
         );
         assert_eq!(text("999999999999999"), num(999_999_999_999_999.0));
+    }
+
+    #[test]
+    fn a_figure_typed_exactly_at_a_limit_is_at_it() {
+        // Binary arithmetic puts each left side a hair off the right one.
+        assert!(1.23 / 2.05 > 0.6 && at_most(1.23 / 2.05, 0.6));
+        assert!(2.01 / 3.35 < 0.6 && at_least(2.01 / 3.35, 0.6));
+        assert!(13.0 * 0.9 > 11.7 && at_least(11.7, 13.0 * 0.9));
+        assert!(about_equal(0.1 + 0.2, 0.3, 0.0));
+        // A real difference still counts, large or small.
+        assert!(!at_least(11.69, 11.7));
+        assert!(!at_most(1_000_000.01, 1_000_000.0));
+        assert!(!about_equal(0.5, 0.6, 0.05));
+        assert!(about_equal(0.5, 0.6, 0.1));
+    }
+
+    #[test]
+    fn percentages_round_half_away_from_zero_as_a_cell_shows_them() {
+        // `{:.1}` would give 1.2% and 6.2% (ties to even, and 0.0625's
+        // binary form); a `0.0%` cell shows 1.3% and 6.3%.
+        assert_eq!(percent(0.0125), "1.3%");
+        assert_eq!(percent(0.0625), "6.3%");
+        assert_eq!(percent(0.7245), "72.5%");
+        assert_eq!(percent(1.0), "100.0%");
+        assert_eq!(percent(-0.0125), "-1.3%");
+        assert_eq!(percent(-0.00001), "0.0%");
+        assert_eq!(percent_rounded(0.8146), 81.5);
     }
 }

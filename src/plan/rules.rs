@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::model::value::fold;
+use crate::model::value::{about_equal, at_least, at_most, fold};
 use crate::model::{IndicatorId, Severity, UnitId, UnitKind};
 
 use super::Plan;
@@ -67,15 +67,13 @@ impl Operator {
     /// comparison allows for the rounding of decimal arithmetic, so
     /// `0.1 + 0.2 == 0.3` holds as a clerk expects.
     pub fn holds(self, left: f64, right: f64, tolerance: f64) -> bool {
-        let slack = 1e-9 * left.abs().max(right.abs()).max(1.0);
-        let equal = (left - right).abs() <= tolerance + slack;
         match self {
-            Operator::Le => left <= right + slack,
-            Operator::Lt => left < right - slack,
-            Operator::Ge => left + slack >= right,
-            Operator::Gt => left - slack > right,
-            Operator::Eq => equal,
-            Operator::Ne => !equal,
+            Operator::Le => at_most(left, right),
+            Operator::Lt => !at_least(left, right),
+            Operator::Ge => at_least(left, right),
+            Operator::Gt => !at_most(left, right),
+            Operator::Eq => about_equal(left, right, tolerance),
+            Operator::Ne => !about_equal(left, right, tolerance),
         }
     }
 }

@@ -6,6 +6,7 @@
 use crate::aggregate::Consolidation;
 use crate::aggregate::UnitRow;
 use crate::aggregate::projects::ProjectRow;
+use crate::model::value::percent;
 use crate::model::{Direction, UnitId, Warning};
 use crate::plan::Plan;
 use crate::validate::show;
@@ -90,12 +91,12 @@ impl Alert<'_> {
                         show(ind, r.target)
                     ))
                 } else {
-                    r.completion.map(|c| format!("完成 {:.1}%", c * 100.0))
+                    r.completion.map(|c| format!("完成 {}", percent(c)))
                 }
             }
             Subject::Project(r) => r
                 .completion
-                .map(|c| format!("本年投资完成计划的 {:.1}%", c * 100.0)),
+                .map(|c| format!("本年投资完成计划的 {}", percent(c))),
         }
     }
 

@@ -21,6 +21,7 @@ use crate::aggregate::projects::ProjectRow;
 use crate::aggregate::{Consolidation, UnitRow};
 use crate::files::{OutputError, write_atomic};
 use crate::model::period::date_cn;
+use crate::model::value::percent;
 use crate::model::{Id, Issue, IssueCode, Severity, SubmissionStatus, UnitId};
 use crate::plan::Plan;
 use crate::report::index::UnitIndex;
@@ -208,11 +209,11 @@ pub fn score_line(c: &Consolidation, u: UnitId) -> Option<String> {
     let s = c.scores.get(u.index())?;
     let (score, rank) = (s.score?, s.rank?);
     Some(format!(
-        "综合得分 {:.1}%，在 {} 个{}中排第 {rank} 名；时间进度 {:.1}%。",
-        score * 100.0,
+        "综合得分 {}，在 {} 个{}中排第 {rank} 名；时间进度 {}。",
+        percent(score),
         s.ranked,
         s.kind.label(),
-        c.elapsed * 100.0
+        percent(c.elapsed)
     ))
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::Consolidation;
 use crate::files::{OutputError, sha256_hex, write_atomic};
 use crate::model::period::date_cn;
+use crate::model::value::percent;
 use crate::model::{Direction, Id, Severity, Status, SubmissionStatus, UnitId, UnitKind, Warning};
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
@@ -229,8 +230,8 @@ fn indicator_lines(plan: &Plan, c: &Consolidation) -> Vec<IndicatorLine> {
                     show(ind, target)
                 )),
                 _ => r.completion.map(|c| match progress {
-                    Some(p) => format!("完成 {:.1}%（时间进度 {:.1}%）", c * 100.0, p * 100.0),
-                    None => format!("完成 {:.1}%", c * 100.0),
+                    Some(p) => format!("完成 {}（时间进度 {}）", percent(c), percent(p)),
+                    None => format!("完成 {}", percent(c)),
                 }),
             };
             IndicatorLine {

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::Consolidation;
 use crate::files::{Access, sha256_hex, write_atomic_with};
 use crate::ingest::InboxFile;
+use crate::model::value::about_equal;
 use crate::model::{IndicatorId, Period, Severity, SubmissionStatus, TaskKey, UnitId, Warning};
 use crate::plan::Plan;
 use crate::validate::{Checked, Previous};
@@ -750,7 +751,7 @@ pub fn changes(
     for r in &c.by_unit {
         let before = old.get(&(r.unit, r.indicator)).and_then(|o| o.actual);
         let same = match (before, r.actual) {
-            (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+            (Some(a), Some(b)) => about_equal(a, b, 0.0),
             (a, b) => a.is_none() && b.is_none(),
         };
         if !same {

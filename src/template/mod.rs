@@ -23,6 +23,7 @@ use rust_xlsxwriter::{
 
 use crate::files::{OutputError, prepare_dir, sha256_file, unmake, write_atomic};
 use crate::model::period::{date_cn, span_cn};
+use crate::model::value::percent;
 use crate::model::vocabulary::{
     BLOCKER_HEADER, Column, EXPECTED_HEADER, INVESTMENT_HEADER, PROJECT_NAME_HEADER,
     STARTED_HEADER, STARTED_ON_HEADER, Vocabulary, meta,
@@ -351,10 +352,10 @@ fn report_sheet(wb: &mut Workbook, t: &ForUnit<'_>, title: &str) -> Result<(), X
         2,
         0,
         format!(
-            "期别：{}（{period}），填写{}的累计数；时间进度 {:.1}%",
+            "期别：{}（{period}），填写{}的累计数；时间进度 {}",
             period.label(),
             span_cn(period.year_start(), period.end_date()),
-            period.elapsed() * 100.0
+            percent(period.elapsed())
         ),
     )?;
     let head = REPORT_HEAD;

@@ -23,8 +23,8 @@ use crate::model::issue::a1;
 use crate::model::period::named_month;
 use crate::model::progress;
 use crate::model::value::{
-    Reading, as_fraction, find_month_day, format_for_people, format_number, is_count_unit,
-    normalize_label, read_number,
+    Reading, as_fraction, at_least, find_month_day, format_for_people, format_number,
+    is_count_unit, normalize_label, percent, percent_rounded, read_number,
 };
 use crate::model::{
     Aggregation, IdVec, IndicatorId, Issue, IssueCode, Period, Profile, Severity, Status,
@@ -908,7 +908,7 @@ impl RowChecker<'_> {
         let Some(&p) = prev.values.get(&(self.unit, ind)) else {
             return;
         };
-        if v < p - 1e-9 * p.abs().max(1.0) {
+        if !at_least(v, p) {
             let message = format!(
                 "“{}”的本年累计 {} 低于上期（{}）报送的 {}；本年累计数不应减少，请核实是否填成了当月数",
                 i.name,
@@ -1212,7 +1212,7 @@ impl RowChecker<'_> {
             // a quarterly task may expect 37.2% at the end of March).
             let share = |v: f64| {
                 if target > 0.0 && !i.is_percent() {
-                    format!("（年度目标的 {:.1}%）", v / target * 100.0)
+                    format!("（年度目标的 {}）", percent(v / target))
                 } else {
                     String::new()
                 }
@@ -1230,8 +1230,8 @@ impl RowChecker<'_> {
             let _ = if is_count_unit(&i.uom) && expected.fract() != 0.0 && target > 0.0 {
                 write!(
                     message,
-                    "年度目标的 {:.1}%（全年 {}）",
-                    expected / target * 100.0,
+                    "年度目标的 {}（全年 {}）",
+                    percent(expected / target),
                     show(i, target)
                 )
             } else {
@@ -1268,7 +1268,7 @@ fn show_exactly(i: &Indicator, v: f64) -> String {
 /// `0.0733 万亩`, `72.5%`.
 pub fn show(i: &Indicator, v: f64) -> String {
     if i.is_percent() {
-        format!("{}%", format_number((v * 1000.0).round() / 10.0))
+        format!("{}%", format_number(percent_rounded(v)))
     } else if i.uom.is_empty() {
         format_for_people(v)
     } else {

@@ -7,7 +7,9 @@ use std::path::Path;
 use calamine::{Data, Reader, open_workbook_auto};
 
 use crate::book::{C, Sheet, n, t, template, write_xlsx};
-use crate::common::{Workdir, read_csv, run_samples, tally, xml_parts};
+use crate::common::{
+    Workdir, line, qingquan_clean, read_csv, run_samples, standard, tally, xml_parts,
+};
 
 /// Three units, one indicator per aggregation, profile and direction.
 /// 丙局 reports nothing. Weights: S1 counts twice.
@@ -1034,4 +1036,43 @@ fn feedback_file_names_never_leave_the_output_folder() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(beside.len(), 4, "{beside:?}"); // inbox, plan.xlsx, out, store
+}
+
+#[test]
+fn a_rate_exactly_at_its_target_is_done_and_equal_rates_tie() {
+    // NY01 = NY02 / NY03, target 70% for both towns. 5.81 / 8.3 and
+    // 2.1 / 3 are both exactly 70% as decimals, but binary arithmetic
+    // makes them 0.6999999999999998 and 0.7000000000000001: the first
+    // was `on_track` and ranked second.
+    let w = Workdir::new("run_exact_limit");
+    let plan = w.plan();
+    let rows = |a: f64, b: f64| {
+        let mut r = qingquan_clean();
+        r.retain(|l| !matches!(&l[0], C::T(c) if c == "NY02" || c == "NY03"));
+        r.push(line("NY02", n(a), ""));
+        r.push(line("NY03", n(b), ""));
+        r
+    };
+    w.submit(
+        "清泉镇.xlsx",
+        &[standard("清泉镇", "2022-04-05", rows(5.81, 8.3))],
+    );
+    w.submit(
+        "大马营镇.xlsx",
+        &[standard("大马营镇", "2022-04-05", rows(2.1, 3.0))],
+    );
+    let out = w.run(&plan, "out");
+    assert!(w.path("out/data/by_unit.csv").exists(), "{out:?}");
+    let by_unit = read_csv(&w.path("out/data/by_unit.csv"));
+    let ny01 = |u: &str| {
+        by_unit
+            .iter()
+            .find(|r| r["unit"] == u && r["indicator_code"] == "NY01")
+            .unwrap_or_else(|| panic!("{u} NY01 in {by_unit:?}"))
+            .clone()
+    };
+    for u in ["清泉镇", "大马营镇"] {
+        assert_eq!(ny01(u)["status"], "done", "{:?}", ny01(u));
+        assert_eq!(ny01(u)["rank"], "1", "{:?}", ny01(u));
+    }
 }

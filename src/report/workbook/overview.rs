@@ -12,7 +12,7 @@ use rust_xlsxwriter::{
 use super::{OVERVIEW, expected_and_variance};
 use crate::aggregate::Consolidation;
 use crate::model::period::{date_cn, span_cn};
-use crate::model::value::format_for_people;
+use crate::model::value::{format_for_people, percent};
 use crate::model::{Direction, Issue, IssueCode, Severity, Status, SubmissionStatus, Warning};
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
@@ -95,17 +95,17 @@ fn sentence(s: &mut Sheet<'_>, row: u32, line: &str) -> Result<(), XlsxError> {
 /// lines, and the leaders' mail opens with them.
 pub(crate) fn headlines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<String> {
     let mut lines = vec![format!(
-        "一、时间进度 {:.1}%（{}）。",
-        c.elapsed * 100.0,
+        "一、时间进度 {}（{}）。",
+        percent(c.elapsed),
         span_cn(c.period.year_start(), c.period.end_date())
     )];
     lines.push(reporting_line(plan, checked));
     lines.push(indicators_line(plan, c));
     lines.push(warnings_line(plan, c));
     if let Some(t) = c.projects.rollup.last() {
-        let share = |a: f64, b: f64| if b > 0.0 { a / b * 100.0 } else { 0.0 };
+        let share = |a: f64, b: f64| percent(if b > 0.0 { a / b } else { 0.0 });
         lines.push(format!(
-            "五、重点项目 {} 个，其中应于 {} 前开工 {} 个：已开工 {} 个（按期 {} 个），逾期未开工 {} 个；本年完成投资 {} 万元，为年度计划 {} 万元的 {:.1}%。",
+            "五、重点项目 {} 个，其中应于 {} 前开工 {} 个：已开工 {} 个（按期 {} 个），逾期未开工 {} 个；本年完成投资 {} 万元，为年度计划 {} 万元的 {}。",
             t.planned,
             date_cn(c.period.end_date()),
             plan.projects_due_by(c.period.end_date()),

@@ -6,7 +6,7 @@ use super::{PROJECTS, date_text, project_state, started_text};
 use crate::aggregate::Consolidation;
 use crate::aggregate::projects::Rollup;
 use crate::model::Warning;
-use crate::model::value::format_number;
+use crate::model::value::{format_number, percent};
 use crate::plan::Plan;
 use crate::xlsx::style::warning_color;
 use crate::xlsx::{Sheet, text};
@@ -46,11 +46,11 @@ pub(super) fn projects(
 /// between the 开工率 here (against all the year's projects) and what is
 /// due so far, which a leader compares with 重点项目开复工 on 总览.
 fn summary_line(plan: &Plan, total: &Rollup, c: &Consolidation) -> String {
-    let share = |a: f64, b: f64| if b > 0.0 { a / b * 100.0 } else { 0.0 };
+    let share = |a: f64, b: f64| percent(if b > 0.0 { a / b } else { 0.0 });
     let end = c.period.end_date();
     let due = plan.projects_due_by(end);
     format!(
-        "计划重点项目 {} 个，其中应于 {} 前开工 {due} 个；已开工 {} 个（开工率 {:.1}%，其中按期开工 {} 个），逾期未开工 {} 个；年度计划投资 {} 万元，本年完成 {} 万元，完成 {:.1}%。统计截至 {}。",
+        "计划重点项目 {} 个，其中应于 {} 前开工 {due} 个；已开工 {} 个（开工率 {}，其中按期开工 {} 个），逾期未开工 {} 个；年度计划投资 {} 万元，本年完成 {} 万元，完成 {}。统计截至 {}。",
         total.planned,
         crate::model::period::date_cn(end),
         total.started,
