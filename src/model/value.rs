@@ -525,6 +525,23 @@ pub fn normalize_label(s: &str) -> String {
     out
 }
 
+/// An indicator code reduced to what identifies it: as
+/// [`normalize_label`] but keeping what is in brackets, since `3(1)` and
+/// `3(2)` are two codes, and `（一）` and `（二）` are not both nothing.
+/// Brackets of either width are one.
+pub fn code_key(s: &str) -> String {
+    fold(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '*' && *c != '＊')
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            '【' | '〔' => '[',
+            '】' | '〕' => ']',
+            c => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -853,6 +870,17 @@ mod tests {
             Reading::NotANumber("1e308".into())
         );
         assert_eq!(text("999999999999999"), num(999_999_999_999_999.0));
+    }
+
+    #[test]
+    fn codes_keep_their_brackets() {
+        assert_eq!(code_key("ＦＡ０１ "), code_key("fa01"));
+        assert_eq!(code_key("3（1）"), code_key("3(1)"));
+        assert_ne!(code_key("3(1)"), code_key("3(2)"));
+        assert_ne!(code_key("（一）"), code_key("（二）"));
+        assert_ne!(code_key("（一）"), "");
+        // A label loses them: the reason codes have their own key.
+        assert_eq!(normalize_label("3(1)"), normalize_label("3(2)"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod rules;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::model::value::{fold, is_percent_unit, normalize_label};
+use crate::model::value::{code_key, fold, is_percent_unit, normalize_label};
 use crate::model::{
     Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, UnitId,
     UnitKind, UnitRef,
@@ -171,7 +171,7 @@ impl Plan {
         let mut codes = HashMap::default();
         let mut indicator_names = HashMap::default();
         for (id, ind) in indicators.iter_enumerated() {
-            codes.entry(normalize_label(&ind.code)).or_insert(id);
+            codes.entry(code_key(&ind.code)).or_insert(id);
             indicator_names
                 .entry(normalize_label(&ind.name))
                 .or_insert(id);
@@ -328,9 +328,10 @@ impl Plan {
             .any(|n| !n.is_empty() && text.contains(&n))
     }
 
-    /// The indicator with this code (case-insensitive, full-width folded).
+    /// The indicator with this code (case-insensitive, full-width folded,
+    /// see [`code_key`]).
     pub fn indicator_by_code(&self, code: &str) -> Option<IndicatorId> {
-        self.codes.get(&normalize_label(code)).copied()
+        self.codes.get(&code_key(code)).copied()
     }
 
     /// The indicator with this name (spaces and bracketed units ignored).

@@ -15,8 +15,8 @@ use super::{COUNTY, Indicator, Plan, Project, Ratio, Target, Unit};
 use crate::model::codes::Coded;
 use crate::model::issue::a1;
 use crate::model::value::{
-    CellValue, Reading, as_fraction, fold, format_plain, normalize_label, read_date, read_number,
-    significant,
+    CellValue, Reading, as_fraction, code_key, fold, format_plain, is_percent_unit,
+    normalize_label, read_date, read_number, significant,
 };
 use crate::model::{
     Aggregation, Direction, Goal, IdVec, IndicatorId, Profile, ProjectId, ProjectKind, Severity,
@@ -320,11 +320,21 @@ impl Table<'_> {
         self.cols.get(key).map(|&col| a1(row, col))
     }
 
+    /// The cell's text to match or parse: full-width folded, trimmed.
     fn text(&self, row: u32, key: &str) -> String {
         let Some((v, _)) = self.cell(row, key) else {
             return String::new();
         };
         fold(&v.shown()).trim().to_string()
+    }
+
+    /// The cell's text as people wrote it, to show them again: trimmed
+    /// only (`其中：水田`, not `其中:水田`).
+    fn written(&self, row: u32, key: &str) -> String {
+        let Some((v, _)) = self.cell(row, key) else {
+            return String::new();
+        };
+        v.shown().trim().to_string()
     }
 
     /// Data rows: every non-empty row below the header.
@@ -396,16 +406,42 @@ fn locate<'g>(grid: &'g Grid, cols: &[Col], problems: &mut Problems) -> Option<T
     None
 }
 
-fn sheet_named<'b>(grids: &'b [Grid], names: &[&str]) -> Option<&'b Grid> {
-    grids.iter().find(|g| {
-        let n = normalize_label(&g.name);
+/// The sheet called one of `names`: the one named exactly so, else the
+/// one named so beside bracketed words (`目标（2022年）`). Excel's 移动或复制
+/// puts a copy, `目标 (2)`, before its original: never taken while the
+/// original is there, and with no original, two such sheets are reported
+/// rather than one taken at random.
+fn sheet_named<'b>(grids: &'b [Grid], names: &[&str], problems: &mut Problems) -> Option<&'b Grid> {
+    let exact = grids.iter().find(|g| {
+        let n = fold(&g.name).trim().to_lowercase();
         names.contains(&n.as_str())
-    })
+    });
+    let near: Vec<&Grid> = grids
+        .iter()
+        .filter(|g| names.contains(&normalize_label(&g.name).as_str()))
+        .collect();
+    if exact.is_none() && near.len() > 1 {
+        let listed: Vec<String> = near.iter().map(|g| format!("“{}”", g.name)).collect();
+        problems.list.push(PlanProblem {
+            sheet: None,
+            cell: None,
+            message: format!(
+                "有 {} 个工作表都像是“{}”表：{}；请删去多余的，或把要用的一个改名为“{}”",
+                near.len(),
+                names[0],
+                listed.join("、"),
+                names[0]
+            ),
+        });
+        return None;
+    }
+    exact.or(near.first().copied())
 }
 
 fn find_sheet<'b>(grids: &'b [Grid], names: &[&str], problems: &mut Problems) -> Option<&'b Grid> {
-    let found = sheet_named(grids, names);
-    if found.is_none() {
+    let before = problems.list.len();
+    let found = sheet_named(grids, names, problems);
+    if found.is_none() && problems.list.len() == before {
         problems.list.push(PlanProblem {
             sheet: None,
             cell: None,
@@ -492,13 +528,13 @@ fn build(grids: &[Grid], problems: &mut Problems) -> Option<Plan> {
     let targets =
         locate(targets_g?, TARGET_COLS, problems).map(|t| read_targets(&t, &plan, problems))?;
     // Key projects are optional: a county may track only indicators.
-    let projects = match sheet_named(grids, &["项目", "projects", "重点项目"]) {
+    let projects = match sheet_named(grids, &["项目", "projects", "重点项目"], problems) {
         Some(g) => locate(g, PROJECT_COLS, problems).map(|t| read_projects(&t, &plan, problems))?,
         None => IdVec::new(),
     };
     let plan = Plan::new(plan.units, plan.indicators, targets).with_projects(projects);
     // Rules are optional too, and read last: they name units and codes.
-    let rules = match sheet_named(grids, &["规则", "rules", "校验规则"]) {
+    let rules = match sheet_named(grids, &["规则", "rules", "校验规则"], problems) {
         Some(g) => locate(g, RULE_COLS, problems).map(|t| read_rules(&t, &plan, problems))?,
         None => Vec::new(),
     };
@@ -548,7 +584,8 @@ fn severity_and_tolerance(
             format!("规则 {id} 的级别只能是“错误”或“警告”"),
         );
     }
-    let tolerance = optional_number(t, r, problems, "tolerance", "容差").unwrap_or(0.0);
+    let tolerance = optional_number(t, r, problems, "tolerance", "容差")
+        .map_or(0.0, |(v, percent)| if percent { v / 100.0 } else { v });
     if tolerance < 0.0 {
         problems.at(
             sheet,
@@ -574,10 +611,11 @@ fn read_rule(
         match rules::parse_expr(&text, plan) {
             Ok(expr) => Some(Side { text, expr }),
             Err(e) => {
-                let shown = if text.is_empty() {
-                    String::new()
-                } else {
-                    format!("“{text}”")
+                // The cell is named: a long one is not repeated whole.
+                let shown = match text.char_indices().nth(60) {
+                    _ if text.is_empty() => String::new(),
+                    Some((cut, _)) => format!("“{}…”", &text[..cut]),
+                    None => format!("“{text}”"),
                 };
                 problems.at(
                     sheet,
@@ -624,7 +662,7 @@ fn read_rule(
     };
     let mut rule = Rule {
         id,
-        description: t.text(r, "description"),
+        description: t.written(r, "description"),
         left,
         operator,
         right,
@@ -845,17 +883,19 @@ fn choose<T: Coded>(
 }
 
 /// A number column of row `r`: `None` when empty, reported when no number.
+/// A number that may be left empty, and whether it was written with `%`
+/// (a 容差 of `2%` is 0.02, not 2).
 fn optional_number(
     t: &Table<'_>,
     r: u32,
     problems: &mut Problems,
     key: &str,
     label: &str,
-) -> Option<f64> {
+) -> Option<(f64, bool)> {
     let (v, cell) = t.cell(r, key)?;
     match read_number(v) {
         Reading::Missing => None,
-        Reading::Number { value, .. } => Some(value),
+        Reading::Number { value, percent, .. } => Some((value, percent)),
         _ => {
             problems.at(
                 &t.grid.name,
@@ -896,7 +936,7 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
         // that match alike are one code.
         if let Some(first) = indicators
             .iter()
-            .find(|i| normalize_label(&i.code) == normalize_label(&code))
+            .find(|i| code_key(&i.code) == code_key(&code))
         {
             problems.at(
                 sheet,
@@ -963,9 +1003,27 @@ fn read_indicator(t: &Table<'_>, r: u32, code: String, problems: &mut Problems) 
         Aggregation::Sum => written,
         _ => Profile::Level,
     };
-    let min = optional_number(t, r, problems, "min", "最小值");
-    let max = optional_number(t, r, problems, "max", "最大值");
-    let weight = optional_number(t, r, problems, "weight", "权重");
+    let percent_uom = is_percent_unit(&t.text(r, "uom"));
+    // A % indicator's bounds are fractions (`95%`, `95`, `0.95`); another's
+    // `%` would silently be a bound of 95 万元.
+    let mut bound = |key: &str, label: &str| {
+        let (v, percent) = optional_number(t, r, problems, key, label)?;
+        if percent_uom {
+            return Some(as_fraction(v, percent));
+        }
+        if percent {
+            problems.at(
+                &t.grid.name,
+                t.at(r, key),
+                format!("{label}写成了百分数，但该指标的计量单位不是 %；请填写计量单位下的数"),
+            );
+        }
+        Some(v)
+    };
+    let min = bound("min", "最小值");
+    let max = bound("max", "最大值");
+    let weight = optional_number(t, r, problems, "weight", "权重")
+        .map(|(v, percent)| if percent { v / 100.0 } else { v });
     let cell_of = |key: &str| t.at(r, key);
     if weight.is_some_and(|w| w < 0.0) {
         problems.at(
@@ -988,9 +1046,9 @@ fn read_indicator(t: &Table<'_>, r: u32, code: String, problems: &mut Problems) 
             ),
         );
     }
-    let mut indicator = Indicator {
+    let indicator = Indicator {
         code,
-        name: t.text(r, "name"),
+        name: t.written(r, "name"),
         uom: t.text(r, "uom"),
         category: Some(t.text(r, "category")).filter(|c| !c.is_empty()),
         aggregation,
@@ -1001,10 +1059,6 @@ fn read_indicator(t: &Table<'_>, r: u32, code: String, problems: &mut Problems) 
         max,
         weight: weight.unwrap_or(1.0),
     };
-    if indicator.is_percent() {
-        indicator.min = min.map(|v| as_fraction(v, false));
-        indicator.max = max.map(|v| as_fraction(v, false));
-    }
     if indicator.name.is_empty() {
         problems.at(
             &t.grid.name,
@@ -1074,6 +1128,40 @@ fn target_values(
         let value = match read_number(v) {
             Reading::Number { value, percent, .. } if indicator.is_percent() => {
                 as_fraction(value, percent)
+            }
+            // `20%` of a quantity, or `6亿元` for 万元: read as 20 or 6, a
+            // target that silently was another (a clerk's value says so
+            // with a warning; a plan is the bureau's own and is refused).
+            Reading::Number { percent: true, .. } => {
+                problems.at(
+                    sheet,
+                    Some(cell.a1()),
+                    format!(
+                        "{label}“{}”是百分数，但“{}”以“{}”计；请填写{}数（不带 %）",
+                        v.display(),
+                        indicator.name,
+                        indicator.uom,
+                        indicator.uom
+                    ),
+                );
+                return None;
+            }
+            Reading::Number {
+                trailing_unit: Some(u),
+                ..
+            } if normalize_label(&u) != normalize_label(&indicator.uom) => {
+                problems.at(
+                    sheet,
+                    Some(cell.a1()),
+                    format!(
+                        "{label}“{}”写的单位“{u}”与“{}”的计量单位“{}”不一致；请换算为{}后只填数字",
+                        v.display(),
+                        indicator.name,
+                        indicator.uom,
+                        indicator.uom
+                    ),
+                );
+                return None;
             }
             Reading::Number { value, .. } => value,
             Reading::Missing if !required => return None,

@@ -524,6 +524,9 @@ struct Parser<'p> {
 /// Deeper than any rule a bureau writes.
 const MAX_DEPTH: u32 = 64;
 
+/// Longer than any rule a bureau writes: a sum of 100 indicators.
+const MAX_TOKENS: usize = 200;
+
 impl Parser<'_> {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.at)
@@ -671,6 +674,14 @@ pub fn parse_expr(text: &str, plan: &Plan) -> Result<Expr, ExprError> {
     if tokens.is_empty() {
         return Err(ExprError("为空；请填写表达式".into()));
     }
+    // `a+a+…` makes a tree as deep as it is long, and reading, checking
+    // and describing it recurse: thousands of terms would overflow the
+    // stack (and take seconds before that).
+    if tokens.len() > MAX_TOKENS {
+        return Err(ExprError(format!(
+            "式子太长（超过 {MAX_TOKENS} 个数字、代码和运算符）；请拆成几条规则"
+        )));
+    }
     let mut p = Parser {
         tokens,
         at: 0,
@@ -696,7 +707,11 @@ pub fn parse_expr(text: &str, plan: &Plan) -> Result<Expr, ExprError> {
 /// The scope column: `全部`/`all`, `乡镇`, `部门`, `全县`/`county`, or unit
 /// names separated by `、,;，；`. Unknown names are returned as the error.
 pub fn parse_scope(text: &str, plan: &Plan) -> Result<Scope, Vec<String>> {
-    let t = fold(text).trim().to_lowercase();
+    // Words in any case (`ALL`), but unit names as written: `县CBD管委会`
+    // is not `县cbd管委会`.
+    let written = fold(text);
+    let written = written.trim();
+    let t = written.to_lowercase();
     match t.as_str() {
         "" | "全部" | "all" | "全部单位" => return Ok(Scope::All),
         "全县" | "county" => return Ok(Scope::County),
@@ -710,7 +725,7 @@ pub fn parse_scope(text: &str, plan: &Plan) -> Result<Scope, Vec<String>> {
     }
     let mut units = Vec::new();
     let mut unknown = Vec::new();
-    for name in t
+    for name in written
         .split(['、', ',', ';', '，', '；'])
         .map(str::trim)
         .filter(|n| !n.is_empty())
@@ -746,6 +761,7 @@ mod tests {
             IdVec::from(vec![
                 unit("清泉镇", UnitKind::Township),
                 unit("县发改局", UnitKind::Department),
+                unit("县CBD管委会", UnitKind::Department),
             ]),
             IdVec::from(vec![ind("A1"), ind("B2"), ind("1.1")]),
             vec![],
@@ -811,8 +827,15 @@ mod tests {
         }
         assert!(err("A1 # 2").contains("“#”"));
         assert!(err("").contains("为空"));
-        assert!(err(&"(".repeat(10_000)).contains("嵌套太深"));
-        assert!(err(&"-".repeat(10_000)).contains("嵌套太深"));
+        assert!(err(&"(".repeat(100)).contains("嵌套太深"));
+        assert!(err(&"-".repeat(100)).contains("嵌套太深"));
+        // A long flat sum nests as deeply as it is long: 6,000 terms
+        // overflowed the stack.
+        for long in ["A1+".repeat(6_000) + "A1", "(".repeat(10_000)] {
+            assert!(err(&long).contains("式子太长"), "{}", err(&long));
+        }
+        let hundred = vec!["A1"; 100].join("+");
+        assert_eq!(eval(&hundred, [1.0, 0.0, 0.0]), Some(100.0));
         assert!(err(&"9".repeat(400)).contains("太大"));
         assert!(parse_expr("1.10 + A1", &p).is_ok());
         // Zero for some values only: each unit is judged on its own.
@@ -858,6 +881,13 @@ mod tests {
         assert_eq!(
             parse_scope("清泉镇、柳河乡", &p),
             Err(vec!["柳河乡".to_string()])
+        );
+        // Words in any case, names as written (they were lower-cased, and
+        // `县CBD管委会` was refused as unknown).
+        assert_eq!(parse_scope("ALL", &p), Ok(Scope::All));
+        assert_eq!(
+            parse_scope("县CBD管委会", &p),
+            Ok(Scope::Units(vec![UnitId::new(2)]))
         );
     }
 

@@ -239,3 +239,133 @@ fn a_target_a_formula_left_a_hair_above_85_percent_is_85_percent() {
         ("0.85", "done", "0")
     );
 }
+
+#[test]
+fn a_target_written_as_a_share_or_in_another_unit_is_refused() {
+    // `20%` of 人工造林 (万亩) was read as 20 万亩, `6亿元` for 万元 as 6:
+    // silently other targets. The unit's own 万元 is fine.
+    let w = Workdir::new("plan_target_units");
+    let mut sheets = small_plan();
+    for row in &mut sheets[2].rows {
+        if row[0] == t("清泉镇") && row[1] == t("ST01") {
+            row[3] = t("20%");
+        }
+        if row[0] == t("大马营") && row[1] == t("FA01") {
+            row[2] = t("6亿元");
+        }
+        if row[0] == t("发改局") && row[1] == t("FA01") {
+            row[2] = t("6000万元");
+        }
+    }
+    let plan = w.path("plan.xlsx");
+    write_xlsx(&plan, &sheets);
+    let err = match read_plan(&plan) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a plan with 20% and 6亿元 targets was accepted"),
+    };
+    assert!(
+        err.contains("目标!D4：一季度目标“20%”是百分数，但“人工造林”以“万亩”计"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "目标!C8：年度目标“6亿元”写的单位“亿元”与“固定资产投资”的计量单位“万元”不一致"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("6000万元"), "{err}");
+}
+
+#[test]
+fn a_copy_of_a_sheet_before_its_original_is_not_read() {
+    // Excel's 移动或复制 puts `目标 (2)` before `目标`; both normalize to
+    // 目标, and the copy (other targets) was read.
+    let w = Workdir::new("plan_sheet_copy");
+    let mut sheets = small_plan();
+    let mut copy = sheets[2].clone();
+    copy.name = "目标 (2)".into();
+    for row in copy.rows.iter_mut().skip(1) {
+        row[2] = n(1.0);
+    }
+    sheets.insert(2, copy.clone());
+    let plan = w.path("plan.xlsx");
+    write_xlsx(&plan, &sheets);
+    let read = read_plan(&plan).unwrap();
+    let qq = read.unit_named("清泉镇").unwrap();
+    let fa01 = read.indicator_by_code("FA01").unwrap();
+    assert_eq!(read.target(Some(qq), fa01).unwrap().goal.target, 1200.0);
+    // Two near names and no exact one: which is meant cannot be told.
+    sheets.remove(3);
+    let mut other = copy;
+    other.name = "目标（2022年）".into();
+    sheets.push(other);
+    write_xlsx(&plan, &sheets);
+    let err = read_plan(&plan)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("有 2 个工作表都像是“目标”表：“目标 (2)”、“目标（2022年）”"),
+        "{err}"
+    );
+}
+
+#[test]
+fn codes_that_differ_only_in_brackets_are_two_codes() {
+    // Brackets were dropped from codes as from labels: `3(1)` and `3(2)`
+    // were refused as one, and `（一）` matched a submission's `（二）`.
+    let w = Workdir::new("plan_bracket_codes");
+    let mut sheets = small_plan();
+    sheets[1] = sheets[1]
+        .clone()
+        .texts(&["3(1)", "新建农田", "万亩"])
+        .texts(&["3(2)", "改造农田", "万亩"])
+        .texts(&["（一）", "其中：水田", "万亩"]);
+    let plan = w.path("plan.xlsx");
+    write_xlsx(&plan, &sheets);
+    let read = read_plan(&plan).unwrap();
+    let named = |code: &str| {
+        read.indicator_by_code(code)
+            .map(|i| read.indicators[i].name.clone())
+    };
+    assert_eq!(named("3（1）").as_deref(), Some("新建农田"));
+    assert_eq!(named("3(2)").as_deref(), Some("改造农田"));
+    assert_eq!(named("(一)").as_deref(), Some("其中：水田"));
+    assert_eq!(named("（二）"), None);
+    assert_eq!(named(""), None);
+}
+
+#[test]
+fn a_percent_indicators_bounds_may_be_written_with_a_percent_sign() {
+    // `150%` was read as 150, then taken for 1.5% (over 1: a percentage).
+    let w = Workdir::new("plan_percent_bounds");
+    let mut sheets = small_plan();
+    for row in &mut sheets[1].rows {
+        if row[0] == t("WS01") {
+            row[8] = t("50%");
+            row[9] = t("150%");
+        }
+        if row[0] == t("FA01") {
+            row[9] = t("5%");
+        }
+    }
+    let plan = w.path("plan.xlsx");
+    write_xlsx(&plan, &sheets);
+    let err = read_plan(&plan)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("最大值写成了百分数，但该指标的计量单位不是 %"),
+        "{err}"
+    );
+    for row in &mut sheets[1].rows {
+        if row[0] == t("FA01") {
+            row[9] = n(100000.0);
+        }
+    }
+    write_xlsx(&plan, &sheets);
+    let read = read_plan(&plan).unwrap();
+    let ws01 = &read.indicators[read.indicator_by_code("WS01").unwrap()];
+    assert_eq!((ws01.min, ws01.max), (Some(0.5), Some(1.5)));
+}

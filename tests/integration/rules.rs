@@ -480,6 +480,7 @@ fn county_prev_reads_the_county_value_of_the_previous_period() {
 #[test]
 fn every_refused_rule_names_its_cell() {
     let w = Workdir::new("rules-refused");
+    let long = vec!["NY02"; 6_000].join("+");
     let plan = plan_with(
         &w,
         &[
@@ -494,6 +495,9 @@ fn every_refused_rule_names_its_cell() {
             ["R9", "", "1.1", "<=", "sqrt(FA01)", "", "", ""],
             ["R10", "", "1", "<=", "2", "", "", ""],
             ["R11", "", "FA01", "<=", "PJ01 / (FA01 - FA01)", "", "", ""],
+            // 6,000 terms overflowed the stack: check, run and template
+            // aborted.
+            ["R12", "", long.as_str(), "<=", "1", "", "", ""],
         ],
     );
     let out = w.check(&plan, &[]);
@@ -511,6 +515,7 @@ fn every_refused_rule_names_its_cell() {
         ("规则!E10", "不认识的函数“sqrt”"),
         ("规则!C11", "两边都没有指标代码"),
         ("规则!E12", "除数“FA01 - FA01”无论各单位填报什么数都等于 0"),
+        ("规则!C13", "式子太长"),
     ] {
         let line = err.lines().find(|l| l.contains(cell));
         assert!(
@@ -730,4 +735,20 @@ fn xml_of(bytes: &[u8], part: &str) -> String {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut zip.by_name(part).unwrap(), &mut text).unwrap();
     text
+}
+
+#[test]
+fn a_tolerance_written_with_a_percent_sign_is_percentage_points() {
+    // `2%` was read as 2: 85% passed as equal to 80%.
+    let w = Workdir::new("rules-tolerance-percent");
+    let plan = plan_with(
+        &w,
+        &[
+            ["R1", "", "WS01", "==", "80%", "", "", "2%"],
+            ["R2", "", "WS01", "==", "80%", "", "", "0.02"],
+        ],
+    );
+    let read = tally::plan::read_plan(&plan).unwrap();
+    let tolerances: Vec<f64> = read.rules.iter().map(|r| r.tolerance).collect();
+    assert_eq!(tolerances, [0.02, 0.02]);
 }
