@@ -2,9 +2,12 @@
 //! attachments are workbooks (a zip's workbooks too), each with the name
 //! its sender saw; everything else listed with why it was not taken.
 
+use std::borrow::Cow;
 use std::io::Read;
 
-use mail_parser::{Message, MessageParser, MimeHeaders};
+use mail_parser::decoders::base64::base64_decode;
+use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use crate::ingest::limits;
 use crate::sheet::Format;
@@ -122,24 +125,45 @@ fn collect(message: &Message<'_>, raw: &[u8], max_bytes: u64, mail: &mut Mail, d
             }
             continue;
         };
-        take(name, part.contents(), max_bytes, mail);
+        let bytes = if depth == 0 {
+            part_bytes(part, raw)
+        } else {
+            Cow::Borrowed(part.contents())
+        };
+        take(name, &bytes, max_bytes, mail);
     }
 }
 
+/// The attachment's bytes. A workbook sent as `text/plain` (or with no
+/// Content-Type at all, which MIME reads as text) comes out of the parser
+/// converted as text, and so damaged: its bytes are decoded again from the
+/// message by their transfer encoding. (Only in the mail itself: in a
+/// forwarded one the parser's offsets may count from another start.)
+fn part_bytes<'p>(part: &'p MessagePart<'_>, raw: &[u8]) -> Cow<'p, [u8]> {
+    if !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+        return Cow::Borrowed(part.contents());
+    }
+    let body = raw.get(part.raw_body_offset() as usize..part.raw_end_offset() as usize);
+    let decoded = body.and_then(|b| match part.encoding {
+        Encoding::Base64 => base64_decode(b),
+        Encoding::QuotedPrintable => quoted_printable_decode(b),
+        Encoding::None => Some(b.to_vec()),
+    });
+    decoded.map_or(Cow::Borrowed(part.contents()), Cow::Owned)
+}
+
 /// An attachment: a workbook is kept, a zip opened, anything else listed.
+/// A zip's members are held to `max_bytes` as they are inflated.
 fn take(name: String, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
-        Some(e) if Format::from_extension(e).is_some() => {
-            if bytes.len() as u64 > max_bytes {
-                mail.skipped.push((name, too_big(bytes.len() as u64, max_bytes)));
-            } else {
-                mail.workbooks.push(Workbook {
-                    name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-        }
+        // Saved whatever its size (the mail is in memory already): the
+        // check then says it is too large, and `--max-file-mb` can read
+        // it. Left out here, it was lost, as a mail is fetched once.
+        Some(e) if Format::from_extension(e).is_some() => mail.workbooks.push(Workbook {
+            name,
+            bytes: bytes.to_vec(),
+        }),
         Some("zip") => unzip(&name, bytes, max_bytes, mail),
         _ => mail.skipped.push((
             name,
@@ -170,16 +194,43 @@ fn unzip(name: &str, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
     };
     let mut found = false;
     for k in 0..zip.len() {
-        let Ok(mut member) = zip.by_index(k) else {
-            continue;
+        let listed = zip
+            .name_for_index(k)
+            .and_then(Result::ok)
+            .map(|n| n.into_owned());
+        let mut member = match zip.by_index(k) {
+            Ok(member) => member,
+            Err(e) => {
+                let shown = listed.map_or_else(|| format!("第 {} 个文件", k + 1), |n| clean(&n));
+                let why = match e {
+                    zip::result::ZipError::UnsupportedArchive(m) if m.contains("assword") => {
+                        "压缩包中的这个文件设有密码，无法解压；请不设密码重新发送"
+                    }
+                    _ => "压缩包中的这个文件已损坏或格式不受支持，无法解压",
+                };
+                mail.skipped.push((format!("{name}/{shown}"), why.into()));
+                continue;
+            }
         };
         if member.is_dir() {
             continue;
         }
         let decoded = member.name().map(|n| n.into_owned()).unwrap_or_default();
         let member_name = zip_member_name(member.name_raw(), &decoded);
-        // A member's path inside the zip does not matter, its name does.
-        let short = clean(&member_name);
+        // Its folders are kept in its name (`报表/2022年1月/李桥乡.xlsx` is
+        // `报表 - 2022年1月 - 李桥乡.xlsx`): they may be all that says
+        // which month a file is, and three months' files of one unit
+        // mailed at once must not look alike.
+        let short = clean(&folders_in_name(&member_name));
+        // A Mac's zip carries a `__MACOSX/._name.xlsx` beside each file:
+        // its resource fork, no workbook whatever its name says.
+        if member_name.starts_with("__MACOSX/") || short.starts_with("._") {
+            mail.skipped.push((
+                format!("{name}/{short}"),
+                "苹果电脑压缩时附带的系统文件，不是报表，未保存".into(),
+            ));
+            continue;
+        }
         let ext = short.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         if ext.as_deref().and_then(Format::from_extension).is_none() {
             mail.skipped.push((
@@ -214,6 +265,16 @@ fn unzip(name: &str, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
         mail.skipped
             .push((name.to_string(), "压缩包中没有报表文件".into()));
     }
+}
+
+/// A zip member's path as one name, its folders joined by ` - `; `.`,
+/// `..` and empty parts dropped.
+fn folders_in_name(path: &str) -> String {
+    path.split(['/', '\\'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+        .collect::<Vec<_>>()
+        .join(" - ")
 }
 
 /// A zip member's name: UTF-8 when the zip says so (or the bytes are),
@@ -276,7 +337,12 @@ fn raw_param(header: &[u8], key: &[u8]) -> Option<String> {
 /// for a unit's name before it and ` (2)` after) that writing it cannot
 /// fail; the extension is kept, since it says what the file is.
 pub fn clean(name: &str) -> String {
-    const STEM_CHARS: usize = 40;
+    // A long name keeps its beginning and its end, where clerks put the
+    // unit and the month (`…汇总表（3月份）-李桥乡`): 48 characters, at
+    // most 144 bytes, so a unit's name before it and ` (2)` after still fit
+    // the 255 bytes of a file name.
+    const HEAD: usize = 24;
+    const TAIL: usize = 23;
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let (stem, ext) = match last.rsplit_once('.') {
         Some((s, e))
@@ -286,10 +352,14 @@ pub fn clean(name: &str) -> String {
         }
         _ => (last, String::new()),
     };
-    let stem: String = crate::files::safe_file_stem(stem)
-        .chars()
-        .take(STEM_CHARS)
-        .collect();
+    let safe: Vec<char> = crate::files::safe_file_stem(stem).chars().collect();
+    let stem: String = if safe.len() <= HEAD + 1 + TAIL {
+        safe.into_iter().collect()
+    } else {
+        let head = safe[..HEAD].iter();
+        let tail = safe[safe.len() - TAIL..].iter();
+        head.chain(&['…']).chain(tail).collect()
+    };
     format!("{stem}{ext}")
 }
 
@@ -316,6 +386,34 @@ mod tests {
         }
         m.extend_from_slice(b"--XX--\r\n");
         m
+    }
+
+    #[test]
+    fn a_workbook_typed_as_text_keeps_its_bytes() {
+        // Bytes no text survives: a zip's header and invalid UTF-8.
+        let book: &[u8] = b"PK\x03\x04\x14\x00\xff\xfe\x80\x81 not text\x00\x01";
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(book);
+        let mut m = Vec::new();
+        m.extend_from_slice(b"From: town6@example.org\r\nSubject: x\r\n");
+        m.extend_from_slice(
+            b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n",
+        );
+        // One typed text/plain, one with no Content-Type (MIME: text).
+        for typed in [&b"Content-Type: text/plain\r\n"[..], b""] {
+            m.extend_from_slice(b"--XX\r\n");
+            m.extend_from_slice(typed);
+            m.extend_from_slice(b"Content-Disposition: attachment; filename=\"a.xlsx\"\r\n");
+            m.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+            m.extend_from_slice(b64.as_bytes());
+            m.extend_from_slice(b"\r\n");
+        }
+        m.extend_from_slice(b"--XX--\r\n");
+        let parsed = parse(&m, 1 << 20);
+        assert_eq!(parsed.workbooks.len(), 2);
+        for w in &parsed.workbooks {
+            assert_eq!(w.bytes, book);
+        }
     }
 
     #[test]
@@ -368,6 +466,13 @@ mod tests {
         assert!(
             cleaned.ends_with(".xlsx") && cleaned.len() < 160,
             "{cleaned}"
+        );
+        // Its beginning and its end are kept: a unit's name put last was
+        // cut off (and the file then had no unit).
+        let name = "关于报送示范县2022年一季度重点任务推进情况及重点项目建设进展情况统计汇总表（3月份）的函-李桥乡.xlsx";
+        assert_eq!(
+            clean(name),
+            "关于报送示范县2022年一季度重点任务推进情况及…目建设进展情况统计汇总表（3月份）的函-李桥乡.xlsx"
         );
     }
 

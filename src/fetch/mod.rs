@@ -276,13 +276,22 @@ fn fetch_new(
         }
         // BODY.PEEK: reading a message must not mark it read.
         let fetches = session
-            .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+            .uid_fetch(uid.to_string(), "(INTERNALDATE BODY.PEEK[])")
             .map_err(protocol)?;
         let Some(raw) = fetches.iter().find_map(|f| f.body().map(<[u8]>::to_vec)) else {
             report.unread.push(uid);
             continue;
         };
-        let mail = message::parse(&raw, cmd.read.max_bytes);
+        let mut mail = message::parse(&raw, cmd.read.max_bytes);
+        // Without a Date (or with one no clock shows), when the mailbox
+        // got it: a file's time must never be the moment of fetching,
+        // which would make it later than a correction mailed after it.
+        if mail.date.is_none() {
+            mail.date = fetches
+                .iter()
+                .find_map(|f| f.internal_date())
+                .map(|d| d.timestamp());
+        }
         // By Message-ID only across a renumbering (another UID validity):
         // two messages of one mailbox are two, whatever their IDs say.
         let renumbered = ledger
@@ -339,8 +348,10 @@ fn new_entry(
         .iter()
         .map(|w| {
             let wanted = match unit {
+                // Cut again as one name: a long unit name and a long
+                // file name together must still fit a file system.
                 Some(u) if !plan.is_named_in(u, &w.name) => {
-                    format!("{} - {}", plan.units[u].name, w.name)
+                    message::clean(&format!("{} - {}", plan.units[u].name, w.name))
                 }
                 _ => w.name.clone(),
             };

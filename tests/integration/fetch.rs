@@ -648,3 +648,118 @@ fn with_the_store_the_replies_compare_with_the_last_stored_period() {
         texts[1]
     );
 }
+
+/// `bytes` as a zip whose member `name` is marked encrypted (the general
+/// purpose flag's bit 0, in its local and central headers), as a zip a
+/// clerk protected with a password reads.
+fn with_encrypted(zip: Vec<u8>, name: &str) -> Vec<u8> {
+    let mut z = zip;
+    let name = name.as_bytes();
+    for (signature, flags_at, name_at) in [(b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)] {
+        let at = (0..z.len() - name_at)
+            .find(|&k| &z[k..k + 4] == signature && z[k + name_at..].starts_with(name))
+            .unwrap();
+        z[at + flags_at] |= 1;
+    }
+    z
+}
+
+#[test]
+fn nothing_mailed_is_lost_to_a_size_a_folder_a_password_or_a_missing_date() {
+    let w = Workdir::new("fetch-lossless");
+    let server = Dovecot::start(w.dir.path(), None);
+    // No Date header: the file's time is when the mailbox got the mail,
+    // never the moment of fetching (which made it beat a correction).
+    let undated = mime(
+        "town1@example.org",
+        "3月报表",
+        "",
+        "<undated@town1>",
+        &[(rfc2231("3月报表.xlsx"), sample("清泉镇.xlsx"))],
+    );
+    let undated = String::from_utf8(undated)
+        .unwrap()
+        .replace("Date: \r\n", "");
+    server.append_arrived(undated.as_bytes(), "2022-04-05T09:00:00+08:00");
+    // Three months of one town in folders (only the folders say which
+    // month), a Mac's resource fork and a member with a password.
+    let zipped = zip_of(&[
+        ("报表/2022年1月/李桥乡.xlsx", sample("李桥乡.xlsx")),
+        ("报表/2022年3月/李桥乡.xlsx", sample("李桥乡.xlsx")),
+        ("__MACOSX/报表/._李桥乡.xlsx", b"\x00\x05\x16\x07".to_vec()),
+        ("加密.xlsx", sample("花寨乡.xlsx")),
+    ]);
+    let long = "关于报送示范县2022年一季度重点任务推进情况及重点项目建设进展情况统计汇总表（3月份）的函-花寨乡.xlsx";
+    server.append(&mime(
+        "文书 <clerk@other.example>",
+        "报表",
+        "Tue, 5 Apr 2022 12:00:00 +0800",
+        "<zip@other>",
+        &[
+            (rfc2231("报表.zip"), with_encrypted(zipped, "加密.xlsx")),
+            (rfc2231(long), sample("花寨乡.xlsx")),
+            // Over --max-file-mb: saved, and then refused by the check
+            // (it was listed as not saved, and lost: mail is fetched once).
+            (rfc2231("大马营镇.xlsx"), vec![0; 1_200_000]),
+        ],
+    ));
+    let cfg = config(&w, &plain(&server), None);
+    let (code, out, err) = fetch(&w, &cfg, &["--max-file-mb", "1"], &[]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let inbox = w.path("inbox-mail/2022-03");
+    assert_eq!(
+        files(&inbox),
+        [
+            // The unit and the month at the end of a long name are kept.
+            "关于报送示范县2022年一季度重点任务推进情况及…目建设进展情况统计汇总表（3月份）的函-花寨乡.xlsx",
+            "大马营镇.xlsx",
+            "报表 - 2022年1月 - 李桥乡.xlsx",
+            "报表 - 2022年3月 - 李桥乡.xlsx",
+            "清泉镇 - 3月报表.xlsx",
+        ],
+        "{out}"
+    );
+    let mtime = std::fs::metadata(inbox.join("清泉镇 - 3月报表.xlsx"))
+        .unwrap()
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(mtime, 1_649_120_400);
+    assert!(
+        out.contains("未保存 报表.zip/加密.xlsx") && out.contains("设有密码"),
+        "{out}"
+    );
+    assert!(out.contains("苹果电脑压缩时附带的系统文件"), "{out}");
+    // The months told apart by their folders: March's file is used.
+    assert!(
+        out.contains("✓ 报表 - 2022年3月 - 李桥乡.xlsx：已接收")
+            && out.contains("· 报表 - 2022年1月 - 李桥乡.xlsx：已被本单位更新的报表替代"),
+        "{out}"
+    );
+    // The large one is in the inbox, refused by the check as too large:
+    // `--max-file-mb` can read it.
+    let checked = tally(&[
+        "check",
+        "--plan",
+        root().join("samples/plan.xlsx").to_str().unwrap(),
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--max-file-mb",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let json: Value = serde_json::from_slice(&checked.stdout).unwrap();
+    let large: Vec<&Value> = json["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["file"] == "大马营镇.xlsx")
+        .collect();
+    assert_eq!(large.len(), 1, "{large:?}");
+    assert_eq!(large[0]["code"], "too_large", "{large:?}");
+}

@@ -281,6 +281,15 @@ impl Dovecot {
         s.logout().unwrap();
     }
 
+    /// Delivers a message that reached the mailbox at `arrived` (its IMAP
+    /// INTERNALDATE, RFC 3501), e.g. `2022-04-05T09:00:00+08:00`.
+    pub fn append_arrived(&self, raw: &[u8], arrived: &str) {
+        let mut s = self.session();
+        let at = chrono::DateTime::parse_from_rfc3339(arrived).unwrap();
+        s.append("INBOX", raw).internal_date(at).finish().unwrap();
+        s.logout().unwrap();
+    }
+
     /// Each message's UID and flags, as the server keeps them.
     pub fn flags(&self) -> Vec<(u32, Vec<String>)> {
         let mut s = self.session();
