@@ -150,6 +150,21 @@ impl Grid {
             .unwrap_or(v)
     }
 
+    /// As [`Grid::get_merged`], but only for a range merged down one
+    /// column (a unit's name over the rows of its indicators): a range
+    /// across columns is a heading, not each column's value.
+    pub fn get_merged_down(&self, row: u32, col: u32) -> &CellValue {
+        let v = self.get(row, col);
+        if !v.is_blank() {
+            return v;
+        }
+        self.merges
+            .iter()
+            .find(|m| m.start.1 == m.end.1 && m.contains(row, col))
+            .map(|m| self.get(m.start.0, m.start.1))
+            .unwrap_or(v)
+    }
+
     /// The cell's text, trimmed (numbers as they would print).
     pub fn text(&self, row: u32, col: u32) -> String {
         self.get(row, col).display()

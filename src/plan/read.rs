@@ -312,7 +312,7 @@ impl Spot {
 impl Table<'_> {
     fn cell(&self, row: u32, key: &str) -> Option<(&CellValue, Spot)> {
         let col = *self.cols.get(key)?;
-        Some((self.grid.get(row, col), Spot { row, col }))
+        Some((self.grid.get_merged_down(row, col), Spot { row, col }))
     }
 
     /// The A1 name of column `key`'s cell in `row`.
@@ -497,9 +497,13 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
         book.sheet_names()
             .iter()
             .map(|n| {
-                book.grid(n, usize::MAX).map_err(|_| {
+                let mut grid = book.grid(n, usize::MAX).map_err(|_| {
                     format!("计划表的工作表“{n}”已损坏，无法读取；请用 Excel 重新保存为 .xlsx")
-                })
+                })?;
+                // A bureau merges a unit's name down its rows of 目标, or
+                // a 类别 down its indicators.
+                grid.set_merges(book.merges(n));
+                Ok(grid)
             })
             .collect::<Result<Vec<_>, _>>()
     })
@@ -566,6 +570,33 @@ fn read_rules(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Rule> 
         }
     }
     rules
+}
+
+/// `WS01 >= 80`: a % indicator's values are fractions (0.8), so the rule
+/// would ask for 8000% and fail every unit. Said when a % indicator alone
+/// is compared with a number over 1 written without `%` (`150%` is fine).
+fn whole_against_percent(plan: &Plan, left: &Side, right: &Side) -> Option<String> {
+    let bare = |s: &Side| match s.expr {
+        rules::Expr::Value(i) | rules::Expr::Prev(i) => Some(i),
+        _ => None,
+    };
+    let number = |s: &Side| match s.expr {
+        rules::Expr::Number(n) if n.abs() > 1.0 && !s.text.contains('%') => Some(n),
+        _ => None,
+    };
+    let (i, n) = bare(left)
+        .zip(number(right))
+        .or_else(|| bare(right).zip(number(left)))?;
+    let ind = &plan.indicators[i];
+    ind.is_percent().then(|| {
+        format!(
+            "“{}”是百分数指标，按小数比较（80% 即 0.8），{} 会被当作 {}%；请写作 {}%",
+            ind.name,
+            format_plain(n),
+            format_plain(n * 100.0),
+            format_plain(n)
+        )
+    })
 }
 
 /// A rule row's 级别 (error or warning, not info) and 容差 (not negative).
@@ -660,6 +691,10 @@ fn read_rule(
     else {
         return None;
     };
+    if let Some(problem) = whole_against_percent(plan, &left, &right) {
+        problems.at(sheet, t.at(r, "right"), format!("规则 {id}：{problem}"));
+        return None;
+    }
     let mut rule = Rule {
         id,
         description: t.written(r, "description"),
@@ -1223,11 +1258,14 @@ fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Targ
         } else if let Some(u) = plan.unit_named(&unit_text) {
             Some(u)
         } else {
-            problems.at(
-                sheet,
-                unit_cell(),
-                format!("单位“{unit_text}”不在“单位”表中；请先在“单位”表中添加它，或改为已有的单位名称或“全县”"),
-            );
+            let message = if unit_text.is_empty() {
+                "单位名称为空；请填写单位名称或“全县”".to_string()
+            } else {
+                format!(
+                    "单位“{unit_text}”不在“单位”表中；请先在“单位”表中添加它，或改为已有的单位名称或“全县”"
+                )
+            };
+            problems.at(sheet, unit_cell(), message);
             continue;
         };
         let code = t.text(r, "code");

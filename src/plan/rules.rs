@@ -587,16 +587,31 @@ impl Parser<'_> {
 
     fn factor_inner(&mut self) -> Result<Expr, ExprError> {
         match self.next() {
-            Some(Token::Number(n, digits)) => match self.plan.indicator_by_code(&digits) {
-                // A bare number that is also a code could mean either.
-                Some(_) => {
-                    let zero = if digits.contains('.') { "0" } else { ".0" };
-                    Err(ExprError(format!(
-                        "“{digits}”也是一个指标代码：指该指标请写作 [{digits}]，指数字请写作 {digits}{zero}"
-                    )))
+            Some(Token::Number(n, digits)) => {
+                // `1-1 <= FA01` was read as (1 − 1) ≤ FA01, always true: a
+                // number, a minus and a number that together are a code
+                // are ambiguous, as a lone number that is a code.
+                if let (Some(Token::Op('-')), Some(Token::Number(_, after))) =
+                    (self.peek(), self.tokens.get(self.at + 1))
+                {
+                    let joined = format!("{digits}-{after}");
+                    if self.plan.indicator_by_code(&joined).is_some() {
+                        return Err(ExprError(format!(
+                            "“{joined}”是一个指标代码，也可读作 {digits} 减 {after}：指该指标请写作 [{joined}]"
+                        )));
+                    }
                 }
-                None => Ok(Expr::Number(n)),
-            },
+                match self.plan.indicator_by_code(&digits) {
+                    // A bare number that is also a code could mean either.
+                    Some(_) => {
+                        let zero = if digits.contains('.') { "0" } else { ".0" };
+                        Err(ExprError(format!(
+                            "“{digits}”也是一个指标代码：指该指标请写作 [{digits}]，指数字请写作 {digits}{zero}"
+                        )))
+                    }
+                    None => Ok(Expr::Number(n)),
+                }
+            }
             Some(Token::Op('-')) => Ok(Expr::Neg(Box::new(self.factor()?))),
             Some(Token::Op('+')) => self.factor(),
             Some(Token::Open) => {
@@ -763,12 +778,12 @@ mod tests {
                 unit("县发改局", UnitKind::Department),
                 unit("县CBD管委会", UnitKind::Department),
             ]),
-            IdVec::from(vec![ind("A1"), ind("B2"), ind("1.1")]),
+            IdVec::from(vec![ind("A1"), ind("B2"), ind("1.1"), ind("1-1")]),
             vec![],
         )
     }
 
-    fn eval(text: &str, values: [f64; 3]) -> Option<f64> {
+    fn eval(text: &str, values: [f64; 4]) -> Option<f64> {
         let e = parse_expr(text, &plan()).unwrap();
         e.eval(&|n: Needed| {
             let v = values[n.indicator.index()];
@@ -778,19 +793,19 @@ mod tests {
 
     #[test]
     fn arithmetic_precedence_brackets_and_functions() {
-        assert_eq!(eval("A1 + B2 * 2", [1.0, 3.0, 0.0]), Some(7.0));
-        assert_eq!(eval("(A1 + B2) * 2", [1.0, 3.0, 0.0]), Some(8.0));
-        assert_eq!(eval("A1 - B2 - [1.1]", [10.0, 3.0, 2.0]), Some(5.0));
-        assert_eq!(eval("A1 / B2 / 2", [12.0, 3.0, 0.0]), Some(2.0));
-        assert_eq!(eval("-A1 + abs(B2 - 5)", [1.0, 3.0, 0.0]), Some(1.0));
+        assert_eq!(eval("A1 + B2 * 2", [1.0, 3.0, 0.0, 0.0]), Some(7.0));
+        assert_eq!(eval("(A1 + B2) * 2", [1.0, 3.0, 0.0, 0.0]), Some(8.0));
+        assert_eq!(eval("A1 - B2 - [1.1]", [10.0, 3.0, 2.0, 0.0]), Some(5.0));
+        assert_eq!(eval("A1 / B2 / 2", [12.0, 3.0, 0.0, 0.0]), Some(2.0));
+        assert_eq!(eval("-A1 + abs(B2 - 5)", [1.0, 3.0, 0.0, 0.0]), Some(1.0));
         assert_eq!(
-            eval("min(A1, B2) + MAX(A1, B2)", [4.0, 9.0, 0.0]),
+            eval("min(A1, B2) + MAX(A1, B2)", [4.0, 9.0, 0.0, 0.0]),
             Some(13.0)
         );
-        assert_eq!(eval("prev(A1)", [4.0, 0.0, 0.0]), Some(3.0));
-        assert_eq!(eval("A1 × 50%", [4.0, 0.0, 0.0]), Some(2.0));
-        assert_eq!(eval("Ａ１＋［1.1］", [4.0, 0.0, 0.5]), Some(4.5));
-        assert_eq!(eval("A1 / B2", [4.0, 0.0, 0.0]), None);
+        assert_eq!(eval("prev(A1)", [4.0, 0.0, 0.0, 0.0]), Some(3.0));
+        assert_eq!(eval("A1 × 50%", [4.0, 0.0, 0.0, 0.0]), Some(2.0));
+        assert_eq!(eval("Ａ１＋［1.1］", [4.0, 0.0, 0.5, 0.0]), Some(4.5));
+        assert_eq!(eval("A1 / B2", [4.0, 0.0, 0.0, 0.0]), None);
     }
 
     #[test]
@@ -826,6 +841,14 @@ mod tests {
             );
         }
         assert!(err("A1 # 2").contains("“#”"));
+        // A code of digits and a minus is no subtraction.
+        assert!(
+            err("1-1 + A1").contains("“1-1”是一个指标代码"),
+            "{}",
+            err("1-1 + A1")
+        );
+        assert_eq!(eval("[1-1] + A1", [1.0, 0.0, 0.0, 5.0]), Some(6.0));
+        assert_eq!(eval("2-1 + A1", [1.0, 0.0, 0.0, 5.0]), Some(2.0));
         assert!(err("").contains("为空"));
         assert!(err(&"(".repeat(100)).contains("嵌套太深"));
         assert!(err(&"-".repeat(100)).contains("嵌套太深"));
@@ -835,7 +858,7 @@ mod tests {
             assert!(err(&long).contains("式子太长"), "{}", err(&long));
         }
         let hundred = vec!["A1"; 100].join("+");
-        assert_eq!(eval(&hundred, [1.0, 0.0, 0.0]), Some(100.0));
+        assert_eq!(eval(&hundred, [1.0, 0.0, 0.0, 0.0]), Some(100.0));
         assert!(err(&"9".repeat(400)).contains("太大"));
         assert!(parse_expr("1.10 + A1", &p).is_ok());
         // Zero for some values only: each unit is judged on its own.

@@ -369,3 +369,23 @@ fn a_percent_indicators_bounds_may_be_written_with_a_percent_sign() {
     let ws01 = &read.indicators[read.indicator_by_code("WS01").unwrap()];
     assert_eq!((ws01.min, ws01.max), (Some(0.5), Some(1.5)));
 }
+
+#[test]
+fn a_unit_name_merged_down_its_rows_names_each_row() {
+    // The 目标 sheet as bureaus lay it out: 清泉镇 once, merged over its
+    // six rows. Each blank under the merge was a target of unit “”.
+    let w = Workdir::new("plan_merged_units");
+    let mut sheets = small_plan();
+    let rows = &mut sheets[2].rows;
+    assert!((1..=6).all(|r| rows[r][0] == t("清泉镇")));
+    for row in rows.iter_mut().take(7).skip(2) {
+        row[0] = crate::book::C::E;
+    }
+    sheets[2].merges.push((1, 0, 6, 0));
+    let plan = w.path("plan.xlsx");
+    write_xlsx(&plan, &sheets);
+    let read = read_plan(&plan).unwrap_or_else(|e| panic!("{e}"));
+    let qq = read.unit_named("清泉镇").unwrap();
+    let ws01 = read.indicator_by_code("WS01").unwrap();
+    assert_eq!(read.target(Some(qq), ws01).unwrap().goal.target, 0.8);
+}

@@ -498,11 +498,15 @@ fn every_refused_rule_names_its_cell() {
             // 6,000 terms overflowed the stack: check, run and template
             // aborted.
             ["R12", "", long.as_str(), "<=", "1", "", "", ""],
+            // 80 against a % indicator is 8000%: every unit would fail.
+            ["R13", "", "WS01", ">=", "80", "", "", ""],
+            ["R14", "", "WS01", "<=", "150%", "", "", ""],
         ],
     );
     let out = w.check(&plan, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("规则!E15"), "{err}");
     for (cell, says) in [
         ("规则!C2", "“FA99”不在“指标”表中"),
         ("规则!C3", "不完整"),
@@ -516,6 +520,7 @@ fn every_refused_rule_names_its_cell() {
         ("规则!C11", "两边都没有指标代码"),
         ("规则!E12", "除数“FA01 - FA01”无论各单位填报什么数都等于 0"),
         ("规则!C13", "式子太长"),
+        ("规则!E14", "会被当作 8000%；请写作 80%"),
     ] {
         let line = err.lines().find(|l| l.contains(cell));
         assert!(
