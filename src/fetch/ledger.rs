@@ -71,8 +71,12 @@ pub struct Ledger {
     /// hold: fetched already, for another month, so not fetched again.
     #[serde(skip)]
     pub elsewhere: HashSet<(u32, u32)>,
+    /// Their Message-IDs with their UID validity: one found under another
+    /// validity is the same mail renumbered by the server; under the
+    /// same, a different mail that reused an ID (as some office systems'
+    /// do), fetched like any.
     #[serde(skip)]
-    pub elsewhere_ids: HashSet<String>,
+    pub elsewhere_ids: HashSet<(String, u32)>,
     /// Held for the whole fetch: two fetches at once would each save the
     /// same mail.
     #[serde(skip)]
@@ -173,7 +177,7 @@ impl Ledger {
             }
             for e in read(&other)?.map(|l| l.messages).unwrap_or_default() {
                 ledger.elsewhere.insert((e.uid_validity, e.uid));
-                ledger.elsewhere_ids.insert(e.message_id);
+                ledger.elsewhere_ids.insert((e.message_id, e.uid_validity));
             }
         }
         Ok(ledger)

@@ -297,7 +297,11 @@ fn fetch_new(
         let renumbered = ledger
             .find_id(&mail.message_id)
             .filter(|&k| ledger.messages[k].uid_validity != validity);
-        if known.is_none() && ledger.elsewhere_ids.contains(&mail.message_id) {
+        let renumbered_elsewhere = ledger
+            .elsewhere_ids
+            .iter()
+            .any(|(id, v)| *id == mail.message_id && *v != validity);
+        if known.is_none() && renumbered_elsewhere {
             report.known += 1;
             continue;
         }

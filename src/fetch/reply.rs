@@ -196,7 +196,11 @@ fn body(
             .as_deref()
             .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
             .map(|d| d.date_naive());
-        out.push_str(&resend_line(cmd.period, sent, !entry.files.is_empty()));
+        // The reply is read today: a mail sent on the due date and
+        // answered two days later must not say "today is the due date".
+        let today = chrono::Local::now().date_naive();
+        let day = sent.map_or(today, |s| s.max(today));
+        out.push_str(&resend_line(cmd.period, day, !entry.files.is_empty()));
         out.push('\n');
     }
     if !entry.skipped.is_empty() {
@@ -256,20 +260,15 @@ fn file_paragraph(files: &FileIndex<'_>, name: &str) -> (String, bool) {
     (text, resend)
 }
 
-/// By when to send again, judged on the day the mail was sent (replies
-/// go out at once): before the due date, on it, or after.
-fn resend_line(
-    period: crate::model::Period,
-    sent: Option<chrono::NaiveDate>,
-    had_files: bool,
-) -> String {
+/// By when to send again, judged on `day`, when the reply is read:
+/// before the due date, on it, or after.
+fn resend_line(period: crate::model::Period, day: chrono::NaiveDate, had_files: bool) -> String {
     let due = period.due_date();
     let what = if had_files {
         "改正后重新发送"
     } else {
         "发送"
     };
-    let day = sent.unwrap_or_else(|| chrono::Local::now().date_naive());
     match day.cmp(&due) {
         std::cmp::Ordering::Less => format!("请{what}，截止日期是 {}。", date_cn(due)),
         std::cmp::Ordering::Equal => {
@@ -284,6 +283,24 @@ fn resend_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_day_to_resend_by_is_said_from_the_day_it_is_read() {
+        let march: crate::model::Period = "2022-03".parse().unwrap();
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2022, 4, d).unwrap();
+        assert_eq!(
+            resend_line(march, day(1), true),
+            "请改正后重新发送，截止日期是 2022年4月5日。"
+        );
+        assert_eq!(
+            resend_line(march, day(5), true),
+            "今天（2022年4月5日）是本期报送截止日，请尽快改正后重新发送。"
+        );
+        assert_eq!(
+            resend_line(march, day(7), false),
+            "本期报送截止日期（2022年4月5日）已过，请尽快发送。"
+        );
+    }
 
     #[test]
     fn an_answer_to_our_reply_gets_one_outcome_in_its_subject() {

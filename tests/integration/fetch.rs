@@ -392,9 +392,10 @@ fn each_sender_is_answered_once_threaded_under_its_mail() {
         "{text}"
     );
     assert!(text.contains("Sheet1!E8："), "{text}");
-    // Mailed on the due date itself.
+    // Mailed on the due date itself, answered now, years later: said
+    // from the day it is read (src/fetch/reply.rs tests the other days).
     assert!(
-        text.contains("今天（2022年4月5日）是本期报送截止日，请尽快改正后重新发送"),
+        text.contains("本期报送截止日期（2022年4月5日）已过，请尽快改正后重新发送"),
         "{text}"
     );
     let photo = to("town5@example.org", "Re: 报表照片【没有收到报表文件】")["text"]
@@ -762,4 +763,35 @@ fn nothing_mailed_is_lost_to_a_size_a_folder_a_password_or_a_missing_date() {
         .collect();
     assert_eq!(large.len(), 1, "{large:?}");
     assert_eq!(large[0]["code"], "too_large", "{large:?}");
+}
+
+#[test]
+fn a_message_id_reused_by_next_months_mail_does_not_hide_it() {
+    // Some office systems send every mail with one Message-ID. April's
+    // report was taken for March's, already fetched, and never saved.
+    let w = Workdir::new("fetch-reused-id");
+    let server = Dovecot::start(w.dir.path(), None);
+    let report = |subject: &str, date: &str| {
+        mime(
+            "town1@example.org",
+            subject,
+            date,
+            "<fixed@oa.town1>",
+            &[(rfc2231(&format!("{subject}.xlsx")), sample("清泉镇.xlsx"))],
+        )
+    };
+    server.append(&report("3月报表", "Tue, 5 Apr 2022 09:00:00 +0800"));
+    let cfg = config(&w, &plain(&server), None);
+    let (_, out, _) = fetch(&w, &cfg, &[], &[]);
+    assert!(out.contains("新邮件 1 封"), "{out}");
+    server.append(&report("4月报表", "Thu, 5 May 2022 09:00:00 +0800"));
+    let (_, out, err) = fetch_into(&w, "2022-04", &cfg, &[], &[]);
+    assert!(
+        out.contains("新邮件 1 封（此前已收取 1 封）"),
+        "{out}\n{err}"
+    );
+    assert_eq!(
+        files(&w.path("inbox-mail/2022-04")),
+        ["清泉镇 - 4月报表.xlsx"]
+    );
 }
