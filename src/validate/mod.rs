@@ -825,6 +825,9 @@ impl RowChecker<'_> {
         let mut seen: HashMap<IndicatorId, (u32, Seen)> =
             HashMap::with_capacity_and_hasher(self.table.rows.len(), Default::default());
         for row in &self.table.rows {
+            if self.code_and_name_disagree(row) {
+                continue;
+            }
             let Some(ind) = self.indicator_of(row) else {
                 self.unknown_row(row);
                 continue;
@@ -955,6 +958,53 @@ impl RowChecker<'_> {
                 message,
             )
         });
+    }
+
+    /// A row whose code is one indicator and whose name another's (a code
+    /// `1.10` typed as a number is 1.1): which was meant cannot be told,
+    /// and taking the code counted the value under the wrong indicator
+    /// without a word. Said as `unknown_indicator`, and not counted; the
+    /// indicator left without its row is then `missing_value`.
+    fn code_and_name_disagree(&mut self, row: &Row) -> bool {
+        let by_code = row
+            .code
+            .as_deref()
+            .and_then(|c| self.plan.indicator_by_code(c));
+        let by_name = row
+            .name
+            .as_deref()
+            .and_then(|n| self.plan.indicator_by_name(n));
+        let (Some(c), Some(n)) = (by_code, by_name) else {
+            return false;
+        };
+        if c == n {
+            return false;
+        }
+        let (ic, in_) = (&self.plan.indicators[c], &self.plan.indicators[n]);
+        let code = row.code.as_deref().unwrap_or_default();
+        self.issue(
+            row.row,
+            None,
+            None,
+            IssueCode::UnknownIndicator,
+            format!(
+                "第 {} 行的代码“{}”是“{}”，名称“{}”却是另一个指标（代码 {}），无法确定是哪一项，这一行未汇总；请核对代码和名称{}",
+                row.row + 1,
+                code,
+                ic.name,
+                row.name.as_deref().unwrap_or_default(),
+                in_.code,
+                if code.parse::<f64>().is_ok() {
+                    "（代码写成数字时 1.10 会变成 1.1，请把代码一栏设为文本）"
+                } else {
+                    ""
+                }
+            ),
+        );
+        if let Some(issue) = self.issues.last_mut() {
+            issue.indicator_code = row.code.clone();
+        }
+        true
     }
 
     fn unknown_row(&mut self, row: &Row) {

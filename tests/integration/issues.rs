@@ -321,3 +321,32 @@ fn messages_fit_the_profile_the_unit_of_measure_and_the_reader() {
     let money = message("over_target", "M1");
     assert!(money.contains("“元”当成了“万元”"), "{money}");
 }
+
+#[test]
+fn a_row_whose_code_and_name_are_two_indicators_is_not_counted() {
+    // The code won: 人工造林's figure was counted as 固定资产投资 without a
+    // word (a code 1.10 typed as a number is 1.1, another indicator's).
+    let w = Workdir::new("issues_code_name");
+    let mut rows = qingquan_clean();
+    rows[0] = vec![t("FA01"), t("人工造林"), C::E, C::E, n(0.1), t("")];
+    rows.remove(2);
+    w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", rows)]);
+    let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    let unknown = issues_with(&json, "unknown_indicator");
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    let said = unknown[0]["message"].as_str().unwrap();
+    assert!(
+        said.contains("代码“FA01”是“固定资产投资”，名称“人工造林”却是另一个指标（代码 ST01）"),
+        "{said}"
+    );
+    assert_eq!(unknown[0]["cell"], "A4");
+    // Neither indicator took the row: both are missing.
+    let missing: Vec<&str> = issues_with(&json, "missing_value")
+        .iter()
+        .filter_map(|i| i["indicator_code"].as_str())
+        .collect();
+    assert!(
+        missing.contains(&"FA01") && missing.contains(&"ST01"),
+        "{missing:?}"
+    );
+}
