@@ -150,8 +150,9 @@ impl Grid {
             .unwrap_or(v)
     }
 
-    /// As [`Grid::get_merged`], but only for a range merged down one
-    /// column (a unit's name over the rows of its indicators): a range
+    /// As [`Grid::get_merged`], but only down the first column of a range
+    /// over several rows (a unit's name over the rows of its indicators,
+    /// maybe merged across a second column too): what a range spreads
     /// across columns is a heading, not each column's value.
     pub fn get_merged_down(&self, row: u32, col: u32) -> &CellValue {
         let v = self.get(row, col);
@@ -160,7 +161,7 @@ impl Grid {
         }
         self.merges
             .iter()
-            .find(|m| m.start.1 == m.end.1 && m.contains(row, col))
+            .find(|m| m.start.1 == col && m.start.0 < m.end.0 && m.contains(row, col))
             .map(|m| self.get(m.start.0, m.start.1))
             .unwrap_or(v)
     }
@@ -499,6 +500,17 @@ mod tests {
         g.set_merges(vec![Dimensions::new((0, 3), (0, 4))]);
         assert_eq!(g.get_merged(0, 4), &CellValue::Text("完成情况".into()));
         assert_eq!(g.get_merged(1, 4), &CellValue::Empty);
+        // Down the first column only: a heading across is no value of
+        // each column, a name over rows (and maybe two columns) is.
+        assert_eq!(g.get_merged_down(0, 4), &CellValue::Empty);
+        let mut g = Grid::new("s");
+        g.set(5, 0, CellValue::Text("清泉镇".into()));
+        g.finish();
+        g.set_merges(vec![Dimensions::new((5, 0), (7, 1))]);
+        let name = CellValue::Text("清泉镇".into());
+        assert_eq!(g.get_merged_down(7, 0), &name);
+        assert_eq!(g.get_merged_down(6, 1), &CellValue::Empty);
+        assert_eq!(g.get_merged_down(8, 0), &CellValue::Empty);
     }
 
     #[test]

@@ -291,7 +291,7 @@ fn within_ceiling() -> Expr {
     let scale = when(larger.clone().gt(lit(1.0)))
         .then(larger)
         .otherwise(lit(1.0));
-    col("actual").lt_eq(col("target") + lit(1e-9) * scale)
+    col("actual").lt_eq(col("target") + lit(1e-12) * scale)
 }
 
 /// One row per unit of the plan: its id and its kind (0 township, 1

@@ -223,12 +223,10 @@ fn unzip(name: &str, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
         // mailed at once must not look alike.
         let short = clean(&folders_in_name(&member_name));
         // A Mac's zip carries a `__MACOSX/._name.xlsx` beside each file:
-        // its resource fork, no workbook whatever its name says.
-        if member_name.starts_with("__MACOSX/") || short.starts_with("._") {
-            mail.skipped.push((
-                format!("{name}/{short}"),
-                "苹果电脑压缩时附带的系统文件，不是报表，未保存".into(),
-            ));
+        // its resource fork, no workbook whatever its name says, and
+        // nothing the clerk sent or needs to hear of.
+        let last = member_name.rsplit(['/', '\\']).next().unwrap_or_default();
+        if member_name.starts_with("__MACOSX/") || last.starts_with("._") {
             continue;
         }
         let ext = short.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
@@ -352,15 +350,17 @@ pub fn clean(name: &str) -> String {
         }
         _ => (last, String::new()),
     };
-    let safe: Vec<char> = crate::files::safe_file_stem(stem).chars().collect();
-    let stem: String = if safe.len() <= HEAD + 1 + TAIL {
-        safe.into_iter().collect()
+    // Cut before it is made safe, which would cut it to 80 first and
+    // lose the end.
+    let chars: Vec<char> = stem.trim().chars().collect();
+    let short: String = if chars.len() <= HEAD + 1 + TAIL {
+        chars.into_iter().collect()
     } else {
-        let head = safe[..HEAD].iter();
-        let tail = safe[safe.len() - TAIL..].iter();
+        let head = chars[..HEAD].iter();
+        let tail = chars[chars.len() - TAIL..].iter();
         head.chain(&['…']).chain(tail).collect()
     };
-    format!("{stem}{ext}")
+    format!("{}{ext}", crate::files::safe_file_stem(&short))
 }
 
 #[cfg(test)]
@@ -473,6 +473,13 @@ mod tests {
         assert_eq!(
             clean(name),
             "关于报送示范县2022年一季度重点任务推进情况及…目建设进展情况统计汇总表（3月份）的函-李桥乡.xlsx"
+        );
+        // Over 80 characters too (the safe form was cut to 80 first).
+        let longer = format!("{}-李桥乡.xlsx", "很长的名字".repeat(20));
+        assert!(
+            clean(&longer).ends_with("的名字-李桥乡.xlsx"),
+            "{}",
+            clean(&longer)
         );
     }
 

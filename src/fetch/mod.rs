@@ -352,10 +352,17 @@ fn new_entry(
         .iter()
         .map(|w| {
             let wanted = match unit {
-                // Cut again as one name: a long unit name and a long
-                // file name together must still fit a file system.
+                // The unit's name whole and first (section 13), made
+                // safe on its own (`县委办/县政府办`); with a long one the
+                // whole is cut again to fit a file system.
                 Some(u) if !plan.is_named_in(u, &w.name) => {
-                    message::clean(&format!("{} - {}", plan.units[u].name, w.name))
+                    let unit = crate::files::safe_file_stem(&plan.units[u].name);
+                    let named = format!("{unit} - {}", w.name);
+                    if unit.chars().count() <= 24 {
+                        named
+                    } else {
+                        message::clean(&named)
+                    }
                 }
                 _ => w.name.clone(),
             };

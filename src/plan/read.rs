@@ -454,6 +454,44 @@ fn find_sheet<'b>(grids: &'b [Grid], names: &[&str], problems: &mut Problems) ->
     found
 }
 
+/// Whether `grid` is one of the plan's tables with a blank cell, in a row
+/// with others filled, in a column a merge down would fill: a unit's name,
+/// a code, an indicator's name or 类别.
+fn blank_key_cells(grid: &Grid) -> bool {
+    let tables: [(&[&str], &[Col], &[&str]); 4] = [
+        (&["单位", "units"], UNIT_COLS, &["name"]),
+        (
+            &["指标", "indicators"],
+            INDICATOR_COLS,
+            &["code", "name", "category"],
+        ),
+        (&["目标", "targets"], TARGET_COLS, &["unit", "code"]),
+        (&["项目", "projects", "重点项目"], PROJECT_COLS, &["unit"]),
+    ];
+    let name = normalize_label(&grid.name);
+    let mut ignored = Problems { list: Vec::new() };
+    tables.iter().any(|(names, cols, keys)| {
+        names.contains(&name.as_str())
+            && locate(grid, cols, &mut ignored).is_some_and(|t| {
+                let key_cols: Vec<u32> =
+                    keys.iter().filter_map(|k| t.cols.get(k).copied()).collect();
+                // Row by row, as stored: a large plan's 40,000 targets
+                // are looked through once more, so no lookups per cell.
+                grid.rows()
+                    .filter(|(r, cells)| {
+                        *r > t.header_row && cells.iter().any(|(_, v)| !v.is_blank())
+                    })
+                    .any(|(_, cells)| {
+                        key_cols.iter().any(|c| {
+                            cells
+                                .binary_search_by_key(c, |(col, _)| *col)
+                                .map_or(true, |k| cells[k].1.is_blank())
+                        })
+                    })
+            })
+    })
+}
+
 /// Reads and checks the plan workbook at `path`.
 ///
 /// # Errors
@@ -494,18 +532,26 @@ pub fn read_plan(path: &Path) -> Result<Plan, PlanError> {
                     .to_string()
             }
         })?;
-        book.sheet_names()
+        let mut grids = book
+            .sheet_names()
             .iter()
             .map(|n| {
-                let mut grid = book.grid(n, usize::MAX).map_err(|_| {
+                book.grid(n, usize::MAX).map_err(|_| {
                     format!("计划表的工作表“{n}”已损坏，无法读取；请用 Excel 重新保存为 .xlsx")
-                })?;
-                // A bureau merges a unit's name down its rows of 目标, or
-                // a 类别 down its indicators.
-                grid.set_merges(book.merges(n));
-                Ok(grid)
+                })
             })
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Vec<_>, _>>()?;
+        // A bureau merges a unit's name down its rows of 目标, or a 类别
+        // down its indicators. Reading a sheet's merges reads the sheet
+        // again (a third of a large plan's time), so only where a table
+        // has a blank in such a column.
+        for grid in &mut grids {
+            if blank_key_cells(grid) {
+                let merges = book.merges(&grid.name);
+                grid.set_merges(merges);
+            }
+        }
+        Ok(grids)
     })
     .map_err(|_| fail("计划表已损坏，无法打开；请用 Excel 重新保存为 .xlsx".into()))?
     .map_err(fail)?;
@@ -572,6 +618,33 @@ fn read_rules(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Rule> 
     rules
 }
 
+/// A rule that mixes percentages with other numbers: the column to blame
+/// and what to say.
+fn percent_slip(
+    plan: &Plan,
+    left: &Side,
+    right: &Side,
+    percent_tolerance: bool,
+) -> Option<(&'static str, String)> {
+    if let Some(problem) = whole_against_percent(plan, left, right) {
+        return Some(("right", format!("：{problem}")));
+    }
+    // `2%` is two percentage points of a % indicator; of 万元 it would
+    // silently be 0.02 万元.
+    let compares_percent = [left, right].iter().any(|s| {
+        s.expr
+            .needs()
+            .iter()
+            .any(|n| plan.indicators[n.indicator].is_percent())
+    });
+    (percent_tolerance && !compares_percent).then(|| {
+        (
+            "tolerance",
+            " 的容差写成了百分数，但规则比较的不是百分数指标；请填写计量单位下的数".to_string(),
+        )
+    })
+}
+
 /// `WS01 >= 80`: a % indicator's values are fractions (0.8), so the rule
 /// would ask for 8000% and fail every unit. Said when a % indicator alone
 /// is compared with a number over 1 written without `%` (`150%` is fine).
@@ -589,12 +662,16 @@ fn whole_against_percent(plan: &Plan, left: &Side, right: &Side) -> Option<Strin
         .or_else(|| bare(right).zip(number(left)))?;
     let ind = &plan.indicators[i];
     ind.is_percent().then(|| {
+        let (as_is, times) = (format_plain(n), format_plain(n * 100.0));
+        // 1.2 may well mean 120%: both readings are offered.
+        let or_else = if n.abs() < 2.0 {
+            format!("，指 {times}% 请写作 {times}%")
+        } else {
+            String::new()
+        };
         format!(
-            "“{}”是百分数指标，按小数比较（80% 即 0.8），{} 会被当作 {}%；请写作 {}%",
-            ind.name,
-            format_plain(n),
-            format_plain(n * 100.0),
-            format_plain(n)
+            "“{}”是百分数指标，按小数比较（80% 即 0.8），{as_is} 即 {times}%；指 {as_is}% 请写作 {as_is}%{or_else}",
+            ind.name
         )
     })
 }
@@ -605,7 +682,7 @@ fn severity_and_tolerance(
     r: u32,
     id: &str,
     problems: &mut Problems,
-) -> (Severity, f64) {
+) -> (Severity, f64, bool) {
     let sheet = &t.grid.name;
     let severity = choose(t, r, problems, "severity", "级别", Severity::Warning);
     if severity == Severity::Info {
@@ -615,8 +692,10 @@ fn severity_and_tolerance(
             format!("规则 {id} 的级别只能是“错误”或“警告”"),
         );
     }
-    let tolerance = optional_number(t, r, problems, "tolerance", "容差")
-        .map_or(0.0, |(v, percent)| if percent { v / 100.0 } else { v });
+    let (tolerance, percent) = optional_number(t, r, problems, "tolerance", "容差")
+        .map_or((0.0, false), |(v, percent)| {
+            (if percent { v / 100.0 } else { v }, percent)
+        });
     if tolerance < 0.0 {
         problems.at(
             sheet,
@@ -624,7 +703,7 @@ fn severity_and_tolerance(
             format!("规则 {id} 的容差不能为负数"),
         );
     }
-    (severity, tolerance)
+    (severity, tolerance, percent)
 }
 
 /// One row of the `规则` sheet past its id; `None` when a problem was
@@ -686,13 +765,13 @@ fn read_rule(
             None
         }
     };
-    let (severity, tolerance) = severity_and_tolerance(t, r, &id, problems);
+    let (severity, tolerance, percent_tolerance) = severity_and_tolerance(t, r, &id, problems);
     let (Some(left), Some(operator), Some(right), Some(scope)) = (left, operator, right, scope)
     else {
         return None;
     };
-    if let Some(problem) = whole_against_percent(plan, &left, &right) {
-        problems.at(sheet, t.at(r, "right"), format!("规则 {id}：{problem}"));
+    if let Some((key, problem)) = percent_slip(plan, &left, &right, percent_tolerance) {
+        problems.at(sheet, t.at(r, key), format!("规则 {id}{problem}"));
         return None;
     }
     let mut rule = Rule {
@@ -1270,11 +1349,12 @@ fn read_targets(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Targ
         };
         let code = t.text(r, "code");
         let Some(ind) = plan.indicator_by_code(&code) else {
-            problems.at(
-                sheet,
-                t.at(r, "code"),
-                format!("指标代码“{code}”不在“指标”表中；请改为已定义的指标代码"),
-            );
+            let message = if code.is_empty() {
+                "指标代码为空；请填写“指标”表中的指标代码".to_string()
+            } else {
+                format!("指标代码“{code}”不在“指标”表中；请改为已定义的指标代码")
+            };
+            problems.at(sheet, t.at(r, "code"), message);
             continue;
         };
         let indicator = &plan.indicators[ind];

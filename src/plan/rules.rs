@@ -591,13 +591,20 @@ impl Parser<'_> {
                 // `1-1 <= FA01` was read as (1 − 1) ≤ FA01, always true: a
                 // number, a minus and a number that together are a code
                 // are ambiguous, as a lone number that is a code.
-                if let (Some(Token::Op('-')), Some(Token::Number(_, after))) =
-                    (self.peek(), self.tokens.get(self.at + 1))
+                let mut parts = vec![digits.as_str()];
+                let mut k = self.at;
+                while let (Some(Token::Op('-')), Some(Token::Number(_, after))) =
+                    (self.tokens.get(k), self.tokens.get(k + 1))
                 {
-                    let joined = format!("{digits}-{after}");
+                    parts.push(after);
+                    k += 2;
+                }
+                for n in (2..=parts.len()).rev() {
+                    let joined = parts[..n].join("-");
                     if self.plan.indicator_by_code(&joined).is_some() {
                         return Err(ExprError(format!(
-                            "“{joined}”是一个指标代码，也可读作 {digits} 减 {after}：指该指标请写作 [{joined}]"
+                            "“{joined}”是一个指标代码，也可读作 {}：指该指标请写作 [{joined}]",
+                            parts[..n].join(" 减 ")
                         )));
                     }
                 }
@@ -848,6 +855,9 @@ mod tests {
             err("1-1 + A1")
         );
         assert_eq!(eval("[1-1] + A1", [1.0, 0.0, 0.0, 5.0]), Some(6.0));
+        // However many dashes follow, and wherever the code begins.
+        assert!(err("2 - 1-1 + A1").contains("“1-1”是一个指标代码"));
+        assert!(err("1-1-5").contains("“1-1”"), "{}", err("1-1-5"));
         assert_eq!(eval("2-1 + A1", [1.0, 0.0, 0.0, 5.0]), Some(2.0));
         assert!(err("").contains("为空"));
         assert!(err(&"(".repeat(100)).contains("嵌套太深"));

@@ -501,6 +501,8 @@ fn every_refused_rule_names_its_cell() {
             // 80 against a % indicator is 8000%: every unit would fail.
             ["R13", "", "WS01", ">=", "80", "", "", ""],
             ["R14", "", "WS01", "<=", "150%", "", "", ""],
+            // Two percentage points of 万元 would be 0.02 万元.
+            ["R15", "", "NY02", "==", "NY03", "", "", "2%"],
         ],
     );
     let out = w.check(&plan, &[]);
@@ -520,7 +522,8 @@ fn every_refused_rule_names_its_cell() {
         ("规则!C11", "两边都没有指标代码"),
         ("规则!E12", "除数“FA01 - FA01”无论各单位填报什么数都等于 0"),
         ("规则!C13", "式子太长"),
-        ("规则!E14", "会被当作 8000%；请写作 80%"),
+        ("规则!E14", "80 即 8000%；指 80% 请写作 80%"),
+        ("规则!H16", "容差写成了百分数，但规则比较的不是百分数指标"),
     ] {
         let line = err.lines().find(|l| l.contains(cell));
         assert!(
