@@ -139,15 +139,7 @@ impl Grid {
     /// The cell at (row, col), or for a covered part of a merged range the
     /// value of its top-left cell.
     pub fn get_merged(&self, row: u32, col: u32) -> &CellValue {
-        let v = self.get(row, col);
-        if !v.is_blank() {
-            return v;
-        }
-        self.merges
-            .iter()
-            .find(|m| m.contains(row, col))
-            .map(|m| self.get(m.start.0, m.start.1))
-            .unwrap_or(v)
+        self.get_merged_if(row, col, |_| true)
     }
 
     /// As [`Grid::get_merged`], but only down the first column of a range
@@ -155,13 +147,24 @@ impl Grid {
     /// maybe merged across a second column too): what a range spreads
     /// across columns is a heading, not each column's value.
     pub fn get_merged_down(&self, row: u32, col: u32) -> &CellValue {
+        self.get_merged_if(row, col, |m| m.start.1 == col && m.start.0 < m.end.0)
+    }
+
+    /// The cell, or where it is blank the top-left value of the first
+    /// merged range over it that `counts`.
+    fn get_merged_if(
+        &self,
+        row: u32,
+        col: u32,
+        counts: impl Fn(&Dimensions) -> bool,
+    ) -> &CellValue {
         let v = self.get(row, col);
         if !v.is_blank() {
             return v;
         }
         self.merges
             .iter()
-            .find(|m| m.start.1 == col && m.start.0 < m.end.0 && m.contains(row, col))
+            .find(|m| m.contains(row, col) && counts(m))
             .map(|m| self.get(m.start.0, m.start.1))
             .unwrap_or(v)
     }

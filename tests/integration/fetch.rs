@@ -303,17 +303,24 @@ fn every_workbook_is_saved_once_under_its_real_name_and_the_mailbox_is_untouched
 }
 
 fn check_json(inbox: &Path) -> (Value, i32) {
-    let out = tally(&[
+    check_json_with(inbox, &[])
+}
+
+fn check_json_with(inbox: &Path, extra: &[&str]) -> (Value, i32) {
+    let plan = root().join("samples/plan.xlsx");
+    let mut args = vec![
         "check",
         "--plan",
-        root().join("samples/plan.xlsx").to_str().unwrap(),
+        plan.to_str().unwrap(),
         "--inbox",
         inbox.to_str().unwrap(),
         "--period",
         "2022-03",
         "--format",
         "json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = tally(&args);
     (
         serde_json::from_slice(&out.stdout).unwrap(),
         out.status.code().unwrap(),
@@ -743,20 +750,7 @@ fn nothing_mailed_is_lost_to_a_size_a_folder_a_password_or_a_missing_date() {
     );
     // The large one is in the inbox, refused by the check as too large:
     // `--max-file-mb` can read it.
-    let checked = tally(&[
-        "check",
-        "--plan",
-        root().join("samples/plan.xlsx").to_str().unwrap(),
-        "--inbox",
-        inbox.to_str().unwrap(),
-        "--period",
-        "2022-03",
-        "--max-file-mb",
-        "1",
-        "--format",
-        "json",
-    ]);
-    let json: Value = serde_json::from_slice(&checked.stdout).unwrap();
+    let (json, _) = check_json_with(&inbox, &["--max-file-mb", "1"]);
     let large: Vec<&Value> = json["issues"]
         .as_array()
         .unwrap()
