@@ -248,8 +248,18 @@ fn file_paragraph(files: &FileIndex<'_>, name: &str) -> (String, bool) {
             let counted = errors_counted(issues.iter().copied()).unwrap_or_default();
             format!("“{name}”：已接收，但有以下错误需要改正（{counted}）：\n{errors}")
         }
+        // Which file is used instead and why (a later 填报日期, mailed
+        // later ...), as the check says it: the clerk must know to judge.
         Some(SubmissionStatus::Superseded) => {
-            format!("“{name}”：本单位另有更新的报表，这一份不再使用。\n")
+            let newer = issues
+                .iter()
+                .find(|i| i.code == crate::model::IssueCode::Superseded)
+                .and_then(|i| i.message.split_once("另有更新的报表"))
+                .and_then(|(_, rest)| rest.split_once("，本文件已被替代"))
+                .map_or("", |(newer, _)| newer);
+            format!(
+                "“{name}”：本单位另有更新的报表{newer}，这一份不再使用；如这一份才是正确的，请重新发送。\n"
+            )
         }
         _ => format!("“{name}”：未能采用，原因：\n{errors}"),
     };

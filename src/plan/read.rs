@@ -618,6 +618,18 @@ fn read_rules(t: &Table<'_>, plan: &Plan, problems: &mut Problems) -> Vec<Rule> 
     rules
 }
 
+/// What to say of a cell whose formula gives no value: one never
+/// calculated and saved (a plan written by a program) is mended by saving
+/// it in Excel or WPS; an error value by mending the formula.
+fn formula_problem(label: &str, v: &CellValue, error: &str) -> String {
+    match v {
+        CellValue::UncachedFormula(_) => format!(
+            "{label}是公式“{error}”，但没有保存计算结果；请在 Excel 或 WPS 中打开计划表并保存后再用"
+        ),
+        _ => format!("{label}是错误值“{error}”；请改正公式或填写数字"),
+    }
+}
+
 /// A rule that mixes percentages with other numbers: the column to blame
 /// and what to say.
 fn percent_slip(
@@ -1046,6 +1058,15 @@ fn read_indicators(t: &Table<'_>, problems: &mut Problems) -> IdVec<IndicatorId,
             );
             continue;
         }
+        // `="PJ"&"01"` never calculated would be the code itself.
+        if let Some((v @ CellValue::UncachedFormula(f), _)) = t.cell(r, "code") {
+            problems.at(
+                sheet,
+                code_cell,
+                formula_problem("指标代码", v, &format!("={f}")),
+            );
+            continue;
+        }
         // Codes are matched case-insensitively, full-width folded: two
         // that match alike are one code.
         if let Some(first) = indicators
@@ -1283,7 +1304,11 @@ fn target_values(
                 problems.at(sheet, Some(cell.a1()), format!("{label}为空；请填写数字"));
                 return None;
             }
-            _ => {
+            Reading::FormulaError(e) => {
+                problems.at(sheet, Some(cell.a1()), formula_problem(label, v, &e));
+                return None;
+            }
+            Reading::NotANumber(_) => {
                 problems.at(
                     sheet,
                     Some(cell.a1()),

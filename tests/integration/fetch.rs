@@ -415,8 +415,11 @@ fn each_sender_is_answered_once_threaded_under_its_mail() {
         .as_str()
         .unwrap()
         .to_string();
+    // Saying which file is used instead, and why.
     assert!(
-        qq.contains("这一份不再使用"),
+        qq.contains(
+            "本单位另有更新的报表“清泉镇 - 3月报表 (2).xlsx”（修改时间更晚），这一份不再使用"
+        ),
         "the correction replaced it: {qq}"
     );
     // A rerun answers nobody twice.

@@ -389,3 +389,38 @@ fn a_unit_name_merged_down_its_rows_names_each_row() {
     let ws01 = read.indicator_by_code("WS01").unwrap();
     assert_eq!(read.target(Some(qq), ws01).unwrap().goal.target, 0.8);
 }
+
+#[test]
+fn a_formula_never_calculated_says_so_in_the_plan() {
+    // A plan written by a program: formulas with no saved result. The code
+    // was the formula's text, and every target of it "not in 指标"; the
+    // target "不是数字".
+    let w = Workdir::new("plan_uncached");
+    let mut sheets = small_plan();
+    for row in &mut sheets[1].rows {
+        if row[0] == t("PJ01") {
+            row[0] = crate::book::C::F("\"PJ\"&\"01\"".into(), None);
+        }
+    }
+    for row in &mut sheets[2].rows {
+        if row[0] == t("清泉镇") && row[1] == t("FA01") {
+            row[2] = crate::book::C::F("1000+200".into(), None);
+        }
+        if row[0] == t("大马营") && row[1] == t("FA01") {
+            row[2] = crate::book::C::F("1/0".into(), Some("#DIV/0!".into()));
+        }
+    }
+    let plan = w.path("plan.xlsx");
+    write_xlsx(&plan, &sheets);
+    let err = read_plan(&plan)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    for said in [
+        "指标!A3：指标代码是公式“=\"PJ\"&\"01\"”，但没有保存计算结果；请在 Excel 或 WPS 中打开计划表并保存后再用",
+        "目标!C2：年度目标是公式“=1000+200”，但没有保存计算结果",
+        "目标!C8：年度目标是错误值“#DIV/0!”",
+    ] {
+        assert!(err.contains(said), "missing “{said}” in:\n{err}");
+    }
+}
