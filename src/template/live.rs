@@ -64,7 +64,10 @@ pub(super) fn rules_of<'p>(plan: &'p Plan, u: crate::model::UnitId, at: &Cells) 
 /// check skips it.
 fn condition(rule: &Rule, l: &str, r: &str, at: &Cells, cells: &[IndicatorId]) -> String {
     let refs: Vec<String> = cells.iter().map(|i| absolute(at, *i)).collect();
-    let slack = format!("1E-9*MAX(1,ABS({l}),ABS({r}))");
+    // The check's allowance for decimal rounding (`value::at_least`): a
+    // trillionth. With 1E-9 a value 0.0005 over a million turned nothing
+    // orange and the check then refused it.
+    let slack = format!("1E-12*MAX(1,ABS({l}),ABS({r}))");
     let tolerance = format_plain(rule.tolerance);
     let holds = match rule.operator {
         Operator::Le => format!("{l}<={r}+{slack}"),
@@ -96,10 +99,12 @@ fn excel(plan: &Plan, e: &Expr, at: &Cells, cells: &mut Vec<IndicatorId>) -> Opt
         if !cells.contains(&i) {
             cells.push(i);
         }
+        // Read as the check reads a template (`validate::fraction`): its %
+        // cells are formatted `0.0%`, so 120% typed is 1.2; only a number
+        // over 10 (85 pasted, showing 8500%) is taken for a percentage.
         let r = absolute(at, i);
-        // Read as the check reads it: 72 and 72% are both 0.72.
         Some(if plan.indicators[i].is_percent() {
-            format!("IF(ABS({r})>1,{r}/100,{r})")
+            format!("IF(ABS({r})>10,{r}/100,{r})")
         } else {
             r
         })

@@ -23,7 +23,7 @@ use crate::model::issue::a1;
 use crate::model::period::named_month;
 use crate::model::progress;
 use crate::model::value::{
-    Reading, as_fraction, at_least, find_month_day, format_for_people, format_number,
+    CellValue, Reading, as_fraction, at_least, find_month_day, format_for_people, format_number,
     is_count_unit, normalize_label, percent, percent_rounded, read_number,
 };
 use crate::model::{
@@ -1085,7 +1085,7 @@ impl RowChecker<'_> {
                 trailing_unit,
             } => {
                 let counted = if i.is_percent() {
-                    as_fraction(value, percent)
+                    fraction(self.from_template, &row.actual, value, percent)
                 } else {
                     value
                 };
@@ -1207,7 +1207,7 @@ impl RowChecker<'_> {
             return;
         };
         let written = if i.is_percent() {
-            as_fraction(value, percent)
+            fraction(self.from_template, cell_value, value, percent)
         } else {
             value
         };
@@ -1311,6 +1311,21 @@ fn show_exactly(i: &Indicator, v: f64) -> String {
         format_number(v)
     } else {
         format!("{} {}", format_number(v), i.uom)
+    }
+}
+
+/// A % indicator's number as a fraction. The template formats its % cells
+/// `0.0%`, so a number there is the fraction itself: a clerk's 120% is 1.2
+/// (read as a percentage, 1.2 was 1.2%, and a 120% target "changed"). Only
+/// a number over 10 there (85 pasted from elsewhere, the cell showing
+/// 8500%) is taken for a percentage; as is any number elsewhere over 1, by
+/// the contract's rule (`0.7`, `70%` or `70`). The template's live rules
+/// read it the same way (`template::live`).
+fn fraction(from_template: bool, cell: &CellValue, value: f64, percent: bool) -> f64 {
+    if from_template && matches!(cell, CellValue::Number(_)) && value.abs() <= 10.0 {
+        value
+    } else {
+        as_fraction(value, percent)
     }
 }
 

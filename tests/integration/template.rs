@@ -338,3 +338,29 @@ fn a_unit_whose_template_cannot_be_written_leaves_the_others_written_and_the_fir
         assert_eq!(path.is_file(), k != 1 && k != 3, "{}", path.display());
     }
 }
+
+#[test]
+fn a_percentage_over_100_typed_into_a_template_is_what_the_clerk_sees() {
+    // The template's % cells are formatted `0.0%`: a clerk's 120% is the
+    // number 1.2, which was read as 1.2% (a number over 1 being a
+    // percentage elsewhere).
+    let plan = read_plan(&root().join("samples/plan.xlsx")).unwrap();
+    let period: Period = "2022-03".parse().unwrap();
+    let u = plan.unit_named("清泉镇").unwrap();
+    let mut filled = crate::book::on_schedule(&plan, u, period);
+    let rate = *filled
+        .values
+        .keys()
+        .find(|&&i| plan.indicators[i].is_percent())
+        .expect("清泉镇 reports a percentage");
+    filled.values.insert(rate, 1.2);
+    let bytes =
+        tally::template::unit_template(&plan, "", period, u, &Default::default(), Some(&filled))
+            .unwrap();
+    let w = Workdir::new("template_percent");
+    let file = w.path("清泉镇.xlsx");
+    std::fs::write(&file, bytes).unwrap();
+    let (_, _, values, _) = check_filled(&file);
+    let read = values.iter().find(|(i, _)| *i == rate).map(|v| v.1);
+    assert_eq!(read, Some(1.2), "{}", plan.indicators[rate].code);
+}
