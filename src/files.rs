@@ -138,6 +138,27 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], access: Access) -> Result<()
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
+/// An exclusive lock on the file at `path` (made if missing), held while
+/// the returned file is open: `None` when another process holds it. Two
+/// fetches, runs or mail rounds at once would each do the work twice.
+///
+/// # Errors
+///
+/// The file cannot be made or locked for another reason.
+pub fn try_lock_path(path: &Path) -> std::io::Result<Option<std::fs::File>> {
+    let file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }

@@ -84,6 +84,10 @@ pub enum MailError {
     },
     #[error("运行结果中没有单位“{0}”；请检查 --unit 的名称")]
     UnknownUnit(String),
+    #[error(
+        "另一个 tally mail 正在发送 {0} 的邮件；请等它结束后再运行（同时发送会让每封邮件发两次）"
+    )]
+    Busy(PathBuf),
     #[error("模板文件夹中没有 {0}；请先运行 tally template，或检查 --templates / [template] out")]
     NoTemplate(PathBuf),
     #[error(transparent)]
@@ -153,6 +157,10 @@ fn decide(entry: Option<&Delivery>, about: Option<&str>, resend: bool) -> Send {
     let last = d.about.as_deref();
     match (d.status, last) {
         (DeliveryStatus::Delivered, l) if l == about && !resend => Send::Skip,
+        // Told of its report, whose file has since left the inbox (moved
+        // by the bureau): no news for the unit, and "尚未报送" would be
+        // false.
+        (DeliveryStatus::Delivered, Some(_)) if about.is_none() && !resend => Send::Skip,
         (_, Some(l)) if about.is_some_and(|a| a != l) => Send::Again,
         _ => Send::First,
     }
@@ -636,6 +644,15 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
         report.renamed = Some((std::mem::replace(&mut run.org, org.clone()), org.clone()));
     }
     let ledger_path = run_dir.join(LEDGER);
+    // Held to the end: a second `tally mail` on this run would read the
+    // same ledger and send every mail again.
+    let lock_path = run_dir.join("mail.lock");
+    let _lock = crate::files::try_lock_path(&lock_path)
+        .map_err(|source| MailError::Read {
+            path: lock_path.clone(),
+            source,
+        })?
+        .ok_or_else(|| MailError::Busy(run_dir.to_path_buf()))?;
     let mut ledger = load_ledger(&ledger_path)?;
     let ctx = Context {
         run_dir,

@@ -180,6 +180,9 @@ pub struct RunOutcome {
     pub inspection: Inspection,
     pub consolidation: Consolidation,
     pub files_written: Vec<PathBuf>,
+    /// Stored periods after this one in its year, whose warnings were
+    /// worked out from this period as it was before: to be run again.
+    pub stale_later: Vec<crate::model::Period>,
 }
 
 /// Checks the inbox, consolidates the period, writes every output into the
@@ -275,10 +278,12 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     let files_written = write_outputs(settings, store, &inspection, &consolidation, &history)?;
     // Last, the history: the commit point of the run.
     store.record(plan, &inspection.checked, &consolidation)?;
+    let stale_later = store.later(settings.period)?;
     Ok(RunOutcome {
         inspection,
         consolidation,
         files_written,
+        stale_later,
     })
 }
 

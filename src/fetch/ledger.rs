@@ -131,19 +131,10 @@ fn lock(inbox: &Path) -> Result<std::fs::File, LedgerError> {
     let mut name = inbox.file_name().unwrap_or_default().to_os_string();
     name.push(".fetch.lock");
     let path = inbox.with_file_name(name);
-    let file = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| LedgerError::Read {
-            path: path.clone(),
-            source,
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(LedgerError::Busy(inbox.to_path_buf())),
-        Err(std::fs::TryLockError::Error(source)) => Err(LedgerError::Read { path, source }),
+    match crate::files::try_lock_path(&path) {
+        Ok(Some(file)) => Ok(file),
+        Ok(None) => Err(LedgerError::Busy(inbox.to_path_buf())),
+        Err(source) => Err(LedgerError::Read { path, source }),
     }
 }
 

@@ -198,20 +198,9 @@ impl Store {
         }
         let path = root.join(".lock");
         let made_lock = !path.exists();
-        let lock = std::fs::File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(StoreError::io(&path))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Locked(root.to_path_buf(), path));
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&path)(e)),
-        }
+        let Some(lock) = crate::files::try_lock_path(&path).map_err(StoreError::io(&path))? else {
+            return Err(StoreError::Locked(root.to_path_buf(), path));
+        };
         Ok(Store {
             root: root.to_path_buf(),
             _lock: Some(lock),
@@ -305,6 +294,22 @@ impl Store {
             .filter(|(p, _)| p.year() == period.year() && p.end_date() < period.end_date())
             .max_by_key(|(p, _)| (p.end_date(), kind(p)))
             .map(|(_, m)| m))
+    }
+
+    /// The stored periods of `period`'s year that end after it, in time
+    /// order: their escalation and `decreased` checks read this period as
+    /// it was stored before, so they are stale once it is run again.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when a manifest cannot be read.
+    pub fn later(&self, period: Period) -> Result<Vec<Period>, StoreError> {
+        Ok(self
+            .periods()?
+            .into_iter()
+            .filter_map(|m| m.period.parse::<Period>().ok())
+            .filter(|p| p.year() == period.year() && p.end_date() > period.end_date())
+            .collect())
     }
 
     /// A stored table of `m`, checked against the hash its name is.

@@ -392,3 +392,21 @@ fn history_of_a_folder_that_is_no_store_could_not_work_exit_2() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn rerunning_a_period_with_later_ones_stored_says_to_rerun_them() {
+    // March's warnings and `decreased` checks were worked out from
+    // February as it was; a corrected February leaves them stale.
+    let w = Workdir::new("history_rerun_earlier");
+    let p = three_months(&w);
+    let out = run(&w, &p, 2, &w.path("in02"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("注意：存储中已有本期之后的 2022年3月 的结果"),
+        "{said}"
+    );
+    // The latest period run again is no such case.
+    let out = run(&w, &p, 3, &w.path("in03"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("注意："));
+}

@@ -526,6 +526,35 @@ fn a_rerun_mails_only_the_units_whose_own_submission_changed() {
     assert_eq!(got[17]["rcpt_tos"][0], "town4@example.org");
     assert_eq!(mail(&out, &cfg, &["--unit", "无此单位"]).0, 2);
 
+    // 李桥乡's file leaves the inbox (the bureau moved it): told it was
+    // used, it is not then told it never reported.
+    std::fs::remove_file(w.inbox().join("李桥乡.xlsx")).unwrap();
+    run_sample_plan(&w);
+    let (code, err) = mail(&out, &cfg, &[]);
+    assert_eq!(code, 0, "{err}");
+    let got = server.messages();
+    assert!(
+        got[18..]
+            .iter()
+            .all(|m| m["rcpt_tos"][0] != "town6@example.org"),
+        "{:?}",
+        got[18..]
+            .iter()
+            .map(|m| m["subject"].clone())
+            .collect::<Vec<_>>()
+    );
+    let sent = got.len();
+
+    // Two mail rounds at once on one run would each send everything.
+    let held = tally::files::try_lock_path(&out.join("mail.lock"))
+        .unwrap()
+        .unwrap();
+    let (code, err) = mail(&out, &cfg, &["--resend"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("另一个 tally mail 正在发送"), "{err}");
+    assert_eq!(server.messages().len(), sent);
+    drop(held);
+
     // A ledger that cannot be read stops everything before sending.
     let ledger = out.join("mail-ledger.json");
     let bytes = std::fs::read(&ledger).unwrap();
@@ -536,7 +565,7 @@ fn a_rerun_mails_only_the_units_whose_own_submission_changed() {
         err.contains("发送记录") && err.contains("未发送任何邮件"),
         "{err}"
     );
-    assert_eq!(server.messages().len(), 18);
+    assert_eq!(server.messages().len(), sent);
 }
 
 #[test]
