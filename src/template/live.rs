@@ -39,7 +39,16 @@ pub(super) struct Live<'p> {
 
 /// The rules of unit `u`'s plan, each with its Excel condition.
 pub(super) fn rules_of<'p>(plan: &'p Plan, u: crate::model::UnitId, at: &Cells) -> Vec<Live<'p>> {
+    // A rule needing a value the unit does not report is never checked for
+    // it (the check skips it): not listed on its form either.
+    let on_form = |i: IndicatorId| {
+        at.rows.contains_key(&i)
+            || plan.indicators[i].ratio_of.is_some_and(|r| {
+                at.rows.contains_key(&r.numerator) && at.rows.contains_key(&r.denominator)
+            })
+    };
     plan.rules_for(u)
+        .filter(|rule| rule.needs().iter().all(|n| on_form(n.indicator)))
         .map(|rule| {
             let mut cells = Vec::new();
             let sides = [&rule.left.expr, &rule.right.expr].map(|e| excel(plan, e, at, &mut cells));

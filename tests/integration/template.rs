@@ -364,3 +364,30 @@ fn a_percentage_over_100_typed_into_a_template_is_what_the_clerk_sees() {
     let read = values.iter().find(|(i, _)| *i == rate).map(|v| v.1);
     assert_eq!(read, Some(1.2), "{}", plan.indicators[rate].code);
 }
+
+#[test]
+fn a_form_lists_only_the_rules_that_can_apply_to_its_unit() {
+    // 县应急管理局 reports only AQ01: R01 (NY02 ≤ NY03) and R02 (ZS01 ≥
+    // FA01 × 0.5) are never checked for it, and were listed as "报送后检查".
+    let w = Workdir::new("template_rules_listed");
+    let out = w.path("forms");
+    let made = templates_for_march(&root().join("samples/plan.xlsx"), &out);
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
+    let help = |unit: &str| -> String {
+        open_workbook_auto(out.join(format!("{unit}.xlsx")))
+            .unwrap()
+            .worksheet_range("填报说明")
+            .unwrap()
+            .rows()
+            .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+            .collect()
+    };
+    let safety = help("县应急管理局");
+    assert!(
+        !safety.contains("特色产业增加值不能大于农业增加值"),
+        "{safety}"
+    );
+    assert!(!safety.contains("部门招商引资到位资金"), "{safety}");
+    // A unit that reports both still has R01.
+    assert!(help("清泉镇").contains("特色产业增加值不能大于农业增加值"));
+}
