@@ -90,6 +90,14 @@ pub enum MailError {
     Busy(PathBuf),
     #[error("模板文件夹中没有 {0}；请先运行 tally template，或检查 --templates / [template] out")]
     NoTemplate(PathBuf),
+    #[error(
+        "模板文件夹中的 {path} 是 {form} 的报表模板，不是本期（{period}）的；请先运行 tally template --period {period}，或检查 --templates / [template] out"
+    )]
+    StaleTemplate {
+        path: PathBuf,
+        form: String,
+        period: String,
+    },
     #[error(transparent)]
     Output(#[from] OutputError),
 }
@@ -456,13 +464,25 @@ fn unit_message(
             if !path.is_file() {
                 return Err(MailError::NoTemplate(path));
             }
+            let bytes = read(&path)?;
+            // Last month's form, filled and sent, would be refused by the
+            // check as another period's (values not used).
+            if let Some(form) = crate::ingest::template_of(&bytes)
+                && form.period != run.period
+            {
+                return Err(MailError::StaleTemplate {
+                    path,
+                    form: form.period,
+                    period: run.period.clone(),
+                });
+            }
             // Named for what it is among a clerk's downloads, not 老军乡.xlsx.
             let name = format!(
                 "{}{}报表（模板）.xlsx",
                 safe_file_stem(&unit.name),
                 run.period_label
             );
-            files.push((name.clone(), read(&path)?));
+            files.push((name.clone(), bytes));
             Some(name)
         }
         _ => None,

@@ -62,6 +62,18 @@ pub struct TemplateMeta {
     pub plan_sha256: String,
 }
 
+/// The identity recorded in a workbook `tally template` wrote, if it is
+/// one: for `tally mail`, which attaches the forms to its reminders.
+pub fn template_of(bytes: &[u8]) -> Option<TemplateMeta> {
+    crate::errors::caught(|| {
+        let mut book = Book::open(bytes, Some(Format::Xlsx)).ok()?;
+        let sheets = book.sheet_names();
+        template_meta(&mut book, &sheets)
+    })
+    .ok()
+    .flatten()
+}
+
 /// Reads the hidden sheet of a tally template, if the workbook has one.
 fn template_meta(book: &mut Book<'_>, sheets: &[String]) -> Option<TemplateMeta> {
     let name = sheets.iter().find(|s| *s == meta::SHEET)?;

@@ -624,6 +624,35 @@ fn a_missing_units_reminder_carries_its_template_and_the_deadline() {
         ),
         "{text}"
     );
+    // January's forms left in the folder: one filled and sent would be
+    // refused as another period's, so none goes out as March's.
+    let made = tally(&[
+        "template",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--period",
+        "2022-01",
+        "--out",
+        forms.to_str().unwrap(),
+    ]);
+    assert_eq!(made.status.code(), Some(0));
+    let (code, err) = mail(
+        &w.path("out"),
+        &cfg,
+        &[
+            "--unit",
+            "老军乡",
+            "--resend",
+            "--templates",
+            forms.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("是 2022-01 的报表模板，不是本期（2022-03）的"),
+        "{err}"
+    );
+    assert_eq!(server.messages().len(), 1);
 }
 
 #[test]
