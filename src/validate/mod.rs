@@ -982,29 +982,30 @@ impl RowChecker<'_> {
         }
         let (ic, in_) = (&self.plan.indicators[c], &self.plan.indicators[n]);
         let code = row.code.as_deref().unwrap_or_default();
-        self.issue(
-            row.row,
-            None,
-            None,
-            IssueCode::UnknownIndicator,
-            format!(
-                "第 {} 行的代码“{}”是“{}”，名称“{}”却是另一个指标（代码 {}），无法确定是哪一项，这一行未汇总；请核对代码和名称{}",
-                row.row + 1,
-                code,
-                ic.name,
-                row.name.as_deref().unwrap_or_default(),
-                in_.code,
-                if code.parse::<f64>().is_ok() {
-                    "（代码写成数字时 1.10 会变成 1.1，请把代码一栏设为文本）"
-                } else {
-                    ""
-                }
-            ),
+        let message = format!(
+            "第 {} 行的代码“{}”是“{}”，名称“{}”却是另一个指标（代码 {}），无法确定是哪一项，这一行未汇总；请核对代码和名称{}",
+            row.row + 1,
+            code,
+            ic.name,
+            row.name.as_deref().unwrap_or_default(),
+            in_.code,
+            if code.parse::<f64>().is_ok() {
+                "（代码写成数字时 1.10 会变成 1.1，请把代码一栏设为文本）"
+            } else {
+                ""
+            }
         );
+        self.not_counted(row, message);
+        true
+    }
+
+    /// `unknown_indicator` for a row not counted, with the code as written,
+    /// so that programs can filter these rows (CONTRACT.md section 9).
+    fn not_counted(&mut self, row: &Row, message: String) {
+        self.issue(row.row, None, None, IssueCode::UnknownIndicator, message);
         if let Some(issue) = self.issues.last_mut() {
             issue.indicator_code = row.code.clone();
         }
-        true
     }
 
     fn unknown_row(&mut self, row: &Row) {
@@ -1018,22 +1019,16 @@ impl RowChecker<'_> {
             (None, Some(n)) => format!("名称“{n}”"),
             (None, None) => String::new(),
         };
-        self.issue(
-            row.row,
-            None,
-            None,
-            IssueCode::UnknownIndicator,
-            format!(
-                "第 {} 行的指标（{what}）不在本期计划中{}，这一行未汇总；请核对指标代码和名称，或删除这一行",
-                row.row + 1,
-                if self.from_template { "（模板中没有这一行：是后加的，或指标代码被改动）" } else { "" }
-            ),
+        let message = format!(
+            "第 {} 行的指标（{what}）不在本期计划中{}，这一行未汇总；请核对指标代码和名称，或删除这一行",
+            row.row + 1,
+            if self.from_template {
+                "（模板中没有这一行：是后加的，或指标代码被改动）"
+            } else {
+                ""
+            }
         );
-        // The code as written, so that programs can filter these rows
-        // (CONTRACT.md section 9).
-        if let Some(issue) = self.issues.last_mut() {
-            issue.indicator_code = row.code.clone();
-        }
+        self.not_counted(row, message);
     }
 
     /// The row's valid value, reporting what is wrong with it.
