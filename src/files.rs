@@ -137,7 +137,6 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], access: Access) -> Result<()
     Ok(())
 }
 
-/// Lower-case hex SHA-256 of `bytes`.
 /// An exclusive lock on the file at `path` (made if missing), held while
 /// the returned file is open: `None` when another process holds it. Two
 /// fetches, runs or mail rounds at once would each do the work twice.
@@ -159,6 +158,7 @@ pub fn try_lock_path(path: &Path) -> std::io::Result<Option<std::fs::File>> {
     }
 }
 
+/// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }

@@ -168,7 +168,7 @@ fn decide(entry: Option<&Delivery>, about: Option<&str>, resend: bool) -> Send {
         // Told of its report, whose file has since left the inbox (moved
         // by the bureau): no news for the unit, and "尚未报送" would be
         // false.
-        (DeliveryStatus::Delivered, Some(_)) if about.is_none() && !resend => Send::Skip,
+        (_, Some(_)) if about.is_none() && !resend => Send::Skip,
         (_, Some(l)) if about.is_some_and(|a| a != l) => Send::Again,
         _ => Send::First,
     }
@@ -468,7 +468,8 @@ fn unit_message(
             // Last month's form, filled and sent, would be refused by the
             // check as another period's (values not used).
             if let Some(form) = crate::ingest::template_of(&bytes)
-                && form.period != run.period
+                && form.period.parse::<crate::model::Period>().ok()
+                    != run.period.parse::<crate::model::Period>().ok()
             {
                 return Err(MailError::StaleTemplate {
                     path,
@@ -726,4 +727,43 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn told(status: DeliveryStatus, about: &str) -> Delivery {
+        Delivery {
+            recipients: vec!["town6@example.org".into()],
+            subject: String::new(),
+            message_id: String::new(),
+            time: String::new(),
+            status,
+            error: None,
+            about: Some(about.into()),
+        }
+    }
+
+    #[test]
+    fn a_unit_whose_file_left_the_inbox_is_not_told_it_never_reported() {
+        // Delivered or not, the last word was about a file: one that has
+        // gone is no news, and "尚未报送" would be false.
+        for status in [DeliveryStatus::Delivered, DeliveryStatus::Failed] {
+            assert_eq!(decide(Some(&told(status, "a")), None, false), Send::Skip);
+        }
+        assert_eq!(
+            decide(
+                Some(&told(DeliveryStatus::Delivered, "a")),
+                Some("b"),
+                false
+            ),
+            Send::Again
+        );
+        assert_eq!(
+            decide(Some(&told(DeliveryStatus::Failed, "a")), Some("a"), false),
+            Send::First
+        );
+        assert_eq!(decide(None, None, false), Send::First);
+    }
 }

@@ -287,7 +287,7 @@ fn run(settings: &RunSettings, started: Instant) -> Result<Done, TallyError> {
     if !outcome.stale_later.is_empty() {
         let later: Vec<String> = outcome.stale_later.iter().map(|p| p.label()).collect();
         eprintln!(
-            "注意：存储中已有本期之后的 {} 的结果，其预警升级和“本年累计减少”的检查用的是本期重新运行前的数据；请按时间顺序重新运行这些期",
+            "注意：存储中已有本期之后的 {} 的结果，其预警升级和“本年累计减少”的检查没有用到本期这次的结果；请按时间顺序重新运行这些期",
             later.join("、")
         );
     }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::aggregate::{self, AggregateError, Consolidation};
 use crate::files::{self, OutputError};
 use crate::ingest::{self, ReadOptions};
-use crate::model::SubmissionStatus;
+use crate::model::{Period, SubmissionStatus};
 use crate::plan::{Plan, PlanError, read_plan};
 use crate::report::{data, feedback, manifest, workbook};
 use crate::settings::{CheckSettings, RunSettings};
@@ -182,7 +182,7 @@ pub struct RunOutcome {
     pub files_written: Vec<PathBuf>,
     /// Stored periods after this one in its year, whose warnings were
     /// worked out from this period as it was before: to be run again.
-    pub stale_later: Vec<crate::model::Period>,
+    pub stale_later: Vec<Period>,
 }
 
 /// Checks the inbox, consolidates the period, writes every output into the
@@ -278,13 +278,31 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     let files_written = write_outputs(settings, store, &inspection, &consolidation, &history)?;
     // Last, the history: the commit point of the run.
     store.record(plan, &inspection.checked, &consolidation)?;
-    let stale_later = store.later(settings.period)?;
+    // Recorded already: a store that cannot be listed now costs the note,
+    // not the run.
+    let stale_later = stale_later(store, settings.period).unwrap_or_default();
     Ok(RunOutcome {
         inspection,
         consolidation,
         files_written,
         stale_later,
     })
+}
+
+/// The stored periods after `period` whose escalation and `decreased`
+/// checks read another record of it than the one just made: the next one
+/// compares with `period` (a month after a rerun or a first run of the
+/// month before it), so it and all after it are to be run again. A
+/// quarter between months the next month does not compare with, none.
+fn stale_later(store: &Store, period: Period) -> Result<Vec<Period>, StoreError> {
+    let later = store.later(period)?;
+    let Some(&next) = later.first() else {
+        return Ok(later);
+    };
+    let compares = store
+        .previous(next)?
+        .is_some_and(|m| m.period == period.to_string());
+    Ok(if compares { later } else { Vec::new() })
 }
 
 /// Writes every output of a run; returns the paths written.

@@ -257,9 +257,14 @@ fn file_paragraph(files: &FileIndex<'_>, name: &str) -> (String, bool) {
                 .and_then(|i| i.message.split_once("另有更新的报表"))
                 .and_then(|(_, rest)| rest.split_once("，本文件已被替代"))
                 .map_or("", |(newer, _)| newer);
-            format!(
-                "“{name}”：本单位另有更新的报表{newer}，这一份不再使用；如这一份才是正确的，请重新发送。\n"
-            )
+            // Sent again as it is, a file that lost by its 填报日期 loses
+            // again: its date is what to mend.
+            let advice = if newer.contains("填报日期") {
+                "如这一份才是正确的，请把它的填报日期改为今天后重新发送"
+            } else {
+                "如这一份才是正确的，请重新发送"
+            };
+            format!("“{name}”：本单位另有更新的报表{newer}，这一份不再使用；{advice}。\n")
         }
         _ => format!("“{name}”：未能采用，原因：\n{errors}"),
     };

@@ -30,8 +30,9 @@ pub(super) struct Cells {
 pub(super) struct Live<'p> {
     pub rule: &'p Rule,
     /// The condition that is TRUE when the rule does not hold, for Excel;
-    /// `None` when the template cannot tell (a previous period's value, an
-    /// indicator not on the sheet): the rule is then checked on receipt.
+    /// `None` when the template cannot tell (a previous period's value):
+    /// the rule is then checked on receipt. (A rule needing an indicator
+    /// not on the sheet is not carried at all, see [`rules_of`].)
     pub violated: Option<String>,
     /// The input cells the rule reads, each once.
     pub cells: Vec<IndicatorId>,

@@ -409,4 +409,10 @@ fn rerunning_a_period_with_later_ones_stored_says_to_rerun_them() {
     // The latest period run again is no such case.
     let out = run(&w, &p, 3, &w.path("in03"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("注意："));
+    // Nor a first quarter among months: April compares with March.
+    let april = submit(&w, 4, [40.0, 400.0, 400.0, 2.0]);
+    assert_eq!(run(&w, &p, 4, &april).status.code(), Some(0));
+    let out = run_as(&w, &p, "2022-Q1", &w.path("in03"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!said.contains("注意："), "{said}");
 }
