@@ -404,14 +404,23 @@ fn unit_rows(
                 .or(notes.get(&(unit, r.denominator))),
             None => notes.get(&(unit, ind)),
         };
+        // Figures worked out here are kept to 12 significant digits (see
+        // `stable`): a data file shows a completion of 0.225, not
+        // 0.22499999999999998, and a variance of 0, not 1.1e-16. A typed
+        // value is kept as typed; a ratio is worked out.
+        let actual = if plan.indicators[ind].ratio_of.is_some() {
+            actual[k].map(stable)
+        } else {
+            actual[k]
+        };
         rows.push(UnitRow {
             unit,
             indicator: ind,
             target: goal.target,
-            actual: actual[k],
-            completion: completion[k],
-            expected,
-            variance: actual[k].map(|a| a - expected),
+            actual,
+            completion: completion[k].map(stable),
+            expected: stable(expected),
+            variance: actual.map(|a| stable(stable(a) - stable(expected))),
             status,
             warning: warning(goal, status, period, previous.get(&(unit, ind)).copied()),
             rank: rank[k],
@@ -609,16 +618,18 @@ fn county_rows(
             let status = target
                 .zip(expected)
                 .map(|(t, e)| progress::status_at(ind.direction, t, e, actual, tolerance));
+            // Kept to 12 significant digits, as the units' rows.
+            let (actual, expected) = (actual.map(stable), expected.map(stable));
             CountyRow {
                 indicator: i,
                 target,
                 actual,
                 completion: match (actual, target) {
-                    (Some(a), Some(t)) if t != 0.0 => Some(a / t),
+                    (Some(a), Some(t)) if t != 0.0 => Some(stable(a / t)),
                     _ => None,
                 },
                 expected,
-                variance: actual.zip(expected).map(|(a, e)| a - e),
+                variance: actual.zip(expected).map(|(a, e)| stable(a - e)),
                 status,
                 units_reporting: reporting.unwrap_or(0.0) as u32,
                 units_planned: get("planned").unwrap_or(0.0) as u32,
