@@ -251,15 +251,11 @@ fn file_paragraph(files: &FileIndex<'_>, name: &str) -> (String, bool) {
         // Which file is used instead and why (a later 填报日期, mailed
         // later ...), as the check says it: the clerk must know to judge.
         Some(SubmissionStatus::Superseded) => {
-            let newer = issues
-                .iter()
-                .find(|i| i.code == crate::model::IssueCode::Superseded)
-                .and_then(|i| i.message.split_once("另有更新的报表"))
-                .and_then(|(_, rest)| rest.split_once("，本文件已被替代"))
-                .map_or("", |(newer, _)| newer);
+            let replaced = submission.and_then(|s| s.replaced_by.as_ref());
+            let newer = replaced.map_or(String::new(), |r| format!("“{}”（{}）", r.file, r.why));
             // Sent again as it is, a file that lost by its 填报日期 loses
             // again: its date is what to mend.
-            let advice = if newer.contains("填报日期") {
+            let advice = if replaced.is_some_and(|r| r.by_date) {
                 "如这一份才是正确的，请把它的填报日期改为今天后重新发送"
             } else {
                 "如这一份才是正确的，请重新发送"

@@ -398,6 +398,12 @@ pub fn is_percent_unit(uom: &str) -> bool {
     matches!(t, "%" | "％" | "百分比" | "百分点")
 }
 
+/// In a `tally template`'s `0.0%` cell, the largest number that is the
+/// fraction itself (a clerk's 120% is 1.2); a larger one was pasted as a
+/// percentage (85, showing 8500%). The check and the template's live rules
+/// read the cells alike by it.
+pub const TEMPLATE_FRACTION_MAX: f64 = 10.0;
+
 /// A number for an indicator measured in `%`, held as a fraction:
 /// `70%` and `70` are 0.7, `0.7` stays 0.7.
 pub fn as_fraction(value: f64, percent_sign: bool) -> f64 {

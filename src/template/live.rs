@@ -15,7 +15,7 @@ use rust_xlsxwriter::{ConditionalFormatFormula, Format, Worksheet, XlsxError};
 
 use crate::model::IndicatorId;
 use crate::model::issue::a1;
-use crate::model::value::format_plain;
+use crate::model::value::{TEMPLATE_FRACTION_MAX, format_plain};
 use crate::plan::Plan;
 use crate::plan::rules::{BinaryOp, Expr, Operator, Rule};
 use crate::xlsx::style::RULE_FILL;
@@ -114,7 +114,8 @@ fn excel(plan: &Plan, e: &Expr, at: &Cells, cells: &mut Vec<IndicatorId>) -> Opt
         // over 10 (85 pasted, showing 8500%) is taken for a percentage.
         let r = absolute(at, i);
         Some(if plan.indicators[i].is_percent() {
-            format!("IF(ABS({r})>10,{r}/100,{r})")
+            let max = format_plain(TEMPLATE_FRACTION_MAX);
+            format!("IF(ABS({r})>{max},{r}/100,{r})")
         } else {
             r
         })

@@ -23,8 +23,9 @@ use crate::model::issue::a1;
 use crate::model::period::named_month;
 use crate::model::progress;
 use crate::model::value::{
-    CellValue, Reading, as_fraction, at_least, find_month_day, format_for_people, format_number,
-    is_count_unit, normalize_label, percent, percent_rounded, read_number,
+    CellValue, Reading, TEMPLATE_FRACTION_MAX, as_fraction, at_least, find_month_day,
+    format_for_people, format_number, is_count_unit, normalize_label, percent, percent_rounded,
+    read_number,
 };
 use crate::model::{
     Aggregation, IdVec, IndicatorId, Issue, IssueCode, Period, Profile, Severity, Status,
@@ -46,6 +47,21 @@ pub struct Submission {
     pub reported_at: Option<NaiveDate>,
     pub errors: usize,
     pub warnings: usize,
+    /// For a superseded file: which file is used instead, and why (not a
+    /// column of submissions.csv; a fetch reply tells the clerk).
+    #[serde(skip)]
+    pub replaced_by: Option<Replacement>,
+}
+
+/// The file that superseded another, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replacement {
+    pub file: String,
+    /// `修改时间更晚`, `填报日期 2022-04-07 晚于本文件的 2022-04-05` ...
+    pub why: String,
+    /// A 填报日期 decided, so the superseded file would lose again if
+    /// sent as it is.
+    pub by_date: bool,
 }
 
 /// One valid value: a unit's cumulative figure for an indicator.
@@ -181,6 +197,7 @@ struct Outcome {
     reported_at: Option<NaiveDate>,
     /// Why a 填报日期 written is no date, for the superseded message.
     date_unread: Option<String>,
+    replaced_by: Option<Replacement>,
     modified: Option<SystemTime>,
     issues: Vec<Issue>,
     facts: Vec<Fact>,
@@ -225,6 +242,7 @@ pub fn check(
             reported_at: o.reported_at,
             errors: count(&o.issues, Severity::Error),
             warnings: count(&o.issues, Severity::Warning),
+            replaced_by: o.replaced_by,
         });
         out.issues.extend(o.issues);
         out.facts.extend(o.facts);
@@ -323,6 +341,7 @@ fn missing(plan: &Plan, u: UnitId, rejected: &[String], period: Option<Period>, 
         reported_at: None,
         errors: 1,
         warnings: 0,
+        replaced_by: None,
     });
 }
 
@@ -387,6 +406,14 @@ fn supersede(plan: &Plan, outcomes: &mut [Outcome]) {
                     "{name} 另有更新的报表“{winner_file}”（{why}），本文件已被替代，不参与汇总；如本文件才是正确的，请撤回另一份"
                 ),
             )];
+            o.replaced_by = Some(Replacement {
+                file: winner_file.clone(),
+                // Every reason that names the 填报日期 (a later one, this
+                // file's unread or missing one, equal ones) is one a
+                // corrected date would change.
+                by_date: why.contains("填报日期"),
+                why,
+            });
         }
     }
 }
@@ -489,6 +516,7 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
         sha256: Some(r.read.sha256.clone()).filter(|s| !s.is_empty()),
         reported_at: None,
         date_unread: None,
+        replaced_by: None,
         modified: r.file.modified,
         issues: Vec::new(),
         facts: Vec::new(),
@@ -1317,7 +1345,8 @@ fn show_exactly(i: &Indicator, v: f64) -> String {
 /// the contract's rule (`0.7`, `70%` or `70`). The template's live rules
 /// read it the same way (`template::live`).
 fn fraction(from_template: bool, cell: &CellValue, value: f64, percent: bool) -> f64 {
-    if from_template && matches!(cell, CellValue::Number(_)) && value.abs() <= 10.0 {
+    if from_template && matches!(cell, CellValue::Number(_)) && value.abs() <= TEMPLATE_FRACTION_MAX
+    {
         value
     } else {
         as_fraction(value, percent)
@@ -1362,6 +1391,7 @@ mod tests {
             reported_at: None,
             errors: 0,
             warnings: 0,
+            replaced_by: None,
         }
     }
 
