@@ -143,6 +143,8 @@ pub struct MailReport {
     pub renamed: Option<(String, String)>,
     pub sent: Vec<String>,
     pub skipped: Vec<String>,
+    /// Units chosen whose plan gives no 邮箱: nothing can reach them.
+    pub no_address: Vec<String>,
     pub failed: Vec<(String, String)>,
     pub outbox: Vec<PathBuf>,
 }
@@ -349,7 +351,10 @@ fn due_messages(
     }
     let chosen = |u: &UnitLine| command.units.is_empty() || command.units.contains(&u.name);
     for unit in run.units.iter().filter(|u| chosen(u)) {
-        let Some(email) = &unit.email else { continue };
+        let Some(email) = &unit.email else {
+            report.no_address.push(unit.name.clone());
+            continue;
+        };
         let key = format!("unit:{}", unit.name);
         match decide(ledger.get(&key), unit.submission.as_deref(), command.resend) {
             Send::Skip => report.skipped.push(key),
@@ -695,10 +700,10 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
             .get_raw("Message-ID")
             .unwrap_or_default()
             .to_string();
-        // A refused certificate is said so that it can be fixed.
-        let error = transport.send(&m.message).err().map(|e| {
-            crate::tls::explain(&e, &smtp.host).unwrap_or_else(|| crate::errors::chain(&e))
-        });
+        let error = transport
+            .send(&m.message)
+            .err()
+            .map(|e| send_failure(&e, &smtp.host));
         let previous = ledger.get(&m.key).and_then(|d| d.about.clone());
         let (status, about) = match error {
             None => (DeliveryStatus::Delivered, m.about.clone()),
@@ -727,6 +732,28 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
         }
     }
     Ok(report)
+}
+
+/// Why a message did not go, for the bureau: a refused certificate or a
+/// server's refusal said so that it can be mended, and whether running
+/// again later may be enough; lettre's own words otherwise.
+pub fn send_failure(e: &lettre::transport::smtp::Error, host: &str) -> String {
+    if let Some(tls) = crate::tls::explain(e, host) {
+        return tls;
+    }
+    let words = crate::errors::chain(e);
+    match e.status() {
+        Some(code) if e.is_permanent() => format!(
+            "邮件服务器 {host} 拒收（{code}），请核对收件地址和 [smtp] 设置后再运行 tally mail（已发出的不会重发）。服务器的原话：{words}"
+        ),
+        Some(code) => format!(
+            "邮件服务器 {host} 暂时不能接收（{code}），请稍后再运行 tally mail（已发出的不会重发）。服务器的原话：{words}"
+        ),
+        None if e.is_timeout() => format!(
+            "连接邮件服务器 {host} 超时，请检查网络和 [smtp] 设置后再运行 tally mail（已发出的不会重发）：{words}"
+        ),
+        None => format!("未能发送：{words}"),
+    }
 }
 
 #[cfg(test)]

@@ -319,6 +319,14 @@ fn mail(command: &MailCommand) -> Result<Done, TallyError> {
             "注意：本次运行结果的工作簿署名为“{run}”，设置文件 [org] name 为“{mail}”；邮件正文按“{mail}”署名。如需工作簿一致，请用同一设置文件重新运行 tally run"
         );
     }
+    // Units without an address would otherwise be silently left out.
+    if !report.no_address.is_empty() {
+        eprintln!(
+            "注意：{} 个单位在计划的“单位”表中没有填写邮箱，没有给它们发邮件：{}",
+            report.no_address.len(),
+            report.no_address.join("、")
+        );
+    }
     if !report.outbox.is_empty() {
         eprintln!(
             "tally mail：未发送，{} 封邮件已写入 {}",

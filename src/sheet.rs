@@ -250,6 +250,82 @@ impl Format {
     }
 }
 
+/// What a file that is no workbook tally reads most likely is, judged by
+/// its name: the clerk is told what it is and what to send instead, in
+/// the check and in fetch's reply alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stray {
+    /// `~$name.xlsx`: Excel's and WPS's lock file, the name of whoever
+    /// has the workbook open, whatever its ending claims.
+    ExcelLock,
+    /// `.tally-….tmp`: an output or a fetched file tally was writing when
+    /// it was killed.
+    Interrupted,
+    /// WPS's own spreadsheet format (`.et`), which no reader here opens.
+    WpsSheet,
+    /// A RAR or 7z archive (a zip is opened by fetch).
+    Archive,
+    /// A picture or a PDF/Word document of the form.
+    Picture,
+    /// Text: a CSV or a plain text file.
+    Text,
+    Other,
+}
+
+impl Stray {
+    /// The kind of the file named `name`.
+    pub fn of_name(name: &str) -> Stray {
+        if name.starts_with("~$") {
+            return Stray::ExcelLock;
+        }
+        if name.starts_with(".tally-") && name.ends_with(".tmp") {
+            return Stray::Interrupted;
+        }
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("et" | "ett") => Stray::WpsSheet,
+            Some("rar" | "7z" | "tar" | "gz" | "tgz" | "bz2" | "xz") => Stray::Archive,
+            Some(
+                "jpg" | "jpeg" | "png" | "gif" | "bmp" | "heic" | "heif" | "webp" | "tif" | "tiff"
+                | "pdf" | "ofd" | "doc" | "docx" | "wps",
+            ) => Stray::Picture,
+            Some("csv" | "txt") => Stray::Text,
+            _ => Stray::Other,
+        }
+    }
+
+    /// What the file is, in a few words for the clerk.
+    pub fn what(self) -> &'static str {
+        match self {
+            Stray::ExcelLock => {
+                "是 Excel 或 WPS 打开表格时自动留下的临时锁定文件（文件名以 ~$ 开头），不是报表"
+            }
+            Stray::Interrupted => "是 tally 保存文件时被中断而留下的临时文件，不是报表",
+            Stray::WpsSheet => "是 WPS 表格自己的格式（.et），不是 Excel 格式",
+            Stray::Archive => "是 RAR、7z 等压缩包",
+            Stray::Picture => "是照片、PDF 或 Word 文档，其中的数字无法汇总",
+            Stray::Text => "是文本文件（.csv .txt），不是按模板填写的表格",
+            Stray::Other => "不是 Excel/WPS 表格（.xlsx .xlsm .xls .xlsb .ods）",
+        }
+    }
+
+    /// What to do instead: `by_mail` for a reply to the sender, otherwise
+    /// for whoever keeps the inbox folder.
+    pub fn instead(self, by_mail: bool) -> &'static str {
+        match (self, by_mail) {
+            (Stray::ExcelLock, true) => "请关闭表格后发送报表文件本身",
+            (Stray::ExcelLock | Stray::Interrupted, _) => "可以删除",
+            (Stray::WpsSheet, _) => "请在 WPS 中用“另存为”保存为 Excel 格式（.xlsx）后重新报送",
+            (Stray::Archive, true) => "请直接把报表文件作为附件发送，或改用 .zip 压缩",
+            (Stray::Archive, false) => "请解压后把其中的报表文件放进收件文件夹",
+            (Stray::Picture, _) => "请报送填好的 Excel/WPS 表格（.xlsx）",
+            (Stray::Text | Stray::Other, _) => {
+                "如果是报表，请用 Excel 或 WPS 另存为 .xlsx 后重新报送"
+            }
+        }
+    }
+}
+
 /// An open workbook over borrowed bytes.
 pub enum Book<'a> {
     Xlsx(Xlsx<Cursor<&'a [u8]>>),

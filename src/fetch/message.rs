@@ -10,7 +10,7 @@ use mail_parser::decoders::quoted_printable::quoted_printable_decode;
 use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use crate::ingest::limits;
-use crate::sheet::Format;
+use crate::sheet::{Format, Stray};
 
 /// A workbook found in a mail.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +21,7 @@ pub struct Workbook {
 }
 
 /// A mail, reduced to what fetch needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mail {
     /// The Message-ID, or for a mail without one a stand-in made from its
     /// content, so that it too is fetched once.
@@ -155,8 +155,7 @@ fn part_bytes<'p>(part: &'p MessagePart<'_>, raw: &[u8]) -> Cow<'p, [u8]> {
 /// An attachment: a workbook is kept, a zip opened, anything else listed.
 /// A zip's members are held to `max_bytes` as they are inflated.
 fn take(name: String, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    match ext.as_deref() {
+    match workbook_ending(&name).as_deref() {
         // Saved whatever its size (the mail is in memory already): the
         // check then says it is too large, and `--max-file-mb` can read
         // it. Left out here, it was lost, as a mail is fetched once.
@@ -165,11 +164,26 @@ fn take(name: String, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
             bytes: bytes.to_vec(),
         }),
         Some("zip") => unzip(&name, bytes, max_bytes, mail),
-        _ => mail.skipped.push((
-            name,
-            "不是报表文件（.xlsx .xls .xlsb .ods），未保存；如是报表的照片或 PDF，请改发 Excel/WPS 表格".into(),
-        )),
+        _ => {
+            let why = not_saved(&name);
+            mail.skipped.push((name, why));
+        }
     }
+}
+
+/// A name's ending, lower case, unless the name is no workbook whatever
+/// its ending says (Excel's `~$` lock file).
+fn workbook_ending(name: &str) -> Option<String> {
+    if Stray::of_name(name) == Stray::ExcelLock {
+        return None;
+    }
+    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())
+}
+
+/// Why the attachment named `name` was not saved, and what to send.
+fn not_saved(name: &str) -> String {
+    let stray = Stray::of_name(name);
+    format!("{}，未保存；{}", stray.what(), stray.instead(true))
 }
 
 fn too_big(len: u64, max: u64) -> String {
@@ -229,12 +243,10 @@ fn unzip(name: &str, bytes: &[u8], max_bytes: u64, mail: &mut Mail) {
         if member_name.starts_with("__MACOSX/") || last.starts_with("._") {
             continue;
         }
-        let ext = short.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        let ext = workbook_ending(last);
         if ext.as_deref().and_then(Format::from_extension).is_none() {
-            mail.skipped.push((
-                format!("{name}/{short}"),
-                "压缩包中的这个文件不是报表，未保存".into(),
-            ));
+            mail.skipped
+                .push((format!("{name}/{short}"), not_saved(last)));
             continue;
         }
         let mut content = Vec::new();
@@ -446,6 +458,42 @@ mod tests {
         assert_eq!(m.subject, "3月报表");
         assert_eq!(m.message_id, "<a1@example.org>");
         assert_eq!(m.date, Some(1649122200));
+    }
+
+    #[test]
+    fn attachments_that_are_no_workbook_say_what_to_send() {
+        use std::io::Write;
+        let mut zipped = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut zipped);
+        for name in ["报表/~$霍城镇.xlsx", "报表/霍城镇.xlsx"] {
+            z.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(b"PK\x03\x04").unwrap();
+        }
+        z.finish().unwrap();
+        let mut mail = Mail::default();
+        for (name, bytes) in [
+            ("~$清泉镇.xlsx", &b"\x05clerk"[..]),
+            ("大马营镇.et", b"PK\x03\x04"),
+            ("报表.rar", b"Rar!"),
+            ("报表.zip", zipped.get_ref()),
+        ] {
+            take(name.to_string(), bytes, 1 << 20, &mut mail);
+        }
+        // Only the real workbook is saved; the lock file, in the mail or
+        // in the zip, is not, whatever its ending claims.
+        let saved: Vec<&str> = mail.workbooks.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(saved, ["报表 - 霍城镇.xlsx"]);
+        let why = |name: &str| {
+            let found = mail.skipped.iter().find(|(n, _)| n == name);
+            found.map(|(_, w)| w.as_str()).unwrap_or_default()
+        };
+        assert!(why("~$清泉镇.xlsx").contains("锁定文件"));
+        assert!(why("~$清泉镇.xlsx").contains("报表文件本身"));
+        assert!(why("报表.zip/报表 - ~$霍城镇.xlsx").contains("锁定文件"));
+        assert!(why("大马营镇.et").contains("另存为"));
+        assert!(why("报表.rar").contains(".zip"));
+        assert_eq!(mail.skipped.len(), 4, "{:?}", mail.skipped);
     }
 
     #[test]

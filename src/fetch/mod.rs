@@ -21,6 +21,7 @@ use crate::files::{OutputError, sha256_hex, write_atomic};
 use crate::model::{SubmissionStatus, UnitId};
 use crate::plan::{Plan, PlanError, read_plan};
 pub use crate::settings::FetchCommand;
+use crate::sheet::Stray;
 use crate::validate::{CheckOptions, FileIndex, Inspection, Previous};
 use connect::Conn;
 use ledger::{Entry, Ledger, LedgerError, SavedFile, State, unused_name};
@@ -218,6 +219,7 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
     };
     std::fs::create_dir_all(&cmd.inbox).map_err(|e| OutputError::new(&cmd.inbox, e))?;
     let mut ledger = Ledger::load(&cmd.inbox)?;
+    remove_interrupted(&cmd.inbox);
     let (mut session, validity) = connect::open(&cmd.imap)?;
     let mut report = FetchReport::default();
     let result = fetch_new(cmd, &plan, &mut session, validity, &mut ledger, &mut report);
@@ -240,6 +242,19 @@ pub fn fetch(cmd: &FetchCommand) -> Result<FetchReport, FetchError> {
         }
     }
     Ok(report)
+}
+
+/// A fetch killed while it saved a file leaves its temporary file
+/// (`.tally-….tmp`) in the inbox, which every later check would list as a
+/// refused file. Under the ledger's lock no other fetch writes there, so
+/// any such file is a leftover, and goes.
+fn remove_interrupted(inbox: &Path) {
+    for entry in std::fs::read_dir(inbox).into_iter().flatten().flatten() {
+        let leftover = Stray::of_name(&entry.file_name().to_string_lossy()) == Stray::Interrupted;
+        if leftover && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Saves every message not fetched before, one at a time, the ledger

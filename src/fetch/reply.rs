@@ -69,8 +69,7 @@ pub fn answer(
             (Some(t), Some(s)) => {
                 use lettre::Transport;
                 if let Err(e) = t.send(&message) {
-                    let why = crate::tls::explain(&e, &s.host)
-                        .unwrap_or_else(|| crate::errors::chain(&e));
+                    let why = crate::mail::send_failure(&e, &s.host);
                     report
                         .reply_failures
                         .push((entry.from.clone().unwrap_or_default(), why));

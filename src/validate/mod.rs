@@ -32,6 +32,7 @@ use crate::model::{
     SubmissionStatus, TaskKey, Tolerance, UnitId, UnitRef,
 };
 use crate::plan::{Indicator, Plan};
+use crate::sheet::Stray;
 
 pub use projects::ProjectFact;
 pub use rules::RuleError;
@@ -430,12 +431,9 @@ fn workbook_of<'r>(plan: &Plan, r: &'r Received<'_>, outcome: &mut Outcome) -> O
                     "“{name}”是一个{}，不是报表文件，未打开也未读取；请把报表文件本身（.xlsx 等）放进收件文件夹",
                     special.label()
                 )
-            } else if name.starts_with("~$") {
-                "这是 Excel 打开文件时留下的临时锁定文件，不是报表，未读取；可以删除".to_string()
             } else {
-                format!(
-                    "“{name}”不是 Excel/WPS 表格（.xlsx .xlsm .xls .xlsb .ods），未读取；如果是报表，请另存为 .xlsx 后重新报送"
-                )
+                let stray = Stray::of_name(name);
+                format!("“{name}”{}，未读取；{}", stray.what(), stray.instead(false))
             };
             let issue = Issue::file(name, None, IssueCode::NotAWorkbook, message);
             outcome.issues.push(issue);

@@ -140,6 +140,8 @@ fn file_issues_reject_the_file_and_say_why() {
     std::fs::write(w.inbox().join("空文件.xls"), b"").unwrap();
     std::fs::write(w.inbox().join("说明.docx"), b"notes").unwrap();
     std::fs::write(w.inbox().join("~$清泉镇.xlsx"), b"\x05owner").unwrap();
+    std::fs::write(w.inbox().join("大马营镇.et"), b"PK\x03\x04").unwrap();
+    std::fs::write(w.inbox().join(".tally-Xk9aZ2.tmp"), b"PK\x03\x04").unwrap();
     w.submit("汇总.xlsx", &[standard("", "", qingquan_clean())]);
     w.submit(
         "清泉镇-补报.xlsx",
@@ -166,6 +168,19 @@ fn file_issues_reject_the_file_and_say_why() {
     assert_eq!(code_of("空文件.xls"), ["unreadable_file"]);
     assert_eq!(code_of("说明.docx"), ["not_a_workbook"]);
     assert_eq!(code_of("~$清泉镇.xlsx"), ["not_a_workbook"]);
+    // Each says what the file is and what to do.
+    let said = |file: &str| -> String {
+        let issues = json["issues"].as_array().unwrap();
+        let of_file = issues.iter().find(|i| i["file"] == file).unwrap();
+        of_file["message"].as_str().unwrap().to_string()
+    };
+    assert!(said("~$清泉镇.xlsx").contains("锁定文件"));
+    assert!(
+        said("大马营镇.et").contains("另存为"),
+        "{}",
+        said("大马营镇.et")
+    );
+    assert!(said(".tally-Xk9aZ2.tmp").contains("被中断"));
     assert_eq!(code_of("汇总.xlsx"), ["unknown_unit"]);
     assert_eq!(code_of("清泉镇-补报.xlsx"), ["unit_mismatch"]);
     assert_eq!(code_of("发改局-说明.xlsx"), ["no_indicator_table"]);

@@ -300,7 +300,8 @@ fn two_unit_run(w: &Workdir) -> PathBuf {
                 .texts(&["单位名称", "类型", "邮箱"])
                 .texts(&["甲镇", "乡镇", "jia@example.org"])
                 .texts(&["乙镇", "乡镇", "refuse@example.org"])
-                .texts(&["丙镇\r\nBcc: evil@example.org", "乡镇", "bing@example.org"]),
+                .texts(&["丙镇\r\nBcc: evil@example.org", "乡镇", "bing@example.org"])
+                .texts(&["丁镇", "乡镇"]),
             Sheet::new("指标")
                 .texts(&["指标代码", "指标名称", "计量单位"])
                 .texts(&["X1", "项目", "个"]),
@@ -342,7 +343,17 @@ fn a_refused_recipient_is_in_the_ledger_and_the_exit_code_and_is_retried() {
         .unwrap()
         .1;
     assert_eq!(yi["status"], "failed");
-    assert!(yi["error"].as_str().unwrap().contains("550"), "{yi}");
+    // The server's refusal, said for the bureau with what to do.
+    let error = yi["error"].as_str().unwrap();
+    assert!(
+        error.contains("拒收（550）") && error.contains("核对收件地址"),
+        "{error}"
+    );
+    // A unit with no 邮箱 is named, not silently left out.
+    assert!(
+        err.contains("没有填写邮箱") && err.contains("丁镇"),
+        "{err}"
+    );
     let delivered = server.messages().len();
     assert_eq!(delivered, 3, "leaders, 甲镇 and 丙镇");
     // The next run retries only the failure.
