@@ -195,12 +195,14 @@ pub fn errors_counted<'a>(issues: impl IntoIterator<Item = &'a Issue>) -> Option
 }
 
 /// By when to resend: the period's due date, or, for a file that came
-/// after it, as soon as possible (the due date is past).
+/// after it, as soon as possible (the due date is past). A file with no
+/// 填报日期 (or none read: a damaged file) may have come after it too.
 pub fn resend_by(c: &Consolidation, reported_at: Option<chrono::NaiveDate>) -> String {
     let due = c.period.due_date();
     match reported_at {
         Some(d) if d >= due => format!("本期报送截止日期（{}）已过，请尽快重新报送", date_cn(due)),
-        _ => format!("请于 {} 前重新报送", date_cn(due)),
+        Some(_) => format!("请于 {} 前重新报送", date_cn(due)),
+        None => format!("请于 {} 前重新报送（如已过此日期，请尽快）", date_cn(due)),
     }
 }
 

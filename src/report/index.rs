@@ -6,7 +6,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::aggregate::{Consolidation, UnitRow};
-use crate::model::{IdVec, IndicatorId, Issue, SubmissionStatus, UnitId};
+use crate::model::{IdVec, IndicatorId, Issue, IssueCode, SubmissionStatus, UnitId};
 use crate::plan::Plan;
 use crate::validate::{Checked, Submission};
 
@@ -44,6 +44,17 @@ impl<'a> UnitIndex<'a> {
         for i in &checked.issues {
             if let Some(u) = &i.unit {
                 index.issues[u.id].push(i);
+            }
+        }
+        // A unit whose files were all refused hears why from each file's
+        // own issues; "没有可用的报表（…原因见该文件）" beside them, in
+        // its mail and its 问题清单, would say it twice, the second time
+        // as if no file had come.
+        for u in plan.units.ids() {
+            let refused =
+                |s: &&Submission| s.file.is_some() && s.status == SubmissionStatus::Rejected;
+            if index.files[u].iter().any(refused) {
+                index.issues[u].retain(|i| i.code != IssueCode::MissingSubmission);
             }
         }
         index

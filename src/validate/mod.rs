@@ -525,7 +525,13 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
     };
     (outcome.reported_at, outcome.date_unread) = reporting_date(extract, options.period);
     let unit = identify_unit(plan, &name, extract, &mut outcome.issues);
-    outcome.unit = unit;
+    // A file refused as another unit's is still listed under the unit its
+    // name gives (its values are used for none).
+    let owner = |i: &Issue| match (i.code, &i.unit) {
+        (IssueCode::UnitMismatch, Some(u)) => Some(u.id),
+        _ => None,
+    };
+    outcome.unit = unit.or_else(|| outcome.issues.iter().find_map(owner));
     // A unit with only projects to report may send only the project table.
     let projects_only =
         extract.projects.is_some() && unit.is_some_and(|u| plan.required(u).is_empty());
@@ -744,12 +750,19 @@ fn identify_unit(
         _ if disagree.is_some() => {
             let l = label.expect("by_label implies a label");
             let names: Vec<&str> = named.iter().map(|&u| plan.units[u].name.as_str()).collect();
+            // Said to the file name's unit when it names one: fetch names
+            // a mailed file after its sender, and a clerk who sent it
+            // must hear it was refused, not that nothing came.
+            let owner = match named[..] {
+                [u] => Some(plan.unit_ref(u)),
+                _ => None,
+            };
             issues.push(Issue {
                 sheet: Some(l.sheet.clone()),
                 cell: Some(l.cell.clone()),
                 ..Issue::file(
                     file,
-                    None,
+                    owner,
                     IssueCode::UnitMismatch,
                     format!(
                         "文件名表明是“{}”的报表，但表内填报单位写的是“{}”；请确认是哪个单位的报表，改正文件名或填报单位后重新报送",

@@ -458,6 +458,43 @@ fn run_sample_plan(w: &Workdir) {
 }
 
 #[test]
+fn a_refused_file_is_said_to_the_unit_that_sent_it_once() {
+    let w = Workdir::new("mail_refused");
+    // 李桥乡 sends a file whose 填报单位 is another unit's; 应急局's file
+    // is damaged. Neither has a usable report.
+    sample_inbox(&w, &["李桥乡.xlsx", "应急管理局.xlsx"]);
+    write_xlsx(
+        &w.inbox().join("李桥乡.xlsx"),
+        &[crate::common::standard(
+            "花寨乡",
+            "2022-04-03",
+            vec![crate::common::line("FA01", n(10.0), "")],
+        )],
+    );
+    std::fs::write(w.inbox().join("应急管理局.xlsx"), b"PK\x03\x04 cut short").unwrap();
+    run_sample_plan(&w);
+    let out = w.path("out");
+    assert_eq!(mail(&out, &config(&w, None), &[]).0, 0);
+    let body = |unit: &str| {
+        let raw = std::fs::read(out.join(format!("outbox/unit-{unit}.eml"))).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        message.body_text(0).unwrap().into_owned()
+    };
+    // The unit the file name gives hears its file was refused, and why:
+    // not that nothing came.
+    let li = body("李桥乡");
+    assert!(li.contains("报表未能采用"), "{li}");
+    assert!(li.contains("表内填报单位写的是“花寨乡”"), "{li}");
+    assert!(!li.contains("尚未收到"), "{li}");
+    // Each reason once: no second line saying the file was refused.
+    let yj = body("县应急管理局");
+    assert!(yj.contains("文件已损坏"), "{yj}");
+    assert!(!yj.contains("原因见该文件"), "{yj}");
+    // Its 填报日期 unread, the due date may be past: it is not promised.
+    assert!(yj.contains("如已过此日期，请尽快"), "{yj}");
+}
+
+#[test]
 fn a_rerun_mails_only_the_units_whose_own_submission_changed() {
     let w = Workdir::new("mail_rerun");
     let server = SmtpServer::start(w.path("received"));
