@@ -328,7 +328,9 @@ const EARLIER: [&str; 6] = ["上月", "上期", "上年", "去年", "同期", "�
 
 /// Words of a column of no figures done: a plan's, an expected one, or
 /// one derived from the figures (a rate is never a cumulative amount).
-const NOT_DONE: [&str; 22] = [
+const NOT_DONE: [&str; 24] = [
+    "序时进度",
+    "时间进度",
     "计划",
     "需完成",
     "要完成",
@@ -387,8 +389,31 @@ fn earlier_sub_label(text: &str) -> bool {
 /// the first data row is not.
 fn sub_label(text: &str) -> bool {
     let t = normalize_label(text);
-    earlier_sub_label(&t)
-        || ["计划", "目标", "任务", "计划数", "目标数", "任务数"].contains(&t.as_str())
+    // What was due, or a rate: `本年累计` over `应完成 | 实际完成 | 完成率`
+    // is a group whose first column is no figure done.
+    const DUE: [&str; 20] = [
+        "计划",
+        "目标",
+        "任务",
+        "计划数",
+        "目标数",
+        "任务数",
+        "应完成",
+        "应完成数",
+        "需完成",
+        "序时进度",
+        "时间进度",
+        "进度",
+        "全年目标",
+        "年度目标",
+        "全年计划",
+        "年度计划",
+        "全年任务",
+        "年度任务",
+        "计划完成",
+        "完成率",
+    ];
+    earlier_sub_label(&t) || DUE.contains(&t.as_str())
 }
 
 /// Whether a label under a group that is only a time says which of its
@@ -1028,6 +1053,29 @@ mod tests {
             (None, Some(0), 3, Some(2))
         );
         assert_eq!(t.rows.len(), 1);
+    }
+
+    #[test]
+    fn a_group_over_what_was_due_and_what_was_done_reads_the_done() {
+        // `本年累计` over the figure due, the figure done and a rate (the
+        // group merged, so only its first column shows it unread): the
+        // column due is never the actual one, whichever word says it.
+        for due in ["应完成", "序时进度", "全年目标", "计划"] {
+            let g = grid(&[
+                &["指标代码", "指标名称", "本年累计", "", "", "备注"],
+                &["", "", due, "实际完成", "完成率", ""],
+                &["FA01", "固定资产投资", "1800", "900", "12.5%", ""],
+            ]);
+            let t = find_table(&g, u32::MAX, Vocabulary::standard()).unwrap();
+            assert_eq!((t.header, t.actual_col), ((0, 1), 3), "{due}");
+        }
+        // One row, the brackets telling the columns apart.
+        let g = grid(&[
+            &["指标代码", "本年累计（序时进度）", "本年累计（实际）"],
+            &["FA01", "1800", "900"],
+        ]);
+        let t = find_table(&g, u32::MAX, Vocabulary::standard()).unwrap();
+        assert_eq!(t.actual_col, 2);
     }
 
     #[test]

@@ -130,9 +130,22 @@ impl Issue {
 
 /// Column letters and row number of a zero-based cell: (0, 0) is `A1`.
 pub fn a1(row: u32, col: u32) -> String {
-    // Columns past XFD (Excel's last) do not exist in any workbook we read.
-    let col = u16::try_from(col).unwrap_or(u16::MAX);
-    rust_xlsxwriter::utility::row_col_to_cell(row, col)
+    // Excel stops at XFD, but a damaged or hostile file may name a column
+    // far past it (`ZZZZ3`), which the writer's helper cannot spell (it
+    // overflowed and took the whole run down): spelt here for any column.
+    match u16::try_from(col) {
+        Ok(c) if c < u16::MAX => rust_xlsxwriter::utility::row_col_to_cell(row, c),
+        _ => {
+            let mut letters = Vec::new();
+            let mut n = u64::from(col) + 1;
+            while n > 0 {
+                let digit = u8::try_from((n - 1) % 26).expect("below 26");
+                letters.push(char::from(b'A' + digit));
+                n = (n - 1) / 26;
+            }
+            letters.iter().rev().collect::<String>() + &(u64::from(row) + 1).to_string()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +160,13 @@ mod tests {
         assert_eq!(a1(0, 26), "AA1");
         assert_eq!(a1(0, 701), "ZZ1");
         assert_eq!(a1(0, 702), "AAA1");
+        assert_eq!(a1(0, 16383), "XFD1");
+        // Past Excel's last column, as a hostile file may say (ZZZZ is
+        // column 475,254), and at the very end of both ranges.
+        assert_eq!(a1(2, 475_253), "ZZZZ3");
+        assert_eq!(a1(0, 65_534), "CRXO1");
+        assert_eq!(a1(0, 65_535), "CRXP1");
+        assert!(a1(u32::MAX, u32::MAX).ends_with("4294967296"));
     }
 
     #[test]
