@@ -396,6 +396,13 @@ impl<'a> Book<'a> {
     /// Worksheet names, visible ones first, each group in workbook order.
     /// Chart sheets and macro sheets hold no cells and are left out.
     pub fn sheet_names(&self) -> Vec<String> {
+        let (visible, hidden) = self.worksheets();
+        visible.into_iter().chain(hidden).collect()
+    }
+
+    /// The names of the worksheets a reader of the workbook sees, and of
+    /// the hidden ones, each in workbook order.
+    pub fn worksheets(&self) -> (Vec<String>, Vec<String>) {
         let meta = match self {
             Book::Xlsx(b) => b.sheets_metadata(),
             Book::Xlsb(b) => b.sheets_metadata(),
@@ -405,11 +412,9 @@ impl<'a> Book<'a> {
         let worksheets = meta.iter().filter(|s| s.typ == SheetType::WorkSheet);
         let (visible, hidden): (Vec<_>, Vec<_>) =
             worksheets.partition(|s| s.visible == SheetVisible::Visible);
-        visible
-            .into_iter()
-            .chain(hidden)
-            .map(|s| s.name.clone())
-            .collect()
+        let names =
+            |sheets: Vec<&calamine::Sheet>| sheets.into_iter().map(|s| s.name.clone()).collect();
+        (names(visible), names(hidden))
     }
 
     /// Reads one sheet's cells, at most `limit` of them (see

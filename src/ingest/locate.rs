@@ -938,7 +938,7 @@ fn labelled(grid: &Grid, labels: &[Regex], end: u32) -> Option<(CellValue, Strin
             // label ("填报日期：", "帮扶单位（盖章）") and this one was left
             // empty.
             if let Some((c2, v2)) = cells[i + 1..].iter().find(|(_, v)| !v.is_blank())
-                && !fold(&v2.display()).contains(':')
+                && !is_label(&v2.display())
                 && !v2.display().contains("盖章")
             {
                 return Some((v2.clone(), a1(r, *c2)));
@@ -946,6 +946,17 @@ fn labelled(grid: &Grid, labels: &[Regex], end: u32) -> Option<(CellValue, Strin
         }
     }
     None
+}
+
+/// Whether a cell's text is a label of its own (`填报日期：`, `联系人:
+/// 张三`): words before a colon. A time has digits before its colon
+/// (`2022-04-06 10:30` is a 填报日期, not a label).
+fn is_label(text: &str) -> bool {
+    let folded = fold(text);
+    folded.split_once(':').is_some_and(|(head, _)| {
+        let head = head.trim();
+        !head.is_empty() && !head.chars().any(|c| c.is_ascii_digit())
+    })
 }
 
 /// The text above row `end` that is no 填报单位/填报日期 line (and no
@@ -1092,6 +1103,12 @@ mod tests {
         assert_eq!(
             find_date_label(&g, 5, Vocabulary::standard()).unwrap().0,
             NaiveDate::from_ymd_opt(2022, 7, 5)
+        );
+        // A date typed with its time has a colon too, but is no label.
+        let g = grid(&[&["填报日期：", "2022-04-06 10:30"]]);
+        assert_eq!(
+            find_date_label(&g, 5, Vocabulary::standard()).unwrap().0,
+            NaiveDate::from_ymd_opt(2022, 4, 6)
         );
         let g = grid(&[&["填报单位：大马营镇   填报日期：2022 年 7 月 5 日"]]);
         assert_eq!(

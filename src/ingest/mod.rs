@@ -31,8 +31,10 @@ pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 /// What one workbook holds for tally.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Extract {
-    /// The worksheets, in the order they were searched.
+    /// The visible worksheets, in the order they were searched.
     pub sheets: Vec<String>,
+    /// The hidden worksheets (tally's own record apart), never searched.
+    pub hidden: Vec<String>,
     /// `填报单位：…`
     pub unit_label: Option<Label>,
     /// `填报日期：…` and the date read from it.
@@ -268,13 +270,17 @@ pub fn extract(
     words: &Vocabulary,
 ) -> Result<Extract, OpenError> {
     let mut book = Book::open(bytes, claimed)?;
-    let sheets = book.sheet_names();
-    if sheets.is_empty() {
+    let (sheets, hidden) = book.worksheets();
+    if sheets.is_empty() && hidden.is_empty() {
         return Err(OpenError::NoSheets);
     }
+    // A hidden sheet is no report: last month's copy kept out of sight,
+    // or tally's own record; read, it would stand in for a visible sheet
+    // whose table was not found, with its figures and its date.
     let mut out = Extract {
-        template: template_meta(&mut book, &sheets),
+        template: template_meta(&mut book, &[&sheets[..], &hidden[..]].concat()),
         sheets: sheets.clone(),
+        hidden: hidden.into_iter().filter(|s| s != meta::SHEET).collect(),
         ..Extract::default()
     };
     for name in &sheets {

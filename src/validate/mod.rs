@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
-use crate::ingest::{Extract, FileRead, Inbox, InboxFile, Row, Table};
+use crate::ingest::{Extract, FileRead, Inbox, InboxFile, Label, Row, Table};
 use crate::model::issue::a1;
 use crate::model::period::named_month;
 use crate::model::progress;
@@ -536,14 +536,29 @@ fn check_file(plan: &Plan, r: &Received<'_>, options: &CheckOptions) -> Outcome 
     let projects_only =
         extract.projects.is_some() && unit.is_some_and(|u| plan.required(u).is_empty());
     if extract.table.is_none() && !projects_only {
-        let sheets: Vec<String> = extract.sheets.iter().map(|s| format!("“{s}”")).collect();
+        let quoted = |names: &[String]| -> String {
+            let quoted: Vec<String> = names.iter().map(|s| format!("“{s}”")).collect();
+            quoted.join("、")
+        };
+        // A table only on a hidden sheet is likely an old copy; said, so
+        // that a clerk who hid the right one by mistake can show it.
+        let hidden = match extract.hidden.is_empty() {
+            true => String::new(),
+            false => format!(
+                "（隐藏的工作表 {} 不读取：隐藏的表常是旧数据；如报表在其中，请取消隐藏）",
+                quoted(&extract.hidden)
+            ),
+        };
         outcome.issues.push(Issue::file(
             &name,
             unit.map(|u| plan.unit_ref(u)),
             IssueCode::NoIndicatorTable,
             format!(
-                "在工作表 {} 中找不到指标表：需要一行表头，含“指标代码”或“指标名称”列和“本年累计”列；请使用下发的模板填报",
-                sheets.join("、")
+                "{}{hidden}：需要一行表头，含“指标代码”或“指标名称”列和“本年累计”列；请使用下发的模板填报",
+                match extract.sheets.is_empty() {
+                    true => "工作簿中没有显示出来的工作表，找不到指标表".to_string(),
+                    false => format!("在工作表 {} 中找不到指标表", quoted(&extract.sheets)),
+                }
             ),
         ));
         return outcome;
@@ -734,7 +749,15 @@ fn identify_unit(
         [u] => Some(u),
         _ => None,
     };
-    let label = extract.unit_label.as_ref();
+    // A label may say more than the name (`清泉镇人民政府`), but one on
+    // another sheet than the table's may be an instruction naming an
+    // example (`填报单位：请写全称，如“位奇镇”`): no label, which must not
+    // make the file 位奇镇's.
+    let instruction = |l: &&Label| {
+        let elsewhere = extract.table.as_ref().is_some_and(|t| t.sheet != l.sheet);
+        elsewhere && ["请", "如", "例"].iter().any(|w| l.text.contains(w))
+    };
+    let label = extract.unit_label.as_ref().filter(|l| !instruction(l));
     let by_label = label.and_then(|l| plan.unit_named(&l.text).or_else(|| plan.unit_in(&l.text)));
     // One of our templates whose label and name were both lost.
     let by_template = extract

@@ -43,6 +43,61 @@ fn an_unknown_label_without_a_unit_in_the_file_name_is_unknown_unit() {
     assert_eq!(i[0]["cell"], "A2");
 }
 
+#[test]
+fn an_instruction_a_hidden_sheet_or_a_time_never_decides_a_file() {
+    use crate::book::Sheet;
+    let w = Workdir::new("units_decoys");
+    // An instructions sheet first, naming a unit as its example; the
+    // table without a 填报单位 and a file name naming no unit.
+    let mut table = standard("", "2022-04-06", qingquan_clean());
+    table.rows[1][0] = crate::book::t("");
+    w.submit(
+        "3月报表.xlsx",
+        &[
+            Sheet::new("填报说明").texts(&["1. 填报单位：请写全称，如“大马营镇”"]),
+            table,
+        ],
+    );
+    // Last month's table kept on a hidden sheet beside a visible one whose
+    // header tally does not know.
+    let mut stale = standard("大马营镇", "2022-03-04", qingquan_clean());
+    stale.name = "2月".into();
+    stale.hidden = true;
+    let mut visible = standard("大马营镇", "2022-04-04", qingquan_clean());
+    visible.name = "3月".into();
+    visible.rows[2][4] = crate::book::t("一季度完成情况");
+    w.submit("大马营镇.xlsx", &[visible, stale]);
+    // A correction dated with its time, in the cell after the label.
+    w.submit_qingquan();
+    let mut corrected = standard("清泉镇", "", qingquan_clean());
+    corrected.rows[1][4] = crate::book::t("填报日期：");
+    corrected.rows[1].push(crate::book::t("2022-04-06 10:30"));
+    w.submit("清泉镇（更正）.xlsx", &[corrected]);
+
+    let (json, _) = w.check_json(&w.plan(), &[]);
+    let unknown = issues_with(&json, "unknown_unit");
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert_eq!(unknown[0]["file"], "3月报表.xlsx");
+    assert!(!unknown[0]["message"].as_str().unwrap().contains("大马营镇"));
+    let no_table = issues_with(&json, "no_indicator_table");
+    assert_eq!(no_table.len(), 1, "{no_table:?}");
+    let said = no_table[0]["message"].as_str().unwrap();
+    assert!(
+        said.contains("“3月”") && said.contains("隐藏的工作表 “2月”"),
+        "{said}"
+    );
+    assert_eq!(submission(&json, "大马营镇.xlsx")["status"], "rejected");
+    assert_eq!(
+        submission(&json, "清泉镇（更正）.xlsx")["status"],
+        "accepted"
+    );
+    assert_eq!(
+        submission(&json, "清泉镇（更正）.xlsx")["reported_at"],
+        "2022-04-06"
+    );
+    assert_eq!(submission(&json, "清泉镇.xlsx")["status"], "superseded");
+}
+
 fn touch(path: &std::path::Path, secs_ago: u64) {
     let f = std::fs::File::options().write(true).open(path).unwrap();
     f.set_modified(SystemTime::now() - Duration::from_secs(secs_ago))
