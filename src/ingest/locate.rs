@@ -681,6 +681,13 @@ fn group_over(grid: &Grid, r: u32, c: u32, words: &Vocabulary) -> String {
 /// Row labels that are not indicators: totals, footers, and the 甲乙丙
 /// column-number row Chinese statistical forms put under the header.
 fn is_not_an_indicator(text: &str) -> bool {
+    is_not_an_indicator_row(text, false)
+}
+
+/// [`is_not_an_indicator`] for a row of the indicator table: a numbered
+/// label with a figure (`一、固定资产投资` 3200) is an indicator, not a
+/// section heading.
+fn is_not_an_indicator_row(text: &str, has_value: bool) -> bool {
     const TOTALS: [&str; 3] = ["合计", "总计", "小计"];
     const FOOTERS: [&str; 13] = [
         "填表人",
@@ -702,7 +709,7 @@ fn is_not_an_indicator(text: &str) -> bool {
     TOTALS.iter().any(|p| t.starts_with(p))
         || FOOTERS.iter().any(|p| t.starts_with(p))
         || COLUMN_NUMBERS.contains(&t.as_str())
-        || SECTION_HEADING.is_match(&t)
+        || !has_value && SECTION_HEADING.is_match(&t)
 }
 
 /// "一、项目建设", "二、重点项目推进情况": a section heading, in whichever
@@ -739,7 +746,17 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
             let code = cell_text(grid, r, cols.code);
             let name = cell_text(grid, r, cols.name);
             let key = code.as_deref().or(name.as_deref())?;
-            if is_not_an_indicator(key) || name.as_deref().is_some_and(is_not_an_indicator) {
+            let has_value = !grid.get(r, actual_col).is_blank();
+            // Beside a code, a name is a total only when that is all it
+            // says (`合计`): `合计人工造林` with its code is an indicator.
+            let total_name = |n: &str| {
+                let t = normalize_label(n);
+                ["合计", "总计", "小计"].contains(&t.as_str()) || code.is_none()
+            };
+            let name_says_not = name
+                .as_deref()
+                .is_some_and(|n| total_name(n) && is_not_an_indicator_row(n, has_value));
+            if is_not_an_indicator_row(key, has_value) || name_says_not {
                 return None;
             }
             Some(Row {
@@ -1087,6 +1104,25 @@ mod tests {
         ]);
         let t = find_table(&g, u32::MAX, Vocabulary::standard()).unwrap();
         assert_eq!(t.actual_col, 2);
+    }
+
+    #[test]
+    fn numbered_names_with_a_figure_are_indicators_headings_without_are_not() {
+        let g = grid(&[
+            &["指标代码", "指标名称", "本年累计"],
+            &["", "一、项目建设", ""],
+            &["FA01", "一、固定资产投资", "3200"],
+            &["ST01", "合计人工造林", "0.04"],
+            &["", "二、招商引资到位资金", "1200"],
+            &["", "合计", "4400"],
+            &["—", "合计", "4400"],
+        ]);
+        let t = find_table(&g, u32::MAX, Vocabulary::standard()).unwrap();
+        let names: Vec<&str> = t.rows.iter().filter_map(|r| r.name.as_deref()).collect();
+        assert_eq!(
+            names,
+            ["一、固定资产投资", "合计人工造林", "二、招商引资到位资金"]
+        );
     }
 
     #[test]

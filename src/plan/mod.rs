@@ -8,7 +8,10 @@
 pub mod read;
 pub mod rules;
 
+use std::sync::LazyLock;
+
 use chrono::NaiveDate;
+use regex::Regex;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::value::{code_key, fold, is_percent_unit, normalize_label};
@@ -340,7 +343,17 @@ impl Plan {
         if name.is_empty() {
             return None;
         }
-        self.indicator_names.get(&name).copied()
+        // Forms number their rows in the name (`一、固定资产投资`,
+        // `2.招商引资到位资金`): the name without its number, unless the
+        // plan's name has it.
+        static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^([一二三四五六七八九十]+|\d{1,2})[、.．]").expect("valid regex")
+        });
+        let found = self.indicator_names.get(&name).copied();
+        found.or_else(|| {
+            let bare = NUMBERED.find(&name)?;
+            self.indicator_names.get(&name[bare.end()..]).copied()
+        })
     }
 
     /// The target of a unit (`None`: the county) for an indicator.
@@ -467,6 +480,10 @@ mod tests {
         assert_eq!(plan.required(u(0)), vec![i(1), i(2), i(3)]);
         assert_eq!(plan.indicator_by_code("ｘ１"), Some(i(3)));
         assert_eq!(plan.indicator_by_name("N1 名称（万元）"), Some(i(1)));
+        // Numbered as forms number their rows.
+        assert_eq!(plan.indicator_by_name("二、N1 名称"), Some(i(1)));
+        assert_eq!(plan.indicator_by_name("2.N1名称"), Some(i(1)));
+        assert_eq!(plan.indicator_by_name("二、N9 名称"), None);
     }
 
     #[test]

@@ -727,6 +727,7 @@ fn check_accepted(
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
         period_end,
         damaged: &extract.damaged,
+        hidden: &extract.hidden,
         issues: &mut outcome.issues,
         facts: &mut outcome.projects,
     }

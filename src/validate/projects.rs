@@ -112,6 +112,8 @@ pub(super) struct ProjectChecker<'a> {
     pub period_end: Option<NaiveDate>,
     /// Sheets that could not be read, where the project table may be.
     pub damaged: &'a [String],
+    /// Hidden sheets, never searched: named where no table was found.
+    pub hidden: &'a [String],
     pub issues: &'a mut Vec<Issue>,
     pub facts: &'a mut Vec<ProjectFact>,
 }
@@ -161,8 +163,17 @@ impl ProjectChecker<'_> {
             for &p in mine {
                 let name = &self.plan.projects[p].name;
                 let message = if damaged.is_empty() {
+                    let hidden: Vec<String> =
+                        self.hidden.iter().map(|s| format!("“{s}”")).collect();
+                    let hidden = match hidden.is_empty() {
+                        true => String::new(),
+                        false => format!(
+                            "；隐藏的工作表 {} 不读取，如重点项目表在其中，请取消隐藏",
+                            hidden.join("、")
+                        ),
+                    };
                     format!(
-                        "报表中没有重点项目表（需有“项目名称”“是否开工”两列），重点项目“{name}”的进展未报；请按模板中的“重点项目”表填写后重新报送"
+                        "报表中没有重点项目表（需有“项目名称”“是否开工”两列{hidden}），重点项目“{name}”的进展未报；请按模板中的“重点项目”表填写后重新报送"
                     )
                 } else {
                     format!(
