@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{PeriodManifest, Store, StoreError, read_manifest};
+use super::{PeriodManifest, Store, StoreError, manifest_period, read_manifest};
 use crate::files::sha256_hex;
-use crate::model::Period;
+use crate::model::{Period, SubmissionStatus};
 
 /// One thing wrong in the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,14 +52,20 @@ impl Store {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match read_manifest(&path) {
-                Ok(m) => found.extend(self.verify_period(&m)),
-                Err(_) => found.push(Finding {
-                    period,
-                    path,
-                    problem: "记录文件已损坏，无法读取".into(),
-                }),
-            }
+            let read = read_manifest(&path).and_then(|m| manifest_period(&path, &m).map(|_| m));
+            let problem = match read {
+                Ok(m) => {
+                    found.extend(self.verify_period(&m));
+                    continue;
+                }
+                Err(StoreError::Stray { why, .. }) => why,
+                Err(_) => "记录文件已损坏，无法读取".into(),
+            };
+            found.push(Finding {
+                period,
+                path,
+                problem,
+            });
         }
         Ok(found)
     }
@@ -103,7 +109,18 @@ impl Store {
         let Some(m) = self.manifest(period)? else {
             return Err(StoreError::NotStored(period.to_string()));
         };
-        std::fs::create_dir_all(into).map_err(StoreError::io(into))?;
+        let target = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Restore { path, source }
+        };
+        std::fs::create_dir_all(into).map_err(target(into))?;
+        // Of two files of a unit with the same 填报日期, the later saved
+        // counts: restored now, all would be saved at once, and the one
+        // the period used could lose to the one it replaced. The file used
+        // is given the period's run time, the others a minute before.
+        let ran = chrono::DateTime::parse_from_rfc3339(&m.run_at)
+            .map(std::time::SystemTime::from)
+            .unwrap_or_else(|_| std::time::SystemTime::now());
         let mut restored = Vec::new();
         for input in &m.inputs {
             let (Some(file), Some(sha)) = (&input.file, &input.sha256) else {
@@ -117,14 +134,28 @@ impl Store {
                     why,
                 });
             }
-            // A name is only a name: nothing may leave `into`.
-            let to = into.join(crate::files::safe_file_stem(file));
+            // A name is only a name: nothing may leave `into`. An inbox
+            // name is kept whole (made safe, a long one lost its ending
+            // and was then no workbook).
+            let whole = Path::new(file).file_name().filter(|n| *n == file.as_str());
+            let name = whole.map_or_else(
+                || crate::files::safe_file_stem(file).into(),
+                |n| n.to_os_string(),
+            );
+            let to = into.join(name);
+            let saved = match input.status {
+                SubmissionStatus::Accepted => ran,
+                _ => ran - std::time::Duration::from_secs(60),
+            };
             std::fs::File::options()
                 .write(true)
                 .create_new(true)
                 .open(&to)
-                .and_then(|mut out| std::io::copy(&mut std::fs::File::open(&from)?, &mut out))
-                .map_err(StoreError::io(&to))?;
+                .and_then(|mut out| {
+                    std::io::copy(&mut std::fs::File::open(&from)?, &mut out)?;
+                    out.set_modified(saved)
+                })
+                .map_err(target(&to))?;
             restored.push(to);
         }
         Ok(restored)

@@ -66,8 +66,22 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    #[error(
+        "历史数据目录的 periods 文件夹中的 {path} {why}；汇总已停止，以免用错的历史算出错的预警。请把它移出该文件夹（备份请放在历史数据目录以外）；如是改动过的记录，请从备份恢复"
+    )]
+    Stray { path: PathBuf, why: String },
+    #[error(
+        "收件文件 {0} 在汇总过程中被改动（读取后内容变了），本次汇总没有记入历史；请等文件保存好、不再改动后重新运行"
+    )]
+    Changed(PathBuf),
     #[error("历史数据目录中没有 {0} 期的记录")]
     NotStored(String),
+    #[error("无法把取回的报表写到 {path}（取回时不覆盖已有的文件：请指定一个新的空文件夹）")]
+    Restore {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("存档的报表“{file}”（{path}）{why}，无法取回；请从备份恢复该文件")]
     Archive {
         path: PathBuf,
@@ -254,9 +268,7 @@ impl Store {
                 continue;
             }
             let m = read_manifest(&path)?;
-            if let Ok(p) = m.period.parse() {
-                out.push((p, m));
-            }
+            out.push((manifest_period(&path, &m)?, m));
         }
         // In time order: by end date (a quarter after the months in it),
         // not by kind, which the derived order of Period puts first.
@@ -274,7 +286,9 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        read_manifest(&path).map(Some)
+        let m = read_manifest(&path)?;
+        manifest_period(&path, &m)?;
+        Ok(Some(m))
     }
 
     /// The latest stored period of the same year that ends before
@@ -491,6 +505,11 @@ impl Store {
             return Ok(());
         }
         let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
+        // Read a second time: a file saved over since it was read would be
+        // archived as the one counted, and then fail every check.
+        if sha256_hex(&bytes) != sha256 {
+            return Err(StoreError::Changed(path.to_path_buf()));
+        }
         // Its folder stays: the copy is written into it at once.
         private_dir(target.parent().unwrap_or(&self.root), &mut Vec::new())?;
         // A copy of a unit's submission is no more readable than needed.
@@ -641,7 +660,33 @@ impl PeriodManifest {
 }
 
 /// A period's manifest.
+/// The period of the manifest `m` read from `path`, which must be the one
+/// its file is named for: a copy (`2022-03-bak.json`) or a hand-edited
+/// period would be a second, or a missing, record of a period, and which
+/// one a later run compared with would depend on the listing order.
+fn manifest_period(path: &Path, m: &PeriodManifest) -> Result<Period, StoreError> {
+    let stem = path.file_stem().map(|s| s.to_string_lossy());
+    match m.period.parse::<Period>() {
+        Ok(p) if stem.as_deref() == Some(p.to_string().as_str()) => Ok(p),
+        _ => Err(StoreError::Stray {
+            path: path.to_path_buf(),
+            why: format!(
+                "记录的期别是“{}”，与文件名不符（是一份副本，或被改动过）",
+                m.period
+            ),
+        }),
+    }
+}
+
 fn read_manifest(path: &Path) -> Result<PeriodManifest, StoreError> {
+    // A pipe or a device named `*.json` would block the read for ever.
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    if !regular && path.exists() {
+        return Err(StoreError::Stray {
+            path: path.to_path_buf(),
+            why: "不是普通文件".into(),
+        });
+    }
     let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
     serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest {
         path: path.to_path_buf(),
@@ -769,4 +814,29 @@ pub fn changes(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_saved_over_since_it_was_read_is_not_archived_as_the_one_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let inbox = dir.path().join("甲镇.xlsx");
+        std::fs::write(&inbox, b"as read").unwrap();
+        let read = sha256_hex(b"as read");
+        std::fs::write(&inbox, b"saved over").unwrap();
+        let err = store.archive(&inbox, &read).unwrap_err();
+        assert!(matches!(err, StoreError::Changed(_)), "{err}");
+        assert!(!store.archived(&read, &inbox).exists());
+        // As read, it is archived under its hash.
+        std::fs::write(&inbox, b"as read").unwrap();
+        store.archive(&inbox, &read).unwrap();
+        assert_eq!(
+            std::fs::read(store.archived(&read, &inbox)).unwrap(),
+            b"as read"
+        );
+    }
 }

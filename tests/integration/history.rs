@@ -370,6 +370,82 @@ fn a_damaged_store_stops_the_run_and_says_how_to_recover() {
     );
     assert_eq!(run(&w, &p, 3, &inbox).status.code(), Some(0));
     assert_eq!(warnings(&w, 3), march, "March as it was");
+
+    // A copy of a record kept beside it (a clerk's backup) would be a
+    // second February, and which one March compared with would depend on
+    // the listing order: the run stops and names it.
+    let copy = store.join("periods/2022-02-bak.json");
+    std::fs::copy(&feb, &copy).unwrap();
+    let out = run(&w, &p, 3, &inbox);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("2022-02-bak.json") && err.contains("副本"),
+        "{err}"
+    );
+    let verify = history(&["--store", s, "--verify"]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("2022-02-bak.json"));
+    std::fs::remove_file(&copy).unwrap();
+}
+
+#[test]
+fn a_restored_period_counts_the_file_it_counted() {
+    let w = Workdir::new("history_restore_order");
+    let p = plan(&w);
+    let inbox = submit(&w, 3, [300.0, 300.0, 300.0, 0.0]);
+    // A correction with the same 填报日期, saved later: the saving time
+    // decides, and its name sorts first, so a tie would go to the original.
+    let rows: Vec<Vec<C>> = ["A1", "A2", "A3", "L1", "P1"]
+        .iter()
+        .zip([310.0, 300.0, 300.0, 0.0, 0.84])
+        .map(|(code, v)| vec![t(code), C::E, C::E, C::E, n(v), t("原因已说明")])
+        .collect();
+    write_xlsx(
+        &inbox.join("甲镇-改.xlsx"),
+        &[template("表", "甲镇", "2022-03-28", rows)],
+    );
+    let original = std::fs::File::options()
+        .write(true)
+        .open(inbox.join("甲镇.xlsx"))
+        .unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    original.set_modified(hour_ago).unwrap();
+    drop(original);
+    assert_eq!(run(&w, &p, 3, &inbox).status.code(), Some(0));
+    let a1 = |out: &str| -> String {
+        let rows = read_csv(&w.path(&format!("{out}/data/by_unit.csv")));
+        rows.into_iter()
+            .find(|r| r["indicator_code"] == "A1")
+            .unwrap()["actual"]
+            .clone()
+    };
+    assert_eq!(a1("out/2022-03"), "310");
+    // Restored, the files are saved in the order the period saw them, and
+    // the run of the restored folder counts the same file.
+    let back = w.path("restored");
+    let restored = history(&[
+        "--store",
+        w.path("out/store").to_str().unwrap(),
+        "--restore",
+        "2022-03",
+        "--into",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(restored.status.code(), Some(0));
+    let again = tally(&[
+        "run",
+        "--plan",
+        p.to_str().unwrap(),
+        "--inbox",
+        back.to_str().unwrap(),
+        "--period",
+        "2022-03",
+        "--out",
+        w.path("again").to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(a1("again"), "310");
 }
 
 #[test]
