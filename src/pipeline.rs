@@ -275,9 +275,25 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     inspection.checked.issues.extend(county_issues);
     let plan = &inspection.plan;
     let history = History::new(store, plan, &consolidation, earlier.as_ref())?;
-    let files_written = write_outputs(settings, store, &inspection, &consolidation, &history)?;
-    // Last, the history: the commit point of the run.
-    store.record(plan, &inspection.checked, &consolidation)?;
+    // An earlier run's run.json speaks of the files about to be replaced:
+    // until this run is complete and recorded, the folder has none.
+    match std::fs::remove_file(settings.out.join(manifest::FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(files::OutputError::new(&settings.out.join(manifest::FILE), e).into());
+        }
+        _ => {}
+    }
+    let (mut files_written, run_json) =
+        write_outputs(settings, store, &inspection, &consolidation, &history)?;
+    // Then the history, the commit point of the run. Outputs of a run the
+    // history has not got are taken back: mailed, they would be results
+    // the next period never escalates from.
+    if let Err(e) = store.record(plan, &inspection.checked, &consolidation) {
+        take_back(&settings.out, &files_written);
+        return Err(e.into());
+    }
+    // Last: run.json says the folder is complete and recorded.
+    files_written.push(manifest::write(&settings.out, &run_json)?);
     // Recorded already: a store that cannot be listed now costs the note,
     // not the run.
     let stale_later = stale_later(store, settings.period).unwrap_or_default();
@@ -305,14 +321,29 @@ fn stale_later(store: &Store, period: Period) -> Result<Vec<Period>, StoreError>
     Ok(if compares { later } else { Vec::new() })
 }
 
-/// Writes every output of a run; returns the paths written.
+/// Removes the outputs of a run that could not be recorded, and the
+/// folders they were in when nothing else is there.
+fn take_back(out: &Path, written: &[PathBuf]) {
+    for path in written {
+        let _ = std::fs::remove_file(path);
+    }
+    let mut folders: Vec<&Path> = written.iter().filter_map(|p| p.parent()).collect();
+    folders.sort_unstable();
+    folders.dedup();
+    for folder in folders.into_iter().filter(|f| *f != out) {
+        let _ = std::fs::remove_dir(folder);
+    }
+}
+
+/// Writes every output of a run but `run.json`, which is written once the
+/// run is recorded; returns the paths written and `run.json`'s bytes.
 fn write_outputs(
     settings: &RunSettings,
     store: &Store,
     inspection: &Inspection,
     c: &Consolidation,
     history: &History,
-) -> Result<Vec<PathBuf>, TallyError> {
+) -> Result<(Vec<PathBuf>, Vec<u8>), TallyError> {
     let (out, org) = (settings.out.as_path(), settings.org.as_str());
     let (plan, checked) = (&inspection.plan, &inspection.checked);
     let write_data = || data::write_all(out, plan, c, checked);
@@ -359,7 +390,5 @@ fn write_outputs(
         files::write_atomic(&path, log.as_bytes())?;
         files_written.push(path);
     }
-    // Last: run.json says the folder is complete.
-    files_written.push(manifest::write(out, &run_json?)?);
-    Ok(files_written)
+    Ok((files_written, run_json?))
 }

@@ -267,6 +267,29 @@ fn a_run_killed_before_its_manifest_leaves_the_store_as_it_was() {
         before,
         "the period's record is untouched"
     );
+    // Nothing of the unrecorded run is left to mail: not its outputs, nor
+    // the earlier run's run.json, which spoke of the files it replaced.
+    for gone in [
+        "run.json",
+        "consolidated.xlsx",
+        "data/by_unit.csv",
+        "feedback",
+    ] {
+        assert!(!w.path("out/2022-03").join(gone).exists(), "{gone}");
+    }
+    let mail = tally(&["mail", "--run", w.path("out/2022-03").to_str().unwrap()]);
+    assert_eq!(mail.status.code(), Some(2));
+    // Into a new folder, the folder goes too.
+    let fresh = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["run", "--plan", p.to_str().unwrap(), "--inbox"])
+        .arg(&inbox)
+        .args(["--period", "2022-03", "--out"])
+        .arg(w.path("fresh/2022-03"))
+        .env("TALLY_TEST_FAIL_STORE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(fresh.status.code(), Some(2));
+    assert!(!w.path("fresh/2022-03").exists());
     // The lock file stays; the operating system released the lock.
     let lock = std::fs::File::open(w.path("out/store/.lock")).unwrap();
     assert!(lock.try_lock().is_ok(), "the lock is released");
