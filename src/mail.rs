@@ -133,6 +133,11 @@ pub struct Delivery {
     /// What the last delivered message was about; none before any was.
     #[serde(default)]
     pub about: Option<String>,
+    /// The period of the run it was about (`2022-03`): a run of another
+    /// period written into the same folder starts afresh. None in ledgers
+    /// written before it was recorded.
+    #[serde(default)]
+    pub period: Option<String>,
 }
 
 /// What a mail run did.
@@ -158,6 +163,18 @@ enum Send {
     First,
     /// A message about something new: 更正 for a unit, 更新 for leaders.
     Again,
+}
+
+/// The ledger's line for `key` when it is about a run of `period` (or
+/// from before lines said their period).
+fn of_run<'l>(
+    ledger: &'l BTreeMap<String, Delivery>,
+    key: &str,
+    period: &str,
+) -> Option<&'l Delivery> {
+    ledger
+        .get(key)
+        .filter(|d| d.period.as_deref().is_none_or(|p| p == period))
 }
 
 fn decide(entry: Option<&Delivery>, about: Option<&str>, resend: bool) -> Send {
@@ -336,6 +353,10 @@ fn due_messages(
     report: &mut MailReport,
 ) -> Result<Vec<Outgoing>, MailError> {
     let run = ctx.run;
+    // What this folder's ledger says of another period's run (April run
+    // into March's folder) is no news of this one: 清泉镇, told of its
+    // March report, would never be reminded of April's.
+    let ledger = |key: &str| of_run(ledger, key, &run.period);
     for name in &command.units {
         if !run.units.iter().any(|u| &u.name == name) {
             return Err(MailError::UnknownUnit(name.clone()));
@@ -344,7 +365,7 @@ fn due_messages(
     let mut out = Vec::new();
     if command.units.is_empty() && !command.mail.leaders.is_empty() {
         let about = Some(run.inputs.as_str());
-        match decide(ledger.get("leaders"), about, command.resend) {
+        match decide(ledger("leaders"), about, command.resend) {
             Send::Skip => report.skipped.push("leaders".into()),
             send => out.push(leaders_message(ctx, &command.mail, send)?),
         }
@@ -356,7 +377,7 @@ fn due_messages(
             continue;
         };
         let key = format!("unit:{}", unit.name);
-        match decide(ledger.get(&key), unit.submission.as_deref(), command.resend) {
+        match decide(ledger(&key), unit.submission.as_deref(), command.resend) {
             Send::Skip => report.skipped.push(key),
             send => out.push(unit_message(ctx, unit, email, send)?),
         }
@@ -704,7 +725,7 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
             .send(&m.message)
             .err()
             .map(|e| send_failure(&e, &smtp.host));
-        let previous = ledger.get(&m.key).and_then(|d| d.about.clone());
+        let previous = of_run(&ledger, &m.key, &run.period).and_then(|d| d.about.clone());
         let (status, about) = match error {
             None => (DeliveryStatus::Delivered, m.about.clone()),
             Some(_) => (DeliveryStatus::Failed, previous),
@@ -719,6 +740,7 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
                 status,
                 error: error.clone(),
                 about,
+                period: Some(run.period.clone()),
             },
         );
         // Written after every message, so a crash loses nothing sent.
@@ -769,6 +791,7 @@ mod tests {
             status,
             error: None,
             about: Some(about.into()),
+            period: None,
         }
     }
 

@@ -284,6 +284,12 @@ fn run(settings: &RunSettings, started: Instant) -> Result<Done, TallyError> {
             tally::model::value::format_number(t.planned_investment.round())
         );
     }
+    if let Some(store) = &outcome.new_store {
+        eprintln!(
+            "注意：历史数据目录 {} 是这次新建的，没有本年此前各期的记录，所以预警都从蓝色算起，也没有检查“本年累计减少”；如此前各期的结果在别的历史数据目录，请用 --store 指定它后重新运行",
+            store.display()
+        );
+    }
     if !outcome.stale_later.is_empty() {
         let later: Vec<String> = outcome.stale_later.iter().map(|p| p.label()).collect();
         eprintln!(

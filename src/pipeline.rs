@@ -183,6 +183,10 @@ pub struct RunOutcome {
     /// Stored periods after this one in its year, whose warnings were
     /// worked out from this period as it was before: to be run again.
     pub stale_later: Vec<Period>,
+    /// The store, when this run made it and the period is not its year's
+    /// first: nothing earlier to escalate from, which a store given in
+    /// the wrong place (`--out` elsewhere than last month) would also say.
+    pub new_store: Option<PathBuf>,
 }
 
 /// Checks the inbox, consolidates the period, writes every output into the
@@ -297,11 +301,16 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     // Recorded already: a store that cannot be listed now costs the note,
     // not the run.
     let stale_later = stale_later(store, settings.period).unwrap_or_default();
+    let first_of_year =
+        settings.period.start_date() <= settings.period.year_start() + chrono::Duration::days(6);
+    let new_store =
+        (store.is_new() && previous.is_none() && !first_of_year).then(|| settings.store.clone());
     Ok(RunOutcome {
         inspection,
         consolidation,
         files_written,
         stale_later,
+        new_store,
     })
 }
 

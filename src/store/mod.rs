@@ -188,12 +188,20 @@ fn private_dir(dir: &Path, made: &mut Vec<PathBuf>) -> Result<(), StoreError> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     crate::files::make_dirs(dir, &builder, made).map_err(StoreError::io(dir))?;
-    // A folder made by an earlier version may be open to all.
+    // A folder made by an earlier version may be open to all: closed to
+    // others, its owner's rights left as they are (a store its owner made
+    // read-only stays so, and the run says it cannot write).
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(StoreError::io(dir))?;
+        let mode = std::fs::metadata(dir)
+            .map_err(StoreError::io(dir))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(StoreError::io(dir))?;
+        }
     }
     Ok(())
 }
@@ -221,6 +229,12 @@ impl Store {
             made,
             made_lock,
         })
+    }
+
+    /// Whether opening made the store (or its `periods` folder): it holds
+    /// no earlier period to escalate from.
+    pub fn is_new(&self) -> bool {
+        self.made.iter().any(|d| d.ends_with("periods"))
     }
 
     /// Takes back what opening the store made, for a run that failed and
@@ -819,6 +833,27 @@ pub fn changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_store_is_closed_to_others_but_its_owners_rights_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+        drop(Store::open(&open).unwrap());
+        assert_eq!(mode(&open), 0o700);
+        // Made read-only by its owner: not made writable again.
+        let frozen = dir.path().join("frozen");
+        std::fs::create_dir_all(frozen.join("periods")).unwrap();
+        std::fs::set_permissions(&frozen, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let opened = Store::open(&frozen);
+        assert_eq!(mode(&frozen), 0o500);
+        drop(opened);
+        std::fs::set_permissions(&frozen, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
 
     #[test]
     fn a_file_saved_over_since_it_was_read_is_not_archived_as_the_one_read() {

@@ -495,6 +495,59 @@ fn a_refused_file_is_said_to_the_unit_that_sent_it_once() {
 }
 
 #[test]
+fn another_period_run_into_the_same_folder_is_mailed_afresh() {
+    let w = Workdir::new("mail_next_period");
+    let server = SmtpServer::start(w.path("received"));
+    sample_inbox(&w, &["李桥乡.xlsx"]);
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/plan.xlsx");
+    let run_period = |period: &str| {
+        let o = tally(&[
+            "run",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--inbox",
+            w.inbox().to_str().unwrap(),
+            "--period",
+            period,
+            "--out",
+            w.path("out").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    // A store made by this run, for a period that is not the year's
+    // first: said, as warnings then start from blue.
+    let said = run_period("2022-03");
+    assert!(said.contains("是这次新建的"), "{said}");
+    let out = w.path("out");
+    let cfg = config(&w, Some(server.port));
+    assert_eq!(mail(&out, &cfg, &[]).0, 0);
+    assert_eq!(server.messages().len(), 14);
+    // April into the same folder, the same files: every unit hears of
+    // April, none as a correction, and 李桥乡 is reminded again.
+    let said = run_period("2022-04");
+    assert!(!said.contains("是这次新建的"), "{said}");
+    let (code, err) = mail(&out, &cfg, &[]);
+    assert_eq!(code, 0, "{err}");
+    let april: Vec<_> = server.messages().into_iter().skip(14).collect();
+    assert_eq!(april.len(), 14, "{err}");
+    for m in &april {
+        let subject = m["subject"].as_str().unwrap();
+        assert!(subject.contains("2022年4月"), "{subject}");
+        assert!(
+            !subject.contains("更正") && !subject.contains("更新"),
+            "{subject}"
+        );
+    }
+    assert!(
+        april
+            .iter()
+            .any(|m| m["rcpt_tos"][0] == "town6@example.org"),
+        "李桥乡 is reminded of April"
+    );
+}
+
+#[test]
 fn a_rerun_mails_only_the_units_whose_own_submission_changed() {
     let w = Workdir::new("mail_rerun");
     let server = SmtpServer::start(w.path("received"));
