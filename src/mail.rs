@@ -412,7 +412,7 @@ fn leaders_message(
         indicators => run.indicators.iter().map(|i| context! {
             name => i.name, completion => pct(i.completion), progress => pct(i.progress),
             figures => i.figures.clone().unwrap_or_else(|| {
-                format!("完成 {}（时间进度 {}）", pct(i.completion), pct(i.progress))
+                format!("完成 {}（应完成 {}）", pct(i.completion), pct(i.progress))
             }),
             // A ceiling's cell says its counts: 30% of a ceiling is no
             // completion.

@@ -22,7 +22,7 @@ use crate::aggregate::{Consolidation, UnitRow};
 use crate::files::{OutputError, write_atomic};
 use crate::model::period::date_cn;
 use crate::model::value::percent;
-use crate::model::{Id, Issue, IssueCode, Severity, SubmissionStatus, UnitId};
+use crate::model::{Id, Issue, IssueCode, Severity, Status, SubmissionStatus, UnitId};
 use crate::plan::Plan;
 use crate::report::index::UnitIndex;
 use crate::report::workbook::{date_text, project_state, started_text};
@@ -86,7 +86,7 @@ pub fn unit_workbook(
         .iter()
         .map(|&p| &c.projects.rows[p])
         .collect();
-    let mut lines = summary_lines(c, index, u, file_name, &projects);
+    let mut lines = summary_lines(plan, c, index, u, file_name, &projects);
     lines.push(format!(
         "{org}　　数据截至 {}",
         date_cn(c.period.end_date())
@@ -106,6 +106,7 @@ pub fn unit_workbook(
 /// fix and the date to resend by (or what to send), then what became of
 /// its file, its score and rank within its kind, its key projects.
 fn summary_lines(
+    plan: &Plan,
     c: &Consolidation,
     index: &UnitIndex<'_>,
     u: UnitId,
@@ -156,6 +157,14 @@ fn summary_lines(
     if let Some(line) = score_line(c, u) {
         lines.push(line);
     }
+    let behind = behind_tasks(plan, &index.rows[u]);
+    if !behind.is_empty() {
+        lines.push(format!(
+            "有 {} 项任务滞后于时间进度：{}。",
+            behind.len(),
+            behind.join("、")
+        ));
+    }
     if !projects.is_empty() {
         let started = projects.iter().filter(|r| r.started == Some(true)).count();
         let overdue = projects.iter().filter(|r| r.overdue).count();
@@ -166,6 +175,22 @@ fn summary_lines(
         ));
     }
     lines
+}
+
+/// A unit's tasks behind time progress, each with its warning
+/// (`固定资产投资（红色预警）`): red is a 督办 and must be read as such
+/// where the unit reads first, not only in a table column.
+pub fn behind_tasks(plan: &Plan, rows: &[&UnitRow]) -> Vec<String> {
+    rows.iter()
+        .filter(|r| r.status == Status::Behind)
+        .map(|r| {
+            let name = &plan.indicators[r.indicator].name;
+            match r.warning {
+                Some(w) => format!("{name}（{}预警）", w.label()),
+                None => name.clone(),
+            }
+        })
+        .collect()
 }
 
 /// What a unit is asked about its warnings, in the feedback, its mail and

@@ -15,7 +15,7 @@ use crate::model::value::percent;
 use crate::model::{Direction, Id, Severity, Status, SubmissionStatus, UnitId, UnitKind, Warning};
 use crate::plan::Plan;
 use crate::report::alerts::{Alert, Subject, alerts};
-use crate::report::feedback::{errors_counted, resend_by};
+use crate::report::feedback::{behind_tasks, errors_counted, resend_by};
 use crate::report::index::UnitIndex;
 use crate::validate::Checked;
 use crate::validate::show;
@@ -34,7 +34,7 @@ pub struct IndicatorLine {
     pub progress: Option<f64>,
     pub status: Option<Status>,
     pub status_label: Option<String>,
-    /// How it stands, in a phrase: `完成 24.3%（时间进度 25.0%）`, or for
+    /// How it stands, in a phrase: `完成 24.3%（应完成 25.0%）`, or for
     /// a ceiling `实际 3 起，控制目标 10 起` (a completion of 30% read as
     /// behind).
     #[serde(default)]
@@ -230,7 +230,7 @@ fn indicator_lines(plan: &Plan, c: &Consolidation) -> Vec<IndicatorLine> {
                     show(ind, target)
                 )),
                 _ => r.completion.map(|c| match progress {
-                    Some(p) => format!("完成 {}（时间进度 {}）", percent(c), percent(p)),
+                    Some(p) => format!("完成 {}（应完成 {}）", percent(c), percent(p)),
                     None => format!("完成 {}", percent(c)),
                 }),
             };
@@ -326,9 +326,7 @@ fn unit_lines(plan: &Plan, c: &Consolidation, checked: &Checked) -> Vec<UnitLine
             shas.sort_unstable();
             let score = &c.scores[u.index()];
             let with = |st: Status| index.rows[u].iter().filter(move |r| r.status == st);
-            let behind_tasks: Vec<String> = with(Status::Behind)
-                .map(|r| plan.indicators[r.indicator].name.clone())
-                .collect();
+            let behind_tasks = behind_tasks(plan, &index.rows[u]);
             let breached: Vec<String> = with(Status::Breach)
                 .map(|r| {
                     let alert = Alert {

@@ -61,13 +61,16 @@ pub const RULE_FILL: Color = Color::RGB(RULE_RGB);
 pub const INPUT_FILL: Color = Color::RGB(0xFFF2CC);
 
 /// Number format for a unit of measure: 万元 one decimal, counts whole,
-/// percentages as percent, anything else two decimals.
+/// percentages as percent, anything else two decimals, or up to four
+/// where the figure has them: a clerk's 0.052 万亩 shown as 0.05 was
+/// another figure than the one typed, and two units' 0.043 and 0.04 both
+/// read 0.04 with ranks 3 and 6.
 pub fn number_format(uom: &str) -> &'static str {
     match uom.trim() {
         "万元" | "亿元" | "元" => "#,##0.0",
         u if is_count_unit(u) => "#,##0",
         u if is_percent_unit(u) => "0.0%",
-        _ => "#,##0.00",
+        _ => "#,##0.00##",
     }
 }
 
@@ -108,7 +111,8 @@ pub const POINTS: &str = "0.0\"个百分点\"";
 /// decimals, since a quarter of 1 village is 0.25, not 0 (nor 0.3).
 pub fn derived_format(uom: &str) -> &'static str {
     match number_format(uom) {
-        "#,##0" => "#,##0.00",
+        // Worked out, not typed: two decimals say enough.
+        "#,##0" | "#,##0.00##" => "#,##0.00",
         f => f,
     }
 }

@@ -232,10 +232,22 @@ fn the_leaders_and_every_unit_get_their_workbook_once() {
             .into_iter()
             .map(|r| (r["indicator_code"].clone(), r["indicator_name"].clone()))
             .collect();
-    let behind: Vec<&str> = by_unit
+    // Each with its warning's colour, as by_unit.csv gives it.
+    let colour = |w: &str| match w {
+        "blue" => "蓝色",
+        "yellow" => "黄色",
+        _ => "红色",
+    };
+    let behind: Vec<String> = by_unit
         .iter()
         .filter(|r| r["unit"] == "位奇镇" && r["status"] == "behind")
-        .map(|r| names[&r["indicator_code"]].as_str())
+        .map(|r| {
+            format!(
+                "{}（{}预警）",
+                names[&r["indicator_code"]],
+                colour(&r["warning"])
+            )
+        })
         .collect();
     assert!(!behind.is_empty());
     let wei = unit_text("位奇镇");

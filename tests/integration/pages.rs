@@ -28,6 +28,19 @@ fn fill(path: &Path, k: usize, cell: &str) -> Option<String> {
     Some(rgb[1].to_string())
 }
 
+/// The number format of cell `cell` in the `k`-th sheet, as Excel shows
+/// it (`"蓝 "0.0%`), if it has one of its own.
+fn number_format(path: &Path, k: usize, cell: &str) -> Option<String> {
+    let (xf, _) = cell_style(path, k, cell)?;
+    let id = &Regex::new(r#"numFmtId="(\d+)""#).unwrap().captures(&xf)?[1];
+    let styles = xml_parts(path, "xl/styles.xml");
+    let code = Regex::new(&format!(r#"<numFmt numFmtId="{id}" formatCode="([^"]*)""#))
+        .unwrap()
+        .captures(&styles)?[1]
+        .replace("&quot;", "\"");
+    Some(code)
+}
+
 /// The height in points of row `row` (1-based) of the `k`-th sheet, if set.
 fn row_height(path: &Path, k: usize, row: usize) -> Option<f64> {
     let sheet = sheet_xml(path, k);
@@ -178,6 +191,23 @@ fn matrix_cells_are_coloured_by_status_and_wrapped_rows_are_tall_enough() {
             "{unit} {code}"
         );
     }
+    // Printed in black and white the fills are greys alike: a warned
+    // task says its colour in words, `蓝 14.8%`.
+    let shown = |unit: &str, code: &str| number_format(&book, k("分单位"), &cell(unit, code));
+    assert_eq!(shown("霍城镇", "FA01").as_deref(), Some("\"蓝 \"0.0%"));
+    assert_eq!(
+        shown("县应急管理局", "AQ01").as_deref(),
+        Some("\"红 \"0.0%")
+    );
+    assert_eq!(shown("清泉镇", "ZS01").as_deref(), Some("0.0%"));
+    // The clerk reads the tasks behind, and their colour, first.
+    let fb = rows(&out.join("feedback/霍城镇.xlsx"), "反馈");
+    let said: Vec<String> = fb.iter().take(12).map(|r| r[0].to_string()).collect();
+    assert!(
+        said.iter()
+            .any(|l| l.contains("项任务滞后于时间进度") && l.contains("固定资产投资（蓝色预警）")),
+        "{said:?}"
+    );
     // 校验问题: a row whose sentence wraps is tall enough for its lines.
     let issues = rows(&book, "校验问题");
     let (r, longest) = issues

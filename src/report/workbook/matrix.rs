@@ -94,8 +94,16 @@ fn ranked_order(plan: &Plan, c: &Consolidation) -> Vec<UnitId> {
 /// counts none. No data says so.
 fn task_cell(s: &mut Sheet<'_>, row: u32, col: u16, r: &UnitRow) -> Result<(), XlsxError> {
     let fill = r.warning.map_or(status_color(r.status), warning_color);
+    // Printed in black and white, the fills are greys alike: a warned
+    // task says its colour in words too (`红 0.0%`).
+    let format = match r.warning {
+        Some(Warning::Blue) => "\"蓝 \"0.0%",
+        Some(Warning::Yellow) => "\"黄 \"0.0%",
+        Some(Warning::Red) => "\"红 \"0.0%",
+        None => "0.0%",
+    };
     match r.completion {
-        Some(v) => s.number_filled(row, col, Some(v), "0.0%", Some(fill)),
+        Some(v) => s.number_filled(row, col, Some(v), format, Some(fill)),
         None => s.filled(row, col, r.status.label(), fill),
     }
 }
