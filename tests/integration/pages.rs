@@ -337,6 +337,14 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         (&lao[0]["note"], &lao[0]["unreported"]),
         (&serde_json::Value::Null, &serde_json::json!(true))
     );
+    // And its feedback says the same: not reported, past its start date;
+    // not that it did not start.
+    let lao_projects = rows(&out.join("feedback/老军乡.xlsx"), "重点项目");
+    let lao_row = lao_projects
+        .iter()
+        .find(|r| r[0] == "老军乡生态宜居村庄建设")
+        .unwrap();
+    assert_eq!(lao_row[8].to_string(), "未填报，已过开工期");
     // 分单位 says how the score is made, with the plan's own weights.
     let plan_rows = rows(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/plan.xlsx"),

@@ -303,7 +303,7 @@ fn the_projects_sheet_rolls_up_by_kind_and_counts_blockers() {
     assert_eq!(state("城区加气站"), "已开工");
     assert_eq!(state("光伏电站"), "逾期开工");
     assert_eq!(state("氢能基地"), "未到开工期");
-    assert_eq!(state("大马营养殖基地"), "逾期未开工");
+    assert_eq!(state("大马营养殖基地"), "未填报，已过开工期");
     assert_eq!(state("城区公交站"), "未填报");
 }
 

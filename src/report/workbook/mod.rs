@@ -139,6 +139,9 @@ pub(crate) fn started_text(started: Option<bool>) -> &'static str {
 /// projects.
 pub(crate) fn project_state(r: &ProjectRow) -> (&'static str, Color) {
     match (r.started, r.overdue, r.reported) {
+        // Past its start date and not reported: whether it started is not
+        // known (the mails say 开工情况不明), so not said not to have.
+        (_, true, false) => ("未填报，已过开工期", warning_color(Warning::Red)),
         (_, true, _) => ("逾期未开工", warning_color(Warning::Red)),
         (Some(true), _, _) if r.on_time => ("已开工", status_color(Status::Done)),
         (Some(true), _, _) => ("逾期开工", status_color(Status::Behind)),
