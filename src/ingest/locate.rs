@@ -34,6 +34,9 @@ pub struct Row {
     pub actual: CellValue,
     pub note: Option<String>,
     pub target: Option<CellValue>,
+    /// The row's 计量单位, where the table has such a column: a figure in
+    /// 亿元 beside a plan in 万元 is 10,000 times off.
+    pub uom: Option<String>,
 }
 
 /// The indicator table of a workbook.
@@ -53,6 +56,7 @@ pub struct Table {
     pub actual_other: bool,
     pub note_col: Option<u32>,
     pub target_col: Option<u32>,
+    pub uom_col: Option<u32>,
     pub rows: Vec<Row>,
     /// More than one column could have been the actual one: which group
     /// spans which may decide it (not sent by the reading workers).
@@ -70,6 +74,12 @@ impl Table {
     /// table has no note column).
     pub fn note_cell(&self, row: u32) -> String {
         a1(row, self.note_col.unwrap_or(self.actual_col))
+    }
+
+    /// A1 reference of the 计量单位 cell in `row` (the actual cell when
+    /// the table has no such column).
+    pub fn uom_cell(&self, row: u32) -> String {
+        a1(row, self.uom_col.unwrap_or(self.actual_col))
     }
 
     /// A1 reference of the code cell, else the name cell, of `row`.
@@ -766,6 +776,7 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
                 actual: grid.get(r, actual_col).clone(),
                 note: raw_text(grid, r, cols.note),
                 target: cols.target.map(|c| grid.get(r, c).clone()),
+                uom: cell_text(grid, r, cols.uom),
             })
         })
         .collect();
@@ -794,6 +805,7 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
         actual_other: cols.actual_other,
         note_col: cols.note,
         target_col: cols.target,
+        uom_col: cols.uom,
         rows,
         rivals: cols.rivals,
     })

@@ -24,8 +24,8 @@ use crate::model::period::named_month;
 use crate::model::progress;
 use crate::model::value::{
     CellValue, Reading, TEMPLATE_FRACTION_MAX, as_fraction, at_least, find_month_day,
-    format_for_people, format_number, is_count_unit, normalize_label, percent, percent_rounded,
-    read_number,
+    format_for_people, format_number, is_count_unit, is_percent_unit, normalize_label, percent,
+    percent_rounded, read_number,
 };
 use crate::model::{
     Aggregation, IdVec, IndicatorId, Issue, IssueCode, Period, Profile, Severity, Status,
@@ -734,6 +734,17 @@ fn check_accepted(
     .check(extract.projects.as_ref());
 }
 
+/// Whether a unit of measure written in a submission is the plan's:
+/// alike but for spaces, width and brackets (`万元（现价）`), or both a
+/// percentage (`%`, `百分比`). A blank or a dash says nothing.
+fn same_unit(written: &str, planned: &str) -> bool {
+    let (w, p) = (normalize_label(written), normalize_label(planned));
+    w.is_empty()
+        || ["-", "—", "/"].contains(&w.as_str())
+        || w == p
+        || is_percent_unit(&w) && is_percent_unit(&p)
+}
+
 fn file_stem(name: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
@@ -1149,6 +1160,28 @@ impl RowChecker<'_> {
                 };
                 let typed =
                     trailing_unit.or_else(|| (percent && !i.is_percent()).then(|| "%".to_string()));
+                if typed.is_none()
+                    && let Some(u) = row.uom.as_deref().filter(|u| !same_unit(u, &i.uom))
+                {
+                    // The row's own 计量单位 column: the figure is in that
+                    // unit, which the plan's is not.
+                    let message = format!(
+                        "“{}”一行的计量单位写的是“{u}”（{}），与计划的计量单位“{}”不一致，本次按 {}计入；如有出入，请换算为{}后填写",
+                        i.name,
+                        self.table.uom_cell(row.row),
+                        i.uom,
+                        show_exactly(i, counted),
+                        i.uom
+                    );
+                    let cell = self.table.actual_cell(row.row);
+                    self.issue(
+                        row.row,
+                        Some(cell),
+                        Some(ind),
+                        IssueCode::UnitOfMeasure,
+                        message,
+                    );
+                }
                 if let Some(u) = typed
                     && normalize_label(&u) != normalize_label(&i.uom)
                 {

@@ -365,3 +365,29 @@ fn a_row_whose_code_and_name_are_two_indicators_is_not_counted() {
         "{missing:?}"
     );
 }
+
+#[test]
+fn a_unit_of_measure_column_that_is_not_the_plans_is_said() {
+    // 0.5 beside 亿元 is 5,000 万元: counted as 0.5 万元 without a word,
+    // the county total was 10,000 times off.
+    let w = Workdir::new("issues_uom_column");
+    let mut rows = qingquan_clean();
+    rows[0][2] = t("亿元");
+    rows[0][4] = n(0.5);
+    // The plan's unit in other words is no other unit.
+    let ws01 = rows.iter().position(|r| r[0] == t("WS01")).unwrap();
+    rows[ws01][2] = t("百分比");
+    let st01 = rows.iter().position(|r| r[0] == t("ST01")).unwrap();
+    rows[st01][2] = t("万 亩（累计）");
+    w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", rows)]);
+    let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    let said = issues_with(&json, "unit_of_measure");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0]["indicator_code"], "FA01");
+    assert_eq!(said[0]["cell"], "E4");
+    let message = said[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("计量单位写的是“亿元”（C4）") && message.contains("本次按 0.5 万元计入"),
+        "{message}"
+    );
+}
