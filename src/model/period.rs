@@ -4,6 +4,7 @@
 //! year and its end date; `elapsed` is the fraction of the year behind us at
 //! that end (CONTRACT.md section 3).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -11,7 +12,7 @@ use std::sync::LazyLock;
 use chrono::{Datelike, NaiveDate, Weekday};
 use regex::Regex;
 
-use super::value::fold;
+use super::value::{chinese_numerals, fold};
 
 /// Days after a period's end by which units are asked to report it.
 pub const REPORT_DAYS: i64 = 5;
@@ -239,6 +240,29 @@ impl Period {
     }
 }
 
+/// Months and years in Chinese numerals (`二月份`, `一至二月`,
+/// `二〇二二年十二月`) as digits; only a month's or a year's whole number,
+/// so `一二月` (January and February) names no twelfth month, and
+/// `十三五` no month at all.
+fn months_in_digits(text: &str) -> Cow<'_, str> {
+    static CHINESE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?:(?:十[一二]?|[一二三四五六七八九])[至到~—-])?(?:十[一二]?|[一二三四五六七八九])月|[〇零一二三四五六七八九]{4}年",
+        )
+        .expect("valid regex")
+    });
+    CHINESE.replace_all(text, |c: &regex::Captures<'_>| {
+        let whole = &c[0];
+        let start = c.get(0).map_or(0, |m| m.start());
+        // Part of a longer run (`一二月`): left as it is.
+        let before = text[..start].chars().next_back();
+        if before.is_some_and(|b| "〇零一二三四五六七八九十".contains(b)) {
+            return whole.to_string();
+        }
+        chinese_numerals(whole).into_owned()
+    })
+}
+
 /// The month a text names as the end of what it covers: `2022年3月`,
 /// `1-3月` (a range: its last month), `2022-03`, `一季度`/`第三季度` (its
 /// last month), `3月`; with the year when the text gives it. What a title
@@ -260,6 +284,7 @@ pub fn named_month(text: &str) -> Option<(Option<i32>, u32)> {
         .map(|p| Regex::new(p).expect("valid regex"))
     });
     let folded = fold(text);
+    let folded = months_in_digits(&folded);
     for (k, re) in PATTERNS.iter().enumerate() {
         let Some(caps) = re.captures(&folded) else {
             continue;
@@ -347,7 +372,10 @@ impl Period {
 fn header_parts(text: &str) -> Vec<String> {
     let mut parts = vec![String::new()];
     let mut depth = 0usize;
-    for c in fold(text).chars().filter(|c| !c.is_whitespace()) {
+    for c in months_in_digits(&fold(text))
+        .chars()
+        .filter(|c| !c.is_whitespace())
+    {
         match c {
             '(' | '[' | '【' | '〔' => {
                 depth += 1;
@@ -524,6 +552,14 @@ mod tests {
         assert_eq!(named_month("大马营镇-3月"), Some((None, 3)));
         assert_eq!(named_month("报表 2022-03"), Some((Some(2022), 3)));
         assert_eq!(named_month("清泉镇"), None);
+        // In Chinese numerals, as titles are typed.
+        assert_eq!(named_month("2022年二月份工作进展"), Some((Some(2022), 2)));
+        assert_eq!(named_month("一至二月完成情况"), Some((None, 2)));
+        assert_eq!(named_month("二〇二二年十二月"), Some((Some(2022), 12)));
+        assert_eq!(named_month("十一月报表"), Some((None, 11)));
+        // `一二月` is January and February, no twelfth month; `十三五` no month.
+        assert_eq!(named_month("一二月"), None);
+        assert_eq!(named_month("十三五规划重点任务"), None);
         assert_eq!(named_month("1月-3月累计"), Some((None, 3)));
         assert_eq!(named_month("2022年1月至3月"), Some((Some(2022), 3)));
         assert_eq!(
@@ -564,6 +600,8 @@ mod tests {
             "2022年累计",
             "至3月止累计",
             "截止到3月底累计完成",
+            "一至三月累计",
+            "截至三月底累计完成",
         ] {
             assert_eq!(march.named_in(this), Some(true), "{this}");
         }
@@ -577,6 +615,8 @@ mod tests {
             "2月累计",
             "2月",
             "本年累计〔2021年〕",
+            "本年累计（二月）",
+            "一至二月累计",
         ] {
             assert_eq!(march.named_in(other), Some(false), "{other}");
         }

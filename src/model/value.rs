@@ -451,7 +451,7 @@ pub fn find_month_day(text: &str) -> Option<(u32, u32)> {
 
 /// Chinese numerals in a date as digits: `二〇二二` is 2022, `十二` 12,
 /// `二十一` 21, `三十` 30.
-fn chinese_numerals(text: &str) -> Cow<'_, str> {
+pub fn chinese_numerals(text: &str) -> Cow<'_, str> {
     let digit = |c: char| {
         "〇一二三四五六七八九"
             .chars()
