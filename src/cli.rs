@@ -123,7 +123,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "期别", value_parser = period, requires = "into")]
     pub restore: Option<Period>,
     /// 取回的报表放在这里（不存在则新建；不会覆盖已有文件）
-    #[arg(long, value_name = "文件夹")]
+    #[arg(long, value_name = "文件夹", requires = "restore")]
     pub into: Option<PathBuf>,
 }
 
@@ -519,6 +519,9 @@ mod tests {
                 || s.starts_with("参数 --verify 不能和 --restore 同时使用"),
             "{s}"
         );
+        // --into alone would be ignored without a word.
+        let s = said(&["history", "--store", "s", "--into", "x"]);
+        assert!(s.contains("--restore"), "{s}");
     }
 
     #[test]

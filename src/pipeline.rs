@@ -14,7 +14,7 @@ use crate::model::{Period, SubmissionStatus};
 use crate::plan::{Plan, PlanError, read_plan};
 use crate::report::{data, feedback, manifest, workbook};
 use crate::settings::{CheckSettings, RunSettings};
-use crate::store::{History, Store, StoreError};
+use crate::store::{History, PeriodManifest, Store, StoreError};
 use crate::validate::{self, CheckOptions, Inspection, Received};
 
 /// Why tally could not do its work at all (exit code 2).
@@ -292,6 +292,10 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     // Then the history, the commit point of the run. Outputs of a run the
     // history has not got are taken back: mailed, they would be results
     // the next period never escalates from.
+    // What the period's record held before, to tell whether the later
+    // periods read anything else from it now.
+    let recorded = |m: PeriodManifest| (m.by_unit, m.facts);
+    let before = store.manifest(settings.period)?.map(recorded);
     if let Err(e) = store.record(plan, &inspection.checked, &consolidation) {
         take_back(&settings.out, &files_written);
         return Err(e.into());
@@ -300,7 +304,12 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     files_written.push(manifest::write(&settings.out, &run_json)?);
     // Recorded already: a store that cannot be listed now costs the note,
     // not the run.
-    let stale_later = stale_later(store, settings.period).unwrap_or_default();
+    let after = store.manifest(settings.period).ok().flatten().map(recorded);
+    let stale_later = match before.is_some() && before == after {
+        // Run again with the same figures: nothing later is stale.
+        true => Vec::new(),
+        false => stale_later(store, settings.period).unwrap_or_default(),
+    };
     let first_of_year =
         settings.period.start_date() <= settings.period.year_start() + chrono::Duration::days(6);
     let new_store =
@@ -388,8 +397,16 @@ fn write_outputs(
     files_written.extend(data_written?);
     files_written.extend(feedback_written?);
     // The reader's own words about files it could not read: for whoever
-    // looks into them, not in anything a clerk is sent.
-    if !inspection.details.is_empty() {
+    // looks into them, not in anything a clerk is sent. One left by an
+    // earlier run into this folder would speak of files no longer there.
+    if inspection.details.is_empty() {
+        match std::fs::remove_file(out.join(READ_LOG)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(files::OutputError::new(&out.join(READ_LOG), e).into());
+            }
+            _ => {}
+        }
+    } else {
         let log: String = inspection
             .details
             .iter()

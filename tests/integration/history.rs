@@ -498,7 +498,14 @@ fn rerunning_a_period_with_later_ones_stored_says_to_rerun_them() {
     // February as it was; a corrected February leaves them stale.
     let w = Workdir::new("history_rerun_earlier");
     let p = three_months(&w);
+    // February run again as it was: March read the same figures.
     let out = run(&w, &p, 2, &w.path("in02"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(!said.contains("注意："), "{said}");
+    // Corrected: March's escalation read February as it was.
+    let corrected = submit(&w, 2, [25.0, 200.0, 80.0, 2.0]);
+    let out = run(&w, &p, 2, &corrected);
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{said}");
     assert!(

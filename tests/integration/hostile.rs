@@ -622,6 +622,12 @@ fn a_readers_own_words_go_to_a_log_never_to_a_clerk() {
         log.contains("清泉镇.xlsb") && log.contains("no entry found for key"),
         "{log}"
     );
+    // The file replaced by a good one and the run done again into the
+    // same folder: no log about a file no longer there.
+    std::fs::remove_file(w.inbox().join("清泉镇.xlsb")).unwrap();
+    let out = w.run(&w.plan(), "out");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!w.path("out/read-errors.log").exists());
 }
 
 #[cfg(target_os = "linux")]
