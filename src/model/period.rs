@@ -263,6 +263,28 @@ fn months_in_digits(text: &str) -> Cow<'_, str> {
     })
 }
 
+/// A text's dates to the day as the months they name a period by: a
+/// date a span runs through (`截至3月31日`, `…至3月31日`) is its month; any
+/// other (`报送时间：2022年4月6日`, `请于4月5日前报送`, the first day of
+/// `2022年1月1日至3月31日`) names no period and goes.
+fn through_days(text: &str) -> Cow<'_, str> {
+    static DAY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(截至|截止到|截止|至|到|[-—~])?\s*(\d{4}\s*年)?\s*(\d{1,2})\s*月\s*\d{1,2}\s*[日号]",
+        )
+        .expect("valid regex")
+    });
+    DAY.replace_all(text, |c: &regex::Captures<'_>| match c.get(1) {
+        Some(through) => format!(
+            "{}{}{}月",
+            through.as_str(),
+            c.get(2).map_or("", |y| y.as_str()),
+            &c[3]
+        ),
+        None => " ".to_string(),
+    })
+}
+
 /// The month a text names as the end of what it covers: `2022年3月`,
 /// `1-3月` (a range: its last month), `2022-03`, `一季度`/`第三季度` (its
 /// last month), `3月`; with the year when the text gives it. What a title
@@ -285,6 +307,7 @@ pub fn named_month(text: &str) -> Option<(Option<i32>, u32)> {
     });
     let folded = fold(text);
     let folded = months_in_digits(&folded);
+    let folded = through_days(&folded);
     for (k, re) in PATTERNS.iter().enumerate() {
         let Some(caps) = re.captures(&folded) else {
             continue;
@@ -560,6 +583,19 @@ mod tests {
         // `一二月` is January and February, no twelfth month; `十三五` no month.
         assert_eq!(named_month("一二月"), None);
         assert_eq!(named_month("十三五规划重点任务"), None);
+        // Days: a date a span runs through names its month; any other
+        // date (of reporting, of a deadline) names no period.
+        assert_eq!(
+            named_month("统计时段：2022年1月1日至3月31日"),
+            Some((None, 3))
+        );
+        assert_eq!(named_month("截至2022年3月31日"), Some((Some(2022), 3)));
+        assert_eq!(named_month("报送时间：2022年4月6日"), None);
+        assert_eq!(named_month("（请于4月5日前报送）"), None);
+        assert_eq!(
+            named_month("2022年3月工作进展（4月6日报送）"),
+            Some((Some(2022), 3))
+        );
         assert_eq!(named_month("1月-3月累计"), Some((None, 3)));
         assert_eq!(named_month("2022年1月至3月"), Some((Some(2022), 3)));
         assert_eq!(
