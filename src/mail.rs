@@ -724,7 +724,7 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
         let error = transport
             .send(&m.message)
             .err()
-            .map(|e| send_failure(&e, &smtp.host));
+            .map(|e| send_failure(&e, &smtp.host, "tally mail"));
         let previous = of_run(&ledger, &m.key, &run.period).and_then(|d| d.about.clone());
         let (status, about) = match error {
             None => (DeliveryStatus::Delivered, m.about.clone()),
@@ -758,23 +758,26 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
 
 /// Why a message did not go, for the bureau: a refused certificate or a
 /// server's refusal said so that it can be mended, and whether running
-/// again later may be enough; lettre's own words otherwise.
-pub fn send_failure(e: &lettre::transport::smtp::Error, host: &str) -> String {
+/// `again` (`tally mail`, `tally fetch --reply`) later may be enough; the
+/// server's or lettre's own words after, for whoever looks into it.
+pub fn send_failure(e: &lettre::transport::smtp::Error, host: &str, again: &str) -> String {
     if let Some(tls) = crate::tls::explain(e, host) {
         return tls;
     }
     let words = crate::errors::chain(e);
     match e.status() {
         Some(code) if e.is_permanent() => format!(
-            "邮件服务器 {host} 拒收（{code}），请核对收件地址和 [smtp] 设置后再运行 tally mail（已发出的不会重发）。服务器的原话：{words}"
+            "邮件服务器 {host} 拒收（{code}），请核对收件地址（单位的邮箱在计划的“单位”表中，改后先重新运行 tally run）和 [smtp] 设置，再运行 {again}（已发出的不会重发）。服务器的原话：{words}"
         ),
         Some(code) => format!(
-            "邮件服务器 {host} 暂时不能接收（{code}），请稍后再运行 tally mail（已发出的不会重发）。服务器的原话：{words}"
+            "邮件服务器 {host} 暂时不能接收（{code}），请稍后再运行 {again}（已发出的不会重发）。服务器的原话：{words}"
         ),
         None if e.is_timeout() => format!(
-            "连接邮件服务器 {host} 超时，请检查网络和 [smtp] 设置后再运行 tally mail（已发出的不会重发）：{words}"
+            "连接邮件服务器 {host} 超时，请检查网络和 [smtp] 设置后再运行 {again}（已发出的不会重发）。详情：{words}"
         ),
-        None => format!("未能发送：{words}"),
+        None => format!(
+            "未能发给邮件服务器 {host}，请检查网络和 [smtp] 设置后再运行 {again}（已发出的不会重发）。详情：{words}"
+        ),
     }
 }
 

@@ -328,7 +328,7 @@ fn mail(command: &MailCommand) -> Result<Done, TallyError> {
     // Units without an address would otherwise be silently left out.
     if !report.no_address.is_empty() {
         eprintln!(
-            "注意：{} 个单位在计划的“单位”表中没有填写邮箱，没有给它们发邮件：{}",
+            "注意：{} 个单位在计划的“单位”表中没有填写邮箱，没有给它们发邮件：{}（填写后重新运行 tally run，再运行 tally mail）",
             report.no_address.len(),
             report.no_address.join("、")
         );

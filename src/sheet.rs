@@ -300,7 +300,7 @@ impl Stray {
             Stray::ExcelLock => {
                 "是 Excel 或 WPS 打开表格时自动留下的临时锁定文件（文件名以 ~$ 开头），不是报表"
             }
-            Stray::Interrupted => "是 tally 保存文件时被中断而留下的临时文件，不是报表",
+            Stray::Interrupted => "是保存文件时被中断而留下的临时文件，不是报表",
             Stray::WpsSheet => "是 WPS 表格自己的格式（.et），不是 Excel 格式",
             Stray::Archive => "是 RAR、7z 等压缩包",
             Stray::Picture => "是照片、PDF 或 Word 文档，其中的数字无法汇总",

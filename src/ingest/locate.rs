@@ -722,6 +722,13 @@ fn is_not_an_indicator_row(text: &str, has_value: bool) -> bool {
         || !has_value && SECTION_HEADING.is_match(&t)
 }
 
+/// Whether a row's label is numbered as a section heading is
+/// (`一、项目建设`): one with a figure may still be an indicator, which
+/// only the plan can tell.
+pub fn is_section_heading(text: &str) -> bool {
+    SECTION_HEADING.is_match(&normalize_label(text))
+}
+
 /// "一、项目建设", "二、重点项目推进情况": a section heading, in whichever
 /// column it was typed.
 static SECTION_HEADING: LazyLock<Regex> =

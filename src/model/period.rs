@@ -254,9 +254,13 @@ fn months_in_digits(text: &str) -> Cow<'_, str> {
     CHINESE.replace_all(text, |c: &regex::Captures<'_>| {
         let whole = &c[0];
         let start = c.get(0).map_or(0, |m| m.start());
-        // Part of a longer run (`一二月`): left as it is.
+        // Part of a longer run (`一二月`), or a rate (`一月一报`,
+        // `一月一调度`): left as it is.
+        let end = c.get(0).map_or(0, |m| m.end());
         let before = text[..start].chars().next_back();
-        if before.is_some_and(|b| "〇零一二三四五六七八九十".contains(b)) {
+        let after = text[end..].chars().next();
+        let numeral = |c: Option<char>| c.is_some_and(|c| "〇零一二三四五六七八九十".contains(c));
+        if numeral(before) || whole.ends_with('月') && numeral(after) {
             return whole.to_string();
         }
         chinese_numerals(whole).into_owned()
@@ -583,6 +587,7 @@ mod tests {
         // `一二月` is January and February, no twelfth month; `十三五` no month.
         assert_eq!(named_month("一二月"), None);
         assert_eq!(named_month("十三五规划重点任务"), None);
+        assert_eq!(named_month("重点工作推进情况（一月一报）"), None);
         // Days: a date a span runs through names its month; any other
         // date (of reporting, of a deadline) names no period.
         assert_eq!(

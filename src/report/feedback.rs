@@ -168,8 +168,15 @@ fn summary_lines(
     if !projects.is_empty() {
         let started = projects.iter().filter(|r| r.started == Some(true)).count();
         let overdue = projects.iter().filter(|r| r.overdue).count();
+        // Those past their date it did not report: whether they started
+        // is not known, which the unit is told apart.
+        let unreported = projects.iter().filter(|r| r.overdue && !r.reported).count();
+        let of_which = match unreported {
+            0 => String::new(),
+            n => format!("（其中 {n} 个本期未填报，开工情况不明）"),
+        };
         lines.push(format!(
-            "重点项目 {} 个：已开工 {started} 个，逾期未开工 {overdue} 个{}；详见“重点项目”工作表。",
+            "重点项目 {} 个：已开工 {started} 个，逾期未开工 {overdue} 个{of_which}{}；详见“重点项目”工作表。",
             projects.len(),
             if overdue > 0 { "（红色预警）" } else { "" }
         ));

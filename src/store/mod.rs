@@ -76,7 +76,11 @@ pub enum StoreError {
     Changed(PathBuf),
     #[error("历史数据目录中没有 {0} 期的记录")]
     NotStored(String),
-    #[error("无法把取回的报表写到 {path}（取回时不覆盖已有的文件：请指定一个新的空文件夹）")]
+    #[error("无法把取回的报表写到 {path}{}", if source.kind() == std::io::ErrorKind::AlreadyExists {
+        "：已有同名文件（取回时不覆盖已有的文件，请指定一个新的空文件夹）"
+    } else {
+        ""
+    })]
     Restore {
         path: PathBuf,
         #[source]

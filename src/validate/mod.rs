@@ -18,12 +18,13 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
+use crate::ingest::locate::is_section_heading;
 use crate::ingest::{Extract, FileRead, Inbox, InboxFile, Label, Row, Table};
 use crate::model::issue::a1;
 use crate::model::period::named_month;
 use crate::model::progress;
 use crate::model::value::{
-    CellValue, Reading, TEMPLATE_FRACTION_MAX, as_fraction, at_least, find_month_day,
+    CellValue, Reading, TEMPLATE_FRACTION_MAX, as_fraction, at_least, find_month_day, fold,
     format_for_people, format_number, is_count_unit, is_percent_unit, normalize_label, percent,
     percent_rounded, read_number,
 };
@@ -224,6 +225,24 @@ pub fn check(
         .collect();
     supersede(plan, &mut outcomes);
     check_rules(plan, received, options, &mut outcomes)?;
+    // A file refused as another unit's is its name's unit's to hear of
+    // only while that unit has no report in use: beside one, it is most
+    // likely another unit's file misnamed, and the unit would be told its
+    // good report has an error.
+    let in_use: Vec<UnitId> = outcomes
+        .iter()
+        .filter(|o| o.status == SubmissionStatus::Accepted)
+        .filter_map(|o| o.unit)
+        .collect();
+    for o in &mut outcomes {
+        let mismatched = o.issues.iter().any(|i| i.code == IssueCode::UnitMismatch);
+        if mismatched && o.unit.is_some_and(|u| in_use.contains(&u)) {
+            o.unit = None;
+            for i in &mut o.issues {
+                i.unit = None;
+            }
+        }
+    }
     let mut out = Checked::default();
     let mut has_accepted: IdVec<UnitId, bool> = plan.units.iter().map(|_| false).collect();
     let mut rejected: IdVec<UnitId, Vec<String>> = plan.units.iter().map(|_| Vec::new()).collect();
@@ -766,8 +785,12 @@ fn identify_unit(
     // example (`填报单位：请写全称，如“位奇镇”`): no label, which must not
     // make the file 位奇镇's.
     let instruction = |l: &&Label| {
-        let elsewhere = extract.table.as_ref().is_some_and(|t| t.sheet != l.sheet);
-        elsewhere && ["请", "如", "例"].iter().any(|w| l.text.contains(w))
+        // No table found at all: the label's sheet is none of its either.
+        let elsewhere = extract.table.as_ref().is_none_or(|t| t.sheet != l.sheet);
+        let says = ["请", "例如", "比如", "如“", "如\"", "如:", "如：", "如 "];
+        elsewhere
+            && plan.unit_named(&l.text).is_none()
+            && says.iter().any(|w| fold(&l.text).contains(&fold(w)[..]))
     };
     let label = extract.unit_label.as_ref().filter(|l| !instruction(l));
     let by_label = label.and_then(|l| plan.unit_named(&l.text).or_else(|| plan.unit_in(&l.text)));
@@ -785,10 +808,16 @@ fn identify_unit(
         _ if disagree.is_some() => {
             let l = label.expect("by_label implies a label");
             let names: Vec<&str> = named.iter().map(|&u| plan.units[u].name.as_str()).collect();
-            // Said to the file name's unit when it names one: fetch names
-            // a mailed file after its sender, and a clerk who sent it
-            // must hear it was refused, not that nothing came.
-            let owner = match named[..] {
+            // Said to the file name's unit other than the label's, when
+            // there is one: fetch names a mailed file after its sender
+            // (`李桥乡 - 清泉镇3月报表.xlsx`), and a clerk who sent it must
+            // hear it was refused, not that nothing came.
+            let others: Vec<UnitId> = named
+                .iter()
+                .copied()
+                .filter(|&u| Some(u) != by_label)
+                .collect();
+            let owner = match others[..] {
                 [u] => Some(plan.unit_ref(u)),
                 _ => None,
             };
@@ -1083,8 +1112,11 @@ impl RowChecker<'_> {
     }
 
     fn unknown_row(&mut self, row: &Row) {
-        // A heading such as "一、项目建设" has a name but no code and no value.
-        if row.code.is_none() && row.actual.is_blank() {
+        // A heading such as "一、项目建设" has a name but no code, and no
+        // value, or a subtotal (`一、经济发展 7200`): a numbered name that
+        // is no indicator of the plan is a heading.
+        let heading = row.name.as_deref().is_some_and(is_section_heading);
+        if row.code.is_none() && (row.actual.is_blank() || heading) {
             return;
         }
         let what = match (&row.code, &row.name) {

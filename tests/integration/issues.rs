@@ -391,3 +391,21 @@ fn a_unit_of_measure_column_that_is_not_the_plans_is_said() {
         "{message}"
     );
 }
+
+#[test]
+fn a_numbered_heading_with_a_subtotal_is_no_unknown_indicator() {
+    let w = Workdir::new("issues_heading_subtotal");
+    let mut rows = qingquan_clean();
+    rows.insert(
+        0,
+        vec![C::E, t("一、经济发展"), C::E, C::E, n(7200.0), t("")],
+    );
+    rows.insert(2, vec![C::E, t("二、农业农村"), C::E, C::E, t("—"), t("")]);
+    // A numbered name that is the plan's indicator still counts.
+    let ny03 = rows.iter().position(|r| r[0] == t("NY03")).unwrap();
+    rows[ny03] = vec![C::E, t("三、农业增加值"), C::E, C::E, n(3000.0), t("")];
+    w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", rows)]);
+    let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
+    assert!(issues_with(&json, "unknown_indicator").is_empty(), "{json}");
+    assert!(issues_with(&json, "missing_value").is_empty(), "{json}");
+}

@@ -475,10 +475,22 @@ fn a_refused_file_is_said_to_the_unit_that_sent_it_once() {
     // 李桥乡 sends a file whose 填报单位 is another unit's; 应急局's file
     // is damaged. Neither has a usable report.
     sample_inbox(&w, &["李桥乡.xlsx", "应急管理局.xlsx"]);
+    // As tally fetch saves 李桥乡's mail: the sender's unit before the
+    // name it was sent under.
     write_xlsx(
-        &w.inbox().join("李桥乡.xlsx"),
+        &w.inbox().join("李桥乡 - 花寨乡3月报表.xlsx"),
         &[crate::common::standard(
             "花寨乡",
+            "2022-04-03",
+            vec![crate::common::line("FA01", n(10.0), "")],
+        )],
+    );
+    // Another unit's file saved under 清泉镇's name, beside 清泉镇's good
+    // report: not 清泉镇's error.
+    write_xlsx(
+        &w.inbox().join("清泉镇（更正）.xlsx"),
+        &[crate::common::standard(
+            "位奇镇",
             "2022-04-03",
             vec![crate::common::line("FA01", n(10.0), "")],
         )],
@@ -496,6 +508,8 @@ fn a_refused_file_is_said_to_the_unit_that_sent_it_once() {
     // not that nothing came.
     let li = body("李桥乡");
     assert!(li.contains("报表未能采用"), "{li}");
+    let qq = body("清泉镇");
+    assert!(qq.contains("已采用，没有错误"), "{qq}");
     assert!(li.contains("表内填报单位写的是“花寨乡”"), "{li}");
     assert!(!li.contains("尚未收到"), "{li}");
     // Each reason once: no second line saying the file was refused.

@@ -345,6 +345,13 @@ fn the_first_page_tells_the_story_and_the_figures_agree() {
         .find(|r| r[0] == "老军乡生态宜居村庄建设")
         .unwrap();
     assert_eq!(lao_row[8].to_string(), "未填报，已过开工期");
+    let lao_lines = rows(&out.join("feedback/老军乡.xlsx"), "反馈");
+    assert!(
+        lao_lines.iter().take(12).any(|r| r[0]
+            .to_string()
+            .contains("其中 1 个本期未填报，开工情况不明")),
+        "{lao_lines:?}"
+    );
     // 分单位 says how the score is made, with the plan's own weights.
     let plan_rows = rows(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/plan.xlsx"),
