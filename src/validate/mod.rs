@@ -1192,40 +1192,31 @@ impl RowChecker<'_> {
                 };
                 let typed =
                     trailing_unit.or_else(|| (percent && !i.is_percent()).then(|| "%".to_string()));
-                if typed.is_none()
-                    && let Some(u) = row.uom.as_deref().filter(|u| !same_unit(u, &i.uom))
-                {
-                    // The row's own 计量单位 column: the figure is in that
-                    // unit, which the plan's is not.
-                    let message = format!(
+                // Said what was counted: the clerk must see whether the
+                // total now holds a number 10,000 times too big. A unit
+                // typed after the figure, or else the row's own 计量单位
+                // column: the figure is in that unit, which the plan's is
+                // not.
+                let column = row.uom.as_deref().filter(|u| !same_unit(u, &i.uom));
+                let said = match (typed.as_deref(), column) {
+                    (Some(u), _) if normalize_label(u) != normalize_label(&i.uom) => Some(format!(
+                        "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致，本次按 {}计入；如有出入，请换算为{}后只填数字",
+                        i.name,
+                        i.uom,
+                        show_exactly(i, counted),
+                        i.uom
+                    )),
+                    (None, Some(u)) => Some(format!(
                         "“{}”一行的计量单位写的是“{u}”（{}），与计划的计量单位“{}”不一致，本次按 {}计入；如有出入，请换算为{}后填写",
                         i.name,
                         self.table.uom_cell(row.row),
                         i.uom,
                         show_exactly(i, counted),
                         i.uom
-                    );
-                    let cell = self.table.actual_cell(row.row);
-                    self.issue(
-                        row.row,
-                        Some(cell),
-                        Some(ind),
-                        IssueCode::UnitOfMeasure,
-                        message,
-                    );
-                }
-                if let Some(u) = typed
-                    && normalize_label(&u) != normalize_label(&i.uom)
-                {
-                    // Said what was counted: the clerk must see whether
-                    // the total now holds a number 10,000 times too big.
-                    let message = format!(
-                        "“{}”的数值后写的单位“{u}”与计量单位“{}”不一致，本次按 {}计入；如有出入，请换算为{}后只填数字",
-                        i.name,
-                        i.uom,
-                        show_exactly(i, counted),
-                        i.uom
-                    );
+                    )),
+                    _ => None,
+                };
+                if let Some(message) = said {
                     let cell = self.table.actual_cell(row.row);
                     self.issue(
                         row.row,
