@@ -284,6 +284,11 @@ fn run(settings: &RunSettings, started: Instant) -> Result<Done, TallyError> {
             tally::model::value::format_number(t.planned_investment.round())
         );
     }
+    if let Some(period) = &outcome.replaced {
+        eprintln!(
+            "注意：输出文件夹中原有 {period} 期的结果，已被本期的结果替换（{period} 期的记录仍在历史数据中，可用 tally history --restore 取回其报表）"
+        );
+    }
     if let Some(store) = &outcome.new_store {
         eprintln!(
             "注意：历史数据目录 {} 是这次新建的，没有本年此前各期的记录，所以预警都从蓝色算起，也没有检查“本年累计减少”；如此前各期的结果在别的历史数据目录，请用 --store 指定它后重新运行",

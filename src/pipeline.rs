@@ -46,6 +46,15 @@ pub enum TallyError {
         period: String,
         files: usize,
     },
+    #[error(
+        "{source}；本次汇总的结果已从 {} 撤回（没有记入历史的结果不能发出），问题解决后重新运行即可",
+        out.display()
+    )]
+    NotRecorded {
+        out: PathBuf,
+        #[source]
+        source: StoreError,
+    },
     #[error("{} 不是历史数据目录（其中没有 periods 文件夹）；请给出 tally run 写入的 store 目录", path.display())]
     NotAStore { path: PathBuf },
     #[error("找不到历史数据目录 {}；请给出 tally run 写入的 store 目录（默认在输出文件夹旁，如 out/store）", path.display())]
@@ -187,6 +196,9 @@ pub struct RunOutcome {
     /// first: nothing earlier to escalate from, which a store given in
     /// the wrong place (`--out` elsewhere than last month) would also say.
     pub new_store: Option<PathBuf>,
+    /// The period of the run whose outputs this one replaced in its
+    /// folder, when it was another (`--out` given last month's folder).
+    pub replaced: Option<String>,
 }
 
 /// Checks the inbox, consolidates the period, writes every output into the
@@ -279,14 +291,7 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     inspection.checked.issues.extend(county_issues);
     let plan = &inspection.plan;
     let history = History::new(store, plan, &consolidation, earlier.as_ref())?;
-    // An earlier run's run.json speaks of the files about to be replaced:
-    // until this run is complete and recorded, the folder has none.
-    match std::fs::remove_file(settings.out.join(manifest::FILE)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(files::OutputError::new(&settings.out.join(manifest::FILE), e).into());
-        }
-        _ => {}
-    }
+    let replaced = clear_run_json(&settings.out, settings.period)?;
     let (mut files_written, run_json) =
         write_outputs(settings, store, &inspection, &consolidation, &history)?;
     // Then the history, the commit point of the run. Outputs of a run the
@@ -296,9 +301,12 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     // periods read anything else from it now.
     let recorded = |m: PeriodManifest| (m.by_unit, m.facts);
     let before = store.manifest(settings.period)?.map(recorded);
-    if let Err(e) = store.record(plan, &inspection.checked, &consolidation) {
+    if let Err(source) = store.record(plan, &inspection.checked, &consolidation) {
         take_back(&settings.out, &files_written);
-        return Err(e.into());
+        return Err(TallyError::NotRecorded {
+            out: settings.out.clone(),
+            source,
+        });
     }
     // Last: run.json says the folder is complete and recorded.
     files_written.push(manifest::write(&settings.out, &run_json)?);
@@ -320,6 +328,7 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
         files_written,
         stale_later,
         new_store,
+        replaced,
     })
 }
 
@@ -337,6 +346,28 @@ fn stale_later(store: &Store, period: Period) -> Result<Vec<Period>, StoreError>
         .previous(next)?
         .is_some_and(|m| m.period == period.to_string());
     Ok(if compares { later } else { Vec::new() })
+}
+
+/// Removes the `run.json` of an earlier run in `out`: it speaks of the
+/// files about to be replaced, and until this run is complete and
+/// recorded, the folder has none. Returns that run's period when it was
+/// another than `period`, which is said (its outputs are replaced; its
+/// record stays in the history).
+fn clear_run_json(out: &Path, period: Period) -> Result<Option<String>, TallyError> {
+    let replaced = earlier_period_in(out).filter(|p| *p != period.to_string());
+    match std::fs::remove_file(out.join(manifest::FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(files::OutputError::new(&out.join(manifest::FILE), e).into())
+        }
+        _ => Ok(replaced),
+    }
+}
+
+/// The period of the run whose `run.json` is in `out`, if any.
+fn earlier_period_in(out: &Path) -> Option<String> {
+    let bytes = std::fs::read(out.join(manifest::FILE)).ok()?;
+    let run: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Some(run.get("period")?.as_str()?.to_string())
 }
 
 /// Removes the outputs of a run that could not be recorded, and the

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use locate::{Label, ProjectRow, ProjectTable, Row, Table};
 
 use crate::files::sha256_hex;
+use crate::model::period::named_month;
 use crate::model::value::CellValue;
 use crate::model::vocabulary::{Vocabulary, meta};
 use crate::sheet::{Book, Format, Grid, OpenError};
@@ -270,7 +271,8 @@ pub fn extract(
     words: &Vocabulary,
 ) -> Result<Extract, OpenError> {
     let mut book = Book::open(bytes, claimed)?;
-    let (sheets, hidden) = book.worksheets();
+    let (mut sheets, hidden) = book.worksheets();
+    period_first(&mut sheets, words);
     if sheets.is_empty() && hidden.is_empty() {
         return Err(OpenError::NoSheets);
     }
@@ -359,6 +361,19 @@ pub fn extract(
         }
     }
     Ok(out)
+}
+
+/// A workbook of one sheet per month (`1月`, `2月`, `3月`): the sheet
+/// named for the period is searched first, and those named for another
+/// after the rest, so that March is not read from January's sheet.
+fn period_first(sheets: &mut [String], words: &Vocabulary) {
+    if let Some(period) = words.period() {
+        sheets.sort_by_key(|s| match named_month(s) {
+            Some(named) if period.agrees_with(named) => 0,
+            None => 1,
+            Some(_) => 2,
+        });
+    }
 }
 
 /// The 填报单位 and 填报日期 lines above row `end` of `grid`: those above

@@ -649,9 +649,13 @@ fn check_period(
         });
         return false;
     }
+    let sheet = extract.table.as_ref().map(|t| t.sheet.as_str());
     let said = [
         ("标题", extract.title.as_deref()),
         ("文件名", Some(file_stem(name))),
+        // One sheet per month, none for this period: the sheet read says
+        // whose figures they are.
+        ("工作表名", sheet),
     ]
     .into_iter()
     .find_map(|(place, text)| Some((place, text?, named_month(text?)?)));

@@ -262,6 +262,11 @@ fn a_run_killed_before_its_manifest_leaves_the_store_as_it_was() {
         .output()
         .unwrap();
     assert_eq!(killed.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&killed.stderr);
+    assert!(
+        said.contains("本次汇总的结果已从") && said.contains("撤回"),
+        "{said}"
+    );
     assert_eq!(
         std::fs::read(&manifest).unwrap(),
         before,

@@ -553,6 +553,7 @@ fn another_period_run_into_the_same_folder_is_mailed_afresh() {
     // April, none as a correction, and 李桥乡 is reminded again.
     let said = run_period("2022-04");
     assert!(!said.contains("是这次新建的"), "{said}");
+    assert!(said.contains("输出文件夹中原有 2022-03 期的结果"), "{said}");
     let (code, err) = mail(&out, &cfg, &[]);
     assert_eq!(code, 0, "{err}");
     let april: Vec<_> = server.messages().into_iter().skip(14).collect();

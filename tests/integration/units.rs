@@ -297,3 +297,60 @@ fn two_files_nothing_tells_apart_say_so() {
         "{said}"
     );
 }
+
+#[test]
+fn of_one_sheet_per_month_the_periods_is_read() {
+    use crate::book::{Sheet, n};
+    use crate::common::line;
+    let w = Workdir::new("units_sheet_per_month");
+    let month = |name: &str, fa01: f64| -> Sheet {
+        let mut s = standard("清泉镇", "2022-04-05", vec![line("FA01", n(fa01), "")]);
+        s.rows[0][0] = crate::book::t("清泉镇重点工作任务完成情况统计表");
+        s.name = name.into();
+        s
+    };
+    // January first, March last: March's figure is read, without a word.
+    w.submit(
+        "清泉镇.xlsx",
+        &[
+            month("1月", 100.0),
+            month("2月", 200.0),
+            month("3月", 300.0),
+        ],
+    );
+    // No sheet for March: the sheet read says it is February's.
+    w.submit(
+        "大马营镇.xlsx",
+        &[
+            standard_of("大马营镇", month("1月", 100.0)),
+            standard_of("大马营镇", month("2月", 200.0)),
+        ],
+    );
+    let out = w.run(&w.plan(), "out");
+    assert_eq!(out.status.code(), Some(0));
+    let rows = crate::common::read_csv(&w.path("out/data/by_unit.csv"));
+    let fa01 = |unit: &str| {
+        rows.iter()
+            .find(|r| r["unit"] == unit && r["indicator_code"] == "FA01")
+            .unwrap()["actual"]
+            .clone()
+    };
+    assert_eq!(fa01("清泉镇"), "300");
+    let issues = crate::common::read_csv(&w.path("out/data/issues.csv"));
+    let said = |file: &str| -> Vec<String> {
+        issues
+            .iter()
+            .filter(|i| i["file"] == file && i["code"] == "period_mismatch")
+            .map(|i| i["message"].clone())
+            .collect()
+    };
+    assert!(said("清泉镇.xlsx").is_empty());
+    let da = said("大马营镇.xlsx");
+    assert!(da.len() == 1 && da[0].contains("工作表名“1月”"), "{da:?}");
+}
+
+/// `sheet` with its 填报单位 line naming `unit`.
+fn standard_of(unit: &str, mut sheet: crate::book::Sheet) -> crate::book::Sheet {
+    sheet.rows[1][0] = crate::book::t(&format!("填报单位：{unit}"));
+    sheet
+}
