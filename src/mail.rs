@@ -724,7 +724,7 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
         let error = transport
             .send(&m.message)
             .err()
-            .map(|e| send_failure(&e, &smtp.host, "tally mail"));
+            .map(|e| send_failure(&e, &smtp.host, Resend::Mail));
         let previous = of_run(&ledger, &m.key, &run.period).and_then(|d| d.about.clone());
         let (status, about) = match error {
             None => (DeliveryStatus::Delivered, m.about.clone()),
@@ -756,18 +756,36 @@ pub fn mail(command: &MailCommand) -> Result<MailReport, MailError> {
     Ok(report)
 }
 
+/// Which command sends a failed message again, and where its address
+/// comes from, for [`send_failure`].
+#[derive(Debug, Clone, Copy)]
+pub enum Resend {
+    /// `tally mail`: units' addresses from the plan, through `tally run`;
+    /// the leaders' from the settings.
+    Mail,
+    /// `tally fetch --reply`: the sender's own address.
+    Reply,
+}
+
 /// Why a message did not go, for the bureau: a refused certificate or a
 /// server's refusal said so that it can be mended, and whether running
-/// `again` (`tally mail`, `tally fetch --reply`) later may be enough; the
-/// server's or lettre's own words after, for whoever looks into it.
-pub fn send_failure(e: &lettre::transport::smtp::Error, host: &str, again: &str) -> String {
+/// the command again later may be enough; the server's or lettre's own
+/// words after, for whoever looks into it.
+pub fn send_failure(e: &lettre::transport::smtp::Error, host: &str, resend: Resend) -> String {
+    let (again, address) = match resend {
+        Resend::Mail => (
+            "tally mail",
+            "收件地址（领导的地址在设置文件的 [mail] leaders 中；单位的邮箱在计划的“单位”表中，改后先重新运行 tally run）",
+        ),
+        Resend::Reply => ("tally fetch --reply", "发件人的地址"),
+    };
     if let Some(tls) = crate::tls::explain(e, host) {
         return tls;
     }
     let words = crate::errors::chain(e);
     match e.status() {
         Some(code) if e.is_permanent() => format!(
-            "邮件服务器 {host} 拒收（{code}），请核对收件地址（单位的邮箱在计划的“单位”表中，改后先重新运行 tally run）和 [smtp] 设置，再运行 {again}（已发出的不会重发）。服务器的原话：{words}"
+            "邮件服务器 {host} 拒收（{code}），请核对{address}和 [smtp] 设置，再运行 {again}（已发出的不会重发）。服务器的原话：{words}"
         ),
         Some(code) => format!(
             "邮件服务器 {host} 暂时不能接收（{code}），请稍后再运行 {again}（已发出的不会重发）。服务器的原话：{words}"

@@ -286,7 +286,7 @@ fn run(settings: &RunSettings, started: Instant) -> Result<Done, TallyError> {
     }
     if let Some(period) = &outcome.replaced {
         eprintln!(
-            "注意：输出文件夹中原有 {period} 期的结果，已被本期的结果替换（{period} 期的记录仍在历史数据中，可用 tally history --restore 取回其报表）"
+            "注意：输出文件夹中原有 {period} 期的结果，已被本期的结果替换（{period} 期仍记在历史数据中；要重新得到它的汇总表和反馈表，可用 tally history --restore 取回该期收到的报表，再汇总到另一个文件夹）"
         );
     }
     if let Some(store) = &outcome.new_store {

@@ -69,7 +69,7 @@ pub fn answer(
             (Some(t), Some(s)) => {
                 use lettre::Transport;
                 if let Err(e) = t.send(&message) {
-                    let why = crate::mail::send_failure(&e, &s.host, "tally fetch --reply");
+                    let why = crate::mail::send_failure(&e, &s.host, crate::mail::Resend::Reply);
                     report
                         .reply_failures
                         .push((entry.from.clone().unwrap_or_default(), why));

@@ -271,16 +271,16 @@ pub fn extract(
     words: &Vocabulary,
 ) -> Result<Extract, OpenError> {
     let mut book = Book::open(bytes, claimed)?;
-    let (mut sheets, hidden) = book.worksheets();
-    period_first(&mut sheets, words);
-    if sheets.is_empty() && hidden.is_empty() {
-        return Err(OpenError::NoSheets);
-    }
+    let Sheets {
+        visible: sheets,
+        hidden,
+        template,
+    } = sheets_to_search(&mut book, words)?;
     // A hidden sheet is no report: last month's copy kept out of sight,
     // or tally's own record; read, it would stand in for a visible sheet
     // whose table was not found, with its figures and its date.
     let mut out = Extract {
-        template: template_meta(&mut book, &[&sheets[..], &hidden[..]].concat()),
+        template,
         sheets: sheets.clone(),
         hidden: hidden.into_iter().filter(|s| s != meta::SHEET).collect(),
         ..Extract::default()
@@ -361,6 +361,37 @@ pub fn extract(
         }
     }
     Ok(out)
+}
+
+/// A workbook's sheets as they are searched.
+struct Sheets {
+    /// The visible sheets, in the order they are searched.
+    visible: Vec<String>,
+    hidden: Vec<String>,
+    /// The identity of a form of ours, which is read from its own sheet
+    /// whatever other sheets the clerk added.
+    template: Option<TemplateMeta>,
+}
+
+/// The sheets of `book` as they are searched (see [`Sheets`]).
+///
+/// # Errors
+///
+/// [`OpenError::NoSheets`] for a workbook without a worksheet.
+fn sheets_to_search(book: &mut Book<'_>, words: &Vocabulary) -> Result<Sheets, OpenError> {
+    let (mut visible, hidden) = book.worksheets();
+    if visible.is_empty() && hidden.is_empty() {
+        return Err(OpenError::NoSheets);
+    }
+    let template = template_meta(book, &[&visible[..], &hidden[..]].concat());
+    if template.is_none() {
+        period_first(&mut visible, words);
+    }
+    Ok(Sheets {
+        visible,
+        hidden,
+        template,
+    })
 }
 
 /// A workbook of one sheet per month (`1月`, `2月`, `3月`): the sheet

@@ -257,10 +257,14 @@ fn months_in_digits(text: &str) -> Cow<'_, str> {
         // Part of a longer run (`一二月`), or a rate (`一月一报`,
         // `一月一调度`): left as it is.
         let end = c.get(0).map_or(0, |m| m.end());
+        let is_numeral = |c: char| "〇零一二三四五六七八九十".contains(c);
         let before = text[..start].chars().next_back();
-        let after = text[end..].chars().next();
-        let numeral = |c: Option<char>| c.is_some_and(|c| "〇零一二三四五六七八九十".contains(c));
-        if numeral(before) || whole.ends_with('月') && numeral(after) {
+        // After a month, numerals then 日 or 号 are its day (`二月二十八日`);
+        // then anything else, a rate.
+        let mut after = text[end..].chars().skip_while(|&c| is_numeral(c));
+        let rate =
+            text[end..].starts_with(is_numeral) && !matches!(after.next(), Some('日' | '号'));
+        if before.is_some_and(is_numeral) || whole.ends_with('月') && rate {
             return whole.to_string();
         }
         chinese_numerals(whole).into_owned()
@@ -588,6 +592,10 @@ mod tests {
         assert_eq!(named_month("一二月"), None);
         assert_eq!(named_month("十三五规划重点任务"), None);
         assert_eq!(named_month("重点工作推进情况（一月一报）"), None);
+        assert_eq!(
+            named_month("截至二〇二二年二月二十八日重点工作完成情况"),
+            Some((Some(2022), 2))
+        );
         // Days: a date a span runs through names its month; any other
         // date (of reporting, of a deadline) names no period.
         assert_eq!(

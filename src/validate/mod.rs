@@ -649,27 +649,34 @@ fn check_period(
         });
         return false;
     }
+    // One sheet per month, none for this period: the sheet read says
+    // whose figures they are, whatever the title or the file name say.
     let sheet = extract.table.as_ref().map(|t| t.sheet.as_str());
-    let said = [
-        ("标题", extract.title.as_deref()),
-        ("文件名", Some(file_stem(name))),
-        // One sheet per month, none for this period: the sheet read says
-        // whose figures they are.
-        ("工作表名", sheet),
-    ]
-    .into_iter()
-    .find_map(|(place, text)| Some((place, text?, named_month(text?)?)));
+    let sheet_says = sheet
+        .and_then(|s| Some(("工作表名", s, named_month(s)?)))
+        .filter(|(_, _, named)| !period.agrees_with(*named));
+    let said = sheet_says.or_else(|| {
+        [
+            ("标题", extract.title.as_deref()),
+            ("文件名", Some(file_stem(name))),
+        ]
+        .into_iter()
+        .find_map(|(place, text)| Some((place, text?, named_month(text?)?)))
+    });
     match said {
         Some((place, text, named)) if template.is_none() && !period.agrees_with(named) => {
-            issues.push(Issue::file(
-                name,
-                Some(plan.unit_ref(unit)),
-                IssueCode::PeriodMismatch,
-                format!(
-                    "{place}“{}”写的期别与本次汇总的期别（{ours}）不一致；请确认报送的是{ours}的报表（本年1月1日以来的累计数）",
-                    text.trim()
-                ),
-            ));
+            issues.push(Issue {
+                sheet: sheet_says.and(sheet).map(str::to_string),
+                ..Issue::file(
+                    name,
+                    Some(plan.unit_ref(unit)),
+                    IssueCode::PeriodMismatch,
+                    format!(
+                        "{place}“{}”写的期别与本次汇总的期别（{ours}）不一致；请确认报送的是{ours}的报表（本年1月1日以来的累计数）",
+                        text.trim()
+                    ),
+                )
+            });
             false
         }
         _ => header_agrees(plan, unit, name, extract, period, issues),
@@ -1119,7 +1126,8 @@ impl RowChecker<'_> {
         // A heading such as "一、项目建设" has a name but no code, and no
         // value, or a subtotal (`一、经济发展 7200`): a numbered name that
         // is no indicator of the plan is a heading.
-        let heading = row.name.as_deref().is_some_and(is_section_heading);
+        // One with its own 计量单位 is an indicator the plan lacks.
+        let heading = row.name.as_deref().is_some_and(is_section_heading) && row.uom.is_none();
         if row.code.is_none() && (row.actual.is_blank() || heading) {
             return;
         }

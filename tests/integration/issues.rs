@@ -404,8 +404,24 @@ fn a_numbered_heading_with_a_subtotal_is_no_unknown_indicator() {
     // A numbered name that is the plan's indicator still counts.
     let ny03 = rows.iter().position(|r| r[0] == t("NY03")).unwrap();
     rows[ny03] = vec![C::E, t("三、农业增加值"), C::E, C::E, n(3000.0), t("")];
+    // One with its own 计量单位 is an indicator the plan lacks: said.
+    rows.push(vec![
+        C::E,
+        t("四、秸秆综合利用"),
+        t("万吨"),
+        C::E,
+        n(5.0),
+        t(""),
+    ]);
     w.submit("清泉镇.xlsx", &[standard("清泉镇", "2022-04-05", rows)]);
     let (json, _) = w.check_json(&w.plan(), &["--period", "2022-03"]);
-    assert!(issues_with(&json, "unknown_indicator").is_empty(), "{json}");
+    let unknown = issues_with(&json, "unknown_indicator");
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert!(
+        unknown[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("秸秆综合利用")
+    );
     assert!(issues_with(&json, "missing_value").is_empty(), "{json}");
 }
