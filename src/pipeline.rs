@@ -294,13 +294,14 @@ fn run_in(settings: &RunSettings, store: &Store) -> Result<RunOutcome, TallyErro
     let replaced = clear_run_json(&settings.out, settings.period)?;
     let (mut files_written, run_json) =
         write_outputs(settings, store, &inspection, &consolidation, &history)?;
+    // What the period's record held before, to tell whether the later
+    // periods read anything else from it now (the store was read whole
+    // already: an error here only costs that note).
+    let recorded = |m: PeriodManifest| (m.by_unit, m.facts);
+    let before = store.manifest(settings.period).ok().flatten().map(recorded);
     // Then the history, the commit point of the run. Outputs of a run the
     // history has not got are taken back: mailed, they would be results
     // the next period never escalates from.
-    // What the period's record held before, to tell whether the later
-    // periods read anything else from it now.
-    let recorded = |m: PeriodManifest| (m.by_unit, m.facts);
-    let before = store.manifest(settings.period)?.map(recorded);
     if let Err(source) = store.record(plan, &inspection.checked, &consolidation) {
         take_back(&settings.out, &files_written);
         return Err(TallyError::NotRecorded {
