@@ -74,14 +74,34 @@ fn an_instruction_a_hidden_sheet_or_a_time_never_decides_a_file() {
     corrected.rows[1].push(crate::book::t("2022-04-06 10:30"));
     w.submit("清泉镇（更正）.xlsx", &[corrected]);
 
+    // An instruction beside no table at all decides nothing either: the
+    // file is no unit's, and 大马营镇 is not told its report was refused.
+    w.submit(
+        "报表2.xlsx",
+        &[
+            Sheet::new("填报说明").texts(&["填报单位：请写全称，如“大马营镇”"]),
+            Sheet::new("数据")
+                .texts(&["项目", "数量"])
+                .texts(&["甲", "1"]),
+        ],
+    );
+
     let (json, _) = w.check_json(&w.plan(), &[]);
+    assert_eq!(
+        submission(&json, "报表2.xlsx")["unit"],
+        serde_json::Value::Null
+    );
     let unknown = issues_with(&json, "unknown_unit");
-    assert_eq!(unknown.len(), 1, "{unknown:?}");
-    assert_eq!(unknown[0]["file"], "3月报表.xlsx");
-    assert!(!unknown[0]["message"].as_str().unwrap().contains("大马营镇"));
+    let files: Vec<&str> = unknown.iter().filter_map(|i| i["file"].as_str()).collect();
+    assert_eq!(files, ["3月报表.xlsx", "报表2.xlsx"], "{unknown:?}");
+    for i in &unknown {
+        assert!(!i["message"].as_str().unwrap().contains("大马营镇"), "{i}");
+    }
     let no_table = issues_with(&json, "no_indicator_table");
-    assert_eq!(no_table.len(), 1, "{no_table:?}");
-    let said = no_table[0]["message"].as_str().unwrap();
+    let hidden = no_table.iter().find(|i| i["file"] == "大马营镇.xlsx");
+    let said = hidden.expect("大马营镇.xlsx has no table")["message"]
+        .as_str()
+        .unwrap();
     assert!(
         said.contains("“3月”") && said.contains("隐藏的工作表 “2月”"),
         "{said}"
