@@ -698,7 +698,6 @@ fn is_not_an_indicator(text: &str) -> bool {
 /// label with a figure (`一、固定资产投资` 3200) is an indicator, not a
 /// section heading.
 fn is_not_an_indicator_row(text: &str, has_value: bool) -> bool {
-    const TOTALS: [&str; 3] = ["合计", "总计", "小计"];
     const FOOTERS: [&str; 13] = [
         "填表人",
         "填报人",
@@ -721,6 +720,9 @@ fn is_not_an_indicator_row(text: &str, has_value: bool) -> bool {
         || COLUMN_NUMBERS.contains(&t.as_str())
         || !has_value && SECTION_HEADING.is_match(&t)
 }
+
+/// The words a total row's label begins with.
+const TOTALS: [&str; 3] = ["合计", "总计", "小计"];
 
 /// Whether a row's label is numbered as a section heading is
 /// (`一、项目建设`): one with a figure may still be an indicator, which
@@ -766,14 +768,11 @@ pub fn find_table(grid: &Grid, end: u32, words: &Vocabulary) -> Option<Table> {
             let has_value = !grid.get(r, actual_col).is_blank();
             // Beside a code, a name is a total only when that is all it
             // says (`合计`): `合计人工造林` with its code is an indicator.
-            let total_name = |n: &str| {
-                let t = normalize_label(n);
-                ["合计", "总计", "小计"].contains(&t.as_str()) || code.is_none()
-            };
-            let name_says_not = name
-                .as_deref()
-                .is_some_and(|n| total_name(n) && is_not_an_indicator_row(n, has_value));
-            if is_not_an_indicator_row(key, has_value) || name_says_not {
+            let bare_total = code.is_some()
+                && name
+                    .as_deref()
+                    .is_some_and(|n| TOTALS.contains(&normalize_label(n).as_str()));
+            if is_not_an_indicator_row(key, has_value) || bare_total {
                 return None;
             }
             Some(Row {
